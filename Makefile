@@ -1,0 +1,98 @@
+# ppredict - plain Makefile. `make` builds build/ppredict.
+#   make test                       install deps, build, run unit + integration tests
+#   SANITIZE=address,undefined make test
+#   make bench | make demo | make fuzz | make deps | make clean
+
+CC ?= cc
+SANITIZE ?=
+ifeq ($(SANITIZE),)
+BUILD ?= build
+else
+BUILD ?= build/san
+endif
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wformat=2 -Wvla -Wpointer-arith -Wno-missing-field-initializers
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=gnu17 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Isrc -MMD -MP
+LDLIBS = -lyaml -lzstd -lm -lpthread
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+LIB_SRC := $(sort $(shell find src -name '*.c' ! -name main.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_SRC := $(sort $(wildcard tests/unit/*.c)) tests/runner.c
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+.PHONY: all test bench demo deps fuzz clean check-clang
+all: $(BUILD)/ppredict
+
+Q = @
+ifeq ($(V),1)
+Q =
+endif
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libppredict.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/ppredict: $(BUILD)/obj/src/main.o $(BUILD)/libppredict.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/ppredict-tests: $(TEST_OBJ) $(BUILD)/libppredict.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libppredict.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Fuzz targets as corpus replayers (any compiler); `make fuzz` builds libFuzzer ones.
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay.o $(BUILD)/libppredict.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	./scripts/install-deps.sh
+
+test: deps
+	$(MAKE) $(BUILD)/ppredict $(BUILD)/ppredict-tests $(FUZZ_BIN)
+	PPREDICT_BIN=$(CURDIR)/$(BUILD)/ppredict PPREDICT_FUZZ_DIR=$(CURDIR)/$(BUILD)/fuzz \
+		$(BUILD)/ppredict-tests $(TESTS)
+
+bench: deps
+	$(MAKE) $(BUILD)/ppredict $(BENCH_BIN)
+	./bench/run.sh $(BUILD)
+
+demo: deps
+	$(MAKE) $(BUILD)/ppredict
+	./scripts/demo.sh $(BUILD)/ppredict
+
+# Real libFuzzer binaries (clang); run one with e.g. build/libfuzzer/fuzz_event_json corpus/
+fuzz:
+	$(MAKE) BUILD=build/libfuzzer CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+		build/libfuzzer/libppredict.a
+	@mkdir -p build/libfuzzer/bin
+	for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); \
+		clang -std=gnu17 -O1 -g -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
+			$$f build/libfuzzer/libppredict.a $(LDLIBS) -o build/libfuzzer/bin/$$n || exit 1; \
+	done
+
+check-clang:
+	$(MAKE) BUILD=build/clang CC=clang all
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

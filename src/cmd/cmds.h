@@ -1,0 +1,22 @@
+/*
+ * cmds.h - one entry per command, defined in src/cmd/cmd_<name>.c.
+ *
+ * Each command file keeps its options struct and table private and exports one
+ * initializer macro for the table in main.c, built from these declarations.
+ */
+#ifndef PP_CMDS_H
+#define PP_CMDS_H
+
+#include "core/cli.h"
+
+extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_lake_ls,
+	cmd_lake_cat;
+
+#define CMD_INIT (&cmd_init)
+#define CMD_CONFIG (&cmd_config)
+#define CMD_SIMULATE (&cmd_simulate)
+#define CMD_IMPORT (&cmd_import)
+#define CMD_LAKE_LS (&cmd_lake_ls)
+#define CMD_LAKE_CAT (&cmd_lake_cat)
+
+#endif

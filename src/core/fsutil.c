@@ -1,0 +1,222 @@
+#include "core/fsutil.h"
+#include "core/err.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fs_mkdir_p(const char *path)
+{
+	char tmp[4096];
+	size_t n = strlen(path), i;
+
+	if (n == 0 || n >= sizeof(tmp))
+		return pp_error(PP_EINVAL, "path too long: %s", path);
+	memcpy(tmp, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (tmp[i] != '/' && tmp[i] != '\0')
+			continue;
+		tmp[i] = '\0';
+		if (mkdir(tmp, 0755) && errno != EEXIST)
+			return pp_error_errno(PP_EIO, "cannot create directory %s", tmp);
+		if (i < n)
+			tmp[i] = '/';
+	}
+	if (!fs_is_dir(path))
+		return pp_error(PP_EIO, "%s exists and is not a directory", path);
+	return 0;
+}
+
+int fs_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return pp_error_errno(PP_EIO, "cannot open directory %s", dir);
+	if (fsync(fd) && errno != EINVAL)
+		rc = pp_error_errno(PP_EIO, "fsync %s", dir);
+	close(fd);
+	return rc;
+}
+
+static int write_all(int fd, const char *path, const struct iovec *iov, int n)
+{
+	size_t total = 0, written = 0, half;
+	bool pointed = false;
+	int i;
+
+	for (i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	half = total / 2;
+	for (i = 0; i < n; i++) {
+		const char *p = iov[i].iov_base;
+		size_t left = iov[i].iov_len;
+		while (left) {
+			size_t chunk = left > (1u << 20) ? (1u << 20) : left;
+			ssize_t w;
+			/* Stop once at the half-way mark: where a crash test wants to die. */
+			if (!pointed && written < half && written + chunk > half)
+				chunk = half - written;
+			if (!pointed && written >= half) {
+				pointed = true;
+				fs_crash_point("write");
+			}
+			w = write(fd, p, chunk);
+			if (w < 0) {
+				if (errno == EINTR)
+					continue;
+				return pp_error_errno(PP_EIO, "write %s", path);
+			}
+			p += w;
+			left -= (size_t)w;
+			written += (size_t)w;
+		}
+	}
+	return 0;
+}
+
+static int rename_noreplace(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* File systems without RENAME_NOREPLACE: link() refuses existing names too. */
+	if (link(from, to))
+		return -1;
+	unlink(from);
+	return 0;
+}
+
+int fs_write_atomic(const char *path, const struct iovec *iov, int n, enum fs_write_mode mode)
+{
+	char tmp[4096], dir[4096];
+	const char *base = path_base(path);
+	size_t dlen = (size_t)(base - path);
+	int fd, rc;
+
+	if (dlen >= sizeof(dir) ||
+	    snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp-%ld", (int)dlen, path, base, (long)getpid()) >=
+		    (int)sizeof(tmp))
+		return pp_error(PP_EINVAL, "path too long: %s", path);
+	memcpy(dir, path, dlen);
+	dir[dlen] = '\0';
+	if (dlen == 0) {
+		dir[0] = '.';
+		dir[1] = '\0';
+	}
+	if (mode == FS_NOREPLACE && fs_exists(path))
+		return pp_error(PP_EEXIST, "%s already exists", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return pp_error_errno(PP_EIO, "cannot create %s", tmp);
+	rc = write_all(fd, tmp, iov, n);
+	if (!rc && fsync(fd))
+		rc = pp_error_errno(PP_EIO, "fsync %s", tmp);
+	if (close(fd) && !rc)
+		rc = pp_error_errno(PP_EIO, "close %s", tmp);
+	if (rc)
+		goto fail;
+	fs_crash_point("rename");
+	if (mode == FS_NOREPLACE) {
+		if (rename_noreplace(tmp, path)) {
+			rc = errno == EEXIST ? pp_error(PP_EEXIST, "%s already exists", path)
+					     : pp_error_errno(PP_EIO, "rename %s", tmp);
+			goto fail;
+		}
+	} else if (rename(tmp, path)) {
+		rc = pp_error_errno(PP_EIO, "rename %s", tmp);
+		goto fail;
+	}
+	return fs_fsync_dir(dir);
+fail:
+	unlink(tmp);
+	return rc;
+}
+
+int fs_read_file(const char *path, struct buf *out)
+{
+	char chunk[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return pp_error_errno(errno == ENOENT ? PP_ENOENT : PP_EIO, "cannot open %s", path);
+	for (;;) {
+		ssize_t r = read(fd, chunk, sizeof(chunk));
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = pp_error_errno(PP_EIO, "read %s", path);
+			break;
+		}
+		if (r == 0)
+			break;
+		rc = buf_append(out, chunk, (size_t)r);
+		if (rc) {
+			rc = pp_error(rc, "%s: file too large", path);
+			break;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+bool fs_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+bool fs_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int path_join(struct buf *out, const char *a, const char *b)
+{
+	size_t la = strlen(a);
+	int rc;
+
+	buf_reset(out);
+	rc = buf_append(out, a, la);
+	if (!rc && la && a[la - 1] != '/' && b[0])
+		rc = buf_putc(out, '/');
+	if (!rc)
+		rc = buf_puts(out, b);
+	return rc;
+}
+
+const char *path_base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+void fs_crash_point(const char *point)
+{
+	static long remaining = -2; /* -2: environment not read yet, -1: off */
+	static char want[32];
+	const char *env, *colon;
+
+	if (remaining == -2) {
+		remaining = -1;
+		env = getenv("PPREDICT_CRASH_AT");
+		if (env && (colon = strchr(env, ':')) && (size_t)(colon - env) < sizeof(want)) {
+			memcpy(want, env, (size_t)(colon - env));
+			want[colon - env] = '\0';
+			remaining = strtol(colon + 1, NULL, 10);
+		}
+	}
+	if (remaining < 0 || strcmp(point, want) != 0)
+		return;
+	if (--remaining <= 0)
+		kill(getpid(), SIGKILL);
+}

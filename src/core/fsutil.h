@@ -1,0 +1,49 @@
+/*
+ * fsutil.h - the local file system operations that durability depends on.
+ *
+ * The rule everywhere: a reader never sees a partial file. fs_write_atomic writes to a
+ * hidden temporary name in the target directory (".<name>.tmp-<pid>"), fsyncs it, renames
+ * it into place and fsyncs the directory, so after a crash the file is either absent or
+ * whole. Hidden names (leading '.') are never data; listings skip them.
+ */
+#ifndef PP_FSUTIL_H
+#define PP_FSUTIL_H
+
+#include "core/buf.h"
+#include "core/common.h"
+
+#include <sys/uio.h>
+
+enum fs_write_mode {
+	FS_REPLACE,   /* an existing file is replaced atomically */
+	FS_NOREPLACE, /* PP_EEXIST if the name is taken; nothing is written */
+};
+
+/* mkdir -p with mode 0755; existing directories are fine. */
+int fs_mkdir_p(const char *path);
+
+/* Writes iov[0..n) as the whole content of path, atomically (see above). */
+int fs_write_atomic(const char *path, const struct iovec *iov, int n, enum fs_write_mode mode);
+
+int fs_fsync_dir(const char *dir);
+
+/* Reads the whole file into out (appending). */
+int fs_read_file(const char *path, struct buf *out);
+
+bool fs_exists(const char *path);
+bool fs_is_dir(const char *path);
+
+/* Joins a and b with one '/', into out (reset first). */
+int path_join(struct buf *out, const char *a, const char *b);
+
+/* The last path component (no allocation; points into path). */
+const char *path_base(const char *path);
+
+/*
+ * Test hook: when the environment has PPREDICT_CRASH_AT=<point>:<n>, the n-th time
+ * fs_crash_point(point) is reached the process kills itself with SIGKILL.
+ * Used by the crash-safety tests to die mid-write at an exact spot.
+ */
+void fs_crash_point(const char *point);
+
+#endif

@@ -1,0 +1,71 @@
+#include "core/mem.h"
+
+/*
+ * Injection state is process-wide and not atomic: tests that use it are
+ * single-threaded, and production never turns it on.
+ */
+static long fail_after = -1;
+static unsigned long attempts;
+
+static bool should_fail(void)
+{
+	attempts++;
+	if (fail_after < 0)
+		return false;
+	if (fail_after == 0)
+		return true;
+	fail_after--;
+	return false;
+}
+
+void pp_mem_fail_after(long n)
+{
+	fail_after = n;
+}
+
+unsigned long pp_mem_attempts(void)
+{
+	return attempts;
+}
+
+void *pp_malloc(size_t n)
+{
+	if (should_fail())
+		return NULL;
+	return malloc(n ? n : 1);
+}
+
+void *pp_calloc(size_t count, size_t size)
+{
+	if (should_fail())
+		return NULL;
+	return calloc(count ? count : 1, size ? size : 1);
+}
+
+void *pp_realloc(void *p, size_t n)
+{
+	if (should_fail())
+		return NULL;
+	return realloc(p, n ? n : 1);
+}
+
+char *pp_strndup(const char *s, size_t n)
+{
+	char *d = pp_malloc(n + 1);
+
+	if (!d)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+char *pp_strdup(const char *s)
+{
+	return pp_strndup(s, strlen(s));
+}
+
+void pp_free(void *p)
+{
+	free(p);
+}

@@ -1,0 +1,29 @@
+/*
+ * mem.h - allocation wrappers with a failure-injection hook.
+ *
+ * Every allocation in ppredict goes through these, so a test can make the N-th one fail
+ * (pp_mem_fail_after) and check that the caller returns PP_ENOMEM and leaks nothing.
+ * They never abort: a NULL return is the caller's to handle.
+ */
+#ifndef PP_MEM_H
+#define PP_MEM_H
+
+#include "core/common.h"
+
+void *pp_malloc(size_t n);
+void *pp_calloc(size_t count, size_t size);
+void *pp_realloc(void *p, size_t n);
+char *pp_strndup(const char *s, size_t n);
+char *pp_strdup(const char *s);
+void pp_free(void *p);
+
+/*
+ * Fail every allocation after `n` more succeed (n = 0 fails the next one);
+ * a negative n turns injection off. For tests only.
+ */
+void pp_mem_fail_after(long n);
+
+/* How many allocations were attempted since the process started (for fault loops). */
+unsigned long pp_mem_attempts(void);
+
+#endif

@@ -1,0 +1,104 @@
+#include "core/strmap.h"
+#include "core/mem.h"
+
+uint32_t strmap_hash(const char *key, size_t len)
+{
+	/* FNV-1a, then a final mix so low bits are usable as a table index. */
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)key[i];
+		h *= 16777619u;
+	}
+	h ^= h >> 16;
+	h *= 0x7feb352du;
+	h ^= h >> 15;
+	return h;
+}
+
+void strmap_init(struct strmap *m)
+{
+	m->slots = NULL;
+	m->cap = 0;
+	m->count = 0;
+	arena_init(&m->keys, 64 * 1024);
+}
+
+void strmap_release(struct strmap *m)
+{
+	pp_free(m->slots);
+	arena_release(&m->keys);
+	m->slots = NULL;
+	m->cap = m->count = 0;
+}
+
+static struct strmap_slot *find(const struct strmap *m, const char *key, size_t len,
+				uint32_t h)
+{
+	size_t mask = m->cap - 1, i = h & mask;
+
+	for (;;) {
+		struct strmap_slot *s = &m->slots[i];
+		if (!s->key)
+			return s;
+		if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0)
+			return s;
+		i = (i + 1) & mask;
+	}
+}
+
+struct strmap_slot *strmap_get(const struct strmap *m, const char *key, size_t len)
+{
+	struct strmap_slot *s;
+
+	if (!m->cap)
+		return NULL;
+	s = find(m, key, len, strmap_hash(key, len));
+	return s->key ? s : NULL;
+}
+
+static int rehash(struct strmap *m, size_t ncap)
+{
+	struct strmap_slot *old = m->slots, *ns;
+	size_t ocap = m->cap, i;
+
+	ns = pp_calloc(ncap, sizeof(*ns));
+	if (!ns)
+		return -1;
+	m->slots = ns;
+	m->cap = ncap;
+	for (i = 0; i < ocap; i++) {
+		if (old[i].key)
+			*find(m, old[i].key, old[i].len, old[i].hash) = old[i];
+	}
+	pp_free(old);
+	return 0;
+}
+
+struct strmap_slot *strmap_put(struct strmap *m, const char *key, size_t len, bool *inserted)
+{
+	struct strmap_slot *s;
+	uint32_t h;
+	char *copy;
+
+	*inserted = false;
+	if (len > UINT32_MAX)
+		return NULL;
+	if ((m->count + 1) * 10 > m->cap * 7 && rehash(m, m->cap ? m->cap * 2 : 64))
+		return NULL;
+	h = strmap_hash(key, len);
+	s = find(m, key, len, h);
+	if (s->key)
+		return s;
+	copy = arena_strndup(&m->keys, key, len);
+	if (!copy)
+		return NULL;
+	s->key = copy;
+	s->len = (uint32_t)len;
+	s->hash = h;
+	s->value = 0;
+	m->count++;
+	*inserted = true;
+	return s;
+}

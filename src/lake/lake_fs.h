@@ -1,0 +1,51 @@
+/*
+ * lake_fs.h - where the lake's files live, behind one small interface.
+ *
+ * The rest of ppredict names files by their path inside the lake ("raw/events/...") and
+ * never knows which backend stores them. Backends are struct lake_fs_ops with one file
+ * each: lake_fs_local.c today, an S3 backend beside it later.
+ *
+ * Objects are written whole: put makes the complete object visible at once or not at
+ * all (local: temp file + fsync + rename + directory fsync; S3: a single PUT), which is
+ * what keeps readers from ever seeing a partial segment.
+ */
+#ifndef PP_LAKE_FS_H
+#define PP_LAKE_FS_H
+
+#include "core/buf.h"
+#include "core/common.h"
+
+#include <sys/uio.h>
+
+struct lake_fs;
+
+/* Called once per object under a prefix; return non-zero to stop the listing. */
+typedef int (*lake_list_cb)(void *ctx, const char *path, uint64_t size);
+
+struct lake_fs_ops {
+	const char *name;
+	/* Writes the object atomically; noreplace: PP_EEXIST if the path is taken. */
+	int (*put)(struct lake_fs *fs, const char *path, const struct iovec *iov, int n,
+		   bool noreplace);
+	/* Appends the object's bytes [off, off+len) to out; len UINT64_MAX = to the end. */
+	int (*get)(struct lake_fs *fs, const char *path, uint64_t off, uint64_t len,
+		   struct buf *out);
+	/* Every object whose path starts with prefix (a directory), in no set order. */
+	int (*list)(struct lake_fs *fs, const char *prefix, lake_list_cb cb, void *ctx);
+	int (*remove)(struct lake_fs *fs, const char *path);
+	void (*close)(struct lake_fs *fs);
+};
+
+struct lake_fs {
+	const struct lake_fs_ops *ops;
+	char *root; /* as configured: a directory, or later s3://bucket/prefix */
+	void *impl;
+};
+
+/* Opens the backend for lake.root. The caller closes it with lake_fs_close. */
+int lake_fs_open(struct lake_fs **out, const char *root);
+void lake_fs_close(struct lake_fs *fs);
+
+extern const struct lake_fs_ops lake_fs_local_ops;
+
+#endif

@@ -1,0 +1,156 @@
+/*
+ * lake_fs_local.c - the lake in a local directory.
+ *
+ * put = fs_write_atomic (temp name, fsync, rename, fsync of the directory), creating
+ * parent directories as needed. Listing walks the tree and skips hidden names, which is
+ * where interrupted writes leave their temporary files.
+ */
+#include "lake/lake_fs.h"
+#include "core/err.h"
+#include "core/fsutil.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int full_path(struct lake_fs *fs, const char *path, struct buf *out)
+{
+	if (path[0] == '/' || strstr(path, "..") || path[0] == '\0')
+		return pp_error(PP_EINVAL, "bad lake path '%s'", path);
+	return path_join(out, fs->root, path);
+}
+
+static int local_put(struct lake_fs *fs, const char *path, const struct iovec *iov, int n,
+		     bool noreplace)
+{
+	struct buf p = BUF_INIT;
+	char *slash;
+	int rc;
+
+	if ((rc = full_path(fs, path, &p)))
+		goto out;
+	slash = strrchr(p.data, '/');
+	if (slash) {
+		*slash = '\0';
+		rc = fs_mkdir_p(p.data);
+		*slash = '/';
+		if (rc)
+			goto out;
+	}
+	rc = fs_write_atomic(p.data, iov, n, noreplace ? FS_NOREPLACE : FS_REPLACE);
+out:
+	buf_release(&p);
+	return rc;
+}
+
+static int local_get(struct lake_fs *fs, const char *path, uint64_t off, uint64_t len,
+		     struct buf *out)
+{
+	struct buf p = BUF_INIT;
+	struct stat st;
+	int fd = -1, rc;
+
+	if ((rc = full_path(fs, path, &p)))
+		goto out;
+	fd = open(p.data, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = pp_error_errno(errno == ENOENT ? PP_ENOENT : PP_EIO, "cannot open %s", p.data);
+		goto out;
+	}
+	if (fstat(fd, &st)) {
+		rc = pp_error_errno(PP_EIO, "stat %s", p.data);
+		goto out;
+	}
+	if (off > (uint64_t)st.st_size)
+		off = (uint64_t)st.st_size;
+	if (len > (uint64_t)st.st_size - off)
+		len = (uint64_t)st.st_size - off;
+	if ((rc = buf_grow(out, len)))
+		goto out;
+	while (len) {
+		ssize_t r = pread(fd, out->data + out->len, len, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = pp_error_errno(PP_EIO, "read %s", p.data);
+			goto out;
+		}
+		out->len += (size_t)r;
+		off += (uint64_t)r;
+		len -= (uint64_t)r;
+	}
+	buf_terminate(out);
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_release(&p);
+	return rc;
+}
+
+static int walk(struct buf *dir, size_t root_len, lake_list_cb cb, void *ctx)
+{
+	DIR *d = opendir(dir->data);
+	struct dirent *de;
+	size_t base = dir->len;
+	int rc = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : pp_error_errno(PP_EIO, "cannot list %s", dir->data);
+	while (!rc && (de = readdir(d))) {
+		struct stat st;
+		if (de->d_name[0] == '.')
+			continue;
+		dir->len = base;
+		if ((rc = buf_putc(dir, '/')) || (rc = buf_puts(dir, de->d_name)))
+			break;
+		if (stat(dir->data, &st))
+			continue; /* vanished while listing */
+		if (S_ISDIR(st.st_mode))
+			rc = walk(dir, root_len, cb, ctx);
+		else if (S_ISREG(st.st_mode))
+			rc = cb(ctx, dir->data + root_len + 1, (uint64_t)st.st_size);
+	}
+	closedir(d);
+	dir->len = base;
+	buf_terminate(dir);
+	return rc;
+}
+
+static int local_list(struct lake_fs *fs, const char *prefix, lake_list_cb cb, void *ctx)
+{
+	struct buf p = BUF_INIT;
+	size_t root_len = strlen(fs->root);
+	int rc;
+
+	while (root_len > 1 && fs->root[root_len - 1] == '/')
+		root_len--;
+	rc = full_path(fs, prefix, &p);
+	if (!rc) {
+		while (p.len > root_len + 1 && p.data[p.len - 1] == '/')
+			p.data[--p.len] = '\0';
+		rc = walk(&p, root_len, cb, ctx);
+	}
+	buf_release(&p);
+	return rc;
+}
+
+static int local_remove(struct lake_fs *fs, const char *path)
+{
+	struct buf p = BUF_INIT;
+	int rc = full_path(fs, path, &p);
+
+	if (!rc && unlink(p.data) && errno != ENOENT)
+		rc = pp_error_errno(PP_EIO, "cannot remove %s", p.data);
+	buf_release(&p);
+	return rc;
+}
+
+const struct lake_fs_ops lake_fs_local_ops = {
+	.name = "local",
+	.put = local_put,
+	.get = local_get,
+	.list = local_list,
+	.remove = local_remove,
+	.close = NULL,
+};

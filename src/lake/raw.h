@@ -1,0 +1,106 @@
+/*
+ * raw.h - the lake's raw zone: NDJSON lines in zstd segments, partitioned by time.
+ *
+ *   raw/events/year=YYYY/month=MM/day=DD/hour=HH/part-<writer>-<seq>.ndjson.zst
+ *   raw/quarantine/year=YYYY/month=MM/day=DD/part-<writer>-<seq>.ndjson.zst
+ *   raw/catalog/<name>/part-<writer>-<seq>.ndjson.zst
+ *
+ * A segment is a zstd skippable frame carrying its summary (line count, min/max ts,
+ * uncompressed size), then one ordinary zstd frame with the lines. Any zstd reader
+ * (zstdcat, DuckDB) skips the first frame and sees plain NDJSON; ppredict reads the
+ * summary from the first 40 bytes without decompressing (lake ls).
+ *
+ * The writer buffers lines per partition and writes each segment whole through
+ * lake_fs put: a segment is visible complete or not at all. A writer is single-threaded;
+ * several writers (processes) can share a lake since each has its own id.
+ */
+#ifndef PP_RAW_H
+#define PP_RAW_H
+
+#include "core/buf.h"
+#include "core/strmap.h"
+#include "lake/lake_fs.h"
+
+enum raw_partitioning { RAW_BY_HOUR, RAW_BY_DAY, RAW_UNPARTITIONED };
+
+struct raw_writer_opts {
+	const char *zone;      /* directory under the lake: "raw/events" */
+	enum raw_partitioning partitioning;
+	const char *role;      /* first part of the writer id: "sim", "import" */
+	int zstd_level;
+	size_t segment_bytes;  /* close a segment past this many uncompressed bytes */
+	size_t memory_limit;   /* flush the largest partition past this much buffered */
+};
+
+struct raw_partition {
+	int64_t key; /* start of the hour/day in ms; 0 when unpartitioned */
+	struct buf data;
+	uint64_t lines;
+	int64_t min_ts, max_ts;
+};
+
+struct raw_writer_stats {
+	uint64_t lines, segments, raw_bytes, stored_bytes;
+};
+
+struct raw_writer {
+	struct lake_fs *fs;
+	struct raw_writer_opts opts;
+	char id[48];
+	uint64_t seq;
+	struct raw_partition *parts;
+	size_t nparts, capparts;
+	size_t buffered;
+	void *cctx; /* ZSTD_CCtx */
+	struct buf zbuf;
+	struct buf path;
+	struct raw_writer_stats stats;
+};
+
+void raw_writer_opts_default(struct raw_writer_opts *o, const char *zone, const char *role);
+int raw_writer_open(struct raw_writer *w, struct lake_fs *fs, const struct raw_writer_opts *o);
+
+/* Adds one line (without its newline) stamped ts; may write a segment. */
+int raw_writer_add(struct raw_writer *w, int64_t ts, const char *line, size_t len);
+
+/* Writes a segment for every partition that ends at or before ts (stream time moved on). */
+int raw_writer_flush_before(struct raw_writer *w, int64_t ts);
+
+/* Writes every buffered partition. */
+int raw_writer_flush(struct raw_writer *w);
+
+/* Flushes, then frees. The writer must be closed even after an error (nothing leaks). */
+int raw_writer_close(struct raw_writer *w);
+
+/* ---- reading ---------------------------------------------------------------- */
+
+struct raw_segment {
+	char *path;        /* inside the lake */
+	uint64_t size;     /* stored bytes */
+	int64_t partition; /* partition start in ms (from the path); INT64_MIN if none */
+	bool has_summary;
+	uint64_t lines;
+	int64_t min_ts, max_ts;
+	uint64_t raw_bytes;
+};
+
+struct raw_segment_list {
+	struct raw_segment *seg;
+	size_t n, cap;
+};
+
+/*
+ * Lists the segments of a zone, sorted by path (so by partition, then writer and seq).
+ * With summaries set, reads each segment's summary frame too.
+ */
+int raw_list_segments(struct lake_fs *fs, const char *zone, bool summaries,
+		      struct raw_segment_list *out);
+void raw_segment_list_release(struct raw_segment_list *l);
+
+/* Decompresses a whole segment, appending its NDJSON to out. */
+int raw_segment_read(struct lake_fs *fs, const char *path, struct buf *out);
+
+/* Partition start (ms) parsed from a path's year=/month=/day=/hour= parts. */
+int raw_partition_of_path(const char *path, int64_t *ms);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * main.c - entry point and the command table, the only dispatch in ppredict.
+ *
+ * Adding a command: write src/cmd/cmd_<name>.c defining `const struct command
+ * cmd_<name>`, declare it in src/cmd/cmds.h, and add it below. The table order is the
+ * order of `ppredict help`.
+ */
+#include "cmd/cmds.h"
+#include "core/cli.h"
+
+const struct command *const commands[] = {
+	CMD_INIT,
+	CMD_CONFIG,
+	CMD_SIMULATE,
+	CMD_IMPORT,
+	CMD_LAKE_LS,
+	CMD_LAKE_CAT,
+};
+
+const size_t ncommands = ARRAY_SIZE(commands);
+
+int main(int argc, char **argv)
+{
+	return cli_main(argc, argv);
+}
