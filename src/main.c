@@ -12,7 +12,7 @@ const struct command *const commands[] = {
 	CMD_INIT,
 	CMD_CONFIG,
 	CMD_SIMULATE,
-	//CMD_IMPORT,
+	CMD_IMPORT,
 	//CMD_LAKE_LS,
 	//CMD_LAKE_CAT,
 };

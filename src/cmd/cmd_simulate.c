@@ -71,19 +71,24 @@ static int open_atomic(const char *path, FILE **f, char **tmp, char **final)
 {
 	struct buf t = BUF_INIT;
 	const char *base = path_base(path);
-	int rc = buf_printf(&t, "%.*s.%s.tmp-%ld", (int)(base - path), path, base, (long)getpid());
+	int rc = buf_printf(&t, "%.*s", (int)(base - path), path);
 
-	if (rc)
-		return rc;
+	/* The directory is created as needed: simulate --out data/rr/events.csv just works. */
+	if (!rc && t.len > 1 && (rc = fs_mkdir_p(t.data)))
+		goto fail;
+	if (rc || (rc = buf_printf(&t, ".%s.tmp-%ld", base, (long)getpid())))
+		goto fail;
 	*f = fopen(t.data, "w");
 	if (!*f) {
 		rc = pp_error_errno(PP_EIO, "cannot create %s", t.data);
-		buf_release(&t);
-		return rc;
+		goto fail;
 	}
 	*tmp = buf_detach(&t, NULL);
 	*final = pp_strdup(path);
 	return *final ? 0 : PP_ENOMEM;
+fail:
+	buf_release(&t);
+	return rc;
 }
 
 static int close_atomic(FILE **f, char **tmp, char **final, bool keep)

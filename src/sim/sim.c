@@ -18,12 +18,12 @@
 /* Behaviour constants, calibrated to RetailRocket's published mix at 1M events. */
 #define EXIT_EMPTY 0.60    /* leave after an event, empty cart */
 #define EXIT_CART 0.30     /* leave with items in the cart: an abandoned cart */
-#define ADD_EMPTY_K 0.75   /* add-to-cart chance = K * intent */
-#define ADD_MORE_K 1.2
-#define BUY_BASE 0.02
-#define BUY_K 0.60
+#define ADD_EMPTY_K 0.52   /* add-to-cart chance = K * intent */
+#define ADD_MORE_K 3.6
+#define BUY_BASE 0.012
+#define BUY_K 0.62
 #define REMOVE_P 0.03
-#define INTENT_MU (-5.0)   /* visitor base propensity: lognormal */
+#define INTENT_MU (-4.7)   /* visitor base propensity: lognormal */
 #define INTENT_SIGMA 1.35
 #define SESSION_SIGMA 0.6  /* session-to-session noise around the visitor's base */
 #define RETURN_BASE 0.08   /* chance of one more session */

@@ -124,6 +124,19 @@ int sim_catalog_build(struct sim *s)
 		if (rc)
 			goto out;
 	}
+	/*
+	 * Conversion factors average 1 over traffic, so the shop-wide mix does not depend on
+	 * which categories happened to draw a high factor.
+	 */
+	{
+		double num = 0, den = 0;
+		for (k = 0; k < s->ncats; k++) {
+			num += cw[k] * s->cats[k].conversion;
+			den += cw[k];
+		}
+		for (k = 0; k < s->ncats && num > 0; k++)
+			s->cats[k].conversion = (float)(s->cats[k].conversion * den / num);
+	}
 	if ((rc = alias_build(&s->item_pop, w, s->nitems)) ||
 	    (rc = alias_build(&s->cat_pop, cw, s->ncats)))
 		goto out;

@@ -1,0 +1,132 @@
+#include "event/csv.h"
+#include "core/err.h"
+
+void csv_init(struct csv_reader *r, const char *text, size_t len)
+{
+	r->p = text;
+	r->end = text + len;
+	r->line = 1;
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		r->p += 3;
+}
+
+/* Skips to the next line end after a malformed record, so reading can go on. */
+static int bad(struct csv_reader *r, struct csv_record *rec, const char *start, const char *why)
+{
+	const char *nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
+	const char *stop = nl ? nl : r->end;
+
+	rec->raw.p = start;
+	rec->raw.len = (size_t)(stop - start);
+	if (rec->raw.len && start[rec->raw.len - 1] == '\r')
+		rec->raw.len--;
+	rec->error = why;
+	rec->at_eof_without_newline = !nl;
+	r->p = nl ? nl + 1 : r->end;
+	if (nl)
+		r->line++;
+	return PP_EPARSE;
+}
+
+int csv_next(struct csv_reader *r, struct csv_record *rec, struct buf *scratch)
+{
+	const char *p = r->p, *start = r->p;
+	char *out;
+	int rc;
+
+	rec->n = 0;
+	rec->error = NULL;
+	rec->line = r->line;
+	rec->at_eof_without_newline = false;
+	if (p >= r->end)
+		return 0;
+	buf_reset(scratch);
+	/* Unescaped fields are never longer than the rest of the text: reserve once. */
+	if ((rc = buf_grow(scratch, (size_t)(r->end - p))))
+		return rc;
+	out = scratch->data;
+	for (;;) {
+		struct span f;
+		if (rec->n == CSV_MAX_FIELDS) {
+			r->p = p;
+			return bad(r, rec, start, "too many fields");
+		}
+		if (p < r->end && *p == '"') {
+			/* quoted: copy into scratch only if an escaped quote appears */
+			const char *q = ++p;
+			bool escaped = false;
+			for (;;) {
+				q = memchr(q, '"', (size_t)(r->end - q));
+				if (!q) {
+					r->p = r->end;
+					rec->raw.p = start;
+					rec->raw.len = (size_t)(r->end - start);
+					rec->error = "unterminated quoted field";
+					rec->at_eof_without_newline = true;
+					return PP_EPARSE;
+				}
+				if (q + 1 < r->end && q[1] == '"') {
+					escaped = true;
+					q += 2;
+					continue;
+				}
+				break;
+			}
+			for (const char *c = p; c < q; c++)
+				if (*c == '\n')
+					r->line++;
+			if (!escaped) {
+				f.p = p;
+				f.len = (size_t)(q - p);
+			} else {
+				char *o = out;
+				for (const char *c = p; c < q; c++) {
+					*o++ = *c;
+					if (*c == '"')
+						c++;
+				}
+				f.p = out;
+				f.len = (size_t)(o - out);
+				out = o;
+			}
+			p = q + 1;
+			if (p < r->end && *p != ',' && *p != '\n' && *p != '\r') {
+				r->p = p;
+				return bad(r, rec, start, "unexpected character after a closing quote");
+			}
+		} else {
+			const char *e = p;
+			while (e < r->end && *e != ',' && *e != '\n')
+				e++;
+			f.p = p;
+			f.len = (size_t)(e - p);
+			if (e < r->end && *e == '\n' && f.len && p[f.len - 1] == '\r')
+				f.len--;
+			else if (e == r->end && f.len && p[f.len - 1] == '\r')
+				f.len--;
+			if (memchr(f.p, '"', f.len)) {
+				r->p = e;
+				return bad(r, rec, start, "quote inside an unquoted field");
+			}
+			p = e;
+		}
+		rec->field[rec->n++] = f;
+		if (p < r->end && *p == '\r' && (p + 1 == r->end || p[1] == '\n'))
+			p++;
+		if (p >= r->end || *p == '\n') {
+			rec->raw.p = start;
+			rec->raw.len = (size_t)(p - start);
+			if (rec->raw.len && start[rec->raw.len - 1] == '\r')
+				rec->raw.len--;
+			if (p >= r->end) {
+				rec->at_eof_without_newline = true;
+				r->p = r->end;
+			} else {
+				r->p = p + 1;
+				r->line++;
+			}
+			return 1;
+		}
+		p++; /* the comma */
+	}
+}
