@@ -13,8 +13,8 @@ const struct command *const commands[] = {
 	CMD_CONFIG,
 	CMD_SIMULATE,
 	CMD_IMPORT,
-	//CMD_LAKE_LS,
-	//CMD_LAKE_CAT,
+	CMD_LAKE_LS,
+	CMD_LAKE_CAT,
 };
 
 const size_t ncommands = ARRAY_SIZE(commands);

@@ -10,10 +10,13 @@ void csv_init(struct csv_reader *r, const char *text, size_t len)
 		r->p += 3;
 }
 
-/* Skips to the next line end after a malformed record, so reading can go on. */
+/*
+ * A malformed record is reported as its first physical line, and reading resumes on the
+ * next line: a stray quote must not swallow the rest of the file into one bad record.
+ */
 static int bad(struct csv_reader *r, struct csv_record *rec, const char *start, const char *why)
 {
-	const char *nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
+	const char *nl = memchr(start, '\n', (size_t)(r->end - start));
 	const char *stop = nl ? nl : r->end;
 
 	rec->raw.p = start;
@@ -23,8 +26,7 @@ static int bad(struct csv_reader *r, struct csv_record *rec, const char *start, 
 	rec->error = why;
 	rec->at_eof_without_newline = !nl;
 	r->p = nl ? nl + 1 : r->end;
-	if (nl)
-		r->line++;
+	r->line = rec->line + (nl ? 1 : 0);
 	return PP_EPARSE;
 }
 
@@ -48,7 +50,6 @@ int csv_next(struct csv_reader *r, struct csv_record *rec, struct buf *scratch)
 	for (;;) {
 		struct span f;
 		if (rec->n == CSV_MAX_FIELDS) {
-			r->p = p;
 			return bad(r, rec, start, "too many fields");
 		}
 		if (p < r->end && *p == '"') {
@@ -57,14 +58,8 @@ int csv_next(struct csv_reader *r, struct csv_record *rec, struct buf *scratch)
 			bool escaped = false;
 			for (;;) {
 				q = memchr(q, '"', (size_t)(r->end - q));
-				if (!q) {
-					r->p = r->end;
-					rec->raw.p = start;
-					rec->raw.len = (size_t)(r->end - start);
-					rec->error = "unterminated quoted field";
-					rec->at_eof_without_newline = true;
-					return PP_EPARSE;
-				}
+				if (!q)
+					return bad(r, rec, start, "unterminated quoted field");
 				if (q + 1 < r->end && q[1] == '"') {
 					escaped = true;
 					q += 2;
@@ -91,7 +86,6 @@ int csv_next(struct csv_reader *r, struct csv_record *rec, struct buf *scratch)
 			}
 			p = q + 1;
 			if (p < r->end && *p != ',' && *p != '\n' && *p != '\r') {
-				r->p = p;
 				return bad(r, rec, start, "unexpected character after a closing quote");
 			}
 		} else {
@@ -105,7 +99,6 @@ int csv_next(struct csv_reader *r, struct csv_record *rec, struct buf *scratch)
 			else if (e == r->end && f.len && p[f.len - 1] == '\r')
 				f.len--;
 			if (memchr(f.p, '"', f.len)) {
-				r->p = e;
 				return bad(r, rec, start, "quote inside an unquoted field");
 			}
 			p = e;
