@@ -216,12 +216,17 @@ int raw_writer_flush_before(struct raw_writer *w, int64_t ts)
 
 int raw_writer_flush(struct raw_writer *w)
 {
+	size_t i, oldest;
 	int rc;
 
+	/* Oldest first, so sequence numbers follow time within a run. */
 	while (w->nparts) {
-		if ((rc = write_segment(w, &w->parts[w->nparts - 1])))
+		for (oldest = 0, i = 1; i < w->nparts; i++)
+			if (w->parts[i].key < w->parts[oldest].key)
+				oldest = i;
+		if ((rc = write_segment(w, &w->parts[oldest])))
 			return rc;
-		drop_partition(w, w->nparts - 1);
+		drop_partition(w, oldest);
 	}
 	return 0;
 }

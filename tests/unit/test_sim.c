@@ -1,0 +1,223 @@
+/* Unit tests of the simulator: determinism, calibration to RetailRocket, exact truth. */
+#include "core/err.h"
+#include "core/strmap.h"
+#include "core/timeutil.h"
+#include "event/event.h"
+#include "event/sessionize.h"
+#include "sim/sim_format.h"
+#include "sim/sim_internal.h"
+#include "unit/test.h"
+
+struct capture {
+	const struct sim *s;
+	struct buf out;
+	uint64_t hash;
+};
+
+static int capture_event(void *ctx, const struct sim_event *ev)
+{
+	struct capture *c = ctx;
+	size_t start = c->out.len;
+	int rc = sim_format_event(c->s, SIM_NDJSON, ev, &c->out);
+
+	for (size_t i = start; i < c->out.len; i++)
+		c->hash = (c->hash ^ (unsigned char)c->out.data[i]) * 0x100000001b3ull;
+	c->out.len = 0;
+	return rc;
+}
+
+static uint64_t run_hash(uint64_t seed, uint64_t visitors, double late)
+{
+	struct sim_params p;
+	struct sim s;
+	struct capture c = { .s = &s, .hash = 0xcbf29ce484222325ull };
+	struct sim_sink sink = { .ctx = &c, .event = capture_event };
+
+	sim_params_default(&p);
+	p.seed = seed;
+	p.visitors = visitors;
+	p.late_rate = late;
+	p.duplicate_rate = late;
+	CHECK_INT(sim_init(&s, &p), 0);
+	buf_init(&c.out, 0);
+	CHECK_INT(sim_run(&s, &sink, NULL), 0);
+	buf_release(&c.out);
+	sim_release(&s);
+	return c.hash;
+}
+
+TEST(sim_is_deterministic)
+{
+	uint64_t a = run_hash(42, 20000, 0.01), b = run_hash(42, 20000, 0.01);
+
+	CHECK(a == b);
+	CHECK(a != run_hash(43, 20000, 0.01));
+	CHECK(a != run_hash(42, 20000, 0.02));
+}
+
+TEST(sim_matches_retailrocket_mix_at_1m_events)
+{
+	struct sim_params p;
+	struct sim s;
+	struct sim_sink sink = { 0 };
+
+	sim_params_default(&p);
+	CHECK_INT(sim_init(&s, &p), 0);
+	CHECK_INT(sim_run(&s, &sink, NULL), 0);
+	const struct sim_stats *st = &s.stats;
+	double n = (double)st->events;
+	CHECK(st->events > 900000 && st->events < 1150000);
+	/* RetailRocket: 96.7% views, 2.5% add-to-carts, 0.8% transactions (within 10%) */
+	CHECK_NEAR((double)st->by_type[EV_VIEW] / n, 0.967, 0.0967);
+	CHECK_NEAR((double)st->by_type[EV_ADDTOCART] / n, 0.025, 0.0025);
+	CHECK_NEAR((double)st->by_type[EV_TRANSACTION] / n, 0.008, 0.0008);
+	/* about 1 visitor in 121 buys */
+	double ratio = (double)st->visitors_active / (double)st->buyers;
+	if (ratio < 100 || ratio > 145)
+		test_fail(__FILE__, __LINE__, "1 buyer in %.1f visitors", ratio);
+	CHECK(st->bots > 0);
+	/* most sessions are short, many carts are abandoned: the truth is informative */
+	CHECK(st->oracle_auc_session > 0.8 && st->oracle_auc_session < 0.99);
+	CHECK(st->oracle_auc_points > st->oracle_auc_session - 0.05);
+	sim_release(&s);
+}
+
+TEST(sim_oracle_matches_monte_carlo)
+{
+	struct sim_behaviour b = { .add_empty = 0.2, .add_more = 0.15, .buy = 0.25,
+				   .remove = 0.05, .exit_empty = 0.5, .exit_cart = 0.3 };
+	double q[SIM_CART_STATES];
+	struct rng r;
+	int bought[2] = { 0 }, trials = 200000;
+
+	sim_oracle(&b, q);
+	for (int c = 1; c < SIM_CART_STATES; c++)
+		CHECK(q[c] >= q[c - 1]); /* a fuller cart never makes buying less likely */
+	rng_seed(&r, 9);
+	for (int start = 0; start < 2; start++) {
+		for (int t = 0; t < trials; t++) {
+			int cart = start;
+			for (;;) {
+				double x = rng_uniform(&r);
+				double buy = cart ? b.buy : 0, add = cart ? b.add_more : b.add_empty;
+				double rem = cart ? b.remove : 0, leave = cart ? b.exit_cart : b.exit_empty;
+				if (x < buy) {
+					bought[start]++;
+					break;
+				}
+				x -= buy;
+				if (x < add) {
+					cart++;
+					continue;
+				}
+				x -= add;
+				if (x < rem) {
+					cart--;
+					continue;
+				}
+				x -= rem;
+				if (x < leave)
+					break;
+			}
+		}
+		CHECK_NEAR((double)bought[start] / trials, q[start], 0.004);
+	}
+}
+
+struct sess_check {
+	const struct sim *s;
+	struct strmap starts; /* "visitor/ordinal" -> start ts */
+	struct sessionizer sz;
+	uint64_t checked;
+};
+
+static int remember_session(void *ctx, const struct sim_session_truth *t)
+{
+	struct sess_check *c = ctx;
+	char key[48];
+	bool ins;
+	int n = snprintf(key, sizeof(key), "%u/%u", t->visitor, t->ordinal);
+	struct strmap_slot *slot = strmap_put(&c->starts, key, (size_t)n, &ins);
+
+	if (!slot)
+		return PP_ENOMEM;
+	slot->value = (uint64_t)t->start_ts;
+	return 0;
+}
+
+static int check_event(void *ctx, const struct sim_event *ev)
+{
+	struct sess_check *c = ctx;
+	char key[48], vid[24], want[64];
+	int n = snprintf(key, sizeof(key), "%u/%u", ev->visitor, ev->session);
+	struct strmap_slot *slot = strmap_get(&c->starts, key, (size_t)n);
+	struct event e;
+	struct span id;
+	bool started;
+
+	CHECK(slot != NULL);
+	event_clear(&e);
+	e.ts = ev->ts;
+	e.visitor_id.p = vid;
+	e.visitor_id.len = (size_t)snprintf(vid, sizeof(vid), "%" PRIu64,
+					    sim_visitor_id(c->s, ev->visitor));
+	e.item_id = span_of("x");
+	CHECK_INT(sessionizer_assign(&c->sz, &e, &id, &started), 0);
+	n = snprintf(want, sizeof(want), "%s-%" PRId64, vid, (int64_t)slot->value);
+	if (id.len != (size_t)n || memcmp(id.p, want, id.len))
+		test_fail(__FILE__, __LINE__, "event of %s at %" PRId64 ": session %.*s, truth %s", vid,
+			  ev->ts, (int)id.len, id.p, want);
+	c->checked++;
+	return 0;
+}
+
+TEST(sessionizer_recovers_simulated_sessions)
+{
+	struct sim_params p;
+	struct sim s;
+	struct sess_check c = { .s = &s };
+	struct sim_sink sink = { .ctx = &c, .event = check_event, .session = remember_session };
+
+	sim_params_default(&p);
+	p.visitors = 30000;
+	CHECK_INT(sim_init(&s, &p), 0);
+	strmap_init(&c.starts);
+	sessionizer_init(&c.sz, 30 * MS_PER_MIN);
+	CHECK_INT(sim_run(&s, &sink, NULL), 0);
+	CHECK_INT(c.checked, s.stats.events);
+	CHECK(c.checked > 50000);
+	sessionizer_release(&c.sz);
+	strmap_release(&c.starts);
+	sim_release(&s);
+}
+
+TEST(sim_formats)
+{
+	struct sim_params p;
+	struct sim s;
+	struct buf b = BUF_INIT;
+	struct sim_event ev = { .ts = 1433221332117, .visitor = 3, .item = 5, .type = EV_TRANSACTION,
+				.txn = 11117, .session = 0, .seq = 1 };
+
+	sim_params_default(&p);
+	p.visitors = 1000;
+	CHECK_INT(sim_init(&s, &p), 0);
+	CHECK_INT(sim_format_event(&s, SIM_RETAILROCKET, &ev, &b), 0);
+	CHECK(strncmp(b.data, "1433221332117,", 14) == 0);
+	CHECK_CONTAINS(b.data, ",transaction,");
+	CHECK_CONTAINS(b.data, ",11117\n");
+	buf_reset(&b);
+	CHECK_INT(sim_format_event(&s, SIM_REES46, &ev, &b), 0);
+	CHECK(strncmp(b.data, "2015-06-02 05:02:12 UTC,purchase,", 33) == 0);
+	buf_reset(&b);
+	ev.type = EV_REMOVEFROMCART;
+	CHECK_INT(sim_format_event(&s, SIM_RETAILROCKET, &ev, &b), 1); /* not expressible */
+	CHECK_INT(b.len, 0);
+	for (uint64_t k = 0; k < 6; k++) {
+		buf_reset(&b);
+		CHECK_INT(sim_format_malformed(&s, SIM_NDJSON, k, &ev, &b), 0);
+		CHECK(b.len > 0 && b.data[b.len - 1] == '\n');
+	}
+	buf_release(&b);
+	sim_release(&s);
+}
