@@ -6,8 +6,9 @@ set -eu
 
 # Build: compilers, headers of the libraries we link.
 BUILD_PKGS="build-essential gcc clang make pkg-config libyaml-dev libzstd-dev"
-# Test: the zstd CLI reads our segments independently; libFuzzer ships with clang's runtime.
-TEST_PKGS="zstd libclang-rt-14-dev"
+# Test: the zstd CLI reads our segments independently, jq checks JSON output,
+# libFuzzer ships with clang's runtime.
+TEST_PKGS="zstd jq libclang-rt-14-dev coreutils procps"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do

@@ -123,6 +123,7 @@ static void start(struct test *t)
 	if (t->pid > 0)
 		return;
 	setpgid(0, 0);
+	signal(SIGPIPE, SIG_DFL);
 	fd = open(t->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	dup2(fd, STDOUT_FILENO);
 	dup2(fd, STDERR_FILENO);

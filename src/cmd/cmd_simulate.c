@@ -13,6 +13,7 @@
 #include "lake/raw.h"
 #include "sim/sim_format.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct simulate_opts {
@@ -66,13 +67,30 @@ struct output {
 	uint64_t written, skipped;
 };
 
-/* Opens path for writing under a temporary name; output_commit renames it into place. */
+/* A device or pipe (/dev/null, a fifo): written in place, with nothing beside it. */
+static bool is_special(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
+/*
+ * Opens path for writing under a temporary name; close_atomic renames it into place.
+ * Special files are opened as they are: renaming over /dev/null would replace it.
+ */
 static int open_atomic(const char *path, FILE **f, char **tmp, char **final)
 {
 	struct buf t = BUF_INIT;
 	const char *base = path_base(path);
-	int rc = buf_printf(&t, "%.*s", (int)(base - path), path);
+	int rc;
 
+	if (is_special(path)) {
+		*f = fopen(path, "w");
+		*tmp = *final = NULL;
+		return *f ? 0 : pp_error_errno(PP_EIO, "cannot open %s", path);
+	}
+	rc = buf_printf(&t, "%.*s", (int)(base - path), path);
 	/* The directory is created as needed: simulate --out data/rr/events.csv just works. */
 	if (!rc && t.len > 1 && (rc = fs_mkdir_p(t.data)))
 		goto fail;
@@ -97,6 +115,12 @@ static int close_atomic(FILE **f, char **tmp, char **final, bool keep)
 
 	if (!*f)
 		return 0;
+	if (!*tmp) { /* a special file, written in place */
+		if (fclose(*f))
+			rc = pp_error_errno(PP_EIO, "write output");
+		*f = NULL;
+		return rc;
+	}
 	if (fflush(*f) || fsync(fileno(*f)))
 		rc = pp_error_errno(PP_EIO, "write %s", *tmp);
 	fclose(*f);
@@ -288,12 +312,12 @@ static int open_truth(struct output *o, const struct simulate_opts *opt, const c
 
 	if (opt->truth)
 		rc = buf_puts(&p, opt->truth);
-	else if (opt->out && strcmp(opt->out, "-"))
+	else if (opt->out && strcmp(opt->out, "-") && !is_special(opt->out))
 		rc = buf_printf(&p, "%s.truth.csv", opt->out);
 	else if (!opt->out)
 		rc = buf_printf(&p, "%s/_meta/simulate", lake_dir);
 	else
-		return 0; /* stdout and no --truth: no truth file */
+		return 0; /* stdout or a device, and no --truth: no truth file */
 	if (!rc && !opt->truth && !opt->out) {
 		rc = fs_mkdir_p(p.data);
 		if (!rc)
@@ -383,7 +407,7 @@ static int run_simulate(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	if (!rc && !opt->no_catalog) {
 		if (o.raw)
 			rc = write_catalog_raw(fs, &s, &ctx->cfg);
-		else if (strcmp(opt->out, "-") && o.format != SIM_REES46)
+		else if (strcmp(opt->out, "-") && !is_special(opt->out) && o.format != SIM_REES46)
 			rc = write_catalog_files(opt->out, &s, o.format == SIM_RETAILROCKET);
 	}
 out:

@@ -376,11 +376,38 @@ static int cmd_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * `ppredict -c FILE simulate ...` works like `ppredict simulate -c FILE ...`: common
+ * options given before the command are moved after it. Returns the new argc.
+ */
+static int hoist_common_options(int argc, char **argv)
+{
+	int lead = 1, i;
+
+	while (lead < argc && argv[lead][0] == '-' && strcmp(argv[lead], "--version") &&
+	       strcmp(argv[lead], "-h") && strcmp(argv[lead], "--help")) {
+		bool takes_value = !strcmp(argv[lead], "-c") || !strcmp(argv[lead], "--config") ||
+				   !strcmp(argv[lead], "--set");
+		lead += takes_value && lead + 1 < argc ? 2 : 1;
+	}
+	if (lead == 1 || lead >= argc)
+		return argc;
+	/* rotate argv[1..lead) to the end: the command comes first */
+	for (int k = 1; k < lead; k++) {
+		char *moved = argv[1];
+		for (i = 1; i + 1 < argc; i++)
+			argv[i] = argv[i + 1];
+		argv[argc - 1] = moved;
+	}
+	return argc;
+}
+
 int cli_main(int argc, char **argv)
 {
 	const struct command *c;
 	int used = 0;
 
+	argc = hoist_common_options(argc, argv);
 	if (argc < 2) {
 		print_overview(stderr);
 		return EXIT_USAGE;

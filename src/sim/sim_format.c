@@ -163,7 +163,7 @@ static int rees46_event(const struct sim *s, const struct sim_event *ev, struct 
 	    (rc = buf_printf(out, ",%s,%" PRIu64 ",%" PRIu64 ",", rees46_type(ev->type), it->id,
 			     (uint64_t)2053013552226107603 + s->cats[it->category].id)) ||
 	    (rc = rees46_category_code(s, it->category, out)) ||
-	    (rc = (it->brand % 5 == 4 ? buf_putc(out, ',') : buf_printf(out, ",brand%u,", it->brand))) ||
+	    (rc = (it->brand % 5 == 4 ? buf_puts(out, ",,") : buf_printf(out, ",brand%u,", it->brand))) ||
 	    (rc = put_cents(out, price_cents(s, ev))) ||
 	    (rc = buf_printf(out, ",%" PRIu64 ",", 500000000 + sim_visitor_id(s, ev->visitor))) ||
 	    (rc = rees46_session(s, ev, out)))
