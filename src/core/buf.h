@@ -42,7 +42,7 @@ int buf_append(struct buf *b, const void *p, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) PP_PRINTF(2, 3);
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) PP_PRINTF(2, 0);
 
 /* Appends the decimal form of v (no allocation beyond growth; hot path). */
 int buf_put_i64(struct buf *b, int64_t v);
