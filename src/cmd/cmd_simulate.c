@@ -145,20 +145,23 @@ static int flush_line(struct output *o, bool force)
 	return 0;
 }
 
-static int put_line(struct output *o, int64_t ts)
+/*
+ * One line out. In the raw zone it goes to the partition of its event time `ts`, while
+ * `now` (its arrival) is the stream's clock: hours that the clock has left behind are
+ * written out, and a late event later lands in a new segment of its old hour.
+ */
+static int put_line(struct output *o, int64_t ts, int64_t now)
 {
 	int rc;
 
 	if (!o->raw)
 		return flush_line(o, false);
-	/* raw zone: one line at a time, without its newline */
 	rc = raw_writer_add(o->raw, ts, o->line.data, o->line.len - 1);
 	buf_reset(&o->line);
 	if (rc)
 		return rc;
-	/* Stream time moved past an hour (plus grace): its segments can be written. */
-	if (ts - o->flushed_to > 2 * MS_PER_HOUR) {
-		o->flushed_to = ts - MS_PER_HOUR;
+	if (now - o->flushed_to > 2 * MS_PER_HOUR) {
+		o->flushed_to = now - MS_PER_HOUR;
 		return raw_writer_flush_before(o->raw, o->flushed_to);
 	}
 	return 0;
@@ -176,7 +179,7 @@ static int on_event(void *ctx, const struct sim_event *ev)
 	if (rc)
 		return rc;
 	o->written++;
-	return put_line(o, ev->arrive);
+	return put_line(o, ev->ts, ev->arrive);
 }
 
 static int on_malformed(void *ctx, int64_t arrive, uint64_t kind, const struct sim_event *near)
@@ -184,7 +187,8 @@ static int on_malformed(void *ctx, int64_t arrive, uint64_t kind, const struct s
 	struct output *o = ctx;
 	int rc = sim_format_malformed(o->sim, o->format, kind, near, &o->line);
 
-	return rc ? rc : put_line(o, arrive);
+	/* a broken line has no trustworthy time: it is filed under its arrival */
+	return rc ? rc : put_line(o, arrive, arrive);
 }
 
 static int on_session(void *ctx, const struct sim_session_truth *t)

@@ -37,6 +37,8 @@ struct raw_partition {
 	struct buf data;
 	uint64_t lines;
 	int64_t min_ts, max_ts;
+	bool reopened;  /* late data for a partition already written once */
+	unsigned waits; /* flush_before calls this late data has waited through */
 };
 
 struct raw_writer_stats {
@@ -51,6 +53,7 @@ struct raw_writer {
 	struct raw_partition *parts;
 	size_t nparts, capparts;
 	size_t buffered;
+	int64_t flushed_before; /* partitions ending before this were written */
 	void *cctx; /* ZSTD_CCtx */
 	struct buf zbuf;
 	struct buf path;
@@ -63,7 +66,13 @@ int raw_writer_open(struct raw_writer *w, struct lake_fs *fs, const struct raw_w
 /* Adds one line (without its newline) stamped ts; may write a segment. */
 int raw_writer_add(struct raw_writer *w, int64_t ts, const char *line, size_t len);
 
-/* Writes a segment for every partition that ends at or before ts (stream time moved on). */
+/*
+ * Writes a segment for every partition that ends at or before ts (stream time moved on).
+ * Late data for a partition already written is batched: it waits through
+ * RAW_LATE_WAITS calls (or the memory limit, or close) so that a trickle of late
+ * events does not become a trickle of tiny segments.
+ */
+#define RAW_LATE_WAITS 12
 int raw_writer_flush_before(struct raw_writer *w, int64_t ts);
 
 /* Writes every buffered partition. */

@@ -153,6 +153,8 @@ static struct raw_partition *find_partition(struct raw_writer *w, int64_t key)
 	p->key = key;
 	buf_init(&p->data, 0);
 	p->lines = 0;
+	p->reopened = false;
+	p->waits = 0;
 	return p;
 }
 
@@ -174,11 +176,14 @@ static int flush_largest(struct raw_writer *w)
 
 int raw_writer_add(struct raw_writer *w, int64_t ts, const char *line, size_t len)
 {
-	struct raw_partition *p = find_partition(w, partition_key(w, ts));
+	int64_t key = partition_key(w, ts);
+	struct raw_partition *p = find_partition(w, key);
 	int rc;
 
 	if (!p)
 		return PP_ENOMEM;
+	if (p->lines == 0 && key + partition_span(w) <= w->flushed_before)
+		p->reopened = true;
 	if ((rc = buf_grow(&p->data, len + 1)))
 		return rc;
 	memcpy(p->data.data + p->data.len, line, len);
@@ -205,12 +210,14 @@ int raw_writer_flush_before(struct raw_writer *w, int64_t ts)
 	int rc;
 
 	for (i = w->nparts; i-- > 0;) {
-		if (w->parts[i].key + span > ts)
+		struct raw_partition *p = &w->parts[i];
+		if (p->key + span > ts || (p->reopened && ++p->waits < RAW_LATE_WAITS))
 			continue;
-		if ((rc = write_segment(w, &w->parts[i])))
+		if ((rc = write_segment(w, p)))
 			return rc;
 		drop_partition(w, i);
 	}
+	w->flushed_before = ts > w->flushed_before ? ts : w->flushed_before;
 	return 0;
 }
 

@@ -64,6 +64,11 @@ equals "$("$PP" lake cat | wc -l)" "$events" "lake cat lines"
 equals "$(find lake/raw/events -name '*.ndjson.zst' -exec zstdcat {} + | wc -l)" "$events" "zstdcat lines"
 find lake/raw/events -name '*.ndjson.zst' | head -50 | xargs zstd -tq || fail "zstd -t found a damaged segment"
 ls lake/_meta/simulate/truth-*.csv >/dev/null || fail "no truth in _meta"
+# late events go to the partition of their event time, in later segments
+expect_exit 0 "$PP" simulate --visitors 20000 --seed 5 --late-rate 0.05
+expect_exit 0 "$PP" lake ls --zone events --by hour --json
+bad=$(jq -r 'select(((.min_ts / 3600000) | floor) != ((.max_ts / 3600000) | floor)) | .partition' <<<"$out" | head -3)
+equals "$bad" "" "hour partitions holding other hours' events"
 expect_exit 0 "$PP" lake ls
 contains "$out" "categories"
 contains "$out" "2015-05-03"

@@ -33,6 +33,7 @@ X(sessionizer_splits_by_gap)
 X(raw_writer_partitions_and_reads_back)
 X(raw_writer_limits_segment_and_memory)
 X(raw_flush_before_keeps_open_hours)
+X(raw_late_data_is_batched)
 X(fs_write_atomic_noreplace)
 X(lake_paths_are_confined)
 /* import */

@@ -137,3 +137,28 @@ TEST(lake_paths_are_confined)
 	CHECK_INT(fs->ops->put(fs, "raw/ok/file", &iov, 1, false), 0);
 	lake_fs_close(fs);
 }
+
+TEST(raw_late_data_is_batched)
+{
+	struct lake_fs *fs = open_lake();
+	struct raw_writer_opts o;
+	struct raw_writer w;
+	const int64_t h = 1433116800000;
+
+	raw_writer_opts_default(&o, "raw/events", "late");
+	CHECK_INT(raw_writer_open(&w, fs, &o), 0);
+	CHECK_INT(raw_writer_add(&w, h + 5, "a", 1), 0);
+	CHECK_INT(raw_writer_flush_before(&w, h + 2 * MS_PER_HOUR), 0);
+	CHECK_INT(w.stats.segments, 1);
+	/* late lines for the hour already written wait for more company */
+	for (int i = 1; i < RAW_LATE_WAITS; i++) {
+		CHECK_INT(raw_writer_add(&w, h + 10 + i, "late", 4), 0);
+		CHECK_INT(raw_writer_flush_before(&w, h + (2 + i) * MS_PER_HOUR), 0);
+		CHECK_INT(w.stats.segments, 1);
+	}
+	CHECK_INT(raw_writer_flush_before(&w, h + 40 * MS_PER_HOUR), 0);
+	CHECK_INT(w.stats.segments, 2); /* all the late lines in one segment */
+	CHECK_INT(w.stats.lines, RAW_LATE_WAITS);
+	CHECK_INT(raw_writer_close(&w), 0);
+	lake_fs_close(fs);
+}
