@@ -69,3 +69,22 @@ void pp_free(void *p)
 {
 	free(p);
 }
+
+int pp_array_grow(void *arrp, size_t n, size_t *cap, size_t size, size_t first)
+{
+	void *old, *grown;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : first;
+	if (ncap < n + 1 || ncap > SIZE_MAX / size)
+		return -1; /* PP_ENOMEM: mem.h stays free of err.h */
+	memcpy(&old, arrp, sizeof(old));
+	grown = pp_realloc(old, ncap * size);
+	if (!grown)
+		return -1;
+	memcpy(arrp, &grown, sizeof(grown));
+	*cap = ncap;
+	return 0;
+}

@@ -18,6 +18,14 @@ char *pp_strdup(const char *s);
 void pp_free(void *p);
 
 /*
+ * Makes room for one more element in a growable array: when *n == *cap the array at
+ * *(void **)arrp doubles (from `first` elements of `size` bytes). Returns 0, or
+ * PP_ENOMEM with the array unchanged. Usage:
+ *     if (pp_array_grow(&v->items, v->n, &v->cap, sizeof(*v->items), 64)) return PP_ENOMEM;
+ */
+int pp_array_grow(void *arrp, size_t n, size_t *cap, size_t size, size_t first);
+
+/*
  * Fail every allocation after `n` more succeed (n = 0 fails the next one);
  * a negative n turns injection off. For tests only.
  */

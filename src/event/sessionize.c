@@ -44,14 +44,8 @@ int sessionizer_assign(struct sessionizer *s, const struct event *ev, struct spa
 	int rc;
 
 	/* Room for a new visitor first, so a failed insert leaves nothing half-made. */
-	if (s->nstate == s->capstate) {
-		size_t ncap = s->capstate ? s->capstate * 2 : 1024;
-		struct visitor_session *ns = pp_realloc(s->state, ncap * sizeof(*ns));
-		if (!ns)
-			return PP_ENOMEM;
-		s->state = ns;
-		s->capstate = ncap;
-	}
+	if (pp_array_grow(&s->state, s->nstate, &s->capstate, sizeof(*s->state), 1024))
+		return PP_ENOMEM;
 	slot = strmap_put(&s->visitors, ev->visitor_id.p, ev->visitor_id.len, &inserted);
 	if (!slot)
 		return PP_ENOMEM;

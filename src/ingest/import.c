@@ -97,6 +97,18 @@ int import_emit_property(struct import_file *f, int64_t ts, struct span item, st
 	return rc ? rc : emit(f, KIND_ITEM_PROPERTIES, ts);
 }
 
+void import_name_column(struct import_file *f, const struct import_column *map, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!strcmp(map[i].canonical, f->err.field)) {
+			snprintf(f->err.field, sizeof(f->err.field), "%s", map[i].column);
+			return;
+		}
+	}
+}
+
 struct span import_id(struct span v, char tmp[32])
 {
 	int64_t x;

@@ -80,6 +80,12 @@ int import_emit_category(struct import_file *f, struct span id, struct span pare
 int import_emit_property(struct import_file *f, int64_t ts, struct span item, struct span prop,
 			 struct span value);
 
+/* For formats: messages name the file's own column ("visitorid"), not the canonical field. */
+struct import_column {
+	const char *canonical, *column;
+};
+void import_name_column(struct import_file *f, const struct import_column *map, size_t n);
+
 /* For formats: an id field normalised ("11117.0" -> "11117"), written into `tmp`. */
 struct span import_id(struct span v, char tmp[32]);
 

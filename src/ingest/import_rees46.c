@@ -45,20 +45,13 @@ static int rees_header(struct import_file *f, const struct csv_record *rec)
 	return 1;
 }
 
-static const char *column_for(const char *canonical)
-{
-	static const struct {
-		const char *canon, *col;
-	} map[] = { { "ts", "event_time" }, { "visitor_id", "user_id" }, { "item_id", "product_id" },
-		    { "session_id", "user_session" }, { "category_id", "category_id" },
-		    { "price", "price" }, { "event", "event_type" } };
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(map); i++)
-		if (!strcmp(map[i].canon, canonical))
-			return map[i].col;
-	return canonical;
-}
+static const struct import_column columns[] = {
+	{ "ts", "event_time" },
+	{ "visitor_id", "user_id" },
+	{ "item_id", "product_id" },
+	{ "session_id", "user_session" },
+	{ "event", "event_type" },
+};
 
 static int rees_row(struct import_file *f, const struct csv_record *rec)
 {
@@ -121,7 +114,7 @@ static int rees_row(struct import_file *f, const struct csv_record *rec)
 	}
 	rc = event_validate(&ev, &f->im->limits, &f->err);
 	if (rc) {
-		snprintf(f->err.field, sizeof(f->err.field), "%s", column_for(f->err.field));
+		import_name_column(f, columns, ARRAY_SIZE(columns));
 		return rc;
 	}
 	return import_emit_event(f, &ev);

@@ -73,20 +73,12 @@ static int rr_header(struct import_file *f, const struct csv_record *rec)
 			  rec->raw.p);
 }
 
-/* Messages name the file's own column, not the canonical field. */
-static const char *column_for(const char *canonical)
-{
-	static const struct {
-		const char *canon, *col;
-	} map[] = { { "ts", "timestamp" }, { "visitor_id", "visitorid" }, { "item_id", "itemid" },
-		    { "transaction_id", "transactionid" }, { "event", "event" } };
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(map); i++)
-		if (!strcmp(map[i].canon, canonical))
-			return map[i].col;
-	return canonical;
-}
+static const struct import_column columns[] = {
+	{ "ts", "timestamp" },
+	{ "visitor_id", "visitorid" },
+	{ "item_id", "itemid" },
+	{ "transaction_id", "transactionid" },
+};
 
 static struct span field(const struct import_file *f, const struct csv_record *rec, int c)
 {
@@ -115,7 +107,7 @@ static int rr_event(struct import_file *f, const struct csv_record *rec)
 		ev.transaction_id.p = NULL; /* an empty column is an absent id */
 	rc = event_validate(&ev, &f->im->limits, &f->err);
 	if (rc) {
-		snprintf(f->err.field, sizeof(f->err.field), "%s", column_for(f->err.field));
+		import_name_column(f, columns, ARRAY_SIZE(columns));
 		return rc;
 	}
 	return import_emit_event(f, &ev);

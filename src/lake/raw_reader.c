@@ -73,14 +73,8 @@ static int collect(void *vctx, const char *path, uint64_t size)
 
 	if (!is_segment_name(path))
 		return 0;
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 64;
-		struct raw_segment *ns = pp_realloc(l->seg, ncap * sizeof(*ns));
-		if (!ns)
-			return PP_ENOMEM;
-		l->seg = ns;
-		l->cap = ncap;
-	}
+	if (pp_array_grow(&l->seg, l->n, &l->cap, sizeof(*l->seg), 64))
+		return PP_ENOMEM;
 	s = &l->seg[l->n];
 	memset(s, 0, sizeof(*s));
 	s->path = pp_strdup(path);

@@ -141,14 +141,8 @@ static struct raw_partition *find_partition(struct raw_writer *w, int64_t key)
 	for (i = w->nparts; i-- > 0;)
 		if (w->parts[i].key == key)
 			return &w->parts[i];
-	if (w->nparts == w->capparts) {
-		size_t ncap = w->capparts ? w->capparts * 2 : 16;
-		struct raw_partition *np = pp_realloc(w->parts, ncap * sizeof(*np));
-		if (!np)
-			return NULL;
-		w->parts = np;
-		w->capparts = ncap;
-	}
+	if (pp_array_grow(&w->parts, w->nparts, &w->capparts, sizeof(*w->parts), 16))
+		return NULL;
 	struct raw_partition *p = &w->parts[w->nparts++];
 	p->key = key;
 	buf_init(&p->data, 0);

@@ -128,14 +128,8 @@ static int64_t draw_first_day(const struct sim *s, struct rng *r)
 
 static int push_header(struct header **h, size_t *n, size_t *cap, struct header x)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 1 << 16;
-		struct header *nh = pp_realloc(*h, ncap * sizeof(*nh));
-		if (!nh)
-			return PP_ENOMEM;
-		*h = nh;
-		*cap = ncap;
-	}
+	if (pp_array_grow(h, *n, cap, sizeof(**h), 1 << 16))
+		return PP_ENOMEM;
 	(*h)[(*n)++] = x;
 	return 0;
 }
@@ -203,14 +197,8 @@ static int heap_push(struct heap *h, const struct sim_event *ev)
 {
 	size_t i;
 
-	if (h->n == h->cap) {
-		size_t ncap = h->cap ? h->cap * 2 : 4096;
-		struct sim_event *ne = pp_realloc(h->e, ncap * sizeof(*ne));
-		if (!ne)
-			return PP_ENOMEM;
-		h->e = ne;
-		h->cap = ncap;
-	}
+	if (pp_array_grow(&h->e, h->n, &h->cap, sizeof(*h->e), 4096))
+		return PP_ENOMEM;
 	i = h->n++;
 	while (i && before(ev, &h->e[(i - 1) / 2])) {
 		h->e[i] = h->e[(i - 1) / 2];
