@@ -2,28 +2,46 @@
 #include "core/err.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Creates tmp[0..n), parents first only when they are missing: usually one mkdir. */
+static int mkdir_parents(char *tmp, size_t n)
+{
+	char *slash;
+	int rc;
+
+	if (mkdir(tmp, 0755) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT || !(slash = strrchr(tmp, '/')) || slash == tmp)
+		return pp_error_errno(PP_EIO, "cannot create directory %s", tmp);
+	*slash = '\0';
+	rc = mkdir_parents(tmp, (size_t)(slash - tmp));
+	*slash = '/';
+	if (rc)
+		return rc;
+	if (mkdir(tmp, 0755) && errno != EEXIST)
+		return pp_error_errno(PP_EIO, "cannot create directory %s", tmp);
+	(void)n;
+	return 0;
+}
+
 int fs_mkdir_p(const char *path)
 {
 	char tmp[4096];
-	size_t n = strlen(path), i;
+	size_t n = strlen(path);
+	int rc;
 
 	if (n == 0 || n >= sizeof(tmp))
 		return pp_error(PP_EINVAL, "path too long: %s", path);
 	memcpy(tmp, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (tmp[i] != '/' && tmp[i] != '\0')
-			continue;
-		tmp[i] = '\0';
-		if (mkdir(tmp, 0755) && errno != EEXIST)
-			return pp_error_errno(PP_EIO, "cannot create directory %s", tmp);
-		if (i < n)
-			tmp[i] = '/';
-	}
+	while (n > 1 && tmp[n - 1] == '/')
+		tmp[--n] = '\0';
+	if ((rc = mkdir_parents(tmp, n)))
+		return rc;
 	if (!fs_is_dir(path))
 		return pp_error(PP_EIO, "%s exists and is not a directory", path);
 	return 0;
@@ -112,7 +130,7 @@ int fs_write_atomic(const char *path, const struct iovec *iov, int n, enum fs_wr
 		return pp_error(PP_EEXIST, "%s already exists", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return pp_error_errno(PP_EIO, "cannot create %s", tmp);
+		return pp_error_errno(errno == ENOENT ? PP_ENOENT : PP_EIO, "cannot create %s", tmp);
 	rc = write_all(fd, tmp, iov, n);
 	if (!rc && fsync(fd))
 		rc = pp_error_errno(PP_EIO, "fsync %s", tmp);
@@ -200,23 +218,28 @@ const char *path_base(const char *path)
 	return s ? s + 1 : path;
 }
 
+static char crash_want[32];
+static long crash_remaining = -1; /* -1: off */
+
+static void crash_init(void)
+{
+	const char *env = getenv("PPREDICT_CRASH_AT"), *colon;
+
+	if (env && (colon = strchr(env, ':')) && (size_t)(colon - env) < sizeof(crash_want)) {
+		memcpy(crash_want, env, (size_t)(colon - env));
+		crash_want[colon - env] = '\0';
+		crash_remaining = strtol(colon + 1, NULL, 10);
+	}
+}
+
 void fs_crash_point(const char *point)
 {
-	static long remaining = -2; /* -2: environment not read yet, -1: off */
-	static char want[32];
-	const char *env, *colon;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (remaining == -2) {
-		remaining = -1;
-		env = getenv("PPREDICT_CRASH_AT");
-		if (env && (colon = strchr(env, ':')) && (size_t)(colon - env) < sizeof(want)) {
-			memcpy(want, env, (size_t)(colon - env));
-			want[colon - env] = '\0';
-			remaining = strtol(colon + 1, NULL, 10);
-		}
-	}
-	if (remaining < 0 || strcmp(point, want) != 0)
+	/* Writers' flusher threads get here concurrently: read once, count atomically. */
+	pthread_once(&once, crash_init);
+	if (crash_remaining < 0 || strcmp(point, crash_want) != 0)
 		return;
-	if (--remaining <= 0)
+	if (__atomic_sub_fetch(&crash_remaining, 1, __ATOMIC_SEQ_CST) == 0)
 		kill(getpid(), SIGKILL);
 }

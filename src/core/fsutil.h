@@ -22,7 +22,10 @@ enum fs_write_mode {
 /* mkdir -p with mode 0755; existing directories are fine. */
 int fs_mkdir_p(const char *path);
 
-/* Writes iov[0..n) as the whole content of path, atomically (see above). */
+/*
+ * Writes iov[0..n) as the whole content of path, atomically (see above). PP_ENOENT
+ * when the directory does not exist.
+ */
 int fs_write_atomic(const char *path, const struct iovec *iov, int n, enum fs_write_mode mode);
 
 int fs_fsync_dir(const char *dir);

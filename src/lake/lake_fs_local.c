@@ -30,15 +30,16 @@ static int local_put(struct lake_fs *fs, const char *path, const struct iovec *i
 
 	if ((rc = full_path(fs, path, &p)))
 		goto out;
-	slash = strrchr(p.data, '/');
-	if (slash) {
-		*slash = '\0';
-		rc = fs_mkdir_p(p.data);
-		*slash = '/';
-		if (rc)
-			goto out;
-	}
+	/* Directories are made only when missing: mkdir -p on every put costs more than
+	 * the write itself on a busy file system. */
 	rc = fs_write_atomic(p.data, iov, n, noreplace ? FS_NOREPLACE : FS_REPLACE);
+	if (rc != PP_ENOENT || !(slash = strrchr(p.data, '/')))
+		goto out;
+	*slash = '\0';
+	rc = fs_mkdir_p(p.data);
+	*slash = '/';
+	if (!rc)
+		rc = fs_write_atomic(p.data, iov, n, noreplace ? FS_NOREPLACE : FS_REPLACE);
 out:
 	buf_release(&p);
 	return rc;

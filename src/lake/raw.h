@@ -11,8 +11,9 @@
  * summary from the first 40 bytes without decompressing (lake ls).
  *
  * The writer buffers lines per partition and writes each segment whole through
- * lake_fs put: a segment is visible complete or not at all. A writer is single-threaded;
- * several writers (processes) can share a lake since each has its own id.
+ * lake_fs put: a segment is visible complete or not at all. One thread adds lines; the
+ * writer's own flusher thread compresses and stores. Several writers (threads or
+ * processes) can share a lake since each has its own id.
  */
 #ifndef PP_RAW_H
 #define PP_RAW_H
@@ -20,6 +21,8 @@
 #include "core/buf.h"
 #include "core/strmap.h"
 #include "lake/lake_fs.h"
+
+#include <pthread.h>
 
 enum raw_partitioning { RAW_BY_HOUR, RAW_BY_DAY, RAW_UNPARTITIONED };
 
@@ -45,19 +48,43 @@ struct raw_writer_stats {
 	uint64_t lines, segments, raw_bytes, stored_bytes;
 };
 
+/* A segment waiting for the flusher thread: a partition's lines, moved out of it. */
+struct raw_job {
+	int64_t key;
+	struct buf data;
+	uint64_t lines;
+	int64_t min_ts, max_ts;
+};
+
+#define RAW_QUEUE 4 /* segments in flight: enough to keep the flusher busy, bounded memory */
+
 struct raw_writer {
 	struct lake_fs *fs;
 	struct raw_writer_opts opts;
 	char id[48];
-	uint64_t seq;
 	struct raw_partition *parts;
 	size_t nparts, capparts;
 	size_t buffered;
 	int64_t flushed_before; /* partitions ending before this were written */
+	struct raw_writer_stats stats; /* read after raw_writer_sync or close */
+
+	/*
+	 * Private: the flusher thread compresses and stores segments while the caller goes
+	 * on adding lines (two cores, two jobs). Everything below is guarded by `mu`, except
+	 * what only the flusher touches (cctx, zbuf, path, seq).
+	 */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t wake, done;
+	struct raw_job queue[RAW_QUEUE];
+	size_t head, count;
+	bool started, stop;
+	int err;
+	char errmsg[512];
 	void *cctx; /* ZSTD_CCtx */
 	struct buf zbuf;
 	struct buf path;
-	struct raw_writer_stats stats;
+	uint64_t seq;
 };
 
 void raw_writer_opts_default(struct raw_writer_opts *o, const char *zone, const char *role);
@@ -78,7 +105,14 @@ int raw_writer_flush_before(struct raw_writer *w, int64_t ts);
 /* Writes every buffered partition. */
 int raw_writer_flush(struct raw_writer *w);
 
-/* Flushes, then frees. The writer must be closed even after an error (nothing leaks). */
+/*
+ * Waits until every segment handed to the flusher is stored (durable) and reports the
+ * first error it met. add and flush return before their segments are on disk; sync is
+ * the point after which they are.
+ */
+int raw_writer_sync(struct raw_writer *w);
+
+/* Flushes, syncs, then frees. Close a writer even after an error (nothing leaks). */
 int raw_writer_close(struct raw_writer *w);
 
 /* ---- reading ---------------------------------------------------------------- */

@@ -1,3 +1,8 @@
+/*
+ * raw_writer.c - buffering lines per partition (the caller's thread) and storing them as
+ * segments (the writer's flusher thread), so that generating or parsing events and
+ * compressing and syncing them use both cores.
+ */
 #include "lake/raw.h"
 #include "core/err.h"
 #include "core/mem.h"
@@ -9,6 +14,8 @@
 #define SUMMARY_MAGIC 0x184D2A50u /* first of the 16 zstd skippable-frame magics */
 #define SUMMARY_TAG "PPSEG1\0\0"
 #define SUMMARY_SIZE 40 /* tag 8 + lines 8 + min 8 + max 8 + raw bytes 8 */
+
+static void *flusher_main(void *arg);
 
 void raw_writer_opts_default(struct raw_writer_opts *o, const char *zone, const char *role)
 {
@@ -23,22 +30,29 @@ void raw_writer_opts_default(struct raw_writer_opts *o, const char *zone, const 
 int raw_writer_open(struct raw_writer *w, struct lake_fs *fs, const struct raw_writer_opts *o)
 {
 	uint64_t salt = (uint64_t)time_now_ms() * 1000003u ^ (uint64_t)getpid() * 2654435761u ^
-			time_mono_ns();
+			time_mono_ns() ^ (uint64_t)(uintptr_t)w;
 
 	memset(w, 0, sizeof(*w));
 	w->fs = fs;
 	w->opts = *o;
-	/* pid and clocks make ids unique per run; put's noreplace guards the rest. */
+	/* pid, clocks and address make ids unique per writer; put's noreplace guards the rest */
 	salt ^= salt >> 29;
 	salt *= 0xbf58476d1ce4e5b9ull;
-	snprintf(w->id, sizeof(w->id), "%s_%08" PRIx32, o->role, (uint32_t)(salt >> 32));
+	salt ^= salt >> 32;
+	snprintf(w->id, sizeof(w->id), "%s_%08" PRIx32, o->role, (uint32_t)salt);
 	buf_init(&w->zbuf, 0);
 	buf_init(&w->path, 0);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->done, NULL);
 	w->cctx = ZSTD_createCCtx();
 	if (!w->cctx)
 		return PP_ENOMEM;
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, o->zstd_level);
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
+	if (pthread_create(&w->thread, NULL, flusher_main, w))
+		return pp_error(PP_ENOMEM, "cannot start the raw writer's flusher thread");
+	w->started = true;
 	return 0;
 }
 
@@ -60,13 +74,15 @@ static int64_t partition_span(const struct raw_writer *w)
 	       : w->opts.partitioning == RAW_BY_DAY ? MS_PER_DAY : INT64_MAX / 2;
 }
 
-static int segment_path(struct raw_writer *w, const struct raw_partition *p)
+/* ---- the flusher thread -------------------------------------------------------- */
+
+static int segment_path(struct raw_writer *w, int64_t key)
 {
 	struct civil c;
 	int rc;
 
 	buf_reset(&w->path);
-	civil_from_ms(p->key, &c);
+	civil_from_ms(key, &c);
 	if (w->opts.partitioning == RAW_BY_HOUR)
 		rc = buf_printf(&w->path, "%s/year=%04d/month=%02d/day=%02d/hour=%02d/", w->opts.zone,
 				c.year, c.month, c.day, c.hour);
@@ -86,55 +102,135 @@ static void put_le64(unsigned char *p, uint64_t v)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
-static int write_segment(struct raw_writer *w, struct raw_partition *p)
+/* Compresses one job and stores it under the next free name. Flusher thread only. */
+static int store_segment(struct raw_writer *w, const struct raw_job *j, uint64_t *stored)
 {
 	unsigned char summary[8 + SUMMARY_SIZE];
 	struct iovec iov[2];
 	size_t bound, z;
 	int rc, tries;
 
-	if (p->lines == 0)
-		return 0;
-	bound = ZSTD_compressBound(p->data.len);
+	bound = ZSTD_compressBound(j->data.len);
 	buf_reset(&w->zbuf);
 	if ((rc = buf_grow(&w->zbuf, bound)))
 		return rc;
-	ZSTD_CCtx_setPledgedSrcSize(w->cctx, p->data.len);
-	z = ZSTD_compress2(w->cctx, w->zbuf.data, bound, p->data.data, p->data.len);
+	ZSTD_CCtx_setPledgedSrcSize(w->cctx, j->data.len);
+	z = ZSTD_compress2(w->cctx, w->zbuf.data, bound, j->data.data, j->data.len);
 	if (ZSTD_isError(z))
 		return pp_error(PP_EIO, "zstd: %s", ZSTD_getErrorName(z));
 	put_le64(summary, SUMMARY_MAGIC | ((uint64_t)SUMMARY_SIZE << 32));
 	memcpy(summary + 8, SUMMARY_TAG, 8);
-	put_le64(summary + 16, p->lines);
-	put_le64(summary + 24, (uint64_t)p->min_ts);
-	put_le64(summary + 32, (uint64_t)p->max_ts);
-	put_le64(summary + 40, p->data.len);
+	put_le64(summary + 16, j->lines);
+	put_le64(summary + 24, (uint64_t)j->min_ts);
+	put_le64(summary + 32, (uint64_t)j->max_ts);
+	put_le64(summary + 40, j->data.len);
 	iov[0].iov_base = summary;
 	iov[0].iov_len = sizeof(summary);
 	iov[1].iov_base = w->zbuf.data;
 	iov[1].iov_len = z;
 	for (tries = 0;; tries++) {
 		w->seq++;
-		if ((rc = segment_path(w, p)))
+		if ((rc = segment_path(w, j->key)))
 			return rc;
 		rc = w->fs->ops->put(w->fs, w->path.data, iov, 2, true);
 		if (rc != PP_EEXIST || tries == 8)
 			break;
 	}
-	if (rc)
-		return rc;
-	w->stats.segments++;
-	w->stats.lines += p->lines;
-	w->stats.raw_bytes += p->data.len;
-	w->stats.stored_bytes += sizeof(summary) + z;
+	*stored = sizeof(summary) + z;
+	return rc;
+}
+
+static void *flusher_main(void *arg)
+{
+	struct raw_writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		struct raw_job j;
+		uint64_t stored = 0;
+		int rc;
+		while (!w->count && !w->stop)
+			pthread_cond_wait(&w->wake, &w->mu);
+		if (!w->count)
+			break;
+		j = w->queue[w->head];
+		rc = w->err; /* after an error nothing more is stored; the caller stops */
+		pthread_mutex_unlock(&w->mu);
+		if (!rc)
+			rc = store_segment(w, &j, &stored);
+		pthread_mutex_lock(&w->mu);
+		if (rc && !w->err) {
+			w->err = rc;
+			snprintf(w->errmsg, sizeof(w->errmsg), "%s", pp_errmsg());
+		} else if (!rc) {
+			w->stats.segments++;
+			w->stats.lines += j.lines;
+			w->stats.raw_bytes += j.data.len;
+			w->stats.stored_bytes += stored;
+		}
+		buf_release(&w->queue[w->head].data);
+		w->head = (w->head + 1) % RAW_QUEUE;
+		w->count--;
+		pthread_cond_broadcast(&w->done);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* The flusher's error, re-raised in the caller's thread (messages are per thread). */
+static int flusher_error(struct raw_writer *w)
+{
+	return pp_error(w->err, "%s", w->errmsg);
+}
+
+/* ---- the caller's side ------------------------------------------------------------ */
+
+/* Hands a partition's lines to the flusher (waiting for room) and empties the partition. */
+static int submit(struct raw_writer *w, struct raw_partition *p)
+{
+	struct raw_job *j;
+
+	if (p->lines == 0)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	while (w->count == RAW_QUEUE && !w->err)
+		pthread_cond_wait(&w->done, &w->mu);
+	if (w->err) {
+		pthread_mutex_unlock(&w->mu);
+		return flusher_error(w);
+	}
+	j = &w->queue[(w->head + w->count) % RAW_QUEUE];
+	j->key = p->key;
+	j->data = p->data; /* moved: the flusher frees it */
+	j->lines = p->lines;
+	j->min_ts = p->min_ts;
+	j->max_ts = p->max_ts;
+	w->count++;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->mu);
 	w->buffered -= p->data.len;
-	buf_release(&p->data); /* give the memory back: this partition may stay quiet now */
+	buf_init(&p->data, 0);
 	p->lines = 0;
 	return 0;
 }
 
+int raw_writer_sync(struct raw_writer *w)
+{
+	int rc;
+
+	if (!w->started)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	while (w->count)
+		pthread_cond_wait(&w->done, &w->mu);
+	rc = w->err;
+	pthread_mutex_unlock(&w->mu);
+	return rc ? flusher_error(w) : 0;
+}
+
 static struct raw_partition *find_partition(struct raw_writer *w, int64_t key)
 {
+	struct raw_partition *p;
 	size_t i;
 
 	/* Few partitions are open at once and the newest is hit most: scan from the end. */
@@ -143,7 +239,7 @@ static struct raw_partition *find_partition(struct raw_writer *w, int64_t key)
 			return &w->parts[i];
 	if (pp_array_grow(&w->parts, w->nparts, &w->capparts, sizeof(*w->parts), 16))
 		return NULL;
-	struct raw_partition *p = &w->parts[w->nparts++];
+	p = &w->parts[w->nparts++];
 	p->key = key;
 	buf_init(&p->data, 0);
 	p->lines = 0;
@@ -154,6 +250,7 @@ static struct raw_partition *find_partition(struct raw_writer *w, int64_t key)
 
 static void drop_partition(struct raw_writer *w, size_t i)
 {
+	w->buffered -= w->parts[i].data.len;
 	buf_release(&w->parts[i].data);
 	w->parts[i] = w->parts[--w->nparts];
 }
@@ -165,7 +262,7 @@ static int flush_largest(struct raw_writer *w)
 	for (i = 1; i < w->nparts; i++)
 		if (w->parts[i].data.len > w->parts[best].data.len)
 			best = i;
-	return write_segment(w, &w->parts[best]);
+	return submit(w, &w->parts[best]);
 }
 
 int raw_writer_add(struct raw_writer *w, int64_t ts, const char *line, size_t len)
@@ -190,7 +287,7 @@ int raw_writer_add(struct raw_writer *w, int64_t ts, const char *line, size_t le
 		p->max_ts = ts;
 	p->lines++;
 	w->buffered += len + 1;
-	if (p->data.len >= w->opts.segment_bytes && (rc = write_segment(w, p)))
+	if (p->data.len >= w->opts.segment_bytes && (rc = submit(w, p)))
 		return rc;
 	if (w->buffered > w->opts.memory_limit)
 		return flush_largest(w);
@@ -207,7 +304,7 @@ int raw_writer_flush_before(struct raw_writer *w, int64_t ts)
 		struct raw_partition *p = &w->parts[i];
 		if (p->key + span > ts || (p->reopened && ++p->waits < RAW_LATE_WAITS))
 			continue;
-		if ((rc = write_segment(w, p)))
+		if ((rc = submit(w, p)))
 			return rc;
 		drop_partition(w, i);
 	}
@@ -225,7 +322,7 @@ int raw_writer_flush(struct raw_writer *w)
 		for (oldest = 0, i = 1; i < w->nparts; i++)
 			if (w->parts[i].key < w->parts[oldest].key)
 				oldest = i;
-		if ((rc = write_segment(w, &w->parts[oldest])))
+		if ((rc = submit(w, &w->parts[oldest])))
 			return rc;
 		drop_partition(w, oldest);
 	}
@@ -234,8 +331,18 @@ int raw_writer_flush(struct raw_writer *w)
 
 int raw_writer_close(struct raw_writer *w)
 {
-	int rc = w->cctx ? raw_writer_flush(w) : 0;
+	int rc = w->started ? raw_writer_flush(w) : 0;
+	int rc2 = raw_writer_sync(w);
 
+	rc = rc ? rc : rc2;
+	if (w->started) {
+		pthread_mutex_lock(&w->mu);
+		w->stop = true;
+		pthread_cond_signal(&w->wake);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+		w->started = false;
+	}
 	while (w->nparts)
 		drop_partition(w, w->nparts - 1);
 	pp_free(w->parts);
@@ -245,5 +352,8 @@ int raw_writer_close(struct raw_writer *w)
 	w->cctx = NULL;
 	buf_release(&w->zbuf);
 	buf_release(&w->path);
+	pthread_cond_destroy(&w->wake);
+	pthread_cond_destroy(&w->done);
+	pthread_mutex_destroy(&w->mu);
 	return rc;
 }

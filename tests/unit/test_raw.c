@@ -101,6 +101,7 @@ TEST(raw_flush_before_keeps_open_hours)
 	CHECK_INT(raw_writer_add(&w, h + 5, "a", 1), 0);
 	CHECK_INT(raw_writer_add(&w, h + MS_PER_HOUR + 5, "b", 1), 0);
 	CHECK_INT(raw_writer_flush_before(&w, h + MS_PER_HOUR + 10), 0);
+	CHECK_INT(raw_writer_sync(&w), 0);
 	CHECK_INT(w.stats.segments, 1); /* only the finished hour */
 	CHECK_INT(w.nparts, 1);
 	CHECK_INT(raw_writer_close(&w), 0);
@@ -149,14 +150,17 @@ TEST(raw_late_data_is_batched)
 	CHECK_INT(raw_writer_open(&w, fs, &o), 0);
 	CHECK_INT(raw_writer_add(&w, h + 5, "a", 1), 0);
 	CHECK_INT(raw_writer_flush_before(&w, h + 2 * MS_PER_HOUR), 0);
+	CHECK_INT(raw_writer_sync(&w), 0);
 	CHECK_INT(w.stats.segments, 1);
 	/* late lines for the hour already written wait for more company */
 	for (int i = 1; i < RAW_LATE_WAITS; i++) {
 		CHECK_INT(raw_writer_add(&w, h + 10 + i, "late", 4), 0);
 		CHECK_INT(raw_writer_flush_before(&w, h + (2 + i) * MS_PER_HOUR), 0);
+		CHECK_INT(raw_writer_sync(&w), 0);
 		CHECK_INT(w.stats.segments, 1);
 	}
 	CHECK_INT(raw_writer_flush_before(&w, h + 40 * MS_PER_HOUR), 0);
+	CHECK_INT(raw_writer_sync(&w), 0);
 	CHECK_INT(w.stats.segments, 2); /* all the late lines in one segment */
 	CHECK_INT(w.stats.lines, RAW_LATE_WAITS);
 	CHECK_INT(raw_writer_close(&w), 0);
