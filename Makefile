@@ -8,7 +8,7 @@ SANITIZE ?=
 ifeq ($(SANITIZE),)
 BUILD ?= build
 else
-BUILD ?= build/san
+BUILD ?= build/san-$(SANITIZE)
 endif
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

@@ -1,31 +1,34 @@
 #include "core/mem.h"
 
 /*
- * Injection state is process-wide and not atomic: tests that use it are
- * single-threaded, and production never turns it on.
+ * Injection state is process-wide. Flusher threads allocate too, so the counters are
+ * atomic; the tests that inject failures run their allocations on one thread.
  */
 static long fail_after = -1;
 static unsigned long attempts;
 
 static bool should_fail(void)
 {
-	attempts++;
-	if (fail_after < 0)
+	long left;
+
+	__atomic_add_fetch(&attempts, 1, __ATOMIC_RELAXED);
+	left = __atomic_load_n(&fail_after, __ATOMIC_RELAXED);
+	if (left < 0)
 		return false;
-	if (fail_after == 0)
+	if (left == 0)
 		return true;
-	fail_after--;
+	__atomic_sub_fetch(&fail_after, 1, __ATOMIC_RELAXED);
 	return false;
 }
 
 void pp_mem_fail_after(long n)
 {
-	fail_after = n;
+	__atomic_store_n(&fail_after, n, __ATOMIC_RELAXED);
 }
 
 unsigned long pp_mem_attempts(void)
 {
-	return attempts;
+	return __atomic_load_n(&attempts, __ATOMIC_RELAXED);
 }
 
 void *pp_malloc(size_t n)
