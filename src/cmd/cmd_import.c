@@ -90,7 +90,10 @@ static void print_counts(const char *what, const struct import_stats *s, bool js
 	fmt_count(s->rows, a);
 	fmt_count(s->accepted, b);
 	fmt_count(s->rejected, c);
-	printf("%s: %s rows, %s accepted, %s rejected\n", what, a, b, c);
+	printf("%s: %s rows, %s accepted, %s rejected", what, a, b, c);
+	if (s->blank)
+		printf(" (%" PRIu64 " blank line%s skipped)", s->blank, s->blank == 1 ? "" : "s");
+	printf("\n");
 }
 
 static void add_stats(struct import_stats *t, const struct import_stats *s)
@@ -131,8 +134,9 @@ static int run_import(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		if (stat(argv[i], &st) == 0)
 			bytes += (uint64_t)st.st_size;
 	}
-	progress_start(&prog, "import", "bytes", bytes);
+	progress_start(&prog, "import", "rows", 0);
 	im.prog = &prog;
+	im.total_bytes = bytes;
 	if (o->json)
 		printf("{\"files\":[\n");
 	for (i = 0; i < argc; i++) {

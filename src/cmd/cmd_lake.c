@@ -217,8 +217,9 @@ static int run_lake_cat(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		goto out;
 	for (i = 0; i < l.n && !rc; i++) {
 		const struct raw_segment *s = &l.seg[i];
+		int64_t span = strstr(s->path, "/hour=") ? MS_PER_HOUR : MS_PER_DAY;
 		if (s->partition != INT64_MIN && ((o->to && s->partition >= o->to) ||
-						  (o->from && s->partition + MS_PER_HOUR <= o->from)))
+						  (o->from && s->partition + span <= o->from)))
 			continue;
 		buf_reset(&text);
 		if ((rc = raw_segment_read(fs, s->path, &text)))

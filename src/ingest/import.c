@@ -177,10 +177,17 @@ static int reject(struct import_file *f, uint64_t line, struct span raw, bool tr
 	return quarantine(f, line, raw, reason);
 }
 
-static void progress_bytes(struct importer *im, uint64_t n)
+static void report_progress(struct import_file *f, uint64_t bytes_in_file)
 {
-	if (im->prog)
-		progress_update(im->prog, im->progress_bytes + n);
+	struct importer *im = f->im;
+	uint64_t rows = im->rows_before + f->stats->rows;
+	uint64_t bytes = im->bytes_before + bytes_in_file;
+
+	if (!im->prog)
+		return;
+	if (bytes && im->total_bytes)
+		im->prog->total = (uint64_t)((double)rows * (double)im->total_bytes / (double)bytes);
+	progress_update(im->prog, rows);
 }
 
 static int run_csv(struct import_file *f, const char *text, size_t len)
@@ -198,7 +205,7 @@ static int run_csv(struct import_file *f, const char *text, size_t len)
 			return 0;
 		if (rc == PP_ENOMEM)
 			return rc;
-		progress_bytes(im, (uint64_t)(r.p - text));
+		report_progress(f, (uint64_t)(r.p - text));
 		if (rc == PP_EPARSE) {
 			f->stats->rows++;
 			event_fail(&f->err, "", "%s", rec.error);
@@ -245,8 +252,7 @@ static int run_ndjson(struct import_file *f, const char *text, size_t len)
 		if (raw.len && raw.p[raw.len - 1] == '\r')
 			raw.len--;
 		p = nl ? nl + 1 : end;
-		if ((line & 1023) == 0)
-			progress_bytes(im, (uint64_t)(p - text));
+		report_progress(f, (uint64_t)(p - text));
 		if (raw.len == 0 || (raw.len == 1 && raw.p[0] == ' ')) {
 			f->stats->blank++;
 			continue;
@@ -268,22 +274,38 @@ int importer_run(struct importer *im, const struct import_format *fmt, const cha
 		 const char *text, size_t len, struct import_stats *stats)
 {
 	struct import_file f = { .im = im, .path = path, .fmt = fmt, .stats = stats };
+	uint64_t rows_at_start = stats->rows;
 	int rc = fmt->csv ? run_csv(&f, text, len) : run_ndjson(&f, text, len);
 
-	im->progress_bytes += len;
+	im->bytes_before += len;
+	im->rows_before += stats->rows - rows_at_start;
 	return rc;
 }
 
 int importer_close(struct importer *im)
 {
+	struct progress store;
+	uint64_t pending = 0;
 	int rc = 0, k, r2;
 
+	/* Most rows may still be buffered: storing them can take a while, so it shows. */
+	for (k = 0; k < KIND__COUNT; k++)
+		if (im->out_open[k])
+			pending += im->out[k].nparts;
+	if (im->prog) {
+		progress_finish(im->prog);
+		progress_start(&store, "import: storing", "segments", pending);
+		store.start_ns = im->prog->start_ns; /* shown if the whole import passes a second */
+	}
 	for (k = 0; k < KIND__COUNT; k++) {
 		if (!im->out_open[k])
 			continue;
+		im->out[k].prog = im->prog ? &store : NULL;
 		r2 = raw_writer_close(&im->out[k]);
 		rc = rc ? rc : r2;
 	}
+	if (im->prog)
+		progress_finish(&store);
 	if (im->quarantine_open) {
 		r2 = raw_writer_close(&im->quarantine);
 		rc = rc ? rc : r2;

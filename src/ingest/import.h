@@ -49,8 +49,10 @@ struct importer {
 	struct raw_writer quarantine;
 	bool quarantine_open;
 	struct buf line, scratch, norm;
+	/* progress: rows so far, total estimated from the bytes read of total_bytes */
 	struct progress *prog;
-	uint64_t progress_bytes;
+	uint64_t total_bytes;
+	uint64_t bytes_before, rows_before; /* of the files already imported */
 };
 
 /* State of the file being imported, handed to the format's callbacks. */

@@ -19,6 +19,7 @@
 #define PP_RAW_H
 
 #include "core/buf.h"
+#include "core/progress.h"
 #include "core/strmap.h"
 #include "lake/lake_fs.h"
 
@@ -66,6 +67,7 @@ struct raw_writer {
 	size_t nparts, capparts;
 	size_t buffered;
 	int64_t flushed_before; /* partitions ending before this were written */
+	struct progress *prog;  /* optional: raw_writer_flush counts segments on it */
 	struct raw_writer_stats stats; /* read after raw_writer_sync or close */
 
 	/*

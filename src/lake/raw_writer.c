@@ -325,6 +325,8 @@ int raw_writer_flush(struct raw_writer *w)
 		if ((rc = submit(w, &w->parts[oldest])))
 			return rc;
 		drop_partition(w, oldest);
+		if (w->prog)
+			progress_set(w->prog, w->prog->done + 1);
 	}
 	return 0;
 }

@@ -33,6 +33,16 @@ done
 # pandas float ids came in as integers
 "$PP" lake cat | grep -q '"visitor_id":"[0-9]*\.0"' && fail "float ids stored as floats"
 
+# unsorted input (RetailRocket is stored in time blocks): the same events either way
+cd ..
+(head -1 rr/events.csv; tail -n +2 rr/events.csv | shuf --random-source=<(yes)) > rr/shuffled.csv
+"$PP" init sorted >/dev/null && (cd sorted && "$PP" import -f retailrocket ../rr/events.csv >/dev/null)
+"$PP" init shuffled >/dev/null && (cd shuffled && "$PP" import -f retailrocket ../rr/shuffled.csv >/dev/null)
+equals "$(cd shuffled && "$PP" lake cat | sort | sha256sum)" "$(cd sorted && "$PP" lake cat | sort | sha256sum)" "sorted vs shuffled import"
+equals "$(cd shuffled && "$PP" lake cat -z quarantine | jq -r .raw | sort | sha256sum)" \
+	"$(cd sorted && "$PP" lake cat -z quarantine | jq -r .raw | sort | sha256sum)" "quarantined rows"
+cd shop
+
 # REES46: CRLF, quoted fields, a truncated last line, sessions kept
 printf 'event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session\r\n' > rees.csv
 printf '2019-10-01 00:00:00 UTC,view,44600062,2103807459595387724,,shiseido,35.79,541312140,72d76fde-8bb3-4e00-8c23-a032dfed738c\r\n' >> rees.csv
@@ -72,4 +82,7 @@ contains "$out" "category_tree.csv:"
 # stdin
 expect_exit 0 "$PP" import --format ndjson - < mixed.ndjson
 contains "$out" "-: 2 rows, 1 accepted, 1 rejected"
+printf '\n{"ts":1433221332117,"visitor_id":"1","event":"view","item_id":"2"}\n\n' > blank.ndjson
+expect_exit 0 "$PP" import --format ndjson blank.ndjson
+contains "$out" "blank.ndjson: 1 rows, 1 accepted, 0 rejected (2 blank lines skipped)"
 done_ok
