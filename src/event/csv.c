@@ -32,6 +32,8 @@ static int bad(struct csv_reader *r, struct csv_record *rec, const char *start, 
 
 int csv_next(struct csv_reader *r, struct csv_record *rec, struct buf *scratch)
 {
+	size_t offset[CSV_MAX_FIELDS];
+	uint32_t in_scratch = 0;
 	const char *p = r->p, *start = r->p;
 	char *out;
 	int rc;
@@ -42,11 +44,11 @@ int csv_next(struct csv_reader *r, struct csv_record *rec, struct buf *scratch)
 	rec->at_eof_without_newline = false;
 	if (p >= r->end)
 		return 0;
+	/*
+	 * Fields with "" escapes are decoded into scratch, which may move as it grows: they
+	 * are kept as offsets until the record is complete, then turned into pointers.
+	 */
 	buf_reset(scratch);
-	/* Unescaped fields are never longer than the rest of the text: reserve once. */
-	if ((rc = buf_grow(scratch, (size_t)(r->end - p))))
-		return rc;
-	out = scratch->data;
 	for (;;) {
 		struct span f;
 		if (rec->n == CSV_MAX_FIELDS) {
@@ -74,15 +76,19 @@ int csv_next(struct csv_reader *r, struct csv_record *rec, struct buf *scratch)
 				f.p = p;
 				f.len = (size_t)(q - p);
 			} else {
-				char *o = out;
+				if ((rc = buf_grow(scratch, (size_t)(q - p))))
+					return rc;
+				out = scratch->data + scratch->len;
 				for (const char *c = p; c < q; c++) {
-					*o++ = *c;
+					*out++ = *c;
 					if (*c == '"')
 						c++;
 				}
-				f.p = out;
-				f.len = (size_t)(o - out);
-				out = o;
+				f.p = NULL;
+				f.len = (size_t)(out - scratch->data - scratch->len);
+				offset[rec->n] = scratch->len;
+				in_scratch |= 1u << rec->n;
+				scratch->len += f.len;
 			}
 			p = q + 1;
 			if (p < r->end && *p != ',' && *p != '\n' && *p != '\r') {
@@ -111,6 +117,9 @@ int csv_next(struct csv_reader *r, struct csv_record *rec, struct buf *scratch)
 			rec->raw.len = (size_t)(p - start);
 			if (rec->raw.len && start[rec->raw.len - 1] == '\r')
 				rec->raw.len--;
+			for (size_t i = 0; in_scratch && i < rec->n; i++)
+				if (in_scratch & (1u << i))
+					rec->field[i].p = scratch->data + offset[i];
 			if (p >= r->end) {
 				rec->at_eof_without_newline = true;
 				r->p = r->end;

@@ -118,7 +118,7 @@ static int read_id(struct parse *ps, const char *field, struct span *out)
 		size_t at = ps->sc.pos;
 		if (json_read_number(&ps->sc, &raw, &is_int, &iv, &d))
 			return syntax(ps, field);
-		if (!is_int || iv < 0) {
+		if (!is_int || iv < 0 || raw.p[0] == '-') {
 			ps->sc.pos = at;
 			return wrong_type(ps, field, "a string or a non-negative integer");
 		}
