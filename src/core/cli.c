@@ -65,10 +65,13 @@ static void print_opt(FILE *f, const struct cli_opt *o)
 {
 	char left[64];
 
-	snprintf(left, sizeof(left), "%s%c%s--%s%s%s", o->short_name ? "-" : "",
-		 o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
-		 o->arg ? " " : "", o->arg ? o->arg : "");
-	fprintf(f, "  %-28s %s", o->short_name ? left : left + 2, o->help);
+	if (o->short_name)
+		snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name,
+			 o->arg ? " " : "", o->arg ? o->arg : "");
+	else
+		snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+			 o->arg ? o->arg : "");
+	fprintf(f, "  %-28s %s", left, o->help);
 	if (o->def && o->type != OPT_FLAG)
 		fprintf(f, " (default: %s)", o->def);
 	fputc('\n', f);
@@ -90,8 +93,8 @@ static void print_command_help(FILE *f, const struct command *c)
 	fprintf(f, "\ncommon options:\n"
 		   "  -c, --config FILE            configuration file (else $PPREDICT_CONFIG, "
 		   "./ppredict.yaml)\n"
-		   "  --set KEY=VALUE              override one configuration key\n"
-		   "  --progress                   show progress even when stderr is not a terminal\n"
+		   "      --set KEY=VALUE          override one configuration key\n"
+		   "      --progress               show progress even when stderr is not a terminal\n"
 		   "  -q, --quiet                  only errors on stderr\n"
 		   "  -v, --verbose                debug messages on stderr\n");
 }
@@ -149,8 +152,9 @@ static int set_value(const struct command *c, const struct cli_opt *o, void *opt
 		return usage_error(c, "--%s: expected a date (YYYY-MM-DD) or RFC 3339 time, got '%s'",
 				   o->name, v);
 	if (bounded)
-		return usage_error(c, "--%s: expected a %s from %g to %g, got '%s'", o->name,
-				   o->type == OPT_INT ? "whole number" : "number", o->min, o->max, v);
+		return usage_error(c, o->type == OPT_INT ? "--%s: expected a whole number from %.0f to %.0f, got '%s'"
+							 : "--%s: expected a number from %g to %g, got '%s'",
+				   o->name, o->min, o->max, v);
 	return usage_error(c, "--%s: expected a %s, got '%s'", o->name,
 			   o->type == OPT_INT ? "whole number" : "number", v);
 }

@@ -655,7 +655,7 @@ int config_write_example(struct buf *out)
 
 	rc = buf_puts(out, "# ppredict configuration. Every key is optional: a missing key takes the\n"
 			   "# default shown. Unknown keys are errors. Relative paths are relative to\n"
-			   "# this file's directory. Durations: 500ms 30s 30m 1h 7d; sizes: 64KiB 8MiB.\n\n");
+			   "# this file's directory. Durations: 500ms 30s 30m 1h 7d; sizes: 64KiB 8MiB.\n");
 	for (i = 0; i < ARRAY_SIZE(options) && !rc; i++) {
 		const struct cfg_option *o = &options[i];
 		const char *dot = strchr(o->key, '.');
