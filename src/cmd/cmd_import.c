@@ -2,8 +2,10 @@
 #include "cmd/cmds.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "core/timeutil.h"
-#include "ingest/import.h"
+#include "core/hash.h"
+#include "ingest/manifest.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -12,12 +14,14 @@
 
 struct import_opts {
 	const char *format;
-	bool json;
+	bool json, force;
 };
 
 static const struct cli_opt import_options[] = {
 	{ "format", 'f', OPT_STR, offsetof(struct import_opts, format), NULL, "FMT",
 	  "retailrocket, rees46 or ndjson (required)" },
+	{ "force", 0, OPT_FLAG, offsetof(struct import_opts, force), NULL, NULL,
+	  "import files even if the same content was imported before" },
 	{ "json", 0, OPT_FLAG, offsetof(struct import_opts, json), NULL, NULL,
 	  "print the counts as JSON" },
 };
@@ -75,6 +79,19 @@ static void input_close(struct input *in)
 	buf_release(&in->owned);
 }
 
+static void print_skipped(const char *what, int64_t when, bool json, bool last)
+{
+	char at[32];
+
+	time_format_rfc3339(when, at);
+	if (json)
+		printf("{\"file\":\"%s\",\"skipped\":true,\"imported_at\":\"%s\"}%s\n", what, at,
+		       last ? "" : ",");
+	else
+		printf("%s: skipped, the same content was imported at %s (--force imports it "
+		       "again)\n", what, at);
+}
+
 static void print_counts(const char *what, const struct import_stats *s, bool json, bool last)
 {
 	char a[32], b[32], c[32];
@@ -114,7 +131,13 @@ static int run_import(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	const struct import_format *fmt;
 	struct import_stats total = { 0 };
 	struct lake_fs *fs = NULL;
+	struct import_manifest manifest;
 	struct importer im;
+	struct {
+		uint64_t hash, size;
+		struct import_stats st;
+		bool record;
+	} *done = NULL;
 	struct progress prog;
 	uint64_t t0 = time_mono_ns(), bytes = 0;
 	int i, rc, failed = 0;
@@ -128,6 +151,16 @@ static int run_import(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 				o->format);
 	if ((rc = lake_fs_open(&fs, ctx->cfg.lake_root)))
 		return rc;
+	if ((rc = import_manifest_load(fs, &manifest))) {
+		lake_fs_close(fs);
+		return rc;
+	}
+	done = pp_calloc((size_t)argc, sizeof(*done));
+	if (!done) {
+		import_manifest_release(&manifest);
+		lake_fs_close(fs);
+		return PP_ENOMEM;
+	}
 	importer_open(&im, fs, &ctx->cfg);
 	for (i = 0; i < argc; i++) {
 		struct stat st;
@@ -142,10 +175,24 @@ static int run_import(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		struct import_stats st = { 0 };
 		struct input in;
+		int64_t when;
+		bool is_stdin = !strcmp(argv[i], "-");
 		rc = input_open(&in, argv[i]);
+		if (!rc && !is_stdin) {
+			done[i].size = in.len;
+			done[i].hash = pp_hash64(in.text, in.len, 0);
+			if (!o->force && import_manifest_find(&manifest, done[i].hash, in.len, &when)) {
+				input_close(&in);
+				progress_clear_line();
+				print_skipped(argv[i], when, o->json, i + 1 == argc);
+				continue;
+			}
+		}
 		if (!rc)
 			rc = importer_run(&im, fmt, argv[i], in.text, in.len, &st);
 		input_close(&in);
+		done[i].st = st;
+		done[i].record = rc == 0 && !is_stdin;
 		if (rc == PP_ENOMEM || rc == PP_EIO) {
 			progress_clear_line();
 			break;
@@ -164,6 +211,21 @@ static int run_import(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		int rc2 = importer_close(&im);
 		rc = rc ? rc : rc2;
 	}
+	/* Recorded only now that the rows are durable. */
+	if (!rc) {
+		bool any = false;
+		for (i = 0; i < argc && !rc; i++) {
+			if (!done[i].record)
+				continue;
+			any = true;
+			rc = import_manifest_add(&manifest, argv[i], fmt->name, done[i].size,
+						 done[i].hash, im.imported_at, &done[i].st);
+		}
+		if (!rc && any)
+			rc = import_manifest_save(fs, &manifest);
+	}
+	import_manifest_release(&manifest);
+	pp_free(done);
 	lake_fs_close(fs);
 	if (rc)
 		return rc;

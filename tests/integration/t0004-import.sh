@@ -33,6 +33,17 @@ done
 # pandas float ids came in as integers
 "$PP" lake cat | grep -q '"visitor_id":"[0-9]*\.0"' && fail "float ids stored as floats"
 
+# the same file twice is stored once; --force stores it again
+before=$("$PP" lake cat -z categories | wc -l)
+expect_exit 0 "$PP" import --format retailrocket ../rr/category_tree.csv
+contains "$out" "../rr/category_tree.csv: skipped, the same content was imported at"
+equals "$("$PP" lake cat -z categories | wc -l)" "$before" "categories after a repeated import"
+expect_exit 0 "$PP" import --format retailrocket ../rr/category_tree.csv --json
+equals "$(jq '.files[0].skipped' <<<"$out")" "true"
+expect_exit 0 "$PP" import --format retailrocket ../rr/category_tree.csv --force
+equals "$("$PP" lake cat -z categories | wc -l)" "$((before * 2))" "categories after --force"
+equals "$(grep -c category_tree lake/_meta/imports.ndjson)" "2" "manifest lines"
+
 # unsorted input (RetailRocket is stored in time blocks): the same events either way
 cd ..
 (head -1 rr/events.csv; tail -n +2 rr/events.csv | shuf --random-source=<(yes)) > rr/shuffled.csv

@@ -1,6 +1,7 @@
 /* Unit tests of src/core: buffers, number and time parsing, maps, RNG, JSON scanning. */
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/hash.h"
 #include "core/err.h"
 #include "core/json_scan.h"
 #include "core/mem.h"
@@ -327,4 +328,22 @@ TEST(mem_failure_injection)
 		strmap_release(&m);
 	}
 	CHECK(failures > 0);
+}
+
+TEST(hash64_spreads_and_is_stable)
+{
+	char buf[100];
+
+	memset(buf, 'a', sizeof(buf));
+	uint64_t h = pp_hash64(buf, sizeof(buf), 0);
+	CHECK(h == pp_hash64(buf, sizeof(buf), 0));
+	CHECK(h != pp_hash64(buf, sizeof(buf), 1));
+	CHECK(h != pp_hash64(buf, sizeof(buf) - 1, 0));
+	/* one flipped bit anywhere changes about half the output bits */
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		buf[i] ^= 1;
+		int bits = __builtin_popcountll(h ^ pp_hash64(buf, sizeof(buf), 0));
+		CHECK(bits > 12 && bits < 52);
+		buf[i] ^= 1;
+	}
 }

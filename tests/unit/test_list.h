@@ -16,6 +16,7 @@ X(alias_table_matches_weights)
 X(json_scan_strings)
 X(json_scan_values)
 X(mem_failure_injection)
+X(hash64_spreads_and_is_stable)
 /* config */
 X(config_defaults)
 X(config_load_values)
