@@ -15,6 +15,7 @@ const struct command *const commands[] = {
 	CMD_IMPORT,
 	CMD_LAKE_LS,
 	CMD_LAKE_CAT,
+	CMD_LAKE_FSCK,
 };
 
 const size_t ncommands = ARRAY_SIZE(commands);

@@ -3,29 +3,9 @@
 #include "core/err.h"
 #include "core/progress.h"
 #include "core/timeutil.h"
-#include "event/catalog.h"
 #include "lake/raw.h"
 
 #include <math.h>
-
-static const struct {
-	const char *name, *dir;
-} zones[] = {
-	{ "events", "raw/events" },
-	{ "quarantine", "raw/quarantine" },
-	{ "categories", CATALOG_CATEGORIES },
-	{ "item_properties", CATALOG_ITEM_PROPERTIES },
-};
-
-static const char *zone_dir(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(zones); i++)
-		if (!strcmp(zones[i].name, name))
-			return zones[i].dir;
-	return NULL;
-}
 
 struct ls_opts {
 	const char *zone, *by;
@@ -143,7 +123,7 @@ static int run_lake_ls(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 {
 	struct ls_opts *o = vopts;
 	struct lake_fs *fs;
-	struct group totals[ARRAY_SIZE(zones)];
+	struct group totals[8];
 	size_t i;
 	int rc;
 
@@ -151,7 +131,7 @@ static int run_lake_ls(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	(void)argv;
 	if (strcmp(o->by, "hour") && strcmp(o->by, "day"))
 		return pp_error(PP_EUSAGE, "--by: expected hour or day, got '%s'", o->by);
-	if (strcmp(o->zone, "all") && !zone_dir(o->zone))
+	if (strcmp(o->zone, "all") && !raw_zone_dir(o->zone))
 		return pp_error(PP_EUSAGE, "--zone: expected events, quarantine, categories, "
 				"item_properties or all, got '%s'", o->zone);
 	if ((rc = lake_fs_open(&fs, ctx->cfg.lake_root)))
@@ -159,19 +139,19 @@ static int run_lake_ls(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	if (!o->json)
 		printf("%-16s %-14s %8s %13s %10s %9s  %-24s  %s\n", "zone", "partition", "segments",
 		       "lines", "stored MB", "ratio", "first", "last");
-	for (i = 0; i < ARRAY_SIZE(zones) && !rc; i++) {
-		if (strcmp(o->zone, "all") && strcmp(o->zone, zones[i].name))
+	for (i = 0; i < raw_nzones && !rc; i++) {
+		if (strcmp(o->zone, "all") && strcmp(o->zone, raw_zones[i].name))
 			continue;
-		rc = ls_zone(fs, zones[i].name, zones[i].dir, o, &totals[i]);
+		rc = ls_zone(fs, raw_zones[i].name, raw_zones[i].dir, o, &totals[i]);
 	}
 	if (!rc && !o->json) {
 		printf("\n");
-		for (i = 0; i < ARRAY_SIZE(zones); i++) {
+		for (i = 0; i < raw_nzones; i++) {
 			char lines[32];
-			if (strcmp(o->zone, "all") && strcmp(o->zone, zones[i].name))
+			if (strcmp(o->zone, "all") && strcmp(o->zone, raw_zones[i].name))
 				continue;
 			fmt_count(totals[i].lines, lines);
-			printf("%-16s %" PRIu64 " segments, %s lines, %.1f MB stored%s\n", zones[i].name,
+			printf("%-16s %" PRIu64 " segments, %s lines, %.1f MB stored%s\n", raw_zones[i].name,
 			       totals[i].segments, lines, (double)totals[i].stored / 1048576.0,
 			       totals[i].unknown ? " (+: segments without a summary not counted)" : "");
 		}
@@ -198,7 +178,7 @@ static const struct cli_opt cat_options[] = {
 static int run_lake_cat(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 {
 	struct cat_opts *o = vopts;
-	const char *dir = zone_dir(o->zone);
+	const char *dir = raw_zone_dir(o->zone);
 	struct raw_segment_list l;
 	struct buf text = BUF_INIT;
 	struct lake_fs *fs;

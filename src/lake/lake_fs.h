@@ -33,6 +33,12 @@ struct lake_fs_ops {
 	/* Every object whose path starts with prefix (a directory), in no set order. */
 	int (*list)(struct lake_fs *fs, const char *prefix, lake_list_cb cb, void *ctx);
 	int (*remove)(struct lake_fs *fs, const char *path);
+	/*
+	 * Optional: what interrupted writes left under prefix (the local backend's hidden
+	 * temporary files), with the writer's pid when the name tells it, else 0.
+	 */
+	int (*leftovers)(struct lake_fs *fs, const char *prefix,
+			 int (*cb)(void *ctx, const char *path, long pid), void *ctx);
 	void (*close)(struct lake_fs *fs);
 };
 

@@ -16,7 +16,9 @@
 
 static int full_path(struct lake_fs *fs, const char *path, struct buf *out)
 {
-	if (path[0] == '/' || strstr(path, "..") || path[0] == '\0')
+	if (path[0] == '/' || strstr(path, "/../") || !strncmp(path, "../", 3) ||
+	    !strcmp(path, "..") || (strlen(path) >= 3 && !strcmp(path + strlen(path) - 3, "/..")) ||
+	    path[0] == '\0')
 		return pp_error(PP_EINVAL, "bad lake path '%s'", path);
 	return path_join(out, fs->root, path);
 }
@@ -89,7 +91,26 @@ out:
 	return rc;
 }
 
-static int walk(struct buf *dir, size_t root_len, lake_list_cb cb, void *ctx)
+struct walk_cb {
+	lake_list_cb files;                                  /* visible files */
+	int (*hidden)(void *ctx, const char *path, long pid); /* leftover temp files */
+	void *ctx;
+};
+
+/* ".<name>.tmp-<pid>": what fs_write_atomic leaves when it is killed. */
+static long temp_pid(const char *name)
+{
+	const char *t = strstr(name, ".tmp-");
+	char *end;
+	long pid;
+
+	if (name[0] != '.' || !t)
+		return -1;
+	pid = strtol(t + 5, &end, 10);
+	return *end == '\0' && pid > 0 ? pid : 0;
+}
+
+static int walk(struct buf *dir, size_t root_len, const struct walk_cb *cb)
 {
 	DIR *d = opendir(dir->data);
 	struct dirent *de;
@@ -100,17 +121,23 @@ static int walk(struct buf *dir, size_t root_len, lake_list_cb cb, void *ctx)
 		return errno == ENOENT ? 0 : pp_error_errno(PP_EIO, "cannot list %s", dir->data);
 	while (!rc && (de = readdir(d))) {
 		struct stat st;
-		if (de->d_name[0] == '.')
-			continue;
+		long pid = -1;
+		if (de->d_name[0] == '.') {
+			pid = temp_pid(de->d_name);
+			if (pid < 0 || !cb->hidden)
+				continue;
+		}
 		dir->len = base;
 		if ((rc = buf_putc(dir, '/')) || (rc = buf_puts(dir, de->d_name)))
 			break;
 		if (stat(dir->data, &st))
 			continue; /* vanished while listing */
-		if (S_ISDIR(st.st_mode))
-			rc = walk(dir, root_len, cb, ctx);
-		else if (S_ISREG(st.st_mode))
-			rc = cb(ctx, dir->data + root_len + 1, (uint64_t)st.st_size);
+		if (pid >= 0)
+			rc = S_ISREG(st.st_mode) ? cb->hidden(cb->ctx, dir->data + root_len + 1, pid) : 0;
+		else if (S_ISDIR(st.st_mode))
+			rc = walk(dir, root_len, cb);
+		else if (S_ISREG(st.st_mode) && cb->files)
+			rc = cb->files(cb->ctx, dir->data + root_len + 1, (uint64_t)st.st_size);
 	}
 	closedir(d);
 	dir->len = base;
@@ -118,7 +145,7 @@ static int walk(struct buf *dir, size_t root_len, lake_list_cb cb, void *ctx)
 	return rc;
 }
 
-static int local_list(struct lake_fs *fs, const char *prefix, lake_list_cb cb, void *ctx)
+static int walk_prefix(struct lake_fs *fs, const char *prefix, const struct walk_cb *cb)
 {
 	struct buf p = BUF_INIT;
 	size_t root_len = strlen(fs->root);
@@ -130,10 +157,25 @@ static int local_list(struct lake_fs *fs, const char *prefix, lake_list_cb cb, v
 	if (!rc) {
 		while (p.len > root_len + 1 && p.data[p.len - 1] == '/')
 			p.data[--p.len] = '\0';
-		rc = walk(&p, root_len, cb, ctx);
+		rc = walk(&p, root_len, cb);
 	}
 	buf_release(&p);
 	return rc;
+}
+
+static int local_list(struct lake_fs *fs, const char *prefix, lake_list_cb cb, void *ctx)
+{
+	struct walk_cb w = { .files = cb, .ctx = ctx };
+
+	return walk_prefix(fs, prefix, &w);
+}
+
+static int local_leftovers(struct lake_fs *fs, const char *prefix,
+			   int (*cb)(void *ctx, const char *path, long pid), void *ctx)
+{
+	struct walk_cb w = { .hidden = cb, .ctx = ctx };
+
+	return walk_prefix(fs, prefix, &w);
 }
 
 static int local_remove(struct lake_fs *fs, const char *path)
@@ -153,5 +195,6 @@ const struct lake_fs_ops lake_fs_local_ops = {
 	.get = local_get,
 	.list = local_list,
 	.remove = local_remove,
+	.leftovers = local_leftovers,
 	.close = NULL,
 };

@@ -119,6 +119,16 @@ int raw_writer_close(struct raw_writer *w);
 
 /* ---- reading ---------------------------------------------------------------- */
 
+/* The raw zone's areas by the names commands use: events, quarantine, categories, ... */
+struct raw_zone {
+	const char *name, *dir;
+};
+extern const struct raw_zone raw_zones[];
+extern const size_t raw_nzones;
+
+/* The directory of a zone name, or NULL. */
+const char *raw_zone_dir(const char *name);
+
 struct raw_segment {
 	char *path;        /* inside the lake */
 	uint64_t size;     /* stored bytes */
@@ -144,6 +154,13 @@ void raw_segment_list_release(struct raw_segment_list *l);
 
 /* Decompresses a whole segment, appending its NDJSON to out. */
 int raw_segment_read(struct lake_fs *fs, const char *path, struct buf *out);
+
+/*
+ * Reads a segment whole into text (reset first) and checks it against its summary: the
+ * zstd frame and checksum, the line count, the size, and that every line is terminated.
+ * Returns 0, or PP_ECORRUPT with a message naming the segment and the mismatch.
+ */
+int raw_segment_verify(struct lake_fs *fs, const struct raw_segment *s, struct buf *text);
 
 /* Partition start (ms) parsed from a path's year=/month=/day=/hour= parts. */
 int raw_partition_of_path(const char *path, int64_t *ms);

@@ -8,6 +8,24 @@
 #define SUMMARY_MAGIC 0x184D2A50u
 #define SUMMARY_TAG "PPSEG1\0\0"
 
+const struct raw_zone raw_zones[] = {
+	{ "events", "raw/events" },
+	{ "quarantine", "raw/quarantine" },
+	{ "categories", "raw/catalog/categories" },
+	{ "item_properties", "raw/catalog/item_properties" },
+};
+const size_t raw_nzones = ARRAY_SIZE(raw_zones);
+
+const char *raw_zone_dir(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < raw_nzones; i++)
+		if (!strcmp(raw_zones[i].name, name))
+			return raw_zones[i].dir;
+	return NULL;
+}
+
 static uint64_t get_le64(const unsigned char *p)
 {
 	uint64_t v = 0;
@@ -144,6 +162,33 @@ void raw_segment_list_release(struct raw_segment_list *l)
 		pp_free(l->seg[i].path);
 	pp_free(l->seg);
 	memset(l, 0, sizeof(*l));
+}
+
+int raw_segment_verify(struct lake_fs *fs, const struct raw_segment *s, struct buf *text)
+{
+	uint64_t lines = 0;
+	const char *p, *end;
+	int rc;
+
+	buf_reset(text);
+	if ((rc = raw_segment_read(fs, s->path, text)))
+		return rc == PP_ECORRUPT ? rc : pp_error_wrap(rc, "%s", s->path);
+	for (p = text->data, end = text->data + text->len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return pp_error(PP_ECORRUPT, "%s: the last line has no newline", s->path);
+		lines++;
+		p = nl + 1;
+	}
+	if (!s->has_summary)
+		return 0;
+	if (lines != s->lines)
+		return pp_error(PP_ECORRUPT, "%s: %" PRIu64 " lines, its summary says %" PRIu64,
+				s->path, lines, s->lines);
+	if (text->len != s->raw_bytes)
+		return pp_error(PP_ECORRUPT, "%s: %zu bytes, its summary says %" PRIu64, s->path,
+				text->len, s->raw_bytes);
+	return 0;
 }
 
 int raw_segment_read(struct lake_fs *fs, const char *path, struct buf *out)

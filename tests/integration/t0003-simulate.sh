@@ -64,6 +64,12 @@ equals "$("$PP" lake cat | wc -l)" "$events" "lake cat lines"
 equals "$(find lake/raw/events -name '*.ndjson.zst' -exec zstdcat {} + | wc -l)" "$events" "zstdcat lines"
 find lake/raw/events -name '*.ndjson.zst' | head -50 | xargs zstd -tq || fail "zstd -t found a damaged segment"
 ls lake/_meta/simulate/truth-*.csv >/dev/null || fail "no truth in _meta"
+# every malformed line in the raw zone is one the event model refuses
+expect_exit 0 "$PP" simulate --visitors 20000 --seed 9 --malformed-rate 0.01 --duplicate-rate 0.01 --json
+malformed=$(jq .malformed <<<"$out")
+expect_exit 0 "$PP" lake fsck --events
+contains "$out" ", $malformed lines that are not valid events"
+
 # late events go to the partition of their event time, in later segments
 expect_exit 0 "$PP" simulate --visitors 20000 --seed 5 --late-rate 0.05
 expect_exit 0 "$PP" lake ls --zone events --by hour --json

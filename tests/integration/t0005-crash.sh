@@ -29,9 +29,22 @@ equals "$rc" "137" "exit status of a process killed by SIGKILL"
 equals "$(find lake/raw/events -name 'part-*.ndjson.zst' | wc -l)" "4" "visible segments"
 equals "$(find lake/raw/events -name '.part-*.tmp-*' | wc -l)" "1" "hidden partial file"
 check_lake
+# fsck finds the leftover, --repair removes it (its writer is dead)
+expect_exit 0 "$PP" lake fsck
+contains "$out" "leftover: raw/events/"
+contains "$out" "leftovers of interrupted writes: 1 (0 removed, 0 in progress)"
+expect_exit 0 "$PP" lake fsck --repair
+contains "$out" "(1 removed, 0 in progress)"
+equals "$(find lake/raw -name '.part-*' | wc -l)" "0" "leftovers after --repair"
 # the lake takes more writes after the crash
 expect_exit 0 "$PP" simulate --visitors 2000 --seed 3
 check_lake
+# a damaged segment is found and named
+seg=$(find lake/raw/events -name 'part-*.ndjson.zst' | sort | head -1)
+printf 'XXXXXXXXXXXXXXXX' | dd of="$seg" bs=1 seek=60 conv=notrunc 2>/dev/null
+expect_exit 1 "$PP" lake fsck
+contains "$out" "damaged: ${seg#lake/}"
+contains "$err" "ppredict lake fsck: 1 damaged segments"
 cd ..
 
 # 2. killed after the data is synced but before the rename: still invisible
