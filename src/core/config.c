@@ -8,7 +8,10 @@
 #include <yaml.h>
 
 enum cfg_type { CFG_STRING, CFG_PATH, CFG_INT, CFG_BOOL, CFG_DURATION, CFG_SIZE, CFG_ENUM,
-		CFG_TIME, CFG_KEYS };
+		CFG_TIME, CFG_KEYS,
+		CFG_URL,  /* a string starting with one of `choices` ("a://|b:") */
+		CFG_ADDR, /* host:port or [v6]:port */
+};
 
 struct cfg_option {
 	const char *key;
@@ -44,8 +47,8 @@ static const struct cfg_option options[] = {
 	{ "events.max_event_bytes", CFG_SIZE, "64KiB", OFF(max_event_bytes), 256, 16 << 20, NULL,
 	  "Longest accepted event (one JSON object or CSV row), in bytes." },
 
-	{ "warehouse.url", CFG_STRING, "sqlite:_meta/warehouse.db", OFF(warehouse_url), 0, 0,
-	  NULL,
+	{ "warehouse.url", CFG_URL, "sqlite:_meta/warehouse.db", OFF(warehouse_url), 0, 0,
+	  "sqlite:|postgresql://|postgres://",
 	  "Star-schema warehouse: sqlite:PATH (relative to lake.root) or\n"
 	  "postgresql://user:password@host:5432/db (PostgreSQL or Redshift)." },
 
@@ -53,10 +56,10 @@ static const struct cfg_option options[] = {
 	  "Where live features are kept for serving: lmdb (embedded file) or redis." },
 	{ "online_store.path", CFG_STRING, "_meta/online.lmdb", OFF(online_path), 0, 0, NULL,
 	  "LMDB directory, relative to lake.root." },
-	{ "online_store.redis_url", CFG_STRING, "redis://127.0.0.1:6379/0", OFF(redis_url), 0, 0,
-	  NULL, "Redis server when backend is redis." },
+	{ "online_store.redis_url", CFG_URL, "redis://127.0.0.1:6379/0", OFF(redis_url), 0, 0,
+	  "redis://|rediss://|unix:", "Redis server when backend is redis." },
 
-	{ "server.listen", CFG_STRING, "127.0.0.1:8080", OFF(listen), 0, 0, NULL,
+	{ "server.listen", CFG_ADDR, "127.0.0.1:8080", OFF(listen), 0, 0, NULL,
 	  "Address the HTTP server binds. Binding beyond loopback requires server.keys." },
 	{ "server.threads", CFG_INT, "0", OFF(server_threads), 0, 1024, NULL,
 	  "Worker threads; 0 means one per core." },
@@ -157,9 +160,46 @@ static bool in_choices(const char *choices, const char *v)
 	return false;
 }
 
+static bool has_prefix_in(const char *choices, const char *v)
+{
+	const char *p = choices;
+
+	while (*p) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+		if (strlen(v) > len && memcmp(p, v, len) == 0)
+			return true;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	return false;
+}
+
+/* host:port, [v6]:port; the host may be a name; port 1-65535. */
+static bool valid_addr(const char *v)
+{
+	const char *colon = v[0] == '[' ? strstr(v, "]:") : strrchr(v, ':');
+	int64_t port;
+
+	if (!colon || colon == v)
+		return false;
+	if (v[0] == '[')
+		colon++;
+	else if (memchr(v, ':', (size_t)(colon - v)))
+		return false; /* a bare IPv6 address needs brackets */
+	return parse_int64(colon + 1, strlen(colon + 1), &port) == 0 && port >= 1 && port <= 65535;
+}
+
 static int bad_value(const char *origin, const struct cfg_option *o, const char *v)
 {
 	switch (o->type) {
+	case CFG_URL:
+		return pp_error(PP_ECONFIG, "%s: %s: expected a URL starting with one of %s, got '%s'",
+				origin, o->key, o->choices, v);
+	case CFG_ADDR:
+		return pp_error(PP_ECONFIG, "%s: %s: expected host:port (port 1-65535), got '%s'",
+				origin, o->key, v);
 	case CFG_INT:
 		return pp_error(PP_ECONFIG, "%s: %s: expected an integer from %" PRId64 " to %" PRId64
 				", got '%s'", origin, o->key, o->min, o->max, v);
@@ -198,7 +238,11 @@ static int set_option(struct config *c, const struct cfg_option *o, const char *
 	switch (o->type) {
 	case CFG_STRING:
 	case CFG_ENUM:
-		if (o->type == CFG_ENUM && !in_choices(o->choices, v))
+	case CFG_URL:
+	case CFG_ADDR:
+		if ((o->type == CFG_ENUM && !in_choices(o->choices, v)) ||
+		    (o->type == CFG_URL && !has_prefix_in(o->choices, v)) ||
+		    (o->type == CFG_ADDR && !valid_addr(v)))
 			return bad_value(origin, o, v);
 		s = pp_strdup(v);
 		if (!s)
@@ -260,7 +304,8 @@ void config_release(struct config *c)
 
 	for (i = 0; i < ARRAY_SIZE(options); i++) {
 		const struct cfg_option *o = &options[i];
-		if (o->type == CFG_STRING || o->type == CFG_PATH || o->type == CFG_ENUM) {
+		if (o->type == CFG_STRING || o->type == CFG_PATH || o->type == CFG_ENUM ||
+		    o->type == CFG_URL || o->type == CFG_ADDR) {
 			char **p = (char **)((char *)c + o->offset);
 			pp_free(*p);
 			*p = NULL;
@@ -689,6 +734,8 @@ int config_dump(const struct config *c, struct buf *out)
 		case CFG_STRING:
 		case CFG_PATH:
 		case CFG_ENUM:
+		case CFG_URL:
+		case CFG_ADDR:
 			rc = buf_printf(out, "  %s: \"%s\"\n", name, *(char *const *)base);
 			break;
 		case CFG_INT:

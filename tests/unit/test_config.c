@@ -76,6 +76,11 @@ TEST(config_errors_name_the_key)
 		{ "server:\n  keys:\n    - name: a\n", "server.keys[0]: name, sha256 and scopes are all required" },
 		{ "server:\n  keys:\n    - name: a\n      colour: red\n", "unknown key 'server.keys[0].colour'" },
 		{ "events:\n  max_event_bytes: 1TiB\n", "events.max_event_bytes: expected a size" },
+		{ "warehouse:\n  url: mysql://x\n", "warehouse.url: expected a URL starting with one of sqlite:|postgresql://|postgres://, got 'mysql://x'" },
+		{ "online_store:\n  redis_url: localhost\n", "online_store.redis_url: expected a URL" },
+		{ "server:\n  listen: 8080\n", "server.listen: expected host:port (port 1-65535), got '8080'" },
+		{ "server:\n  listen: 0.0.0.0:99999\n", "server.listen: expected host:port" },
+		{ "server:\n  listen: ::1:80\n", "server.listen: expected host:port" },
 	};
 	struct config c;
 
@@ -112,6 +117,9 @@ TEST(config_set_override)
 	CHECK_INT(config_defaults(&c), 0);
 	CHECK_INT(config_set(&c, "lake.zstd_level", "9", "--set"), 0);
 	CHECK_INT(c.zstd_level, 9);
+	CHECK_INT(config_set(&c, "server.listen", "[::1]:8081", "--set"), 0);
+	CHECK_INT(config_set(&c, "server.listen", "localhost:80", "--set"), 0);
+	CHECK_INT(config_set(&c, "warehouse.url", "postgresql://u:p@127.0.0.1:5432/shop", "--set"), 0);
 	CHECK(config_set(&c, "lake.nope", "1", "--set") == PP_ECONFIG);
 	CHECK_CONTAINS(pp_errmsg(), "--set: unknown key 'lake.nope'");
 	config_release(&c);
