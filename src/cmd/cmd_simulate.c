@@ -265,28 +265,59 @@ static int write_catalog_files(const char *out, const struct sim *s, bool csv)
 	return rc;
 }
 
+static const char *const type_names[] = { "view", "addtocart", "removefromcart",
+					  "transaction" };
+
+/* The run as JSON: parameters and results (printed by --json, kept beside the truth). */
+static int summary_json(const struct sim *s, const struct output *o, double secs,
+			const char *where, struct buf *out)
+{
+	const struct sim_stats *st = &s->stats;
+	const struct sim_params *p = &s->p;
+	char start[32], drift[32];
+	int t, rc;
+
+	time_format_rfc3339(p->start_ms, start);
+	time_format_rfc3339(p->drift_at, drift);
+	rc = buf_printf(out, "{\"params\":{\"seed\":%" PRIu64 ",\"visitors\":%" PRIu64
+			",\"days\":%" PRId64 ",\"start\":\"%s\",\"items\":%u,\"bot_share\":%g,"
+			"\"malformed_rate\":%g,\"duplicate_rate\":%g,\"late_rate\":%g,"
+			"\"drift_at\":%s%s%s},", p->seed, p->visitors, p->days, start, s->nitems,
+			p->bot_share, p->malformed_rate, p->duplicate_rate, p->late_rate,
+			p->drift_at ? "\"" : "", p->drift_at ? drift : "null",
+			p->drift_at ? "\"" : "");
+	if (!rc)
+		rc = buf_printf(out, "\"events\":%" PRIu64 ",\"by_type\":{", st->events);
+	for (t = 0; t < 4 && !rc; t++)
+		rc = buf_printf(out, "%s\"%s\":%" PRIu64, t ? "," : "", type_names[t], st->by_type[t]);
+	if (!rc)
+		rc = buf_printf(out, "},\"visitors\":%" PRIu64 ",\"bots\":%" PRIu64 ",\"sessions\":%" PRIu64
+				",\"buyers\":%" PRIu64 ",\"transactions\":%" PRIu64 ",\"items\":%u,"
+				"\"categories\":%u,\"malformed\":%" PRIu64 ",\"duplicates\":%" PRIu64
+				",\"late\":%" PRIu64 ",\"written\":%" PRIu64 ",\"skipped\":%" PRIu64
+				",\"points\":%" PRIu64 ",\"oracle_auc_session\":%.6f,"
+				"\"oracle_auc_points\":%.6f,\"seconds\":%.3f,\"output\":",
+				st->visitors_active, st->bots, st->sessions, st->buyers, st->transactions,
+				s->nitems, s->ncats, st->malformed, st->duplicates, st->late, o->written,
+				o->skipped, st->points, st->oracle_auc_session, st->oracle_auc_points, secs);
+	if (!rc)
+		rc = buf_put_json_str(out, where, strlen(where));
+	return rc ? rc : buf_puts(out, "}\n");
+}
+
 static void print_summary(const struct sim *s, const struct output *o, double secs,
 			  const char *where, bool json)
 {
-	static const char *const names[] = { "view", "addtocart", "removefromcart", "transaction" };
+	const char *const *names = type_names;
 	const struct sim_stats *st = &s->stats;
 	char a[32], b[32];
 	int t;
 
 	if (json) {
-		printf("{\"events\":%" PRIu64 ",\"by_type\":{", st->events);
-		for (t = 0; t < 4; t++)
-			printf("%s\"%s\":%" PRIu64, t ? "," : "", names[t], st->by_type[t]);
-		printf("},\"visitors\":%" PRIu64 ",\"bots\":%" PRIu64 ",\"sessions\":%" PRIu64
-		       ",\"buyers\":%" PRIu64 ",\"transactions\":%" PRIu64 ",\"items\":%u,"
-		       "\"categories\":%u,\"malformed\":%" PRIu64 ",\"duplicates\":%" PRIu64
-		       ",\"late\":%" PRIu64 ",\"written\":%" PRIu64 ",\"skipped\":%" PRIu64
-		       ",\"points\":%" PRIu64 ",\"oracle_auc_session\":%.6f,"
-		       "\"oracle_auc_points\":%.6f,\"seconds\":%.3f,\"output\":\"%s\"}\n",
-		       st->visitors_active, st->bots, st->sessions, st->buyers, st->transactions,
-		       s->nitems, s->ncats, st->malformed, st->duplicates, st->late, o->written,
-		       o->skipped, st->points, st->oracle_auc_session, st->oracle_auc_points, secs,
-		       where);
+		struct buf j = BUF_INIT;
+		if (summary_json(s, o, secs, where, &j) == 0)
+			fwrite(j.data, 1, j.len, stdout);
+		buf_release(&j);
 		return;
 	}
 	fmt_count(st->events, a);
@@ -306,6 +337,30 @@ static void print_summary(const struct sim *s, const struct output *o, double se
 	       st->malformed, st->duplicates, st->late);
 	printf("  oracle AUC (best any model can do): %.4f at session start, %.4f over %" PRIu64
 	       " prediction points\n", st->oracle_auc_session, st->oracle_auc_points, st->points);
+}
+
+/* The run's summary beside its truth: truth-x.csv -> truth-x.json. */
+static int write_summary_file(const struct sim *s, const struct output *o, double secs,
+			      const char *where, const char *truth)
+{
+	struct buf path = BUF_INIT, j = BUF_INIT;
+	size_t n = strlen(truth);
+	struct iovec iov;
+	int rc;
+
+	if (n > 4 && !strcmp(truth + n - 4, ".csv"))
+		n -= 4;
+	rc = buf_printf(&path, "%.*s.json", (int)n, truth);
+	if (!rc)
+		rc = summary_json(s, o, secs, where, &j);
+	if (!rc) {
+		iov.iov_base = j.data;
+		iov.iov_len = j.len;
+		rc = fs_write_atomic(path.data, &iov, 1, FS_REPLACE);
+	}
+	buf_release(&path);
+	buf_release(&j);
+	return rc;
 }
 
 static int open_truth(struct output *o, const struct simulate_opts *opt, const char *lake_dir,
@@ -423,8 +478,12 @@ out:
 		fflush(stdout);
 	}
 	if (o.truth) {
+		char *truth = o.truth_final ? pp_strdup(o.truth_final) : NULL;
 		int rc2 = close_atomic(&o.truth, &o.truth_tmp, &o.truth_final, rc == 0);
 		rc = rc ? rc : rc2;
+		if (!rc && truth)
+			rc = write_summary_file(&s, &o, (double)(time_mono_ns() - t0) / 1e9, where, truth);
+		pp_free(truth);
 	}
 	if (o.raw) {
 		int rc2 = raw_writer_close(&raw);

@@ -24,6 +24,8 @@ sessions=$(($(wc -l < d.ndjson.truth.csv) - 1))
 equals "$(jq .sessions <<<"$out")" "$sessions" "sessions vs truth rows"
 equals "$(jq '[.by_type[]] | add' <<<"$out")" "$lines" "by_type total"
 auc=$(jq .oracle_auc_points <<<"$out")
+equals "$(jq .oracle_auc_points d.ndjson.truth.json)" "$auc" "summary kept beside the truth"
+equals "$(jq .params.seed d.ndjson.truth.json)" "7" "parameters in the summary"
 awk -v a="$auc" 'BEGIN { exit !(a > 0.75 && a < 1) }' || fail "oracle AUC $auc"
 
 # RetailRocket and REES46 formats
@@ -64,6 +66,7 @@ equals "$("$PP" lake cat | wc -l)" "$events" "lake cat lines"
 equals "$(find lake/raw/events -name '*.ndjson.zst' -exec zstdcat {} + | wc -l)" "$events" "zstdcat lines"
 find lake/raw/events -name '*.ndjson.zst' | head -50 | xargs zstd -tq || fail "zstd -t found a damaged segment"
 ls lake/_meta/simulate/truth-*.csv >/dev/null || fail "no truth in _meta"
+equals "$(jq .events lake/_meta/simulate/truth-*.json)" "$events" "summary in _meta"
 # every malformed line in the raw zone is one the event model refuses
 expect_exit 0 "$PP" simulate --visitors 20000 --seed 9 --malformed-rate 0.01 --duplicate-rate 0.01 --json
 malformed=$(jq .malformed <<<"$out")
