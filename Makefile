@@ -77,11 +77,13 @@ test: deps
 	PPREDICT_BIN=$(CURDIR)/$(BUILD)/ppredict PPREDICT_FUZZ_DIR=$(CURDIR)/$(BUILD)/fuzz \
 		$(BUILD)/ppredict-tests $(TESTS)
 
-bench: deps
+bench:
+	./scripts/install-deps.sh build
 	$(MAKE) $(BUILD)/ppredict $(BENCH_BIN)
 	./bench/run.sh $(BUILD)
 
-demo: deps
+demo:
+	./scripts/install-deps.sh build
 	$(MAKE) $(BUILD)/ppredict
 	./scripts/demo.sh $(BUILD)/ppredict
 

@@ -2,15 +2,42 @@
 # Installs the Debian 12 packages ppredict needs to build, test and run its demo.
 # Idempotent: packages already present are left alone and apt is not touched at all
 # when nothing is missing, so `make test` on a ready machine starts at once.
+#   install-deps.sh          everything (make deps, make test)
+#   install-deps.sh build    only what building and running needs (make demo)
 set -eu
+scope=${1:-all}
 
 # Build: compilers, headers of the libraries we link.
 BUILD_PKGS="build-essential gcc clang make pkg-config libyaml-dev libzstd-dev"
-# Test: the zstd CLI reads our segments independently, jq checks JSON output,
-# libFuzzer ships with clang's runtime.
+# Test: the zstd CLI and DuckDB (from npm, below) read our files independently, jq checks
+# JSON output, libFuzzer ships with clang's runtime.
 TEST_PKGS="zstd jq libclang-rt-14-dev coreutils procps"
 
-missing=""
+# Node.js runs the test readers; a machine may already have its own node (then keep it).
+NODE_PKGS=""
+if [ "$scope" = all ]; then
+	command -v node >/dev/null 2>&1 || NODE_PKGS="nodejs"
+	command -v npm >/dev/null 2>&1 || NODE_PKGS="$NODE_PKGS npm"
+else
+	TEST_PKGS=""
+fi
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+# npm packages for the tests, pinned by tests/node/package-lock.json.
+install_node_modules() {
+	[ "$scope" = all ] || return 0
+	lock="$here/tests/node/package-lock.json"
+	stamp="$here/tests/node/node_modules/.installed-lock"
+	if [ -f "$stamp" ] && cmp -s "$lock" "$stamp"; then
+		return 0
+	fi
+	echo "install-deps: npm ci in tests/node"
+	(cd "$here/tests/node" && npm ci --no-audit --no-fund --loglevel=error)
+	cp "$lock" "$stamp"
+}
+
+missing="$NODE_PKGS"
 for p in $BUILD_PKGS $TEST_PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 		missing="$missing $p"
@@ -19,6 +46,7 @@ done
 
 if [ -z "$missing" ]; then
 	echo "install-deps: all packages present"
+	install_node_modules
 	exit 0
 fi
 
@@ -33,3 +61,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing
+install_node_modules
