@@ -81,7 +81,7 @@ static int run_lake_fsck(struct cmd_ctx *ctx, void *vopts, int argc, char **argv
 	struct buf text = BUF_INIT, scratch = BUF_INIT;
 	struct event_limits lim;
 	struct leftover_ctx lc = { .repair = o->repair };
-	uint64_t corrupt = 0, invalid = 0;
+	uint64_t corrupt = 0;
 	size_t z, i;
 	int rc;
 
@@ -123,7 +123,6 @@ static int run_lake_fsck(struct cmd_ctx *ctx, void *vopts, int argc, char **argv
 			       zone_invalid);
 		printf("\n");
 		corrupt += bad;
-		invalid += zone_invalid;
 		raw_segment_list_release(&l);
 	}
 	if (!rc && fs->ops->leftovers)
