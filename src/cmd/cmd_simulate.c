@@ -7,14 +7,13 @@
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/outfile.h"
 #include "core/progress.h"
 #include "core/timeutil.h"
 #include "event/catalog.h"
 #include "lake/raw.h"
 #include "sim/sim_format.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
 
 struct simulate_opts {
 	int64_t seed, visitors, days, items;
@@ -54,95 +53,26 @@ struct output {
 	const struct sim *sim;
 	enum sim_format format;
 	/* file output */
-	FILE *f;
-	char *final_path, *tmp_path;
+	struct out_file out;
 	struct buf line;
 	/* raw zone output */
 	struct raw_writer *raw;
 	int64_t flushed_to;
 	/* ground truth */
-	FILE *truth;
-	char *truth_final, *truth_tmp;
+	struct out_file truth;
 	struct buf tline;
 	uint64_t written, skipped;
 };
 
-/* A device or pipe (/dev/null, a fifo): written in place, with nothing beside it. */
-static bool is_special(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
-}
-
-/*
- * Opens path for writing under a temporary name; close_atomic renames it into place.
- * Special files are opened as they are: renaming over /dev/null would replace it.
- */
-static int open_atomic(const char *path, FILE **f, char **tmp, char **final)
-{
-	struct buf t = BUF_INIT;
-	const char *base = path_base(path);
-	int rc;
-
-	if (is_special(path)) {
-		*f = fopen(path, "w");
-		*tmp = *final = NULL;
-		return *f ? 0 : pp_error_errno(PP_EIO, "cannot open %s", path);
-	}
-	rc = buf_printf(&t, "%.*s", (int)(base - path), path);
-	/* The directory is created as needed: simulate --out data/rr/events.csv just works. */
-	if (!rc && t.len > 1 && (rc = fs_mkdir_p(t.data)))
-		goto fail;
-	if (rc || (rc = buf_printf(&t, ".%s.tmp-%ld", base, (long)getpid())))
-		goto fail;
-	*f = fopen(t.data, "w");
-	if (!*f) {
-		rc = pp_error_errno(PP_EIO, "cannot create %s", t.data);
-		goto fail;
-	}
-	*tmp = buf_detach(&t, NULL);
-	*final = pp_strdup(path);
-	return *final ? 0 : PP_ENOMEM;
-fail:
-	buf_release(&t);
-	return rc;
-}
-
-static int close_atomic(FILE **f, char **tmp, char **final, bool keep)
-{
-	int rc = 0;
-
-	if (!*f)
-		return 0;
-	if (!*tmp) { /* a special file, written in place */
-		if (fclose(*f))
-			rc = pp_error_errno(PP_EIO, "write output");
-		*f = NULL;
-		return rc;
-	}
-	if (fflush(*f) || fsync(fileno(*f)))
-		rc = pp_error_errno(PP_EIO, "write %s", *tmp);
-	fclose(*f);
-	*f = NULL;
-	if (!rc && keep && rename(*tmp, *final))
-		rc = pp_error_errno(PP_EIO, "rename %s", *tmp);
-	if (rc || !keep)
-		unlink(*tmp);
-	pp_free(*tmp);
-	pp_free(*final);
-	*tmp = *final = NULL;
-	return rc;
-}
-
 static int flush_line(struct output *o, bool force)
 {
-	if (!o->f || (!force && o->line.len < (1 << 20)))
+	int rc;
+
+	if (!o->out.f || (!force && o->line.len < (1 << 20)))
 		return 0;
-	if (o->line.len && fwrite(o->line.data, 1, o->line.len, o->f) != o->line.len)
-		return pp_error_errno(PP_EIO, "write %s", o->final_path ? o->final_path : "stdout");
+	rc = out_file_write(&o->out, o->line.data, o->line.len);
 	buf_reset(&o->line);
-	return 0;
+	return rc;
 }
 
 /*
@@ -196,16 +126,15 @@ static int on_session(void *ctx, const struct sim_session_truth *t)
 	struct output *o = ctx;
 	int rc;
 
-	if (!o->truth)
+	if (!o->truth.f)
 		return 0;
 	if ((rc = sim_truth_line(o->sim, t, &o->tline)))
 		return rc;
 	if (o->tline.len >= (1 << 20)) {
-		if (fwrite(o->tline.data, 1, o->tline.len, o->truth) != o->tline.len)
-			return pp_error_errno(PP_EIO, "write %s", o->truth_final);
+		rc = out_file_write(&o->truth, o->tline.data, o->tline.len);
 		buf_reset(&o->tline);
 	}
-	return 0;
+	return rc;
 }
 
 static int write_catalog_raw(struct lake_fs *fs, const struct sim *s, const struct config *cfg)
@@ -371,7 +300,7 @@ static int open_truth(struct output *o, const struct simulate_opts *opt, const c
 
 	if (opt->truth)
 		rc = buf_puts(&p, opt->truth);
-	else if (opt->out && strcmp(opt->out, "-") && !is_special(opt->out))
+	else if (opt->out && strcmp(opt->out, "-") && !out_file_is_special(opt->out))
 		rc = buf_printf(&p, "%s.truth.csv", opt->out);
 	else if (!opt->out)
 		rc = buf_printf(&p, "%s/_meta/simulate", lake_dir);
@@ -383,7 +312,7 @@ static int open_truth(struct output *o, const struct simulate_opts *opt, const c
 			rc = buf_printf(&p, "/truth-%s.csv", writer_id);
 	}
 	if (!rc)
-		rc = open_atomic(p.data, &o->truth, &o->truth_tmp, &o->truth_final);
+		rc = out_file_open(&o->truth, p.data);
 	if (!rc)
 		rc = sim_truth_header(&o->tline);
 	buf_release(&p);
@@ -439,13 +368,10 @@ static int run_simulate(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 			goto out;
 		o.raw = &raw;
 		snprintf(where, sizeof(where), "%s/raw/events", ctx->cfg.lake_root);
-	} else if (!strcmp(opt->out, "-")) {
-		o.f = stdout;
-		snprintf(where, sizeof(where), "stdout");
 	} else {
-		if ((rc = open_atomic(opt->out, &o.f, &o.tmp_path, &o.final_path)))
+		if ((rc = out_file_open(&o.out, opt->out)))
 			goto out;
-		snprintf(where, sizeof(where), "%s", opt->out);
+		snprintf(where, sizeof(where), "%s", strcmp(opt->out, "-") ? opt->out : "stdout");
 	}
 	if ((rc = open_truth(&o, opt, ctx->cfg.lake_root, raw.id)))
 		goto out;
@@ -460,26 +386,24 @@ static int run_simulate(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		rc = raw_writer_flush(o.raw);
 	else
 		rc = flush_line(&o, true);
-	if (!rc && o.truth && o.tline.len &&
-	    fwrite(o.tline.data, 1, o.tline.len, o.truth) != o.tline.len)
-		rc = pp_error_errno(PP_EIO, "write %s", o.truth_final);
+	if (!rc && o.truth.f)
+		rc = out_file_write(&o.truth, o.tline.data, o.tline.len);
 	if (!rc && !opt->no_catalog) {
 		if (o.raw)
 			rc = write_catalog_raw(fs, &s, &ctx->cfg);
-		else if (strcmp(opt->out, "-") && !is_special(opt->out) && o.format != SIM_REES46)
+		else if (strcmp(opt->out, "-") && !out_file_is_special(opt->out) &&
+			 o.format != SIM_REES46)
 			rc = write_catalog_files(opt->out, &s, o.format == SIM_RETAILROCKET);
 	}
 out:
 	/* Files appear under their names only when everything succeeded. */
-	if (o.f && o.f != stdout) {
-		int rc2 = close_atomic(&o.f, &o.tmp_path, &o.final_path, rc == 0);
+	{
+		int rc2 = out_file_close(&o.out, rc == 0);
 		rc = rc ? rc : rc2;
-	} else if (o.f) {
-		fflush(stdout);
 	}
-	if (o.truth) {
-		char *truth = o.truth_final ? pp_strdup(o.truth_final) : NULL;
-		int rc2 = close_atomic(&o.truth, &o.truth_tmp, &o.truth_final, rc == 0);
+	if (o.truth.f) {
+		char *truth = pp_strdup(o.truth.path);
+		int rc2 = out_file_close(&o.truth, rc == 0);
 		rc = rc ? rc : rc2;
 		if (!rc && truth)
 			rc = write_summary_file(&s, &o, (double)(time_mono_ns() - t0) / 1e9, where, truth);
