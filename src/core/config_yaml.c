@@ -8,7 +8,6 @@
 
 #include <yaml.h>
 
-
 struct yaml_walk {
 	yaml_parser_t parser;
 	struct config *c;

@@ -1,15 +1,19 @@
 /* Unit tests of src/core: buffers, number and time parsing, maps, RNG, JSON scanning. */
 #include "core/arena.h"
 #include "core/buf.h"
-#include "core/hash.h"
 #include "core/err.h"
+#include "core/fsutil.h"
+#include "core/hash.h"
 #include "core/json_scan.h"
 #include "core/mem.h"
+#include "core/outfile.h"
 #include "core/parse.h"
 #include "core/rng.h"
 #include "core/strmap.h"
 #include "core/timeutil.h"
 #include "unit/test.h"
+
+#include <sys/stat.h>
 
 #define RNG_SEED42_FIRST 0x15780b2e0c2ec716ull
 
@@ -346,4 +350,34 @@ TEST(hash64_spreads_and_is_stable)
 		CHECK(bits > 12 && bits < 52);
 		buf[i] ^= 1;
 	}
+}
+
+TEST(out_file_whole_or_nothing)
+{
+	struct out_file o;
+	struct buf path = BUF_INIT, got = BUF_INIT;
+
+	CHECK_INT(path_join(&path, test_tmpdir(), "sub/dir/out.csv"), 0);
+	CHECK_INT(out_file_open(&o, path.data), 0);
+	CHECK_INT(out_file_write(&o, "a,b\n", 4), 0);
+	CHECK(!fs_exists(path.data)); /* not visible until committed */
+	CHECK_INT(out_file_close(&o, true), 0);
+	CHECK_INT(fs_read_file(path.data, &got), 0);
+	CHECK_STR(got.data, "a,b\n");
+	/* a discarded rewrite leaves the old content and no temporary file */
+	CHECK_INT(out_file_open(&o, path.data), 0);
+	CHECK_INT(out_file_write(&o, "x\n", 2), 0);
+	CHECK_INT(out_file_close(&o, false), 0);
+	buf_reset(&got);
+	CHECK_INT(fs_read_file(path.data, &got), 0);
+	CHECK_STR(got.data, "a,b\n");
+	CHECK(out_file_is_special("/dev/null"));
+	CHECK(!out_file_is_special(path.data));
+	CHECK_INT(out_file_open(&o, "/dev/null"), 0);
+	CHECK_INT(out_file_write(&o, "y", 1), 0);
+	CHECK_INT(out_file_close(&o, true), 0);
+	struct stat st;
+	CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
+	buf_release(&path);
+	buf_release(&got);
 }

@@ -17,6 +17,7 @@ X(json_scan_strings)
 X(json_scan_values)
 X(mem_failure_injection)
 X(hash64_spreads_and_is_stable)
+X(out_file_whole_or_nothing)
 /* config */
 X(config_defaults)
 X(config_load_values)
