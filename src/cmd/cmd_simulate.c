@@ -149,6 +149,7 @@ static int write_catalog_raw(struct lake_fs *fs, const struct sim *s, const stru
 		raw_writer_opts_default(&wo, zones[k], "sim");
 		wo.partitioning = RAW_UNPARTITIONED;
 		wo.zstd_level = (int)cfg->zstd_level;
+		wo.flushers = (int)cfg->flush_threads;
 		buf_reset(&lines);
 		rc = k ? sim_format_item_properties(s, false, &lines)
 		       : sim_format_categories(s, false, &lines);
@@ -364,6 +365,7 @@ static int run_simulate(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		wo.zstd_level = (int)ctx->cfg.zstd_level;
 		wo.segment_bytes = ctx->cfg.segment_bytes;
 		wo.memory_limit = ctx->cfg.writer_memory;
+		wo.flushers = (int)ctx->cfg.flush_threads;
 		if ((rc = lake_fs_open(&fs, ctx->cfg.lake_root)) || (rc = raw_writer_open(&raw, fs, &wo)))
 			goto out;
 		o.raw = &raw;

@@ -17,6 +17,9 @@ const struct cfg_option config_options[] = {
 	  "A raw segment is closed once it holds this much uncompressed NDJSON." },
 	{ "lake.writer_memory", CFG_SIZE, "256MiB", OFF(writer_memory), 65536, 1LL << 36, NULL,
 	  "Memory a raw-zone writer may buffer before it flushes its largest partition." },
+	{ "lake.flush_threads", CFG_INT, "2", OFF(flush_threads), 1, 8, NULL,
+	  "Threads per raw-zone writer that compress and store segments (overlapping the\n"
+	  "file system's latency); 1 writes segments strictly in order." },
 
 	{ "events.session_gap", CFG_DURATION, "30m", OFF(session_gap_ms), 1000, 7 * MS_PER_DAY,
 	  NULL, "Inactivity that ends a session when events carry no session_id." },

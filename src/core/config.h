@@ -31,6 +31,7 @@ struct config {
 	int64_t zstd_level;
 	uint64_t segment_bytes;
 	uint64_t writer_memory;
+	int64_t flush_threads;
 	/* events */
 	int64_t session_gap_ms;
 	int64_t min_event_ts;

@@ -50,6 +50,7 @@ static int open_writer(struct importer *im, struct raw_writer *w, const char *zo
 	o.zstd_level = (int)im->cfg->zstd_level;
 	o.segment_bytes = im->cfg->segment_bytes;
 	o.memory_limit = im->cfg->writer_memory;
+	o.flushers = (int)im->cfg->flush_threads;
 	return raw_writer_open(w, im->fs, &o);
 }
 

@@ -34,7 +34,10 @@ struct raw_writer_opts {
 	int zstd_level;
 	size_t segment_bytes;  /* close a segment past this many uncompressed bytes */
 	size_t memory_limit;   /* flush the largest partition past this much buffered */
+	int flushers;          /* threads storing segments (1..RAW_MAX_FLUSHERS) */
 };
+
+#define RAW_MAX_FLUSHERS 8
 
 struct raw_partition {
 	int64_t key; /* start of the hour/day in ms; 0 when unpartitioned */
@@ -57,7 +60,17 @@ struct raw_job {
 	int64_t min_ts, max_ts;
 };
 
-#define RAW_QUEUE 4 /* segments in flight: enough to keep the flusher busy, bounded memory */
+#define RAW_QUEUE 8 /* segments in flight: enough to keep the flushers busy, bounded memory */
+
+/* One flusher thread and what only it touches. */
+struct raw_flusher {
+	struct raw_writer *w;
+	pthread_t thread;
+	bool running;
+	void *cctx; /* ZSTD_CCtx */
+	struct buf zbuf;
+	struct buf path;
+};
 
 struct raw_writer {
 	struct lake_fs *fs;
@@ -71,21 +84,19 @@ struct raw_writer {
 	struct raw_writer_stats stats; /* read after raw_writer_sync or close */
 
 	/*
-	 * Private: the flusher thread compresses and stores segments while the caller goes
-	 * on adding lines (two cores, two jobs). Everything below is guarded by `mu`, except
-	 * what only the flusher touches (cctx, zbuf, path, seq).
+	 * Private: flusher threads compress and store segments while the caller goes on
+	 * adding lines; several of them overlap the file system's latencies (creating a
+	 * file, two fsyncs). Everything below is guarded by `mu`.
 	 */
-	pthread_t thread;
+	struct raw_flusher flusher[RAW_MAX_FLUSHERS];
+	int nflushers;
 	pthread_mutex_t mu;
 	pthread_cond_t wake, done;
 	struct raw_job queue[RAW_QUEUE];
-	size_t head, count;
+	size_t head, count, busy; /* queued jobs; jobs being stored */
 	bool started, stop;
 	int err;
 	char errmsg[512];
-	void *cctx; /* ZSTD_CCtx */
-	struct buf zbuf;
-	struct buf path;
 	uint64_t seq;
 };
 

@@ -25,6 +25,7 @@ void raw_writer_opts_default(struct raw_writer_opts *o, const char *zone, const 
 	o->zstd_level = 3;
 	o->segment_bytes = 64u << 20;
 	o->memory_limit = 256u << 20;
+	o->flushers = 2;
 }
 
 int raw_writer_open(struct raw_writer *w, struct lake_fs *fs, const struct raw_writer_opts *o)
@@ -40,19 +41,26 @@ int raw_writer_open(struct raw_writer *w, struct lake_fs *fs, const struct raw_w
 	salt *= 0xbf58476d1ce4e5b9ull;
 	salt ^= salt >> 32;
 	snprintf(w->id, sizeof(w->id), "%s_%08" PRIx32, o->role, (uint32_t)salt);
-	buf_init(&w->zbuf, 0);
-	buf_init(&w->path, 0);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->done, NULL);
-	w->cctx = ZSTD_createCCtx();
-	if (!w->cctx)
-		return PP_ENOMEM;
-	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, o->zstd_level);
-	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
-	if (pthread_create(&w->thread, NULL, flusher_main, w))
-		return pp_error(PP_ENOMEM, "cannot start the raw writer's flusher thread");
 	w->started = true;
+	w->nflushers = o->flushers < 1 ? 1 : o->flushers > RAW_MAX_FLUSHERS ? RAW_MAX_FLUSHERS
+									   : o->flushers;
+	for (int i = 0; i < w->nflushers; i++) {
+		struct raw_flusher *f = &w->flusher[i];
+		f->w = w;
+		buf_init(&f->zbuf, 0);
+		buf_init(&f->path, 0);
+		f->cctx = ZSTD_createCCtx();
+		if (!f->cctx)
+			return PP_ENOMEM;
+		ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_compressionLevel, o->zstd_level);
+		ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_checksumFlag, 1);
+		if (pthread_create(&f->thread, NULL, flusher_main, f))
+			return pp_error(PP_ENOMEM, "cannot start the raw writer's flusher threads");
+		f->running = true;
+	}
 	return 0;
 }
 
@@ -76,22 +84,22 @@ static int64_t partition_span(const struct raw_writer *w)
 
 /* ---- the flusher thread -------------------------------------------------------- */
 
-static int segment_path(struct raw_writer *w, int64_t key)
+static int segment_path(const struct raw_writer *w, int64_t key, uint64_t seq, struct buf *path)
 {
 	struct civil c;
 	int rc;
 
-	buf_reset(&w->path);
+	buf_reset(path);
 	civil_from_ms(key, &c);
 	if (w->opts.partitioning == RAW_BY_HOUR)
-		rc = buf_printf(&w->path, "%s/year=%04d/month=%02d/day=%02d/hour=%02d/", w->opts.zone,
+		rc = buf_printf(path, "%s/year=%04d/month=%02d/day=%02d/hour=%02d/", w->opts.zone,
 				c.year, c.month, c.day, c.hour);
 	else if (w->opts.partitioning == RAW_BY_DAY)
-		rc = buf_printf(&w->path, "%s/year=%04d/month=%02d/day=%02d/", w->opts.zone, c.year,
+		rc = buf_printf(path, "%s/year=%04d/month=%02d/day=%02d/", w->opts.zone, c.year,
 				c.month, c.day);
 	else
-		rc = buf_printf(&w->path, "%s/", w->opts.zone);
-	return rc ? rc : buf_printf(&w->path, "part-%s-%06" PRIu64 ".ndjson.zst", w->id, w->seq);
+		rc = buf_printf(path, "%s/", w->opts.zone);
+	return rc ? rc : buf_printf(path, "part-%s-%06" PRIu64 ".ndjson.zst", w->id, seq);
 }
 
 static void put_le64(unsigned char *p, uint64_t v)
@@ -102,20 +110,31 @@ static void put_le64(unsigned char *p, uint64_t v)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
-/* Compresses one job and stores it under the next free name. Flusher thread only. */
-static int store_segment(struct raw_writer *w, const struct raw_job *j, uint64_t *stored)
+static uint64_t next_seq(struct raw_writer *w)
 {
+	uint64_t seq;
+
+	pthread_mutex_lock(&w->mu);
+	seq = ++w->seq;
+	pthread_mutex_unlock(&w->mu);
+	return seq;
+}
+
+/* Compresses one job and stores it under the next free name. Flusher threads only. */
+static int store_segment(struct raw_flusher *f, const struct raw_job *j, uint64_t *stored)
+{
+	struct raw_writer *w = f->w;
 	unsigned char summary[8 + SUMMARY_SIZE];
 	struct iovec iov[2];
 	size_t bound, z;
 	int rc, tries;
 
 	bound = ZSTD_compressBound(j->data.len);
-	buf_reset(&w->zbuf);
-	if ((rc = buf_grow(&w->zbuf, bound)))
+	buf_reset(&f->zbuf);
+	if ((rc = buf_grow(&f->zbuf, bound)))
 		return rc;
-	ZSTD_CCtx_setPledgedSrcSize(w->cctx, j->data.len);
-	z = ZSTD_compress2(w->cctx, w->zbuf.data, bound, j->data.data, j->data.len);
+	ZSTD_CCtx_setPledgedSrcSize(f->cctx, j->data.len);
+	z = ZSTD_compress2(f->cctx, f->zbuf.data, bound, j->data.data, j->data.len);
 	if (ZSTD_isError(z))
 		return pp_error(PP_EIO, "zstd: %s", ZSTD_getErrorName(z));
 	put_le64(summary, SUMMARY_MAGIC | ((uint64_t)SUMMARY_SIZE << 32));
@@ -126,13 +145,12 @@ static int store_segment(struct raw_writer *w, const struct raw_job *j, uint64_t
 	put_le64(summary + 40, j->data.len);
 	iov[0].iov_base = summary;
 	iov[0].iov_len = sizeof(summary);
-	iov[1].iov_base = w->zbuf.data;
+	iov[1].iov_base = f->zbuf.data;
 	iov[1].iov_len = z;
 	for (tries = 0;; tries++) {
-		w->seq++;
-		if ((rc = segment_path(w, j->key)))
+		if ((rc = segment_path(w, j->key, next_seq(w), &f->path)))
 			return rc;
-		rc = w->fs->ops->put(w->fs, w->path.data, iov, 2, true);
+		rc = w->fs->ops->put(w->fs, f->path.data, iov, 2, true);
 		if (rc != PP_EEXIST || tries == 8)
 			break;
 	}
@@ -142,7 +160,8 @@ static int store_segment(struct raw_writer *w, const struct raw_job *j, uint64_t
 
 static void *flusher_main(void *arg)
 {
-	struct raw_writer *w = arg;
+	struct raw_flusher *f = arg;
+	struct raw_writer *w = f->w;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -153,11 +172,16 @@ static void *flusher_main(void *arg)
 			pthread_cond_wait(&w->wake, &w->mu);
 		if (!w->count)
 			break;
+		/* Take the job off the queue; its buffer is ours until we free it. */
 		j = w->queue[w->head];
+		w->head = (w->head + 1) % RAW_QUEUE;
+		w->count--;
+		w->busy++;
 		rc = w->err; /* after an error nothing more is stored; the caller stops */
 		pthread_mutex_unlock(&w->mu);
 		if (!rc)
-			rc = store_segment(w, &j, &stored);
+			rc = store_segment(f, &j, &stored);
+		buf_release(&j.data);
 		pthread_mutex_lock(&w->mu);
 		if (rc && !w->err) {
 			w->err = rc;
@@ -168,9 +192,7 @@ static void *flusher_main(void *arg)
 			w->stats.raw_bytes += j.data.len;
 			w->stats.stored_bytes += stored;
 		}
-		buf_release(&w->queue[w->head].data);
-		w->head = (w->head + 1) % RAW_QUEUE;
-		w->count--;
+		w->busy--;
 		pthread_cond_broadcast(&w->done);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -221,7 +243,7 @@ int raw_writer_sync(struct raw_writer *w)
 	if (!w->started)
 		return 0;
 	pthread_mutex_lock(&w->mu);
-	while (w->count)
+	while (w->count || w->busy)
 		pthread_cond_wait(&w->done, &w->mu);
 	rc = w->err;
 	pthread_mutex_unlock(&w->mu);
@@ -333,16 +355,25 @@ int raw_writer_flush(struct raw_writer *w)
 
 int raw_writer_close(struct raw_writer *w)
 {
-	int rc = w->started ? raw_writer_flush(w) : 0;
+	int rc = w->nflushers ? raw_writer_flush(w) : 0;
 	int rc2 = raw_writer_sync(w);
 
 	rc = rc ? rc : rc2;
 	if (w->started) {
 		pthread_mutex_lock(&w->mu);
 		w->stop = true;
-		pthread_cond_signal(&w->wake);
+		pthread_cond_broadcast(&w->wake);
 		pthread_mutex_unlock(&w->mu);
-		pthread_join(w->thread, NULL);
+		for (int i = 0; i < w->nflushers; i++) {
+			struct raw_flusher *f = &w->flusher[i];
+			if (f->running)
+				pthread_join(f->thread, NULL);
+			f->running = false;
+			ZSTD_freeCCtx(f->cctx);
+			f->cctx = NULL;
+			buf_release(&f->zbuf);
+			buf_release(&f->path);
+		}
 		w->started = false;
 	}
 	while (w->nparts)
@@ -350,10 +381,6 @@ int raw_writer_close(struct raw_writer *w)
 	pp_free(w->parts);
 	w->parts = NULL;
 	w->capparts = 0;
-	ZSTD_freeCCtx(w->cctx);
-	w->cctx = NULL;
-	buf_release(&w->zbuf);
-	buf_release(&w->path);
 	pthread_cond_destroy(&w->wake);
 	pthread_cond_destroy(&w->done);
 	pthread_mutex_destroy(&w->mu);
