@@ -9,6 +9,7 @@
 #include "core/outfile.h"
 #include "core/parse.h"
 #include "core/rng.h"
+#include "core/sha256.h"
 #include "core/strmap.h"
 #include "core/timeutil.h"
 #include "unit/test.h"
@@ -380,4 +381,43 @@ TEST(out_file_whole_or_nothing)
 	CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
 	buf_release(&path);
 	buf_release(&got);
+}
+
+static void hex32(const uint8_t d[32], char out[65])
+{
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+TEST(sha256_vectors)
+{
+	static const struct {
+		const char *in, *hex;
+	} v[] = {
+		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+		{ "hello", "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+	};
+	uint8_t d[32], e[32];
+	char hex[65];
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		sha256(v[i].in, strlen(v[i].in), d);
+		hex32(d, hex);
+		CHECK_STR(hex, v[i].hex);
+	}
+	/* a million 'a's, fed in uneven pieces */
+	struct sha256 s;
+	char a[1001];
+	memset(a, 'a', sizeof(a));
+	sha256_init(&s);
+	for (int i = 0; i < 1000; i++)
+		sha256_update(&s, a, (size_t)(i % 2 ? 999 : 1001));
+	sha256_final(&s, d);
+	hex32(d, hex);
+	CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	sha256("x", 1, e);
+	CHECK(sha256_equal(d, d) && !sha256_equal(d, e));
 }

@@ -18,6 +18,7 @@ X(json_scan_values)
 X(mem_failure_injection)
 X(hash64_spreads_and_is_stable)
 X(out_file_whole_or_nothing)
+X(sha256_vectors)
 /* config */
 X(config_defaults)
 X(config_load_values)
