@@ -44,12 +44,34 @@ const struct cfg_option config_options[] = {
 	{ "online_store.redis_url", CFG_URL, "redis://127.0.0.1:6379/0", OFF(redis_url), 0, 0,
 	  "redis://|rediss://|unix:", "Redis server when backend is redis." },
 
+	{ "ingest.commit_interval", CFG_DURATION, "1ms", OFF(commit_interval_ms), 0, 1000, NULL,
+	  "Least time between two journal fsyncs: events arriving meanwhile share one (group\n"
+	  "commit). A 200 from POST /v1/events always means the events are on disk." },
+	{ "ingest.queue_bytes", CFG_SIZE, "64MiB", OFF(queue_bytes), 65536, 1LL << 34, NULL,
+	  "Events waiting for their fsync past which POST /v1/events answers 429." },
+	{ "ingest.journal_bytes", CFG_SIZE, "64MiB", OFF(journal_bytes), 65536, 1LL << 32, NULL,
+	  "A journal past this size is sealed into raw-zone segments ..." },
+	{ "ingest.seal_interval", CFG_DURATION, "1m", OFF(seal_interval_ms), 1000, MS_PER_DAY, NULL,
+	  "... and so is one older than this." },
+	{ "ingest.dedup_window", CFG_DURATION, "10m", OFF(dedup_window_ms), 0, 7 * MS_PER_DAY,
+	  NULL, "Events repeating an event_id seen within this window are not stored again." },
+	{ "ingest.max_events_per_request", CFG_INT, "10000", OFF(max_events_per_request), 1,
+	  1000000, NULL, "Most events one POST /v1/events may carry." },
+
 	{ "server.listen", CFG_ADDR, "127.0.0.1:8080", OFF(listen), 0, 0, NULL,
 	  "Address the HTTP server binds. Binding beyond loopback requires server.keys." },
 	{ "server.threads", CFG_INT, "0", OFF(server_threads), 0, 1024, NULL,
 	  "Worker threads; 0 means one per core." },
 	{ "server.max_body", CFG_SIZE, "8MiB", OFF(max_body), 1024, 1LL << 31, NULL,
-	  "Largest request body accepted." },
+	  "Largest request body accepted (after decompression too)." },
+	{ "server.max_connections", CFG_INT, "1024", OFF(max_connections), 1, 100000, NULL,
+	  "Connections open at once; more are refused." },
+	{ "server.idle_timeout", CFG_DURATION, "30s", OFF(idle_timeout_ms), 1000, MS_PER_HOUR, NULL,
+	  "A connection silent this long is closed." },
+	{ "server.body_timeout", CFG_DURATION, "10s", OFF(body_timeout_ms), 100, MS_PER_HOUR, NULL,
+	  "A request whose body takes longer than this to arrive is cut off (408)." },
+	{ "server.max_json_depth", CFG_INT, "32", OFF(max_json_depth), 2, 256, NULL,
+	  "Deepest nesting accepted in request JSON (an event's props)." },
 	{ "server.access_log", CFG_BOOL, "true", OFF(access_log), 0, 0, NULL,
 	  "One line per request on stderr." },
 	{ "server.keys", CFG_KEYS, NULL, OFF(keys), 0, 0, NULL,
@@ -175,7 +197,7 @@ static bool valid_addr(const char *v)
 		colon++;
 	else if (memchr(v, ':', (size_t)(colon - v)))
 		return false; /* a bare IPv6 address needs brackets */
-	return parse_int64(colon + 1, strlen(colon + 1), &port) == 0 && port >= 1 && port <= 65535;
+	return parse_int64(colon + 1, strlen(colon + 1), &port) == 0 && port >= 0 && port <= 65535;
 }
 
 static int bad_value(const char *origin, const struct cfg_option *o, const char *v)
@@ -185,7 +207,7 @@ static int bad_value(const char *origin, const struct cfg_option *o, const char 
 		return pp_error(PP_ECONFIG, "%s: %s: expected a URL starting with one of %s, got '%s'",
 				origin, o->key, o->choices, v);
 	case CFG_ADDR:
-		return pp_error(PP_ECONFIG, "%s: %s: expected host:port (port 1-65535), got '%s'",
+		return pp_error(PP_ECONFIG, "%s: %s: expected host:port (port 0-65535; 0 picks a free one), got '%s'",
 				origin, o->key, v);
 	case CFG_INT:
 		return pp_error(PP_ECONFIG, "%s: %s: expected an integer from %" PRId64 " to %" PRId64

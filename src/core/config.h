@@ -44,10 +44,21 @@ struct config {
 	char *online_backend;
 	char *online_path;
 	char *redis_url;
+	/* ingest */
+	int64_t commit_interval_ms;
+	uint64_t queue_bytes;
+	uint64_t journal_bytes;
+	int64_t seal_interval_ms;
+	int64_t dedup_window_ms;
+	int64_t max_events_per_request;
 	/* server */
 	char *listen;
 	int64_t server_threads;
 	uint64_t max_body;
+	int64_t max_connections;
+	int64_t idle_timeout_ms;
+	int64_t body_timeout_ms;
+	int64_t max_json_depth;
 	bool access_log;
 	struct api_key *keys;
 	size_t nkeys;

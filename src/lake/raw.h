@@ -35,6 +35,12 @@ struct raw_writer_opts {
 	size_t segment_bytes;  /* close a segment past this many uncompressed bytes */
 	size_t memory_limit;   /* flush the largest partition past this much buffered */
 	int flushers;          /* threads storing segments (1..RAW_MAX_FLUSHERS) */
+	/*
+	 * Replayable writes: with a fixed writer id, one flusher and the same input, the
+	 * same segments get the same names, and a name that exists already is taken as
+	 * stored by an earlier run of the same replay (the collector's journal recovery).
+	 */
+	const char *fixed_id;
 };
 
 #define RAW_MAX_FLUSHERS 8
@@ -50,6 +56,7 @@ struct raw_partition {
 
 struct raw_writer_stats {
 	uint64_t lines, segments, raw_bytes, stored_bytes;
+	uint64_t existing; /* fixed_id replays: segments found already stored */
 };
 
 /* A segment waiting for the flusher thread: a partition's lines, moved out of it. */

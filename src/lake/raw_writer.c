@@ -40,13 +40,18 @@ int raw_writer_open(struct raw_writer *w, struct lake_fs *fs, const struct raw_w
 	salt ^= salt >> 29;
 	salt *= 0xbf58476d1ce4e5b9ull;
 	salt ^= salt >> 32;
-	snprintf(w->id, sizeof(w->id), "%s_%08" PRIx32, o->role, (uint32_t)salt);
+	if (o->fixed_id)
+		snprintf(w->id, sizeof(w->id), "%s", o->fixed_id);
+	else
+		snprintf(w->id, sizeof(w->id), "%s_%08" PRIx32, o->role, (uint32_t)salt);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->done, NULL);
 	w->started = true;
 	w->nflushers = o->flushers < 1 ? 1 : o->flushers > RAW_MAX_FLUSHERS ? RAW_MAX_FLUSHERS
 									   : o->flushers;
+	if (o->fixed_id)
+		w->nflushers = 1; /* names must follow submission order */
 	for (int i = 0; i < w->nflushers; i++) {
 		struct raw_flusher *f = &w->flusher[i];
 		f->w = w;
@@ -120,8 +125,12 @@ static uint64_t next_seq(struct raw_writer *w)
 	return seq;
 }
 
-/* Compresses one job and stores it under the next free name. Flusher threads only. */
-static int store_segment(struct raw_flusher *f, const struct raw_job *j, uint64_t *stored)
+/*
+ * Compresses one job and stores it under the next free name (or, replaying with a fixed
+ * id, under its own name, which may exist already). Flusher threads only.
+ */
+static int store_segment(struct raw_flusher *f, const struct raw_job *j, uint64_t *stored,
+			 bool *existed)
 {
 	struct raw_writer *w = f->w;
 	unsigned char summary[8 + SUMMARY_SIZE];
@@ -151,6 +160,11 @@ static int store_segment(struct raw_flusher *f, const struct raw_job *j, uint64_
 		if ((rc = segment_path(w, j->key, next_seq(w), &f->path)))
 			return rc;
 		rc = w->fs->ops->put(w->fs, f->path.data, iov, 2, true);
+		if (rc == PP_EEXIST && w->opts.fixed_id) {
+			pp_error_clear();
+			*existed = true;
+			return 0;
+		}
 		if (rc != PP_EEXIST || tries == 8)
 			break;
 	}
@@ -167,6 +181,7 @@ static void *flusher_main(void *arg)
 	for (;;) {
 		struct raw_job j;
 		uint64_t stored = 0;
+		bool existed = false;
 		int rc;
 		while (!w->count && !w->stop)
 			pthread_cond_wait(&w->wake, &w->mu);
@@ -180,12 +195,14 @@ static void *flusher_main(void *arg)
 		rc = w->err; /* after an error nothing more is stored; the caller stops */
 		pthread_mutex_unlock(&w->mu);
 		if (!rc)
-			rc = store_segment(f, &j, &stored);
+			rc = store_segment(f, &j, &stored, &existed);
 		buf_release(&j.data);
 		pthread_mutex_lock(&w->mu);
 		if (rc && !w->err) {
 			w->err = rc;
 			snprintf(w->errmsg, sizeof(w->errmsg), "%s", pp_errmsg());
+		} else if (!rc && existed) {
+			w->stats.existing++;
 		} else if (!rc) {
 			w->stats.segments++;
 			w->stats.lines += j.lines;

@@ -78,7 +78,7 @@ TEST(config_errors_name_the_key)
 		{ "events:\n  max_event_bytes: 1TiB\n", "events.max_event_bytes: expected a size" },
 		{ "warehouse:\n  url: mysql://x\n", "warehouse.url: expected a URL starting with one of sqlite:|postgresql://|postgres://, got 'mysql://x'" },
 		{ "online_store:\n  redis_url: localhost\n", "online_store.redis_url: expected a URL" },
-		{ "server:\n  listen: 8080\n", "server.listen: expected host:port (port 1-65535), got '8080'" },
+		{ "server:\n  listen: 8080\n", "server.listen: expected host:port (port 0-65535; 0 picks a free one), got '8080'" },
 		{ "server:\n  listen: 0.0.0.0:99999\n", "server.listen: expected host:port" },
 		{ "server:\n  listen: ::1:80\n", "server.listen: expected host:port" },
 	};

@@ -52,3 +52,7 @@ X(sim_matches_retailrocket_mix_at_1m_events)
 X(sim_oracle_matches_monte_carlo)
 X(sessionizer_recovers_simulated_sessions)
 X(sim_formats)
+/* collector */
+X(collector_commits_dedups_and_seals)
+X(collector_notifies_and_refuses_when_full)
+X(collector_recovers_a_crashed_journal_once)
