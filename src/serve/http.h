@@ -1,0 +1,98 @@
+/*
+ * http.h - the HTTP server: libmicrohttpd underneath (epoll, a thread pool), a route
+ * table on top (src/serve/routes.c), one JSON error shape, keys and scopes, limits,
+ * metrics and an access log (see docs/internals/serve.md).
+ *
+ * A handler gets a struct http_request with the whole body read (and decompressed), and
+ * fills its response. A handler that must wait (for the journal's fsync) returns
+ * HTTP_SUSPEND after setting req->wait_ticket: the connection is parked without holding
+ * a thread and the handler is called again, with req->resumed set, once the wait is over.
+ */
+#ifndef PP_HTTP_H
+#define PP_HTTP_H
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "event/event.h"
+#include "serve/metrics.h"
+
+struct server;
+struct MHD_Connection;
+struct MHD_Daemon;
+
+enum { HTTP_DONE = 0, HTTP_SUSPEND = 1 };
+
+struct http_request {
+	struct server *srv;
+	struct MHD_Connection *conn;
+	size_t route; /* index in routes[], or nroutes when none matched */
+	const char *method;
+	char url[512];
+	uint64_t start_ns;
+	unsigned scopes; /* granted by the key (all, when keys are off) */
+	const char *key_name;
+
+	struct buf body; /* raw bytes as received */
+	bool body_error_sent;
+	uint64_t body_bytes;
+
+	/* response */
+	int status;
+	struct buf out;
+	const char *content_type;
+	bool responded;
+
+	/* waiting for durability */
+	uint64_t wait_ticket;
+	bool suspended, resumed;
+	int wait_status;
+	void *state; /* the handler's, freed with state_free */
+	void (*state_free)(void *);
+};
+
+struct route {
+	const char *method;
+	const char *path;
+	int (*handler)(struct http_request *req);
+	unsigned scope; /* enum key_scope bit needed; 0 = open */
+	bool body;      /* accepts a body */
+	const char *summary;
+	const char *body_types; /* "application/json application/x-ndjson" */
+};
+
+extern const struct route routes[];
+extern const size_t nroutes;
+
+/* Handlers defined outside routes.c. */
+int route_post_events(struct http_request *req);
+
+struct server {
+	const struct config *cfg;
+	struct lake_fs *fs;
+	struct collector *collector;
+	struct MHD_Daemon *mhd;
+	struct metrics metrics;
+	struct event_limits limits;
+	unsigned port;
+	char url[300];
+	int in_flight;
+	int draining;
+};
+
+/* Binds, starts the worker threads. cfg and fs must outlive the server. */
+int http_server_start(struct server *s);
+
+/* Stops accepting, waits (up to grace_ms) for requests in flight, then stops. */
+void http_server_stop(struct server *s, int64_t grace_ms);
+
+/* Sets an error response: {"error":{"code","message","field"}}. Returns HTTP_DONE. */
+int http_error(struct http_request *req, int status, const char *code, const char *field,
+	       const char *fmt, ...) PP_PRINTF(5, 6);
+
+/* A header of the request, or NULL. */
+const char *http_header(struct http_request *req, const char *name);
+
+/* A query parameter, or NULL. */
+const char *http_query(struct http_request *req, const char *name);
+
+#endif

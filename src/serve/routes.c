@@ -1,0 +1,131 @@
+/*
+ * routes.c - the route table (the only dispatch of the HTTP server) and the small
+ * handlers: health, readiness, metrics and the OpenAPI document built from the table.
+ */
+#include "serve/http.h"
+#include "core/timeutil.h"
+#include "ingest/collector.h"
+
+static int get_healthz(struct http_request *req);
+static int get_readyz(struct http_request *req);
+static int get_metrics(struct http_request *req);
+static int get_openapi(struct http_request *req);
+
+const struct route routes[] = {
+	{ "GET", "/healthz", get_healthz, 0, false, "The process is alive.", NULL },
+	{ "GET", "/readyz", get_readyz, 0, false,
+	  "Ready to take events: the journal works and no shutdown is under way.", NULL },
+	{ "GET", "/metrics", get_metrics, SCOPE_ADMIN, false,
+	  "Prometheus metrics: requests, latencies, events, queue, fsyncs.", NULL },
+	{ "GET", "/openapi.json", get_openapi, 0, false, "This API, as an OpenAPI 3 document.",
+	  NULL },
+	{ "POST", "/v1/events", route_post_events, SCOPE_INGEST, true,
+	  "Store events: one JSON object, a JSON array, or NDJSON; gzip or zstd encoded if "
+	  "wanted. A 200 means the accepted events are durable.",
+	  "application/json application/x-ndjson" },
+};
+
+const size_t nroutes = ARRAY_SIZE(routes);
+
+static int get_healthz(struct http_request *req)
+{
+	buf_puts(&req->out, "{\"status\":\"ok\"}\n");
+	return HTTP_DONE;
+}
+
+static int get_readyz(struct http_request *req)
+{
+	struct server *s = req->srv;
+
+	if (__atomic_load_n(&s->draining, __ATOMIC_SEQ_CST))
+		return http_error(req, 503, "not_ready", NULL, "shutting down");
+	if (!collector_ready(s->collector))
+		return http_error(req, 503, "not_ready", NULL, "the journal cannot be written (is the "
+				  "disk full?)");
+	buf_puts(&req->out, "{\"ready\":true}\n");
+	return HTTP_DONE;
+}
+
+static const char *route_method(size_t i)
+{
+	return routes[i].method;
+}
+
+static const char *route_path(size_t i)
+{
+	return routes[i].path;
+}
+
+static int get_metrics(struct http_request *req)
+{
+	struct collector_stats cs;
+
+	collector_get_stats(req->srv->collector, &cs);
+	req->content_type = "text/plain; version=0.0.4";
+	if (metrics_render(&req->srv->metrics, nroutes, route_method, route_path, &cs, &req->out))
+		return http_error(req, 500, "internal", NULL, "out of memory");
+	return HTTP_DONE;
+}
+
+static const char *scope_name(unsigned scope)
+{
+	return scope == SCOPE_INGEST ? "ingest" : scope == SCOPE_PREDICT ? "predict" : "admin";
+}
+
+/* The document is built from the route table, so it cannot drift from what is served. */
+static int get_openapi(struct http_request *req)
+{
+	struct buf *o = &req->out;
+	size_t i, j;
+
+	buf_printf(o, "{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"ppredict\",\"version\":\"%s\","
+		      "\"description\":\"Real-time e-commerce purchase prediction. Errors are "
+		      "{\\\"error\\\":{\\\"code\\\",\\\"message\\\",\\\"field\\\"}}.\"},"
+		      "\"components\":{\"securitySchemes\":{\"bearer\":{\"type\":\"http\","
+		      "\"scheme\":\"bearer\",\"description\":\"API key; scopes ingest, predict, "
+		      "admin\"}},\"schemas\":{\"Error\":{\"type\":\"object\",\"properties\":{"
+		      "\"error\":{\"type\":\"object\",\"properties\":{\"code\":{\"type\":\"string\"},"
+		      "\"message\":{\"type\":\"string\"},\"field\":{\"type\":\"string\","
+		      "\"nullable\":true}}}}}}},\"paths\":{", PP_VERSION);
+	for (i = 0; i < nroutes; i++) {
+		bool first_of_path = true;
+		for (j = 0; j < i; j++)
+			if (!strcmp(routes[j].path, routes[i].path))
+				first_of_path = false;
+		if (!first_of_path)
+			continue;
+		buf_printf(o, "%s\"%s\":{", i ? "," : "", routes[i].path);
+		for (j = i; j < nroutes; j++) {
+			const struct route *r = &routes[j];
+			char method[8];
+			size_t k;
+			if (strcmp(r->path, routes[i].path))
+				continue;
+			for (k = 0; r->method[k] && k < sizeof(method) - 1; k++)
+				method[k] = (char)(r->method[k] | 0x20);
+			method[k] = '\0';
+			buf_printf(o, "%s\"%s\":{\"summary\":", j > i ? "," : "", method);
+			buf_put_json_str(o, r->summary, strlen(r->summary));
+			if (r->scope)
+				buf_printf(o, ",\"security\":[{\"bearer\":[\"%s\"]}]", scope_name(r->scope));
+			if (r->body) {
+				const char *p = r->body_types;
+				buf_puts(o, ",\"requestBody\":{\"required\":true,\"content\":{");
+				for (k = 0; *p; k++) {
+					size_t n = strcspn(p, " ");
+					buf_printf(o, "%s\"%.*s\":{}", k ? "," : "", (int)n, p);
+					p += n;
+					while (*p == ' ')
+						p++;
+				}
+				buf_puts(o, "}}");
+			}
+			buf_puts(o, ",\"responses\":{\"200\":{\"description\":\"OK\"},\"default\":{"
+				    "\"description\":\"An error\",\"content\":{\"application/json\":{"
+				    "\"schema\":{\"$ref\":\"#/components/schemas/Error\"}}}}}}");
+		}
+		buf_putc(o, '}');
+	}
+	buf_puts(o, "}}\n");
+	return HTTP_DONE;
+}
