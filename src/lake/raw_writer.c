@@ -26,6 +26,7 @@ void raw_writer_opts_default(struct raw_writer_opts *o, const char *zone, const 
 	o->segment_bytes = 64u << 20;
 	o->memory_limit = 256u << 20;
 	o->flushers = 2;
+	o->fixed_id = NULL;
 }
 
 int raw_writer_open(struct raw_writer *w, struct lake_fs *fs, const struct raw_writer_opts *o)

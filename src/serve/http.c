@@ -424,7 +424,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	__atomic_sub_fetch(&s->in_flight, 1, __ATOMIC_SEQ_CST);
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+PP_PRINTF(2, 0) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
 
