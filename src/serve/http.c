@@ -372,16 +372,20 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
 		req->body_bytes += n;
+		/*
+		 * A body that trickles in, or a chunked one past the limit, is cut off: the
+		 * connection is closed at once (libmicrohttpd would only send an answer after
+		 * the whole body, which is what such a client never delivers).
+		 */
 		if ((int64_t)((time_mono_ns() - req->start_ns) / 1000000) > s->cfg->body_timeout_ms) {
-			http_error(req, 408, "request_timeout", NULL, "the body took longer than %" PRId64
-				   " ms to arrive", s->cfg->body_timeout_ms);
-			respond(req);
-			return MHD_YES;
+			req->status = 408;
+			req->responded = true;
+			return MHD_NO;
 		}
 		if (buf_append(&req->body, upload_data, n)) {
-			http_error(req, 413, "body_too_large", NULL, "the body passes the limit of %" PRIu64
-				   " bytes", s->cfg->max_body);
-			respond(req);
+			req->status = 413;
+			req->responded = true;
+			return MHD_NO;
 		}
 		return MHD_YES;
 	}
@@ -410,7 +414,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	ns = time_mono_ns() - req->start_ns;
 	if (!req->responded)
 		req->status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? 408 : 499;
-	metrics_request(&s->metrics, req->route, req->status, ns);
+	metrics_request(&s->metrics, req->route < nroutes ? req->route : METRICS_MAX_ROUTES,
+			req->status, ns);
 	if (s->cfg->access_log)
 		log_info("%s %s %d %zu %.3fms%s%s", req->method, req->url, req->status, req->out.len,
 			 (double)ns / 1e6, req->key_name ? " key=" : "",

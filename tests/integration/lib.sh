@@ -49,3 +49,41 @@ done_ok() {
 	echo "$checks checks passed"
 	exit 0
 }
+
+# start_server [ppredict options...]: runs `ppredict serve` on a free loopback port in the
+# background; sets URL and SERVER_PID. The log goes to server.log.
+start_server() {
+	rm -f ready.url
+	"$PP" serve --set server.listen=127.0.0.1:0 --ready-file ready.url "$@" >>server.log 2>&1 &
+	SERVER_PID=$!
+	for _ in $(seq 100); do
+		[ -s ready.url ] && break
+		kill -0 "$SERVER_PID" 2>/dev/null || fail "the server exited: $(tail -5 server.log)"
+		sleep 0.05
+	done
+	[ -s ready.url ] || fail "the server did not start: $(tail -5 server.log)"
+	URL=$(cat ready.url)
+	PORT=${URL##*:}
+}
+
+# stop_server: SIGTERM and wait; fails unless it exits 0.
+stop_server() {
+	kill -TERM "$SERVER_PID"
+	wait "$SERVER_PID" || fail "the server exited with $? on SIGTERM: $(tail -5 server.log)"
+}
+
+# http METHOD PATH [curl args...]: sets status and body.
+http() {
+	local method=$1 path=$2
+	shift 2
+	body=$(curl -s -o - -w '\n%{http_code}' -X "$method" "$@" "$URL$path")
+	status=${body##*$'\n'}
+	body=${body%$'\n'*}
+	body=${body%$'\n'}
+	checks=$((checks + 1))
+}
+
+expect_status() {
+	[ "$status" = "$1" ] || fail "status $status, expected $1; body: $body"
+	checks=$((checks + 1))
+}
