@@ -5,9 +5,9 @@ set -eu
 build=${1:-build}
 echo "ppredict benchmarks on $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "(median of several runs; the machine is shared, so expect some spread)"
-for b in "$build"/bench/bench_*; do
+for b in "$build"/bench/bench_* bench/bench_*.sh; do
 	[ -x "$b" ] || continue
 	echo
 	echo "## $(basename "$b")"
-	"$b"
+	PPREDICT_BIN="$build/ppredict" "$b"
 done

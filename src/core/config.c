@@ -44,9 +44,10 @@ const struct cfg_option config_options[] = {
 	{ "online_store.redis_url", CFG_URL, "redis://127.0.0.1:6379/0", OFF(redis_url), 0, 0,
 	  "redis://|rediss://|unix:", "Redis server when backend is redis." },
 
-	{ "ingest.commit_interval", CFG_DURATION, "1ms", OFF(commit_interval_ms), 0, 1000, NULL,
-	  "Least time between two journal fsyncs: events arriving meanwhile share one (group\n"
-	  "commit). A 200 from POST /v1/events always means the events are on disk." },
+	{ "ingest.commit_interval", CFG_DURATION, "0ms", OFF(commit_interval_ms), 0, 1000, NULL,
+	  "Least time between two journal fsyncs (0: back to back). Events arriving during an\n"
+	  "fsync share the next one (group commit). A 200 from POST /v1/events always means\n"
+	  "the events are on disk." },
 	{ "ingest.queue_bytes", CFG_SIZE, "64MiB", OFF(queue_bytes), 65536, 1LL << 34, NULL,
 	  "Events waiting for their fsync past which POST /v1/events answers 429." },
 	{ "ingest.journal_bytes", CFG_SIZE, "64MiB", OFF(journal_bytes), 65536, 1LL << 32, NULL,
