@@ -17,6 +17,7 @@ const struct command *const commands[] = {
 	CMD_LAKE_CAT,
 	CMD_LAKE_FSCK,
 	CMD_SERVE,
+	CMD_SHIP,
 };
 
 const size_t ncommands = ARRAY_SIZE(commands);

@@ -59,6 +59,16 @@ static int emit(struct import_file *f, enum import_kind kind, int64_t ts)
 	struct importer *im = f->im;
 	int rc;
 
+	if (im->sink) {
+		rc = im->sink->record(im->sink->ctx, kind, ts,
+				      (struct span){ im->line.data, im->line.len }, f->line);
+		buf_reset(&im->line);
+		if (!rc) {
+			f->stats->accepted++;
+			f->stats->by_kind[kind]++;
+		}
+		return rc;
+	}
 	if (!im->out_open[kind]) {
 		if ((rc = open_writer(im, &im->out[kind], kind_zone[kind],
 				      kind == KIND_EVENTS ? RAW_BY_HOUR : RAW_UNPARTITIONED))) {
@@ -132,6 +142,8 @@ static int quarantine(struct import_file *f, uint64_t line, struct span raw, con
 	int rc;
 
 	f->stats->rejected++;
+	if (im->sink)
+		return im->sink->reject(im->sink->ctx, f->path, line, reason, raw);
 	if (!im->quarantine_open) {
 		if ((rc = open_writer(im, &im->quarantine, "raw/quarantine", RAW_BY_DAY))) {
 			raw_writer_close(&im->quarantine);
@@ -229,6 +241,7 @@ static int run_csv(struct import_file *f, const char *text, size_t len)
 		}
 		f->stats->rows++;
 		f->err.field[0] = '\0';
+		f->line = rec.line;
 		rc = f->fmt->row(f, &rec);
 		if (rc == PP_EINVAL)
 			rc = reject(f, rec.line, rec.raw, rec.at_eof_without_newline);
@@ -259,6 +272,7 @@ static int run_ndjson(struct import_file *f, const char *text, size_t len)
 			continue;
 		}
 		f->stats->rows++;
+		f->line = line;
 		rc = event_parse_json(raw.p, raw.len, EVENT_PARSE_RAW, &im->limits, &ev, &im->scratch,
 				      &f->err);
 		if (rc == PP_EINVAL)
@@ -281,6 +295,25 @@ int importer_run(struct importer *im, const struct import_format *fmt, const cha
 	im->bytes_before += len;
 	im->rows_before += stats->rows - rows_at_start;
 	return rc;
+}
+
+bool import_is_header(const struct import_format *fmt, const char *line, size_t len)
+{
+	struct importer im = { 0 };
+	struct import_stats st = { 0 };
+	struct import_file f = { .im = &im, .path = "-", .fmt = fmt, .stats = &st };
+	struct buf scratch = BUF_INIT;
+	struct csv_reader r;
+	struct csv_record rec;
+	bool header = false;
+
+	if (!fmt->csv)
+		return false;
+	csv_init(&r, line, len);
+	if (csv_next(&r, &rec, &scratch) == 1)
+		header = fmt->header(&f, &rec) == 1;
+	buf_release(&scratch);
+	return header;
 }
 
 int importer_close(struct importer *im)

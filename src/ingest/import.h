@@ -39,7 +39,19 @@ extern const struct import_format import_retailrocket, import_rees46, import_ndj
 
 const struct import_format *import_format_find(const char *name);
 
+/*
+ * Where an importer's output goes instead of the raw zone: the shipper sends the
+ * canonical records over HTTP. `line` is the source line the record came from.
+ */
+struct import_sink {
+	void *ctx;
+	int (*record)(void *ctx, enum import_kind kind, int64_t ts, struct span text, uint64_t line);
+	int (*reject)(void *ctx, const char *source, uint64_t line, const char *reason,
+		      struct span raw);
+};
+
 struct importer {
+	const struct import_sink *sink; /* NULL: the raw zone */
 	struct lake_fs *fs;
 	const struct config *cfg;
 	struct event_limits limits;
@@ -65,9 +77,13 @@ struct import_file {
 	size_t ncols;
 	struct event_error err;
 	struct import_stats *stats;
+	uint64_t line; /* the source line being converted */
 };
 
 int importer_open(struct importer *im, struct lake_fs *fs, const struct config *cfg);
+
+/* Whether a file's first line is this format's header (CSV formats; never for NDJSON). */
+bool import_is_header(const struct import_format *fmt, const char *line, size_t len);
 
 /* Imports one file's text; stats are added to. Errors here are fatal for the file. */
 int importer_run(struct importer *im, const struct import_format *fmt, const char *path,
