@@ -7,28 +7,39 @@
 int ship_registry_load(struct ship_registry *r, const char *path)
 {
 	struct buf text = BUF_INIT;
-	const char *p, *end;
-	int rc, lineno = 0;
+	int rc;
 
 	memset(r, 0, sizeof(*r));
 	rc = fs_read_file(path, &text);
 	if (rc == PP_ENOENT) {
 		pp_error_clear();
 		rc = 0;
+	} else if (!rc) {
+		rc = ship_registry_parse(r, text.data, text.len, path);
 	}
-	for (p = text.data, end = text.data + text.len; !rc && p < end;) {
+	buf_release(&text);
+	return rc;
+}
+
+int ship_registry_parse(struct ship_registry *r, const char *text, size_t len, const char *path)
+{
+	const char *p, *end;
+	int rc = 0, lineno = 0;
+
+	memset(r, 0, sizeof(*r));
+	for (p = text, end = text + len; !rc && p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		char line[4200];
 		unsigned long long dev, ino, gen, off, ln;
 		int used = 0;
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		lineno++;
-		if (len >= sizeof(line) || !nl) {
+		if (n >= sizeof(line) || !nl) {
 			rc = pp_error(PP_ECORRUPT, "%s:%d: damaged registry line", path, lineno);
 			break;
 		}
-		memcpy(line, p, len);
-		line[len] = '\0';
+		memcpy(line, p, n);
+		line[n] = '\0';
 		if (sscanf(line, "%llu %llu %llu %llu %llu %n", &dev, &ino, &gen, &off, &ln, &used) != 5 ||
 		    !line[used]) {
 			rc = pp_error(PP_ECORRUPT, "%s:%d: expected '<dev> <ino> <generation> <offset> "
@@ -45,7 +56,6 @@ int ship_registry_load(struct ship_registry *r, const char *path)
 		e->line = ln;
 		p = nl + 1;
 	}
-	buf_release(&text);
 	if (rc)
 		ship_registry_release(r);
 	return rc;

@@ -24,6 +24,8 @@ struct ship_registry {
 };
 
 int ship_registry_load(struct ship_registry *r, const char *path);
+/* Parses registry text; `name` appears in error messages. */
+int ship_registry_parse(struct ship_registry *r, const char *text, size_t len, const char *name);
 int ship_registry_save(const struct ship_registry *r, const char *path);
 struct ship_entry *ship_registry_find(struct ship_registry *r, uint64_t dev, uint64_t ino);
 struct ship_entry *ship_registry_add(struct ship_registry *r, uint64_t dev, uint64_t ino,
