@@ -193,3 +193,40 @@ TEST(collector_recovers_a_crashed_journal_once)
 	buf_release(&text);
 	lake_fs_close(fs);
 }
+
+struct seen_events {
+	int n;
+	char last[64];
+};
+
+static void on_event(void *ctx, const struct event *ev)
+{
+	struct seen_events *s = ctx;
+
+	s->n++;
+	snprintf(s->last, sizeof(s->last), "%.*s", (int)ev->visitor_id.len, ev->visitor_id.p);
+}
+
+TEST(collector_subscribers_see_published_events)
+{
+	struct collector_opts o;
+	struct buf dir = BUF_INIT;
+	struct lake_fs *fs = lake();
+	struct collector *c;
+	struct seen_events a = { 0 }, b = { 0 };
+	struct event ev;
+
+	opts(&o, &dir);
+	CHECK_INT(collector_open(&c, fs, &o), 0);
+	CHECK_INT(collector_subscribe(c, on_event, &a), 0);
+	CHECK_INT(collector_subscribe(c, on_event, &b), 0);
+	event_clear(&ev);
+	ev.visitor_id = span_of("v42");
+	collector_publish(c, &ev);
+	CHECK_INT(a.n, 1);
+	CHECK_INT(b.n, 1);
+	CHECK_STR(a.last, "v42");
+	CHECK_INT(collector_close(c), 0);
+	buf_release(&dir);
+	lake_fs_close(fs);
+}
