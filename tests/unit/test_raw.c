@@ -33,6 +33,7 @@ TEST(raw_writer_partitions_and_reads_back)
 	char line[64];
 
 	raw_writer_opts_default(&o, "raw/events", "test");
+	o.flushers = 1; /* sequence numbers in submission order */
 	CHECK_INT(raw_writer_open(&w, fs, &o), 0);
 	for (int i = 0; i < 1000; i++) {
 		int64_t ts = t0 + (int64_t)(i % 3) * MS_PER_HOUR + i; /* three hours, interleaved */
