@@ -43,6 +43,30 @@ static int render_le(struct buf *out, double le)
 	return le > 1e299 ? buf_puts(out, "+Inf") : buf_printf(out, "%g", le);
 }
 
+/* name_bucket{labels,le=".."} (cumulative), name_sum{labels}, name_count{labels}. */
+static int render_histogram(struct buf *out, const char *name, const char *labels,
+			    const double *le, const uint64_t *counts, size_t n, double sum)
+{
+	const char *sep = labels[0] ? "," : "";
+	uint64_t cum = 0;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && !rc; i++) {
+		cum += counts[i];
+		rc = buf_printf(out, "%s_bucket{%s%sle=\"", name, labels, sep);
+		if (!rc)
+			rc = render_le(out, le[i]);
+		if (!rc)
+			rc = buf_printf(out, "\"} %" PRIu64 "\n", cum);
+	}
+	if (!rc)
+		rc = buf_printf(out, "%s_sum%s%s%s %.9f\n%s_count%s%s%s %" PRIu64 "\n", name,
+				sep[0] ? "{" : "", labels, sep[0] ? "}" : "", sum, name,
+				sep[0] ? "{" : "", labels, sep[0] ? "}" : "", cum);
+	return rc;
+}
+
 int metrics_render(const struct metrics *m, size_t nroutes, const char *(*route_method)(size_t),
 		   const char *(*route_path)(size_t), const struct collector_stats *cs,
 		   struct buf *out)
@@ -74,26 +98,16 @@ int metrics_render(const struct metrics *m, size_t nroutes, const char *(*route_
 	for (r = 0; r <= nroutes && !rc; r++) {
 		const struct metrics_route *mr = &m->route[r < nroutes ? r : METRICS_MAX_ROUTES];
 		const char *meth = r < nroutes ? route_method(r) : "", *path = r < nroutes ? route_path(r) : "unmatched";
-		uint64_t cum = 0;
+		uint64_t counts[METRICS_LATENCY_BUCKETS], total = 0;
+		char labels[160];
 		for (i = 0; i < METRICS_LATENCY_BUCKETS; i++)
-			cum += load(&mr->latency[i]);
-		if (!cum)
+			total += counts[i] = load(&mr->latency[i]);
+		if (!total)
 			continue;
-		cum = 0;
-		for (i = 0; i < METRICS_LATENCY_BUCKETS && !rc; i++) {
-			cum += load(&mr->latency[i]);
-			rc = buf_printf(out, "ppredict_http_request_duration_seconds_bucket{method=\"%s\","
-					"route=\"%s\",le=\"", meth, path);
-			if (!rc)
-				rc = render_le(out, metrics_latency_le[i]);
-			if (!rc)
-				rc = buf_printf(out, "\"} %" PRIu64 "\n", cum);
-		}
-		if (!rc)
-			rc = buf_printf(out, "ppredict_http_request_duration_seconds_sum{method=\"%s\","
-					"route=\"%s\"} %.9f\nppredict_http_request_duration_seconds_count{"
-					"method=\"%s\",route=\"%s\"} %" PRIu64 "\n", meth, path,
-					(double)load(&mr->latency_ns_sum) / 1e9, meth, path, cum);
+		snprintf(labels, sizeof(labels), "method=\"%s\",route=\"%s\"", meth, path);
+		rc = render_histogram(out, "ppredict_http_request_duration_seconds", labels,
+				      metrics_latency_le, counts, METRICS_LATENCY_BUCKETS,
+				      (double)load(&mr->latency_ns_sum) / 1e9);
 	}
 	if (!rc)
 		rc = buf_printf(out,
@@ -112,7 +126,6 @@ int metrics_render(const struct metrics *m, size_t nroutes, const char *(*route_
 				load(&m->events_accepted), load(&m->events_rejected),
 				load(&m->events_duplicate), load(&m->bytes_in));
 	if (!rc && cs) {
-		uint64_t cum = 0;
 		rc = buf_printf(out,
 				"# HELP ppredict_ingest_queue_bytes Event bytes waiting for their fsync.\n"
 				"# TYPE ppredict_ingest_queue_bytes gauge\n"
@@ -123,18 +136,10 @@ int metrics_render(const struct metrics *m, size_t nroutes, const char *(*route_
 				"# HELP ppredict_journal_fsync_seconds Journal group commits (write + fdatasync).\n"
 				"# TYPE ppredict_journal_fsync_seconds histogram\n",
 				cs->queue_bytes, cs->sealed_journals);
-		for (i = 0; i < 16 && !rc; i++) {
-			cum += cs->fsync_buckets[i];
-			rc = buf_puts(out, "ppredict_journal_fsync_seconds_bucket{le=\"");
-			if (!rc)
-				rc = render_le(out, collector_fsync_bucket_le[i]);
-			if (!rc)
-				rc = buf_printf(out, "\"} %" PRIu64 "\n", cum);
-		}
 		if (!rc)
-			rc = buf_printf(out, "ppredict_journal_fsync_seconds_sum %.9f\n"
-					"ppredict_journal_fsync_seconds_count %" PRIu64 "\n",
-					(double)cs->fsync_ns_total / 1e9, cs->commits);
+			rc = render_histogram(out, "ppredict_journal_fsync_seconds", "",
+					      collector_fsync_bucket_le, cs->fsync_buckets, 16,
+					      (double)cs->fsync_ns_total / 1e9);
 	}
 	return rc;
 }
