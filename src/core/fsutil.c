@@ -232,6 +232,33 @@ static void crash_init(void)
 	}
 }
 
+static char fail_want[32];
+static long fail_remaining = -1; /* -1: off */
+
+static void fail_init(void)
+{
+	const char *env = getenv("PPREDICT_FAIL_AT"), *colon;
+
+	if (env && (colon = strchr(env, ':')) && (size_t)(colon - env) < sizeof(fail_want)) {
+		memcpy(fail_want, env, (size_t)(colon - env));
+		fail_want[colon - env] = '\0';
+		fail_remaining = strtol(colon + 1, NULL, 10);
+	}
+}
+
+bool fs_fail_point(const char *point)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, fail_init);
+	if (fail_remaining < 0 || strcmp(point, fail_want) != 0)
+		return false;
+	if (__atomic_load_n(&fail_remaining, __ATOMIC_SEQ_CST) <= 1)
+		return true;
+	__atomic_sub_fetch(&fail_remaining, 1, __ATOMIC_SEQ_CST);
+	return false;
+}
+
 void fs_crash_point(const char *point)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -49,4 +49,11 @@ const char *path_base(const char *path);
  */
 void fs_crash_point(const char *point);
 
+/*
+ * Test hook: with PPREDICT_FAIL_AT=<point>:<n> in the environment, the n-th and every
+ * later fs_fail_point(point) returns true, so the caller behaves as if the disk were full
+ * (ENOSPC). Used to test how the collector fails.
+ */
+bool fs_fail_point(const char *point);
+
 #endif

@@ -438,8 +438,12 @@ static void *committer_main(void *arg)
 		c->st.queue_bytes = 0;
 		pthread_mutex_unlock(&c->mu);
 		t0 = time_mono_ns();
-		if (write_all(c->fd, batch.data, batch.len) || fdatasync(c->fd))
+		if (fs_fail_point("journal")) {
+			errno = ENOSPC;
 			err = pp_error_errno(PP_EIO, "journal %s", c->path);
+		} else if (write_all(c->fd, batch.data, batch.len) || fdatasync(c->fd)) {
+			err = pp_error_errno(PP_EIO, "journal %s", c->path);
+		}
 		pthread_mutex_lock(&c->mu);
 		c->last_commit_ns = (int64_t)t0;
 		if (err) {
