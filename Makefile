@@ -29,6 +29,8 @@ BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 .PHONY: all test bench demo deps fuzz clean check-clang
 all: $(BUILD)/ppredict
@@ -69,12 +71,19 @@ $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay.o $(
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Small programs the integration tests drive (sample files for independent readers).
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libppredict.a
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 deps:
 	./scripts/install-deps.sh
 
 test: deps
-	$(MAKE) $(BUILD)/ppredict $(BUILD)/ppredict-tests $(FUZZ_BIN)
+	$(MAKE) $(BUILD)/ppredict $(BUILD)/ppredict-tests $(FUZZ_BIN) $(TOOL_BIN)
 	PPREDICT_BIN=$(CURDIR)/$(BUILD)/ppredict PPREDICT_FUZZ_DIR=$(CURDIR)/$(BUILD)/fuzz \
+		PPREDICT_TOOLS=$(CURDIR)/$(BUILD)/tools \
 		$(BUILD)/ppredict-tests $(TESTS)
 
 bench:

@@ -57,3 +57,6 @@ X(collector_commits_dedups_and_seals)
 X(collector_notifies_and_refuses_when_full)
 X(collector_recovers_a_crashed_journal_once)
 X(collector_subscribers_see_published_events)
+/* parquet */
+X(thrift_compact_roundtrip)
+X(parquet_writer_guards)

@@ -1,0 +1,58 @@
+/*
+ * parquet.h - writing Apache Parquet files (see docs/internals/parquet.md).
+ *
+ * Flat schemas of required and optional columns: BOOLEAN, INT32, INT64, DOUBLE, UTF8
+ * strings, DATE and TIMESTAMP(millis, UTC). Each row group holds one data page (v1) per
+ * column, PLAIN encoded or, for strings, dictionary encoded (falling back to PLAIN when
+ * the dictionary grows large), compressed with ZSTD or not at all, with min/max/null-
+ * count statistics. The file is built in memory; pq_writer_finish hands over its bytes
+ * for an atomic put into the lake.
+ *
+ * Values are appended row by row: one pq_put_* (or pq_put_null) per column, in column
+ * order, then pq_end_row.
+ */
+#ifndef PP_PARQUET_H
+#define PP_PARQUET_H
+
+#include "core/buf.h"
+#include "core/common.h"
+
+enum pq_type { PQ_BOOLEAN, PQ_INT32, PQ_INT64, PQ_DOUBLE, PQ_STRING, PQ_DATE, PQ_TIMESTAMP_MS };
+
+enum pq_codec { PQ_UNCOMPRESSED = 0, PQ_ZSTD = 6 };
+
+struct pq_column_def {
+	const char *name;
+	enum pq_type type;
+	bool optional;
+	bool dictionary; /* strings: dictionary encoding (the default for PQ_STRING columns) */
+};
+
+struct pq_writer_opts {
+	enum pq_codec codec;
+	int zstd_level;
+	size_t row_group_rows;
+	const char *created_by;
+};
+
+struct pq_writer;
+
+void pq_writer_opts_default(struct pq_writer_opts *o);
+int pq_writer_open(struct pq_writer **out, const struct pq_column_def *cols, size_t ncols,
+		   const struct pq_writer_opts *o);
+
+int pq_put_bool(struct pq_writer *w, bool v);
+int pq_put_i32(struct pq_writer *w, int32_t v);   /* INT32 and DATE (days since epoch) */
+int pq_put_i64(struct pq_writer *w, int64_t v);   /* INT64 and TIMESTAMP_MS */
+int pq_put_double(struct pq_writer *w, double v);
+int pq_put_str(struct pq_writer *w, const char *p, size_t n);
+int pq_put_null(struct pq_writer *w);             /* optional columns only */
+int pq_end_row(struct pq_writer *w);
+
+/* Completes the file into out (appended). The writer is freed either way. */
+int pq_writer_finish(struct pq_writer *w, struct buf *out);
+void pq_writer_abort(struct pq_writer *w);
+
+uint64_t pq_writer_rows(const struct pq_writer *w);
+
+#endif

@@ -1,0 +1,733 @@
+/*
+ * parquet_writer.c - building a Parquet file in memory: per-column buffers for the
+ * current row group, pages at the end of each row group, the footer at the end.
+ */
+#include "lake/parquet/parquet.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/strmap.h"
+#include "lake/parquet/thrift.h"
+
+#include <math.h>
+#include <zstd.h>
+
+enum { PT_BOOLEAN = 0, PT_INT32 = 1, PT_INT64 = 2, PT_DOUBLE = 5, PT_BYTE_ARRAY = 6 };
+enum { ENC_PLAIN = 0, ENC_RLE = 3, ENC_RLE_DICTIONARY = 8 };
+enum { PAGE_DATA = 0, PAGE_DICTIONARY = 2 };
+#define DICT_MAX_ENTRIES 65536
+#define DICT_MAX_BYTES (1u << 20)
+
+struct pq_stats {
+	bool set;
+	int64_t imin, imax;
+	double dmin, dmax;
+	struct buf smin, smax;
+	uint64_t nulls;
+};
+
+struct pq_chunk {
+	int64_t data_offset, dict_offset; /* dict_offset -1: none */
+	int64_t uncompressed, compressed, num_values;
+	bool dict;
+	unsigned char min[8], max[8];
+	struct buf smin, smax; /* strings */
+	bool has_minmax;
+	uint64_t nulls;
+};
+
+struct pq_col {
+	struct pq_column_def def;
+	struct buf values; /* PLAIN non-null values (booleans: one byte each until paged) */
+	uint8_t *levels;   /* definition level per row (optional columns) */
+	size_t nlevels, caplevels;
+	uint32_t *idx;     /* dictionary indices of the non-null values */
+	size_t nidx, capidx;
+	struct strmap dict;
+	struct buf dict_values;
+	uint32_t ndict;
+	bool dict_on;
+	uint64_t nvalues; /* non-null values in this row group */
+	struct pq_stats st;
+	struct pq_chunk *chunks; /* one per finished row group */
+};
+
+struct pq_rowgroup {
+	int64_t rows, offset, total_uncompressed, total_compressed;
+};
+
+struct pq_writer {
+	struct pq_writer_opts o;
+	struct pq_col *cols;
+	size_t ncols, cur;      /* cur: the column the next put goes to */
+	uint64_t rows, rg_rows;
+	struct pq_rowgroup *rgs;
+	size_t nrgs, caprgs;
+	struct buf file, page, comp;
+	ZSTD_CCtx *cctx;
+	int rc;
+};
+
+void pq_writer_opts_default(struct pq_writer_opts *o)
+{
+	o->codec = PQ_ZSTD;
+	o->zstd_level = 3;
+	o->row_group_rows = 131072;
+	o->created_by = "ppredict version " PP_VERSION;
+}
+
+static int physical(enum pq_type t)
+{
+	switch (t) {
+	case PQ_BOOLEAN: return PT_BOOLEAN;
+	case PQ_INT32:
+	case PQ_DATE: return PT_INT32;
+	case PQ_INT64:
+	case PQ_TIMESTAMP_MS: return PT_INT64;
+	case PQ_DOUBLE: return PT_DOUBLE;
+	default: return PT_BYTE_ARRAY;
+	}
+}
+
+int pq_writer_open(struct pq_writer **out, const struct pq_column_def *cols, size_t ncols,
+		   const struct pq_writer_opts *o)
+{
+	struct pq_writer *w = pp_calloc(1, sizeof(*w));
+	size_t i;
+
+	if (!w)
+		return PP_ENOMEM;
+	w->o = *o;
+	w->ncols = ncols;
+	w->cols = pp_calloc(ncols, sizeof(*w->cols));
+	w->cctx = ZSTD_createCCtx();
+	if (!w->cols || !w->cctx || ncols == 0) {
+		pq_writer_abort(w);
+		return ncols ? PP_ENOMEM : pp_error(PP_EINVAL, "a Parquet file needs columns");
+	}
+	for (i = 0; i < ncols; i++) {
+		struct pq_col *c = &w->cols[i];
+		c->def = cols[i];
+		c->dict_on = cols[i].type == PQ_STRING && cols[i].dictionary;
+		buf_init(&c->values, 0);
+		buf_init(&c->dict_values, 0);
+		buf_init(&c->st.smin, 0);
+		buf_init(&c->st.smax, 0);
+		strmap_init(&c->dict);
+	}
+	buf_init(&w->file, 0);
+	buf_init(&w->page, 0);
+	buf_init(&w->comp, 0);
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, o->zstd_level);
+	w->rc = buf_append(&w->file, "PAR1", 4);
+	*out = w;
+	return w->rc;
+}
+
+uint64_t pq_writer_rows(const struct pq_writer *w)
+{
+	return w->rows;
+}
+
+/* ---- values ---------------------------------------------------------------------- */
+
+static struct pq_col *next_col(struct pq_writer *w, bool null)
+{
+	struct pq_col *c;
+
+	if (w->rc)
+		return NULL;
+	if (w->cur >= w->ncols) {
+		w->rc = pp_error(PP_EINVAL, "more values than columns in a row");
+		return NULL;
+	}
+	c = &w->cols[w->cur++];
+	if (null && !c->def.optional) {
+		w->rc = pp_error(PP_EINVAL, "column %s is required: it cannot be null", c->def.name);
+		return NULL;
+	}
+	if (c->def.optional) {
+		if (pp_array_grow(&c->levels, c->nlevels, &c->caplevels, 1, 1024)) {
+			w->rc = PP_ENOMEM;
+			return NULL;
+		}
+		c->levels[c->nlevels++] = null ? 0 : 1;
+	}
+	if (null)
+		c->st.nulls++;
+	else
+		c->nvalues++;
+	return c;
+}
+
+static int type_is(struct pq_writer *w, struct pq_col *c, bool ok)
+{
+	if (!ok)
+		w->rc = pp_error(PP_EINVAL, "column %s: a value of the wrong type", c->def.name);
+	return w->rc;
+}
+
+static void stat_int(struct pq_col *c, int64_t v)
+{
+	if (!c->st.set || v < c->st.imin)
+		c->st.imin = v;
+	if (!c->st.set || v > c->st.imax)
+		c->st.imax = v;
+	c->st.set = true;
+}
+
+int pq_put_bool(struct pq_writer *w, bool v)
+{
+	struct pq_col *c = next_col(w, false);
+
+	if (!c || type_is(w, c, c->def.type == PQ_BOOLEAN))
+		return w->rc;
+	stat_int(c, v);
+	return w->rc = buf_putc(&c->values, v ? 1 : 0);
+}
+
+int pq_put_i32(struct pq_writer *w, int32_t v)
+{
+	struct pq_col *c = next_col(w, false);
+
+	if (!c || type_is(w, c, c->def.type == PQ_INT32 || c->def.type == PQ_DATE))
+		return w->rc;
+	stat_int(c, v);
+	return w->rc = buf_append(&c->values, &v, 4); /* little-endian hosts (x86-64, arm64) */
+}
+
+int pq_put_i64(struct pq_writer *w, int64_t v)
+{
+	struct pq_col *c = next_col(w, false);
+
+	if (!c || type_is(w, c, c->def.type == PQ_INT64 || c->def.type == PQ_TIMESTAMP_MS))
+		return w->rc;
+	stat_int(c, v);
+	return w->rc = buf_append(&c->values, &v, 8);
+}
+
+int pq_put_double(struct pq_writer *w, double v)
+{
+	struct pq_col *c = next_col(w, false);
+
+	if (!c || type_is(w, c, c->def.type == PQ_DOUBLE))
+		return w->rc;
+	if (!isnan(v)) { /* NaN would poison min/max: readers skip it too */
+		if (!c->st.set || v < c->st.dmin)
+			c->st.dmin = v;
+		if (!c->st.set || v > c->st.dmax)
+			c->st.dmax = v;
+		c->st.set = true;
+	}
+	return w->rc = buf_append(&c->values, &v, 8);
+}
+
+static int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	int r = memcmp(a, b, an < bn ? an : bn);
+
+	return r ? r : (an > bn) - (an < bn);
+}
+
+static int plain_string(struct buf *b, const char *p, size_t n)
+{
+	uint32_t len = (uint32_t)n;
+	int rc = buf_append(b, &len, 4);
+
+	return rc ? rc : buf_append(b, p, n);
+}
+
+int pq_put_str(struct pq_writer *w, const char *p, size_t n)
+{
+	struct pq_col *c = next_col(w, false);
+
+	if (!c || type_is(w, c, c->def.type == PQ_STRING))
+		return w->rc;
+	if (n > UINT32_MAX)
+		return w->rc = pp_error(PP_ELIMIT, "column %s: a string over 4 GiB", c->def.name);
+	if (!c->st.set || bytes_cmp(p, n, c->st.smin.data, c->st.smin.len) < 0) {
+		buf_reset(&c->st.smin);
+		if ((w->rc = buf_append(&c->st.smin, p, n)))
+			return w->rc;
+	}
+	if (!c->st.set || bytes_cmp(p, n, c->st.smax.data, c->st.smax.len) > 0) {
+		buf_reset(&c->st.smax);
+		if ((w->rc = buf_append(&c->st.smax, p, n)))
+			return w->rc;
+	}
+	c->st.set = true;
+	if (c->dict_on) {
+		bool inserted;
+		struct strmap_slot *s = strmap_put(&c->dict, p, n, &inserted);
+		if (!s)
+			return w->rc = PP_ENOMEM;
+		if (inserted) {
+			s->value = c->ndict++;
+			if ((w->rc = plain_string(&c->dict_values, p, n)))
+				return w->rc;
+		}
+		if (pp_array_grow(&c->idx, c->nidx, &c->capidx, sizeof(uint32_t), 1024))
+			return w->rc = PP_ENOMEM;
+		c->idx[c->nidx++] = (uint32_t)s->value;
+	}
+	/* PLAIN bytes are kept too, so a dictionary that grows too big can be dropped */
+	return w->rc = plain_string(&c->values, p, n);
+}
+
+int pq_put_null(struct pq_writer *w)
+{
+	next_col(w, true);
+	return w->rc;
+}
+
+/* ---- encodings --------------------------------------------------------------------- */
+
+static int put_uvarint(struct buf *b, uint64_t v)
+{
+	unsigned char t[10];
+	int n = 0;
+
+	do {
+		t[n] = (unsigned char)(v & 0x7f);
+		v >>= 7;
+		if (v)
+			t[n] |= 0x80;
+		n++;
+	} while (v);
+	return buf_append(b, t, (size_t)n);
+}
+
+/*
+ * The RLE / bit-packing hybrid: a run of 8 or more equal values is an RLE run; other
+ * values go in bit-packed groups of 8 (the last group padded with zeros, which readers
+ * ignore since they know how many values there are).
+ */
+static int rle_hybrid(struct buf *b, const uint32_t *v, size_t n, int width)
+{
+	size_t i = 0;
+	int rc = 0, vbytes = (width + 7) / 8;
+
+	while (i < n && !rc) {
+		size_t run = 1;
+		while (i + run < n && v[i + run] == v[i])
+			run++;
+		if (run >= 8) {
+			rc = put_uvarint(b, (uint64_t)run << 1); /* LSB 0: an RLE run */
+			for (int k = 0; k < vbytes && !rc; k++)
+				rc = buf_putc(b, (char)(v[i] >> (8 * k)));
+			i += run;
+			continue;
+		}
+		/* bit-packed groups until a long run starts at a group boundary */
+		size_t start = i, groups = 0;
+		do {
+			i += 8;
+			groups++;
+			if (i >= n)
+				break;
+			run = 1;
+			while (i + run < n && v[i + run] == v[i])
+				run++;
+		} while (run < 8);
+		rc = put_uvarint(b, (uint64_t)groups << 1 | 1); /* LSB 1: bit-packed */
+		if (rc)
+			break;
+		size_t bits = groups * 8 * (size_t)width, nbytes = (bits + 7) / 8;
+		if ((rc = buf_grow(b, nbytes)))
+			break;
+		unsigned char *out = (unsigned char *)b->data + b->len;
+		memset(out, 0, nbytes);
+		for (size_t k = 0; k < groups * 8; k++) {
+			uint32_t x = start + k < n ? v[start + k] : 0;
+			size_t bit = k * (size_t)width;
+			for (int j = 0; j < width; j++, bit++)
+				if (x >> j & 1)
+					out[bit / 8] |= (unsigned char)(1u << (bit % 8));
+		}
+		b->len += nbytes;
+		buf_terminate(b);
+	}
+	return rc;
+}
+
+static int bit_width(uint32_t max)
+{
+	int w = 0;
+
+	while (max) {
+		w++;
+		max >>= 1;
+	}
+	return w;
+}
+
+static int compress_page(struct pq_writer *w)
+{
+	size_t bound, z;
+
+	buf_reset(&w->comp);
+	if (w->o.codec == PQ_UNCOMPRESSED)
+		return buf_append(&w->comp, w->page.data, w->page.len);
+	bound = ZSTD_compressBound(w->page.len);
+	if (buf_grow(&w->comp, bound))
+		return PP_ENOMEM;
+	z = ZSTD_compress2(w->cctx, w->comp.data, bound, w->page.data, w->page.len);
+	if (ZSTD_isError(z))
+		return pp_error(PP_EIO, "zstd: %s", ZSTD_getErrorName(z));
+	w->comp.len = z;
+	return 0;
+}
+
+/* Appends header + compressed page to the file; returns the page's offset. */
+static int write_page(struct pq_writer *w, int type, int64_t num_values, int encoding,
+		      int64_t *offset, struct pq_chunk *ch)
+{
+	struct buf hdr = BUF_INIT;
+	struct tc_writer tc;
+	int rc = compress_page(w);
+
+	if (rc)
+		return rc;
+	tc_writer_init(&tc, &hdr);
+	tc_struct_begin(&tc);
+	tc_field_i32(&tc, 1, type);
+	tc_field_i32(&tc, 2, (int32_t)w->page.len);
+	tc_field_i32(&tc, 3, (int32_t)w->comp.len);
+	if (type == PAGE_DATA) {
+		tc_field_struct(&tc, 5);
+		tc_field_i32(&tc, 1, (int32_t)num_values);
+		tc_field_i32(&tc, 2, encoding);
+		tc_field_i32(&tc, 3, ENC_RLE);
+		tc_field_i32(&tc, 4, ENC_RLE);
+		tc_struct_end(&tc);
+	} else {
+		tc_field_struct(&tc, 7);
+		tc_field_i32(&tc, 1, (int32_t)num_values);
+		tc_field_i32(&tc, 2, ENC_PLAIN);
+		tc_struct_end(&tc);
+	}
+	tc_struct_end(&tc);
+	if ((rc = tc.rc))
+		goto out;
+	*offset = (int64_t)w->file.len;
+	if ((rc = buf_append(&w->file, hdr.data, hdr.len)) ||
+	    (rc = buf_append(&w->file, w->comp.data, w->comp.len)))
+		goto out;
+	ch->uncompressed += (int64_t)(hdr.len + w->page.len);
+	ch->compressed += (int64_t)(hdr.len + w->comp.len);
+out:
+	buf_release(&hdr);
+	return rc;
+}
+
+static int flush_column(struct pq_writer *w, struct pq_col *c, struct pq_chunk *ch)
+{
+	bool dict = c->dict_on && c->ndict <= DICT_MAX_ENTRIES && c->dict_values.len <= DICT_MAX_BYTES;
+	int rc = 0;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->dict_offset = -1;
+	ch->num_values = (int64_t)w->rg_rows;
+	ch->nulls = c->st.nulls;
+	buf_init(&ch->smin, 0);
+	buf_init(&ch->smax, 0);
+	if (dict) {
+		buf_reset(&w->page);
+		if ((rc = buf_append(&w->page, c->dict_values.data, c->dict_values.len)) ||
+		    (rc = write_page(w, PAGE_DICTIONARY, c->ndict, ENC_PLAIN, &ch->dict_offset, ch)))
+			return rc;
+		ch->dict = true;
+	}
+	buf_reset(&w->page);
+	if (c->def.optional) {
+		/* definition levels: 4-byte length, then the hybrid encoding with width 1 */
+		uint32_t *lv = pp_malloc((c->nlevels + 1) * sizeof(uint32_t));
+		size_t at;
+		uint32_t len;
+		if (!lv)
+			return PP_ENOMEM;
+		for (size_t i = 0; i < c->nlevels; i++)
+			lv[i] = c->levels[i];
+		at = w->page.len;
+		rc = buf_append(&w->page, "\0\0\0\0", 4);
+		if (!rc)
+			rc = rle_hybrid(&w->page, lv, c->nlevels, 1);
+		pp_free(lv);
+		if (rc)
+			return rc;
+		len = (uint32_t)(w->page.len - at - 4);
+		memcpy(w->page.data + at, &len, 4);
+	}
+	if (dict) {
+		int width = bit_width(c->ndict ? c->ndict - 1 : 0);
+		if ((rc = buf_putc(&w->page, (char)width)) ||
+		    (rc = rle_hybrid(&w->page, c->idx, c->nidx, width)))
+			return rc;
+	} else if (c->def.type == PQ_BOOLEAN) {
+		size_t nbytes = (c->values.len + 7) / 8, at = w->page.len;
+		if ((rc = buf_grow(&w->page, nbytes)))
+			return rc;
+		memset(w->page.data + at, 0, nbytes);
+		for (size_t i = 0; i < c->values.len; i++)
+			if (c->values.data[i])
+				w->page.data[at + i / 8] |= (char)(1u << (i % 8));
+		w->page.len += nbytes;
+	} else if ((rc = buf_append(&w->page, c->values.data, c->values.len))) {
+		return rc;
+	}
+	if ((rc = write_page(w, PAGE_DATA, (int64_t)w->rg_rows, dict ? ENC_RLE_DICTIONARY : ENC_PLAIN,
+			     &ch->data_offset, ch)))
+		return rc;
+	/* statistics, in the column's PLAIN form */
+	ch->has_minmax = c->st.set;
+	if (c->st.set) {
+		switch (c->def.type) {
+		case PQ_BOOLEAN:
+			ch->min[0] = (unsigned char)c->st.imin;
+			ch->max[0] = (unsigned char)c->st.imax;
+			break;
+		case PQ_INT32:
+		case PQ_DATE: {
+			int32_t lo = (int32_t)c->st.imin, hi = (int32_t)c->st.imax;
+			memcpy(ch->min, &lo, 4);
+			memcpy(ch->max, &hi, 4);
+			break;
+		}
+		case PQ_INT64:
+		case PQ_TIMESTAMP_MS:
+			memcpy(ch->min, &c->st.imin, 8);
+			memcpy(ch->max, &c->st.imax, 8);
+			break;
+		case PQ_DOUBLE:
+			memcpy(ch->min, &c->st.dmin, 8);
+			memcpy(ch->max, &c->st.dmax, 8);
+			break;
+		case PQ_STRING:
+			if ((rc = buf_append(&ch->smin, c->st.smin.data, c->st.smin.len)) ||
+			    (rc = buf_append(&ch->smax, c->st.smax.data, c->st.smax.len)))
+				return rc;
+		}
+	}
+	/* the column starts the next row group empty */
+	buf_reset(&c->values);
+	buf_reset(&c->dict_values);
+	buf_reset(&c->st.smin);
+	buf_reset(&c->st.smax);
+	strmap_release(&c->dict);
+	strmap_init(&c->dict);
+	c->ndict = 0;
+	c->nidx = c->nlevels = 0;
+	c->nvalues = 0;
+	memset(&c->st.set, 0, sizeof(c->st.set));
+	c->st.nulls = 0;
+	return 0;
+}
+
+static int flush_row_group(struct pq_writer *w)
+{
+	struct pq_rowgroup *rg;
+	size_t i;
+	int rc;
+
+	if (!w->rg_rows)
+		return 0;
+	if (pp_array_grow(&w->rgs, w->nrgs, &w->caprgs, sizeof(*w->rgs), 8))
+		return PP_ENOMEM;
+	rg = &w->rgs[w->nrgs];
+	memset(rg, 0, sizeof(*rg));
+	rg->rows = (int64_t)w->rg_rows;
+	rg->offset = (int64_t)w->file.len;
+	for (i = 0; i < w->ncols; i++) {
+		struct pq_col *c = &w->cols[i];
+		struct pq_chunk *nc = pp_realloc(c->chunks, (w->nrgs + 1) * sizeof(*nc));
+		if (!nc)
+			return PP_ENOMEM;
+		c->chunks = nc;
+		if ((rc = flush_column(w, c, &c->chunks[w->nrgs])))
+			return rc;
+		rg->total_uncompressed += c->chunks[w->nrgs].uncompressed;
+		rg->total_compressed += c->chunks[w->nrgs].compressed;
+	}
+	w->nrgs++;
+	w->rg_rows = 0;
+	return 0;
+}
+
+int pq_end_row(struct pq_writer *w)
+{
+	if (w->rc)
+		return w->rc;
+	if (w->cur != w->ncols)
+		return w->rc = pp_error(PP_EINVAL, "a row has %zu values for %zu columns", w->cur,
+					w->ncols);
+	w->cur = 0;
+	w->rows++;
+	if (++w->rg_rows >= w->o.row_group_rows)
+		w->rc = flush_row_group(w);
+	return w->rc;
+}
+
+/* ---- footer ------------------------------------------------------------------------ */
+
+static void schema_element(struct tc_writer *tc, const struct pq_column_def *d)
+{
+	tc_elem_struct(tc);
+	tc_field_i32(tc, 1, physical(d->type));
+	tc_field_i32(tc, 3, d->optional ? 1 : 0);
+	tc_field_string(tc, 4, d->name);
+	if (d->type == PQ_STRING)
+		tc_field_i32(tc, 6, 0); /* UTF8 */
+	else if (d->type == PQ_DATE)
+		tc_field_i32(tc, 6, 6); /* DATE */
+	else if (d->type == PQ_TIMESTAMP_MS)
+		tc_field_i32(tc, 6, 9); /* TIMESTAMP_MILLIS */
+	if (d->type == PQ_STRING || d->type == PQ_DATE || d->type == PQ_TIMESTAMP_MS) {
+		tc_field_struct(tc, 10); /* LogicalType union */
+		if (d->type == PQ_STRING) {
+			tc_field_struct(tc, 1);
+			tc_struct_end(tc);
+		} else if (d->type == PQ_DATE) {
+			tc_field_struct(tc, 6);
+			tc_struct_end(tc);
+		} else {
+			tc_field_struct(tc, 8); /* TimestampType */
+			tc_field_bool(tc, 1, true);
+			tc_field_struct(tc, 2); /* TimeUnit union: MILLIS */
+			tc_field_struct(tc, 1);
+			tc_struct_end(tc);
+			tc_struct_end(tc);
+			tc_struct_end(tc);
+		}
+		tc_struct_end(tc);
+	}
+	tc_struct_end(tc);
+}
+
+static void column_chunk(struct tc_writer *tc, const struct pq_col *c, const struct pq_chunk *ch,
+			 enum pq_codec codec)
+{
+	size_t stat_len = c->def.type == PQ_BOOLEAN ? 1
+			  : (c->def.type == PQ_INT32 || c->def.type == PQ_DATE) ? 4 : 8;
+
+	tc_elem_struct(tc);
+	tc_field_i64(tc, 2, ch->dict_offset >= 0 ? ch->dict_offset : ch->data_offset);
+	tc_field_struct(tc, 3);
+	tc_field_i32(tc, 1, physical(c->def.type));
+	tc_field_list(tc, 2, TC_I32, ch->dict ? 3 : 2);
+	tc_elem_i32(tc, ENC_PLAIN);
+	tc_elem_i32(tc, ENC_RLE);
+	if (ch->dict)
+		tc_elem_i32(tc, ENC_RLE_DICTIONARY);
+	tc_field_list(tc, 3, TC_BINARY, 1);
+	tc_elem_string(tc, c->def.name);
+	tc_field_i32(tc, 4, (int32_t)codec);
+	tc_field_i64(tc, 5, ch->num_values);
+	tc_field_i64(tc, 6, ch->uncompressed);
+	tc_field_i64(tc, 7, ch->compressed);
+	tc_field_i64(tc, 9, ch->data_offset);
+	if (ch->dict_offset >= 0)
+		tc_field_i64(tc, 11, ch->dict_offset);
+	tc_field_struct(tc, 12);
+	tc_field_i64(tc, 3, (int64_t)ch->nulls);
+	if (ch->has_minmax) {
+		if (c->def.type == PQ_STRING) {
+			tc_field_binary(tc, 5, ch->smax.data, ch->smax.len);
+			tc_field_binary(tc, 6, ch->smin.data, ch->smin.len);
+		} else {
+			tc_field_binary(tc, 5, ch->max, stat_len);
+			tc_field_binary(tc, 6, ch->min, stat_len);
+		}
+	}
+	tc_struct_end(tc);
+	tc_struct_end(tc);
+	tc_struct_end(tc);
+}
+
+int pq_writer_finish(struct pq_writer *w, struct buf *out)
+{
+	struct buf footer = BUF_INIT;
+	struct tc_writer tc;
+	size_t i, r;
+	uint32_t flen;
+	int rc = w->rc;
+
+	if (!rc && w->cur)
+		rc = pp_error(PP_EINVAL, "the last row is incomplete");
+	if (!rc)
+		rc = flush_row_group(w);
+	if (rc)
+		goto out;
+	tc_writer_init(&tc, &footer);
+	tc_struct_begin(&tc);
+	tc_field_i32(&tc, 1, 1);
+	tc_field_list(&tc, 2, TC_STRUCT, w->ncols + 1);
+	tc_elem_struct(&tc); /* the root */
+	tc_field_string(&tc, 4, "schema");
+	tc_field_i32(&tc, 5, (int32_t)w->ncols);
+	tc_struct_end(&tc);
+	for (i = 0; i < w->ncols; i++)
+		schema_element(&tc, &w->cols[i].def);
+	tc_field_i64(&tc, 3, (int64_t)w->rows);
+	tc_field_list(&tc, 4, TC_STRUCT, w->nrgs);
+	for (r = 0; r < w->nrgs; r++) {
+		tc_elem_struct(&tc);
+		tc_field_list(&tc, 1, TC_STRUCT, w->ncols);
+		for (i = 0; i < w->ncols; i++)
+			column_chunk(&tc, &w->cols[i], &w->cols[i].chunks[r], w->o.codec);
+		tc_field_i64(&tc, 2, w->rgs[r].total_uncompressed);
+		tc_field_i64(&tc, 3, w->rgs[r].rows);
+		tc_field_i64(&tc, 5, w->rgs[r].offset);
+		tc_field_i64(&tc, 6, w->rgs[r].total_compressed);
+		tc_struct_end(&tc);
+	}
+	tc_field_string(&tc, 6, w->o.created_by);
+	/* min_value/max_value follow each type's natural order */
+	tc_field_list(&tc, 7, TC_STRUCT, w->ncols);
+	for (i = 0; i < w->ncols; i++) {
+		tc_elem_struct(&tc);
+		tc_field_struct(&tc, 1);
+		tc_struct_end(&tc);
+		tc_struct_end(&tc);
+	}
+	tc_struct_end(&tc);
+	if ((rc = tc.rc))
+		goto out;
+	flen = (uint32_t)footer.len;
+	if ((rc = buf_append(&w->file, footer.data, footer.len)) ||
+	    (rc = buf_append(&w->file, &flen, 4)) || (rc = buf_append(&w->file, "PAR1", 4)) ||
+	    (rc = buf_append(out, w->file.data, w->file.len)))
+		goto out;
+out:
+	buf_release(&footer);
+	pq_writer_abort(w);
+	return rc;
+}
+
+void pq_writer_abort(struct pq_writer *w)
+{
+	size_t i, r;
+
+	if (!w)
+		return;
+	for (i = 0; w->cols && i < w->ncols; i++) {
+		struct pq_col *c = &w->cols[i];
+		for (r = 0; c->chunks && r < w->nrgs; r++) {
+			buf_release(&c->chunks[r].smin);
+			buf_release(&c->chunks[r].smax);
+		}
+		pp_free(c->chunks);
+		buf_release(&c->values);
+		buf_release(&c->dict_values);
+		buf_release(&c->st.smin);
+		buf_release(&c->st.smax);
+		strmap_release(&c->dict);
+		pp_free(c->levels);
+		pp_free(c->idx);
+	}
+	pp_free(w->cols);
+	pp_free(w->rgs);
+	buf_release(&w->file);
+	buf_release(&w->page);
+	buf_release(&w->comp);
+	ZSTD_freeCCtx(w->cctx);
+	pp_free(w);
+}
