@@ -58,7 +58,8 @@ char *pp_strndup(const char *s, size_t n)
 
 	if (!d)
 		return NULL;
-	memcpy(d, s, n);
+	if (n)
+		memcpy(d, s, n);
 	d[n] = '\0';
 	return d;
 }

@@ -55,4 +55,66 @@ void pq_writer_abort(struct pq_writer *w);
 
 uint64_t pq_writer_rows(const struct pq_writer *w);
 
+/* ---- reading ---------------------------------------------------------------------- */
+
+struct pq_stat {
+	bool has_minmax;
+	unsigned char min[8], max[8]; /* numbers, PLAIN little-endian */
+	const unsigned char *smin, *smax; /* strings: into the file's bytes */
+	size_t smin_len, smax_len;
+	int64_t nulls; /* -1 when not recorded */
+};
+
+struct pq_chunk_info {
+	int codec;
+	int64_t start;       /* first page: the dictionary page if any */
+	int64_t size;        /* compressed bytes of the chunk */
+	int64_t num_values;
+	struct pq_stat stat;
+};
+
+struct pq_rg_info {
+	int64_t rows;
+	struct pq_chunk_info *chunks; /* one per column */
+};
+
+struct pq_col_info {
+	char *name;
+	enum pq_type type;
+	int physical;  /* Parquet physical type */
+	int time_unit; /* TIMESTAMP columns: 1000 (ms), 1000000 (us), 1000000000 (ns) per second */
+	bool optional;
+};
+
+/* A parsed file; `data` is borrowed and must outlive it. */
+struct pq_file {
+	const unsigned char *data;
+	size_t len;
+	struct pq_col_info *cols;
+	size_t ncols;
+	struct pq_rg_info *rgs;
+	size_t nrgs;
+	int64_t rows;
+};
+
+/* One column chunk decoded: values[i] valid when valid[i]. */
+struct pq_vector {
+	size_t n;
+	uint8_t *valid;
+	int64_t *i;           /* BOOLEAN (0/1), INT32, INT64, DATE, TIMESTAMP (as stored) */
+	double *d;            /* DOUBLE and FLOAT */
+	struct span *s;       /* strings, pointing into `strings` or into the file */
+	struct buf strings;
+};
+
+/* Checks the magic and parses the footer. Errors name what is wrong. */
+int pq_file_open(struct pq_file *f, const void *data, size_t len);
+void pq_file_release(struct pq_file *f);
+
+int pq_column_index(const struct pq_file *f, const char *name);
+
+/* Decodes column `col` of row group `rg`. */
+int pq_read_column(const struct pq_file *f, size_t rg, size_t col, struct pq_vector *out);
+void pq_vector_release(struct pq_vector *v);
+
 #endif
