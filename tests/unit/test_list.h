@@ -60,3 +60,5 @@ X(collector_subscribers_see_published_events)
 /* parquet */
 X(thrift_compact_roundtrip)
 X(parquet_writer_guards)
+/* delta */
+X(delta_commits_snapshots_and_conflicts)

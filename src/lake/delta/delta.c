@@ -1,0 +1,436 @@
+/*
+ * delta.c - the Delta log: replaying commits into a snapshot, and writing a commit.
+ * JSON is read and written with jansson; the log is small next to the data.
+ */
+#include "lake/delta/delta.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/strmap.h"
+#include "core/timeutil.h"
+
+#include <jansson.h>
+#include <unistd.h>
+
+static const char *spark_type(enum pq_type t)
+{
+	switch (t) {
+	case PQ_BOOLEAN: return "boolean";
+	case PQ_INT32: return "integer";
+	case PQ_INT64: return "long";
+	case PQ_DOUBLE: return "double";
+	case PQ_DATE: return "date";
+	case PQ_TIMESTAMP_MS: return "timestamp";
+	default: return "string";
+	}
+}
+
+/* ---- reading ------------------------------------------------------------------------ */
+
+struct log_list {
+	int64_t max;
+	uint8_t *have; /* have[v] for v <= max seen */
+	size_t cap;
+	int rc;
+};
+
+static int collect_version(void *ctx, const char *path, uint64_t size)
+{
+	struct log_list *l = ctx;
+	const char *base = strrchr(path, '/');
+	int64_t v = 0;
+	int i;
+
+	(void)size;
+	base = base ? base + 1 : path;
+	if (strlen(base) != 25 || strcmp(base + 20, ".json"))
+		return 0; /* checkpoints and other files: not ours to read yet */
+	for (i = 0; i < 20; i++) {
+		if (base[i] < '0' || base[i] > '9')
+			return 0;
+		v = v * 10 + (base[i] - '0');
+	}
+	if ((size_t)v >= l->cap) {
+		size_t ncap = (size_t)v + 64;
+		uint8_t *nh = pp_realloc(l->have, ncap);
+		if (!nh)
+			return l->rc = PP_ENOMEM;
+		memset(nh + l->cap, 0, ncap - l->cap);
+		l->have = nh;
+		l->cap = ncap;
+	}
+	l->have[v] = 1;
+	if (v > l->max)
+		l->max = v;
+	return 0;
+}
+
+static void free_file(struct delta_file *f)
+{
+	pp_free(f->path);
+	for (int i = 0; i < DELTA_MAX_PARTITION_COLUMNS; i++)
+		pp_free(f->pvalues[i]);
+	memset(f, 0, sizeof(*f));
+}
+
+void delta_snapshot_release(struct delta_snapshot *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nfiles; i++)
+		free_file(&s->files[i]);
+	pp_free(s->files);
+	pp_free(s->table_id);
+	pp_free(s->schema_string);
+	for (i = 0; i < s->npart; i++)
+		pp_free(s->partition_cols[i]);
+	memset(s, 0, sizeof(*s));
+}
+
+static int bad_log(const char *table, int64_t v, const char *what)
+{
+	return pp_error(PP_ECORRUPT, "%s/_delta_log/%020" PRId64 ".json: %s", table, v, what);
+}
+
+static char *dup_str(json_t *j)
+{
+	return json_is_string(j) ? pp_strdup(json_string_value(j)) : NULL;
+}
+
+static int apply_add(struct delta_snapshot *s, struct strmap *live, size_t *cap, json_t *a)
+{
+	const char *path = json_string_value(json_object_get(a, "path"));
+	json_t *pv = json_object_get(a, "partitionValues"), *stats;
+	struct strmap_slot *slot;
+	struct delta_file *f;
+	bool inserted;
+	size_t i;
+
+	if (!path)
+		return PP_ECORRUPT;
+	slot = strmap_put(live, path, strlen(path), &inserted);
+	if (!slot)
+		return PP_ENOMEM;
+	if (!inserted && slot->value != UINT64_MAX) {
+		f = &s->files[slot->value]; /* re-added: the newer add wins */
+		free_file(f);
+	} else {
+		if (pp_array_grow(&s->files, s->nfiles, cap, sizeof(*s->files), 64))
+			return PP_ENOMEM;
+		slot->value = s->nfiles;
+		f = &s->files[s->nfiles++];
+		memset(f, 0, sizeof(*f));
+	}
+	f->path = pp_strdup(path);
+	f->size = json_integer_value(json_object_get(a, "size"));
+	f->records = -1;
+	for (i = 0; i < s->npart; i++)
+		f->pvalues[i] = dup_str(json_object_get(pv, s->partition_cols[i]));
+	stats = json_object_get(a, "stats");
+	if (json_is_string(stats)) {
+		json_t *st = json_loads(json_string_value(stats), 0, NULL);
+		json_t *nr = json_object_get(st, "numRecords");
+		if (json_is_integer(nr))
+			f->records = json_integer_value(nr);
+		json_decref(st);
+	}
+	return f->path ? 0 : PP_ENOMEM;
+}
+
+static int apply_line(struct delta_snapshot *s, struct strmap *live, size_t *cap, json_t *j,
+		      const char *table, int64_t v)
+{
+	json_t *a;
+
+	if ((a = json_object_get(j, "protocol"))) {
+		json_int_t rv = json_integer_value(json_object_get(a, "minReaderVersion"));
+		if (rv > 1)
+			return pp_error(PP_EINVAL, "%s needs Delta reader version %lld; this reader "
+					"has 1", table, (long long)rv);
+	} else if ((a = json_object_get(j, "metaData"))) {
+		json_t *pc = json_object_get(a, "partitionColumns");
+		size_t i;
+		pp_free(s->table_id);
+		pp_free(s->schema_string);
+		s->table_id = dup_str(json_object_get(a, "id"));
+		s->schema_string = dup_str(json_object_get(a, "schemaString"));
+		for (i = 0; i < s->npart; i++)
+			pp_free(s->partition_cols[i]);
+		s->npart = 0;
+		if (json_array_size(pc) > DELTA_MAX_PARTITION_COLUMNS)
+			return bad_log(table, v, "too many partition columns");
+		for (i = 0; i < json_array_size(pc); i++)
+			if ((s->partition_cols[s->npart] = dup_str(json_array_get(pc, i))))
+				s->npart++;
+	} else if ((a = json_object_get(j, "add"))) {
+		int rc = apply_add(s, live, cap, a);
+		if (rc)
+			return rc == PP_ECORRUPT ? bad_log(table, v, "an add without a path") : rc;
+	} else if ((a = json_object_get(j, "remove"))) {
+		const char *path = json_string_value(json_object_get(a, "path"));
+		struct strmap_slot *slot = path ? strmap_get(live, path, strlen(path)) : NULL;
+		if (slot && slot->value != UINT64_MAX) {
+			free_file(&s->files[slot->value]);
+			slot->value = UINT64_MAX; /* tombstone; the array is compacted at the end */
+		}
+	}
+	return 0;
+}
+
+int delta_snapshot_load(struct lake_fs *fs, const char *table, int64_t version,
+			struct delta_snapshot *s)
+{
+	struct log_list l = { .max = -1 };
+	struct buf dir = BUF_INIT, text = BUF_INIT;
+	struct strmap live;
+	size_t cap = 0, i, k;
+	int64_t v;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	strmap_init(&live);
+	if ((rc = buf_printf(&dir, "%s/_delta_log", table)) ||
+	    (rc = fs->ops->list(fs, dir.data, collect_version, &l)) || (rc = l.rc))
+		goto out;
+	if (l.max < 0) {
+		rc = pp_error(PP_ENOENT, "%s is not a Delta table (no _delta_log commits)", table);
+		goto out;
+	}
+	if (version > l.max) {
+		rc = pp_error(PP_ENOENT, "%s has no version %" PRId64 " (the latest is %" PRId64 ")",
+			      table, version, l.max);
+		goto out;
+	}
+	s->version = version < 0 ? l.max : version;
+	for (v = 0; v <= s->version && !rc; v++) {
+		const char *p, *end;
+		if (!l.have[v]) {
+			rc = pp_error(PP_ECORRUPT, "%s: commit %" PRId64 " is missing from the log", table, v);
+			break;
+		}
+		buf_reset(&dir);
+		buf_reset(&text);
+		if ((rc = buf_printf(&dir, "%s/_delta_log/%020" PRId64 ".json", table, v)) ||
+		    (rc = fs->ops->get(fs, dir.data, 0, UINT64_MAX, &text)))
+			break;
+		for (p = text.data, end = text.data + text.len; p < end && !rc;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			if (len) {
+				json_error_t err;
+				json_t *j = json_loadb(p, len, 0, &err);
+				if (!j)
+					rc = bad_log(table, v, err.text);
+				else
+					rc = apply_line(s, &live, &cap, j, table, v);
+				json_decref(j);
+			}
+			p += len + 1;
+		}
+	}
+	/* drop the tombstones */
+	for (i = 0, k = 0; !rc && i < s->nfiles; i++)
+		if (s->files[i].path)
+			s->files[k++] = s->files[i];
+	if (!rc)
+		s->nfiles = k;
+out:
+	strmap_release(&live);
+	pp_free(l.have);
+	buf_release(&dir);
+	buf_release(&text);
+	if (rc)
+		delta_snapshot_release(s);
+	return rc;
+}
+
+/* ---- writing ------------------------------------------------------------------------ */
+
+void delta_txn_begin(struct delta_txn *t, struct lake_fs *fs, const char *table,
+		     const struct delta_snapshot *base)
+{
+	memset(t, 0, sizeof(*t));
+	t->fs = fs;
+	snprintf(t->table, sizeof(t->table), "%s", table);
+	t->read_version = base ? base->version : -1;
+	t->npart = base ? base->npart : 0;
+	buf_init(&t->actions, 0);
+	/* the partition columns of the base, for the adds' paths */
+	for (size_t i = 0; base && i < base->npart; i++)
+		snprintf(t->partcols[i], sizeof(t->partcols[i]), "%s", base->partition_cols[i]);
+}
+
+static int append_json(struct delta_txn *t, json_t *j)
+{
+	char *s;
+
+	if (!j)
+		return t->rc = PP_ENOMEM;
+	s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!s)
+		return t->rc = PP_ENOMEM;
+	if (!t->rc && !(t->rc = buf_puts(&t->actions, s)))
+		t->rc = buf_putc(&t->actions, '\n');
+	free(s);
+	return t->rc;
+}
+
+void delta_txn_metadata(struct delta_txn *t, const struct delta_field *fields, size_t n,
+			const char *const *partition_cols, size_t npart)
+{
+	json_t *schema = json_object(), *fl = json_array(), *meta, *pc = json_array();
+	char id[40];
+	uint64_t h = (uint64_t)time_now_ms() * 6364136223846793005ull ^ (uint64_t)getpid() ^ time_mono_ns();
+	size_t i;
+	char *schema_string;
+
+	if (t->rc)
+		return;
+	if (npart > DELTA_MAX_PARTITION_COLUMNS) {
+		t->rc = pp_error(PP_EINVAL, "at most %d partition columns", DELTA_MAX_PARTITION_COLUMNS);
+		return;
+	}
+	json_object_set_new(schema, "type", json_string("struct"));
+	for (i = 0; i < n; i++)
+		json_array_append_new(fl, json_pack("{s:s,s:s,s:b,s:{}}", "name", fields[i].name, "type",
+						    spark_type(fields[i].type), "nullable",
+						    fields[i].nullable, "metadata"));
+	json_object_set_new(schema, "fields", fl);
+	schema_string = json_dumps(schema, JSON_COMPACT);
+	json_decref(schema);
+	for (i = 0; i < npart; i++) {
+		json_array_append_new(pc, json_string(partition_cols[i]));
+		snprintf(t->partcols[i], sizeof(t->partcols[i]), "%s", partition_cols[i]);
+	}
+	t->npart = npart;
+	snprintf(id, sizeof(id), "%08x-%04x-4%03x-8%03x-%012llx", (unsigned)(h >> 32),
+		 (unsigned)(h >> 16 & 0xffff), (unsigned)(h & 0xfff), (unsigned)(h >> 52),
+		 (unsigned long long)(h * 0x9e3779b97f4a7c15ull & 0xffffffffffffull));
+	if (t->read_version < 0)
+		append_json(t, json_pack("{s:{s:i,s:i}}", "protocol", "minReaderVersion", 1,
+					 "minWriterVersion", 2));
+	meta = json_pack("{s:{s:s,s:{s:s,s:{}},s:s,s:o,s:{},s:I}}", "metaData", "id", id, "format",
+			 "provider", "parquet", "options", "schemaString",
+			 schema_string ? schema_string : "", "partitionColumns", pc, "configuration",
+			 "createdTime", (json_int_t)time_now_ms());
+	free(schema_string);
+	append_json(t, meta);
+}
+
+/* Partition values in paths are percent-encoded, as Hive and Spark do. */
+static int path_escape(struct buf *b, const char *v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int rc = 0;
+
+	for (; *v && !rc; v++) {
+		unsigned char c = (unsigned char)*v;
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    c == '-' || c == '_' || c == '.')
+			rc = buf_putc(b, (char)c);
+		else
+			rc = buf_printf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
+	}
+	return rc;
+}
+
+void delta_txn_add_parquet(struct delta_txn *t, const char *const *pvalues,
+			   const struct buf *parquet, int64_t records, const char *stats_json)
+{
+	static unsigned long counter;
+	struct buf rel = BUF_INIT, full = BUF_INIT, st = BUF_INIT;
+	struct iovec iov = { parquet->data, parquet->len };
+	json_t *pv = json_object();
+	uint64_t h = (uint64_t)time_now_ms() ^ (uint64_t)getpid() << 32 ^ time_mono_ns();
+	size_t i;
+
+	if (t->rc) {
+		json_decref(pv);
+		return;
+	}
+	for (i = 0; i < t->npart && !t->rc; i++) {
+		t->rc = buf_printf(&rel, "%s=", t->partcols[i]);
+		if (!t->rc)
+			t->rc = pvalues[i] ? path_escape(&rel, pvalues[i]) : buf_puts(&rel, "__HIVE_DEFAULT_PARTITION__");
+		if (!t->rc)
+			t->rc = buf_putc(&rel, '/');
+		json_object_set_new(pv, t->partcols[i], pvalues[i] ? json_string(pvalues[i]) : json_null());
+	}
+	h = h * 0x9e3779b97f4a7c15ull + __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+	if (!t->rc)
+		t->rc = buf_printf(&rel, "part-%016" PRIx64 ".zstd.parquet", h);
+	if (!t->rc)
+		t->rc = buf_printf(&full, "%s/%s", t->table, rel.data);
+	if (!t->rc)
+		t->rc = t->fs->ops->put(t->fs, full.data, &iov, 1, true);
+	if (!t->rc)
+		t->rc = stats_json ? buf_puts(&st, stats_json)
+				   : buf_printf(&st, "{\"numRecords\":%" PRId64 "}", records);
+	if (!t->rc)
+		append_json(t, json_pack("{s:{s:s,s:o,s:I,s:I,s:b,s:s}}", "add", "path", rel.data,
+					 "partitionValues", pv, "size", (json_int_t)parquet->len,
+					 "modificationTime", (json_int_t)time_now_ms(), "dataChange", 1,
+					 "stats", st.data));
+	else
+		json_decref(pv);
+	buf_release(&rel);
+	buf_release(&full);
+	buf_release(&st);
+}
+
+void delta_txn_remove(struct delta_txn *t, const struct delta_file *f)
+{
+	json_t *pv = json_object();
+
+	for (size_t i = 0; i < t->npart; i++)
+		json_object_set_new(pv, t->partcols[i], f->pvalues[i] ? json_string(f->pvalues[i]) : json_null());
+	append_json(t, json_pack("{s:{s:s,s:I,s:b,s:b,s:o,s:I}}", "remove", "path", f->path,
+				 "deletionTimestamp", (json_int_t)time_now_ms(), "dataChange", 1,
+				 "extendedFileMetadata", 1, "partitionValues", pv, "size",
+				 (json_int_t)f->size));
+}
+
+int delta_txn_commit(struct delta_txn *t, const char *operation, int64_t *version)
+{
+	struct buf path = BUF_INIT, all = BUF_INIT;
+	int64_t v = t->read_version + 1;
+	struct iovec iov;
+	int rc = t->rc;
+	char *info = NULL;
+	json_t *ci;
+
+	if (rc)
+		goto out;
+	ci = json_pack("{s:{s:I,s:s,s:s,s:I}}", "commitInfo", "timestamp", (json_int_t)time_now_ms(),
+		       "operation", operation, "engineInfo", "ppredict/" PP_VERSION, "readVersion",
+		       (json_int_t)t->read_version);
+	info = ci ? json_dumps(ci, JSON_COMPACT) : NULL;
+	json_decref(ci);
+	if (!info) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	if ((rc = buf_puts(&all, info)) || (rc = buf_putc(&all, '\n')) ||
+	    (rc = buf_append(&all, t->actions.data, t->actions.len)) ||
+	    (rc = buf_printf(&path, "%s/_delta_log/%020" PRId64 ".json", t->table, v)))
+		goto out;
+	iov.iov_base = all.data;
+	iov.iov_len = all.len;
+	rc = t->fs->ops->put(t->fs, path.data, &iov, 1, true);
+	if (rc == PP_EEXIST)
+		rc = pp_error(PP_EEXIST, "%s: version %" PRId64 " was committed by another writer; "
+			      "read the table again and retry", t->table, v);
+	if (!rc && version)
+		*version = v;
+out:
+	free(info);
+	buf_release(&path);
+	buf_release(&all);
+	delta_txn_abort(t);
+	return rc;
+}
+
+void delta_txn_abort(struct delta_txn *t)
+{
+	buf_release(&t->actions);
+}

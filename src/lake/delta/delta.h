@@ -1,0 +1,79 @@
+/*
+ * delta.h - Delta Lake tables (protocol: reader 1, writer 2) over the lake filesystem
+ * (see docs/internals/delta.md).
+ *
+ * A table is a directory of Parquet files and a _delta_log/ of numbered JSON commits.
+ * A snapshot replays commits 0..v (time travel: any v). A transaction gathers actions
+ * and commits them as version read+1 with a put that refuses to overwrite: when two
+ * writers race, one wins and the other gets PP_EEXIST and must re-read and retry.
+ */
+#ifndef PP_DELTA_H
+#define PP_DELTA_H
+
+#include "core/buf.h"
+#include "lake/lake_fs.h"
+#include "lake/parquet/parquet.h"
+
+#define DELTA_MAX_PARTITION_COLUMNS 4
+
+struct delta_field {
+	const char *name;
+	enum pq_type type;
+	bool nullable;
+};
+
+struct delta_file {
+	char *path; /* relative to the table, as in the log (URL-encoded) */
+	char *pvalues[DELTA_MAX_PARTITION_COLUMNS]; /* NULL: a null partition value */
+	int64_t size;
+	int64_t records; /* -1 when the add carried no stats */
+};
+
+struct delta_snapshot {
+	int64_t version;
+	char *table_id;
+	char *schema_string; /* Spark's JSON schema, as stored */
+	char *partition_cols[DELTA_MAX_PARTITION_COLUMNS];
+	size_t npart;
+	struct delta_file *files;
+	size_t nfiles;
+};
+
+/* Replays the log up to `version` (-1: the latest). PP_ENOENT: no such table/version. */
+int delta_snapshot_load(struct lake_fs *fs, const char *table, int64_t version,
+			struct delta_snapshot *s);
+void delta_snapshot_release(struct delta_snapshot *s);
+
+struct delta_txn {
+	struct lake_fs *fs;
+	char table[512];
+	int64_t read_version; /* -1: creating the table */
+	struct buf actions;
+	size_t npart;
+	char partcols[DELTA_MAX_PARTITION_COLUMNS][128];
+	int rc;
+};
+
+/* Starts a transaction on top of `base` (NULL to create the table). */
+void delta_txn_begin(struct delta_txn *t, struct lake_fs *fs, const char *table,
+		     const struct delta_snapshot *base);
+
+/* Schema and partitioning; required when creating, optional later (a schema change). */
+void delta_txn_metadata(struct delta_txn *t, const struct delta_field *fields, size_t n,
+			const char *const *partition_cols, size_t npart);
+
+/*
+ * Stores a Parquet file's bytes in the table (under its partition directory) and adds
+ * it. pvalues align with the partition columns. stats_json may be NULL.
+ */
+void delta_txn_add_parquet(struct delta_txn *t, const char *const *pvalues,
+			   const struct buf *parquet, int64_t records, const char *stats_json);
+
+/* Logically deletes a file of the base snapshot (overwrite, compaction). */
+void delta_txn_remove(struct delta_txn *t, const struct delta_file *f);
+
+/* Commits; *version gets the new version. PP_EEXIST: another writer committed first. */
+int delta_txn_commit(struct delta_txn *t, const char *operation, int64_t *version);
+void delta_txn_abort(struct delta_txn *t);
+
+#endif
