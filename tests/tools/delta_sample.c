@@ -64,6 +64,9 @@ int main(int argc, char **argv)
 	if (delta_txn_commit(&t, "DELETE", NULL))
 		goto fail;
 	lake_fs_close(fs);
+	buf_release(&a);
+	buf_release(&b);
+	buf_release(&c);
 	return 0;
 fail:
 	fprintf(stderr, "delta_sample: %s\n", pp_errmsg());
