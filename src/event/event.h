@@ -92,4 +92,11 @@ int event_parse_json(const char *text, size_t len, unsigned flags,
 /* Appends ev as one canonical JSON object (no newline). */
 int event_write_json(const struct event *ev, struct buf *out);
 
+/*
+ * In a canonical line (event_write_json's output), the event_id as its JSON text between
+ * the quotes, escapes kept (so equal ids give equal bytes), or len 0 when there is none.
+ * Only the top level is searched: a "event_id" key inside props does not count.
+ */
+struct span event_line_event_id(const char *line, size_t len);
+
 #endif

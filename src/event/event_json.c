@@ -278,6 +278,33 @@ static int put_key_str(struct buf *out, const char *key, struct span v)
 	return rc ? rc : buf_put_json_str(out, v.p, v.len);
 }
 
+struct span event_line_event_id(const char *line, size_t len)
+{
+	static const char key[] = ",\"event_id\":\"";
+	const char *props = memmem(line, len, ",\"props\":", 9);
+	size_t head = props ? (size_t)(props - line) : len;
+	const char *p = memmem(line, head, key, sizeof(key) - 1);
+	struct span id = { NULL, 0 };
+	size_t i;
+
+	/* quotes inside strings are always escaped, so these keys cannot match inside values */
+	if (!p)
+		return id;
+	p += sizeof(key) - 1;
+	for (i = 0; p + i < line + head; i++) {
+		if (p[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (p[i] == '"') {
+			id.p = p;
+			id.len = i;
+			break;
+		}
+	}
+	return id;
+}
+
 /* Props keep their content but lose layout whitespace, so one event stays one line. */
 static int put_compact_json(struct buf *out, struct span v)
 {

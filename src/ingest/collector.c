@@ -1,7 +1,6 @@
 #include "ingest/collector.h"
 #include "core/err.h"
 #include "core/fsutil.h"
-#include "core/json_scan.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/strmap.h"
@@ -108,23 +107,6 @@ static int seen_before(struct collector *c, struct span id)
 	return inserted ? 0 : 1;
 }
 
-/* Finds the event_id in a canonical line (the writer puts it near the end). */
-static struct span line_event_id(const char *line, size_t len, char *scratch)
-{
-	static const char key[] = ",\"event_id\":";
-	const char *p = memmem(line, len, key, sizeof(key) - 1);
-	struct json_scan sc;
-	struct span id = { NULL, 0 };
-	char *sp = scratch;
-
-	if (!p)
-		return id;
-	json_scan_init(&sc, p + sizeof(key) - 1, len - (size_t)(p - line) - (sizeof(key) - 1));
-	if (json_read_string(&sc, &id, &sp))
-		id.len = 0;
-	return id;
-}
-
 /* ---- journals -------------------------------------------------------------------- */
 
 static int64_t line_ts(const char *line, size_t len)
@@ -165,7 +147,7 @@ static int seal_journal(struct lake_fs *fs, const struct collector_opts *o, cons
 	struct buf text = BUF_INIT, sealed = BUF_INIT;
 	struct raw_writer_opts wo;
 	struct raw_writer w;
-	char id[64], scratch[512];
+	char id[64];
 	const char *p, *end, *last_nl;
 	int rc;
 
@@ -194,10 +176,9 @@ static int seal_journal(struct lake_fs *fs, const struct collector_opts *o, cons
 		size_t len = (size_t)(nl - p);
 		rc = raw_writer_add(&w, line_ts(p, len), p, len);
 		if (!rc && seen) {
-			struct span ev_id = len < sizeof(scratch) * 8 ? line_event_id(p, len, scratch)
-								    : (struct span){ NULL, 0 };
+			struct span ev_id = event_line_event_id(p, len);
 			bool ins;
-			if (ev_id.len && ev_id.len < sizeof(scratch) && !strmap_put(seen, ev_id.p, ev_id.len, &ins))
+			if (ev_id.len && !strmap_put(seen, ev_id.p, ev_id.len, &ins))
 				rc = PP_ENOMEM;
 		}
 		p = nl + 1;
@@ -234,16 +215,15 @@ static bool has_suffix(const char *s, const char *suffix)
 static int remember_ids(const char *path, struct strmap *seen)
 {
 	struct buf text = BUF_INIT;
-	char scratch[512];
 	const char *p, *end;
 	int rc = fs_read_file(path, &text);
 
 	for (p = text.data, end = text.data + text.len; !rc && p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		struct span id = line_event_id(p, len, scratch);
+		struct span id = event_line_event_id(p, len);
 		bool ins;
-		if (id.len && id.len < sizeof(scratch) && !strmap_put(seen, id.p, id.len, &ins))
+		if (id.len && !strmap_put(seen, id.p, id.len, &ins))
 			rc = PP_ENOMEM;
 		p += len + 1;
 	}

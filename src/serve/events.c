@@ -87,24 +87,12 @@ static int take_event(struct http_request *req, struct events_state *st, size_t 
 /* Points items at their lines and event_ids now that `lines` no longer moves. */
 static void fix_spans(struct events_state *st)
 {
-	static const char key[] = ",\"event_id\":\"";
 	size_t i;
 
 	for (i = 0; i < st->nitems; i++) {
 		const char *line = st->lines.data + st->offset[i];
-		size_t len = st->items[i].line.len;
 		st->items[i].line.p = line;
-		if (st->items[i].event_id.len) {
-			/* canonical lines write event_id as a plain string after fixed fields */
-			const char *p = memmem(line, len, key, sizeof(key) - 1);
-			const char *q = p ? memchr(p + sizeof(key) - 1, '"', len - (size_t)(p - line) - (sizeof(key) - 1)) : NULL;
-			if (p && q) {
-				st->items[i].event_id.p = p + sizeof(key) - 1;
-				st->items[i].event_id.len = (size_t)(q - st->items[i].event_id.p);
-			} else {
-				st->items[i].event_id.len = 0; /* escaped id: not deduplicated */
-			}
-		}
+		st->items[i].event_id = event_line_event_id(line, st->items[i].line.len);
 	}
 }
 

@@ -16,6 +16,9 @@ equals "$(jq -c . <<<"$body")" '{"accepted":1,"stored":1,"duplicates":0,"rejecte
 # the same event_id again is acknowledged but not stored twice
 http POST /v1/events $J -d "$(ev 1 e1)"; expect_status 200
 equals "$(jq .duplicates <<<"$body")" "1"
+# ids that differ after an escaped quote are different ids
+http POST /v1/events $J -d '[{"ts":1433221332117,"visitor_id":"q","event":"view","item_id":"i","event_id":"q\"1"},{"ts":1433221332117,"visitor_id":"q","event":"view","item_id":"i","event_id":"q\"2"}]'
+expect_status 200; equals "$(jq -c '[.stored, .duplicates]' <<<"$body")" "[2,0]" "escaped ids"
 # an array: good events kept beside bad ones, each refusal with index, field, message
 http POST /v1/events $J -d "[$(ev 2),{\"ts\":\"soon\",\"visitor_id\":\"x\",\"event\":\"view\",\"item_id\":\"i\"},$(ev 3),{\"ts\":1433221332117,\"visitor_id\":7.5,\"event\":\"view\",\"item_id\":\"i\"},\"text\"]"
 expect_status 200
@@ -105,14 +108,14 @@ contains "$body" 'ppredict_http_requests_total{method="GET",route="/healthz",sta
 contains "$body" 'ppredict_http_requests_total{method="POST",route="/v1/events",status="413"} 3'
 contains "$body" 'route="unmatched",status="404"} 1'
 contains "$body" 'route="unmatched",status="405"} 1'
-contains "$body" "ppredict_events_accepted_total 45"
+contains "$body" "ppredict_events_accepted_total 47"
 contains "$body" "ppredict_events_duplicate_total 1"
 contains "$body" 'ppredict_journal_fsync_seconds_bucket{le="+Inf"}'
 contains "$(cat server.log)" "POST /v1/events 200"
 stop_server
 contains "$(cat server.log)" "stopped"
 # everything acknowledged is in the raw zone, once
-equals "$("$PP" lake cat | wc -l)" "45" "events in the lake"
+equals "$("$PP" lake cat | wc -l)" "47" "events in the lake"
 equals "$("$PP" lake cat | jq -r 'select(.event_id == "e1") | .visitor_id' | wc -l)" "1" "deduplicated"
 "$PP" lake cat | jq -e 'select(.received_at == null)' >/dev/null && fail "an event without received_at"
 done_ok

@@ -227,3 +227,17 @@ TEST(sessionizer_splits_by_gap)
 	CHECK_CONTAINS(pp_errmsg(), "visitor a: event at 1433221332117 is older");
 	sessionizer_release(&s);
 }
+
+TEST(event_line_event_id_top_level_only)
+{
+	struct span id;
+	const char *a = "{\"ts\":1,\"visitor_id\":\"v\",\"event\":\"view\",\"item_id\":\"i\","
+			"\"event_id\":\"a\\\"1\",\"props\":{\"event_id\":\"x\"}}";
+	const char *b = "{\"ts\":1,\"visitor_id\":\"v\",\"event\":\"view\",\"item_id\":\"i\","
+			"\"props\":{\"k\":1,\"event_id\":\"x\"}}";
+
+	id = event_line_event_id(a, strlen(a));
+	CHECK(id.len == 4 && !memcmp(id.p, "a\\\"1", 4)); /* escapes kept: a\"1 */
+	id = event_line_event_id(b, strlen(b));
+	CHECK_INT(id.len, 0); /* a key inside props is not the event's id */
+}

@@ -32,6 +32,7 @@ X(event_parses_canonical_and_aliases)
 X(event_write_parse_roundtrip)
 X(event_parse_survives_allocation_failure)
 X(sessionizer_splits_by_gap)
+X(event_line_event_id_top_level_only)
 /* raw zone */
 X(raw_writer_partitions_and_reads_back)
 X(raw_writer_limits_segment_and_memory)
