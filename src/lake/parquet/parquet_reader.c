@@ -316,21 +316,6 @@ int pq_column_index(const struct pq_file *f, const char *name)
 
 /* ---- column chunks --------------------------------------------------------------- */
 
-static bool get_uvarint(const unsigned char **p, const unsigned char *end, uint64_t *v)
-{
-	int shift = 0;
-
-	*v = 0;
-	while (*p < end && shift < 64) {
-		unsigned char b = *(*p)++;
-		*v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return true;
-		shift += 7;
-	}
-	return false;
-}
-
 /* The RLE / bit-packing hybrid, n values of `width` bits. */
 static int hybrid_decode(const unsigned char *p, size_t len, int width, uint32_t *out, size_t n)
 {
@@ -341,7 +326,7 @@ static int hybrid_decode(const unsigned char *p, size_t len, int width, uint32_t
 		return bad("bit width over 32");
 	while (i < n) {
 		uint64_t h;
-		if (!get_uvarint(&p, end, &h))
+		if (!uleb128_get(&p, end, &h))
 			return bad("truncated run header");
 		if (h & 1) {
 			uint64_t groups = h >> 1, count = groups * 8, bytes = groups * (uint64_t)width;

@@ -281,21 +281,6 @@ int pq_put_null(struct pq_writer *w)
 
 /* ---- encodings --------------------------------------------------------------------- */
 
-static int put_uvarint(struct buf *b, uint64_t v)
-{
-	unsigned char t[10];
-	int n = 0;
-
-	do {
-		t[n] = (unsigned char)(v & 0x7f);
-		v >>= 7;
-		if (v)
-			t[n] |= 0x80;
-		n++;
-	} while (v);
-	return buf_append(b, t, (size_t)n);
-}
-
 /*
  * The RLE / bit-packing hybrid: a run of 8 or more equal values is an RLE run; other
  * values go in bit-packed groups of 8 (the last group padded with zeros, which readers
@@ -311,7 +296,7 @@ static int rle_hybrid(struct buf *b, const uint32_t *v, size_t n, int width)
 		while (i + run < n && v[i + run] == v[i])
 			run++;
 		if (run >= 8) {
-			rc = put_uvarint(b, (uint64_t)run << 1); /* LSB 0: an RLE run */
+			rc = uleb128_put(b, (uint64_t)run << 1); /* LSB 0: an RLE run */
 			for (int k = 0; k < vbytes && !rc; k++)
 				rc = buf_putc(b, (char)(v[i] >> (8 * k)));
 			i += run;
@@ -328,7 +313,7 @@ static int rle_hybrid(struct buf *b, const uint32_t *v, size_t n, int width)
 			while (i + run < n && v[i + run] == v[i])
 				run++;
 		} while (run < 8);
-		rc = put_uvarint(b, (uint64_t)groups << 1 | 1); /* LSB 1: bit-packed */
+		rc = uleb128_put(b, (uint64_t)groups << 1 | 1); /* LSB 1: bit-packed */
 		if (rc)
 			break;
 		size_t bits = groups * 8 * (size_t)width, nbytes = (bits + 7) / 8;

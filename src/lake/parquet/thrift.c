@@ -1,20 +1,40 @@
 #include "lake/parquet/thrift.h"
 #include "core/err.h"
 
-static void put_varint(struct tc_writer *tc, uint64_t v)
+int uleb128_put(struct buf *b, uint64_t v)
 {
-	unsigned char b[10];
+	unsigned char t[10];
 	int n = 0;
 
 	do {
-		b[n] = (unsigned char)(v & 0x7f);
+		t[n] = (unsigned char)(v & 0x7f);
 		v >>= 7;
 		if (v)
-			b[n] |= 0x80;
+			t[n] |= 0x80;
 		n++;
 	} while (v);
+	return buf_append(b, t, (size_t)n);
+}
+
+bool uleb128_get(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+	int shift = 0;
+
+	*v = 0;
+	while (*p < end && shift < 64) {
+		unsigned char c = *(*p)++;
+		*v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return true;
+		shift += 7;
+	}
+	return false;
+}
+
+static void put_varint(struct tc_writer *tc, uint64_t v)
+{
 	if (!tc->rc)
-		tc->rc = buf_append(tc->out, b, (size_t)n);
+		tc->rc = uleb128_put(tc->out, v);
 }
 
 static uint64_t zigzag(int64_t v)
@@ -142,18 +162,11 @@ void tc_reader_init(struct tc_reader *r, const void *p, size_t n)
 
 static uint64_t get_varint(struct tc_reader *r)
 {
-	uint64_t v = 0;
-	int shift = 0;
+	uint64_t v;
 
-	while (r->p < r->end && shift < 64) {
-		unsigned char b = *r->p++;
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return v;
-		shift += 7;
-	}
-	r->failed = true;
-	return 0;
+	if (!uleb128_get(&r->p, r->end, &v))
+		r->failed = true;
+	return v;
 }
 
 static int64_t unzigzag(uint64_t v)

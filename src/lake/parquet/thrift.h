@@ -11,6 +11,11 @@
 
 #include "core/buf.h"
 
+/* ULEB128 varints, as Thrift and Parquet's RLE headers both write them. */
+int uleb128_put(struct buf *b, uint64_t v);
+/* Reads one from [*p, end), advancing *p; false if it runs past the end. */
+bool uleb128_get(const unsigned char **p, const unsigned char *end, uint64_t *v);
+
 enum tc_type {
 	TC_STOP = 0, TC_TRUE = 1, TC_FALSE = 2, TC_BYTE = 3, TC_I16 = 4, TC_I32 = 5, TC_I64 = 6,
 	TC_DOUBLE = 7, TC_BINARY = 8, TC_LIST = 9, TC_SET = 10, TC_MAP = 11, TC_STRUCT = 12,
