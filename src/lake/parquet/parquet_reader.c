@@ -374,6 +374,16 @@ struct decoder {
 	size_t ntmp;
 };
 
+/* Copies n little-endian bytes into out and advances, or fails at the end of the data. */
+static bool take(const unsigned char **p, const unsigned char *end, void *out, size_t n)
+{
+	if ((size_t)(end - *p) < n)
+		return false;
+	memcpy(out, *p, n);
+	*p += n;
+	return true;
+}
+
 /* PLAIN values: k of them into slot positions `at[0..k)` of the output (or the dictionary). */
 static int plain_decode(struct decoder *d, const unsigned char *p, size_t len, size_t k,
 			const size_t *at, bool to_dict, const unsigned char **after)
@@ -394,47 +404,37 @@ static int plain_decode(struct decoder *d, const unsigned char *p, size_t len, s
 			continue;
 		case PT_INT32: {
 			int32_t v;
-			if (end - p < 4)
+			if (!take(&p, end, &v, 4))
 				return bad("truncated INT32 values");
-			memcpy(&v, p, 4);
-			p += 4;
 			(to_dict ? d->di : d->out->i)[slot] = v;
 			continue;
 		}
 		case PT_INT64: {
 			int64_t v;
-			if (end - p < 8)
+			if (!take(&p, end, &v, 8))
 				return bad("truncated INT64 values");
-			memcpy(&v, p, 8);
-			p += 8;
 			(to_dict ? d->di : d->out->i)[slot] = v;
 			continue;
 		}
 		case PT_FLOAT: {
 			float v;
-			if (end - p < 4)
+			if (!take(&p, end, &v, 4))
 				return bad("truncated FLOAT values");
-			memcpy(&v, p, 4);
-			p += 4;
 			(to_dict ? d->dd : d->out->d)[slot] = v;
 			continue;
 		}
 		case PT_DOUBLE: {
 			double v;
-			if (end - p < 8)
+			if (!take(&p, end, &v, 8))
 				return bad("truncated DOUBLE values");
-			memcpy(&v, p, 8);
-			p += 8;
 			(to_dict ? d->dd : d->out->d)[slot] = v;
 			continue;
 		}
 		case PT_BYTE_ARRAY: {
 			uint32_t n;
 			struct buf *dst = to_dict ? &d->dictbuf : &d->out->strings;
-			if (end - p < 4)
+			if (!take(&p, end, &n, 4))
 				return bad("truncated BYTE_ARRAY length");
-			memcpy(&n, p, 4);
-			p += 4;
 			if (n > (uint64_t)(end - p))
 				return bad("truncated BYTE_ARRAY value");
 			if (to_dict) {
