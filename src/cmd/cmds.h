@@ -10,7 +10,7 @@
 #include "core/cli.h"
 
 extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_lake_ls,
-	cmd_lake_cat, cmd_lake_fsck, cmd_serve, cmd_ship;
+	cmd_lake_cat, cmd_lake_fsck, cmd_serve, cmd_ship, cmd_etl;
 
 #define CMD_INIT (&cmd_init)
 #define CMD_CONFIG (&cmd_config)
@@ -21,5 +21,6 @@ extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_
 #define CMD_LAKE_FSCK (&cmd_lake_fsck)
 #define CMD_SERVE (&cmd_serve)
 #define CMD_SHIP (&cmd_ship)
+#define CMD_ETL (&cmd_etl)
 
 #endif

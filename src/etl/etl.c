@@ -1,0 +1,542 @@
+#include "etl/etl.h"
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/json_scan.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/strmap.h"
+#include "core/timeutil.h"
+#include "event/event.h"
+#include "event/sessionize.h"
+#include "lake/delta/delta.h"
+#include "lake/raw.h"
+
+#include <math.h>
+
+/* An event as the ETL holds it: strings in the arena, NULL when absent. */
+struct row {
+	int64_t ts, received_at;
+	double price; /* NAN: absent */
+	enum event_type type;
+	const char *visitor_id, *item_id, *category_id, *transaction_id, *event_id, *props;
+	const char *source_session; /* a session_id the source gave */
+	const char *key;            /* duplicates share it */
+	const char *session_id;     /* assigned */
+};
+
+struct day {
+	char date[11];
+	size_t *rows;
+	size_t n, cap;
+	bool touched; /* new events arrived for it */
+};
+
+struct etl {
+	struct lake_fs *fs;
+	const struct config *cfg;
+	struct arena a;
+	struct row *rows;
+	size_t nrows, caprows;
+	struct day *days;
+	size_t ndays, capdays;
+	struct strmap day_index;
+	struct buf tmp;
+	/* quarantine */
+	struct pq_writer *q;
+	uint64_t nq;
+	struct etl_stats *st;
+};
+
+static const struct pq_column_def event_cols[] = {
+	{ "ts", PQ_TIMESTAMP_MS, false, false },
+	{ "visitor_id", PQ_STRING, false, true },
+	{ "session_id", PQ_STRING, false, true },
+	{ "event", PQ_STRING, false, true },
+	{ "item_id", PQ_STRING, false, true },
+	{ "category_id", PQ_STRING, true, true },
+	{ "price", PQ_DOUBLE, true, false },
+	{ "transaction_id", PQ_STRING, true, false },
+	{ "event_id", PQ_STRING, true, false },
+	{ "props", PQ_STRING, true, false },
+	{ "received_at", PQ_TIMESTAMP_MS, true, false },
+	{ "source_session_id", PQ_STRING, true, false },
+};
+
+static const struct pq_column_def quarantine_cols[] = {
+	{ "source", PQ_STRING, false, true },
+	{ "line", PQ_INT64, false, false },
+	{ "reason", PQ_STRING, false, false },
+	{ "raw", PQ_STRING, false, false },
+	{ "quarantined_at", PQ_TIMESTAMP_MS, false, false },
+};
+
+static const char *dup_span(struct etl *e, struct span s)
+{
+	return s.len || s.p ? arena_strndup(&e->a, s.p ? s.p : "", s.len) : NULL;
+}
+
+static struct span span_opt(const char *s)
+{
+	return s ? span_of(s) : (struct span){ NULL, 0 };
+}
+
+/* The key two copies of one event share: its event_id, else its whole canonical line. */
+static int row_key(struct etl *e, struct row *r)
+{
+	struct event ev;
+	int rc;
+
+	if (r->event_id) {
+		buf_reset(&e->tmp);
+		if ((rc = buf_putc(&e->tmp, 'i')) || (rc = buf_puts(&e->tmp, r->event_id)))
+			return rc;
+	} else {
+		event_clear(&ev);
+		ev.ts = r->ts;
+		ev.received_at = r->received_at;
+		ev.type = r->type;
+		ev.price = r->price;
+		ev.visitor_id = span_of(r->visitor_id);
+		ev.item_id = span_of(r->item_id);
+		ev.category_id = span_opt(r->category_id);
+		ev.transaction_id = span_opt(r->transaction_id);
+		ev.session_id = span_opt(r->source_session);
+		ev.props = span_opt(r->props);
+		buf_reset(&e->tmp);
+		if ((rc = buf_putc(&e->tmp, 'l')) || (rc = event_write_json(&ev, &e->tmp)))
+			return rc;
+	}
+	r->key = arena_strndup(&e->a, e->tmp.data, e->tmp.len);
+	return r->key ? 0 : PP_ENOMEM;
+}
+
+static struct day *day_of(struct etl *e, int64_t ts)
+{
+	struct civil c;
+	char date[11];
+	struct strmap_slot *s;
+	bool inserted;
+
+	civil_from_ms(ts, &c);
+	snprintf(date, sizeof(date), "%04d-%02d-%02d", c.year, c.month, c.day);
+	s = strmap_put(&e->day_index, date, 10, &inserted);
+	if (!s)
+		return NULL;
+	if (inserted) {
+		if (pp_array_grow(&e->days, e->ndays, &e->capdays, sizeof(*e->days), 64))
+			return NULL;
+		memset(&e->days[e->ndays], 0, sizeof(*e->days));
+		memcpy(e->days[e->ndays].date, date, 11);
+		s->value = e->ndays++;
+	}
+	return &e->days[s->value];
+}
+
+static int add_row(struct etl *e, const struct row *r, bool is_new)
+{
+	struct day *d = day_of(e, r->ts);
+
+	if (!d || pp_array_grow(&e->rows, e->nrows, &e->caprows, sizeof(*e->rows), 4096) ||
+	    pp_array_grow(&d->rows, d->n, &d->cap, sizeof(size_t), 256))
+		return PP_ENOMEM;
+	e->rows[e->nrows] = *r;
+	d->rows[d->n++] = e->nrows++;
+	d->touched |= is_new;
+	return 0;
+}
+
+/* ---- the quarantine --------------------------------------------------------------- */
+
+static int quarantine(struct etl *e, const char *source, uint64_t line, const struct event_error *err,
+		      struct span raw)
+{
+	char reason[300];
+	struct pq_writer_opts o;
+	int rc;
+
+	if (!e->q) {
+		pq_writer_opts_default(&o);
+		if ((rc = pq_writer_open(&e->q, quarantine_cols, ARRAY_SIZE(quarantine_cols), &o)))
+			return rc;
+	}
+	snprintf(reason, sizeof(reason), "%s%s%s", err->field, err->field[0] ? ": " : "", err->message);
+	if (raw.len > 4096)
+		raw.len = 4096;
+	pq_put_str(e->q, source, strlen(source));
+	pq_put_i64(e->q, (int64_t)line);
+	pq_put_str(e->q, reason, strlen(reason));
+	if (utf8_valid(raw.p, raw.len)) {
+		pq_put_str(e->q, raw.p, raw.len);
+	} else { /* UTF8 columns must hold UTF-8: broken bytes become '?' */
+		buf_reset(&e->tmp);
+		for (size_t i = 0; i < raw.len; i++)
+			buf_putc(&e->tmp, (unsigned char)raw.p[i] < 0x80 ? raw.p[i] : '?');
+		pq_put_str(e->q, e->tmp.data, e->tmp.len);
+	}
+	pq_put_i64(e->q, time_now_ms());
+	e->nq++;
+	return pq_end_row(e->q);
+}
+
+/* ---- reading ------------------------------------------------------------------------ */
+
+static int read_segment(struct etl *e, const char *path, const struct event_limits *lim)
+{
+	struct buf text = BUF_INIT, scratch = BUF_INIT;
+	struct event_error err;
+	struct event ev;
+	const char *p, *end;
+	uint64_t line = 0;
+	int rc = raw_segment_read(e->fs, path, &text);
+
+	for (p = text.data, end = text.data + text.len; !rc && p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		line++;
+		e->st->lines++;
+		rc = event_parse_json(p, len, EVENT_PARSE_RAW, lim, &ev, &scratch, &err);
+		if (rc == PP_EINVAL) {
+			rc = quarantine(e, path, line, &err, (struct span){ p, len });
+		} else if (!rc) {
+			struct row r = { .ts = ev.ts, .received_at = ev.received_at, .price = ev.price,
+					 .type = ev.type };
+			r.visitor_id = dup_span(e, ev.visitor_id);
+			r.item_id = dup_span(e, ev.item_id);
+			r.category_id = dup_span(e, ev.category_id);
+			r.transaction_id = dup_span(e, ev.transaction_id);
+			r.event_id = dup_span(e, ev.event_id);
+			r.props = dup_span(e, ev.props);
+			r.source_session = dup_span(e, ev.session_id);
+			if (!r.visitor_id || !r.item_id)
+				rc = PP_ENOMEM;
+			if (!rc && !(rc = row_key(e, &r)))
+				rc = add_row(e, &r, true);
+		}
+		p += len + 1;
+	}
+	buf_release(&text);
+	buf_release(&scratch);
+	return rc;
+}
+
+static const char *col_str(struct etl *e, const struct pq_vector *v, size_t i)
+{
+	return v->valid[i] ? arena_strndup(&e->a, v->s[i].p, v->s[i].len) : NULL;
+}
+
+/* The current rows of a date, from the table's files. */
+static int read_existing(struct etl *e, const struct delta_snapshot *snap, struct day *d)
+{
+	struct buf path = BUF_INIT, data = BUF_INIT;
+	int rc = 0;
+
+	for (size_t f = 0; f < snap->nfiles && !rc; f++) {
+		struct pq_file pf;
+		struct pq_vector v[ARRAY_SIZE(event_cols)];
+		size_t c, rg;
+		if (!snap->files[f].pvalues[0] || strcmp(snap->files[f].pvalues[0], d->date))
+			continue;
+		buf_reset(&path);
+		buf_reset(&data);
+		if ((rc = buf_printf(&path, "%s/%s", ETL_EVENTS_TABLE, snap->files[f].path)) ||
+		    (rc = e->fs->ops->get(e->fs, path.data, 0, UINT64_MAX, &data)) ||
+		    (rc = pq_file_open(&pf, data.data, data.len)))
+			break;
+		for (rg = 0; rg < pf.nrgs && !rc; rg++) {
+			memset(v, 0, sizeof(v));
+			for (c = 0; c < ARRAY_SIZE(event_cols) && !rc; c++) {
+				int ix = pq_column_index(&pf, event_cols[c].name);
+				rc = ix < 0 ? pp_error(PP_ECORRUPT, "%s: no column %s", path.data, event_cols[c].name)
+					    : pq_read_column(&pf, rg, (size_t)ix, &v[c]);
+			}
+			for (size_t i = 0; !rc && i < v[0].n; i++) {
+				struct row r = { .ts = v[0].i[i], .price = v[6].valid[i] ? v[6].d[i] : NAN,
+						 .received_at = v[10].valid[i] ? v[10].i[i] : 0 };
+				const char *type = col_str(e, &v[3], i);
+				r.visitor_id = col_str(e, &v[1], i);
+				r.item_id = col_str(e, &v[4], i);
+				r.category_id = col_str(e, &v[5], i);
+				r.transaction_id = col_str(e, &v[7], i);
+				r.event_id = col_str(e, &v[8], i);
+				r.props = col_str(e, &v[9], i);
+				r.source_session = col_str(e, &v[11], i);
+				if (!type || event_type_parse(type, strlen(type), &r.type))
+					rc = pp_error(PP_ECORRUPT, "%s: bad event type", path.data);
+				if (!rc && !(rc = row_key(e, &r))) {
+					struct row *dst;
+					if (pp_array_grow(&e->rows, e->nrows, &e->caprows, sizeof(*e->rows), 4096) ||
+					    pp_array_grow(&d->rows, d->n, &d->cap, sizeof(size_t), 256)) {
+						rc = PP_ENOMEM;
+						break;
+					}
+					dst = &e->rows[e->nrows];
+					*dst = r;
+					d->rows[d->n++] = e->nrows++;
+				}
+			}
+			for (c = 0; c < ARRAY_SIZE(event_cols); c++)
+				pq_vector_release(&v[c]);
+		}
+		pq_file_release(&pf);
+	}
+	buf_release(&path);
+	buf_release(&data);
+	return rc;
+}
+
+/* ---- writing ------------------------------------------------------------------------ */
+
+static const struct row *sort_rows;
+
+static int by_visitor_time(const void *a, const void *b)
+{
+	const struct row *x = &sort_rows[*(const size_t *)a], *y = &sort_rows[*(const size_t *)b];
+	int c = strcmp(x->visitor_id, y->visitor_id);
+
+	if (c)
+		return c;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+static int put_opt_str(struct pq_writer *w, const char *s)
+{
+	return s ? pq_put_str(w, s, strlen(s)) : pq_put_null(w);
+}
+
+/* Sorts, drops duplicates, sessionizes and writes one date as a Parquet file. */
+static int write_day(struct etl *e, struct day *d, struct delta_txn *t)
+{
+	struct sessionizer sz;
+	struct pq_writer_opts o;
+	struct pq_writer *w;
+	struct strmap seen;
+	struct buf file = BUF_INIT;
+	uint64_t kept = 0;
+	size_t i;
+	int rc;
+
+	sort_rows = e->rows;
+	qsort(d->rows, d->n, sizeof(size_t), by_visitor_time);
+	sessionizer_init(&sz, e->cfg->session_gap_ms);
+	strmap_init(&seen);
+	pq_writer_opts_default(&o);
+	if ((rc = pq_writer_open(&w, event_cols, ARRAY_SIZE(event_cols), &o)))
+		goto out;
+	for (i = 0; i < d->n && !rc; i++) {
+		struct row *r = &e->rows[d->rows[i]];
+		struct event ev;
+		struct span sid;
+		bool inserted, started;
+		if (!strmap_put(&seen, r->key, strlen(r->key), &inserted)) {
+			rc = PP_ENOMEM;
+			break;
+		}
+		if (!inserted) {
+			if (d->touched)
+				e->st->duplicates++;
+			continue;
+		}
+		event_clear(&ev);
+		ev.ts = r->ts;
+		ev.visitor_id = span_of(r->visitor_id);
+		ev.session_id = span_opt(r->source_session);
+		if ((rc = sessionizer_assign(&sz, &ev, &sid, &started)))
+			break;
+		pq_put_i64(w, r->ts);
+		pq_put_str(w, r->visitor_id, strlen(r->visitor_id));
+		pq_put_str(w, sid.p, sid.len);
+		pq_put_str(w, event_type_name(r->type), strlen(event_type_name(r->type)));
+		pq_put_str(w, r->item_id, strlen(r->item_id));
+		put_opt_str(w, r->category_id);
+		isnan(r->price) ? pq_put_null(w) : pq_put_double(w, r->price);
+		put_opt_str(w, r->transaction_id);
+		put_opt_str(w, r->event_id);
+		put_opt_str(w, r->props);
+		r->received_at ? pq_put_i64(w, r->received_at) : pq_put_null(w);
+		put_opt_str(w, r->source_session);
+		rc = pq_end_row(w);
+		kept++;
+	}
+	if (!rc) {
+		const char *pv[1] = { d->date };
+		rc = pq_writer_finish(w, &file);
+		if (!rc)
+			delta_txn_add_parquet(t, pv, &file, (int64_t)kept, NULL);
+		rc = rc ? rc : t->rc;
+	} else {
+		pq_writer_abort(w);
+	}
+	e->st->rows_written += kept;
+out:
+	buf_release(&file);
+	strmap_release(&seen);
+	sessionizer_release(&sz);
+	return rc;
+}
+
+/* ---- the run ------------------------------------------------------------------------ */
+
+static int load_done(struct lake_fs *fs, struct buf *text, struct strmap *done)
+{
+	const char *p, *end;
+	bool ins;
+	int rc = fs->ops->get(fs, ETL_DONE, 0, UINT64_MAX, text);
+
+	if (rc == PP_ENOENT) {
+		pp_error_clear();
+		return 0;
+	}
+	for (p = text->data, end = text->data + text->len; !rc && p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (len && !strmap_put(done, p, len, &ins))
+			rc = PP_ENOMEM;
+		p += len + 1;
+	}
+	return rc;
+}
+
+static int by_date(const void *a, const void *b)
+{
+	return strcmp(((const struct day *)a)->date, ((const struct day *)b)->date);
+}
+
+static void table_fields(const struct pq_column_def *cols, size_t n, const char *part,
+			 struct delta_field *out)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = (struct delta_field){ cols[i].name, cols[i].type, cols[i].optional };
+	out[n] = (struct delta_field){ part, PQ_STRING, false };
+}
+
+static int commit_quarantine(struct etl *e)
+{
+	struct delta_field fields[ARRAY_SIZE(quarantine_cols) + 1];
+	static const char *const part[] = { "quarantined_on" };
+	struct delta_snapshot snap;
+	struct delta_txn t;
+	struct buf file = BUF_INIT;
+	struct civil c;
+	char today[11];
+	const char *pv[1] = { today };
+	int rc = pq_writer_finish(e->q, &file);
+
+	e->q = NULL;
+	if (rc)
+		goto out;
+	civil_from_ms(time_now_ms(), &c);
+	snprintf(today, sizeof(today), "%04d-%02d-%02d", c.year, c.month, c.day);
+	rc = delta_snapshot_load(e->fs, ETL_QUARANTINE_TABLE, -1, &snap);
+	if (rc && rc != PP_ENOENT)
+		goto out;
+	delta_txn_begin(&t, e->fs, ETL_QUARANTINE_TABLE, rc ? NULL : &snap);
+	if (rc) {
+		table_fields(quarantine_cols, ARRAY_SIZE(quarantine_cols), part[0], fields);
+		delta_txn_metadata(&t, fields, ARRAY_SIZE(fields), part, 1);
+	}
+	delta_txn_add_parquet(&t, pv, &file, (int64_t)e->nq, NULL);
+	if (!rc)
+		delta_snapshot_release(&snap);
+	rc = delta_txn_commit(&t, "WRITE", NULL);
+out:
+	buf_release(&file);
+	return rc;
+}
+
+int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg, struct etl_stats *st)
+{
+	struct etl e = { .fs = fs, .cfg = cfg, .st = st };
+	struct delta_field fields[ARRAY_SIZE(event_cols) + 1];
+	static const char *const part[] = { "event_date" };
+	struct raw_segment_list segs;
+	struct delta_snapshot snap;
+	struct event_limits lim;
+	struct buf done_text = BUF_INIT;
+	struct strmap done;
+	struct delta_txn t;
+	bool have_snap = false, have_segs = false;
+	size_t i, f;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	st->version = -1;
+	arena_init(&e.a, 1 << 20);
+	strmap_init(&e.day_index);
+	strmap_init(&done);
+	buf_init(&e.tmp, 0);
+	event_limits_from_config(&lim, cfg);
+	if ((rc = load_done(fs, &done_text, &done)) ||
+	    (rc = raw_list_segments(fs, "raw/events", false, &segs)))
+		goto out;
+	have_segs = true;
+	rc = delta_snapshot_load(fs, ETL_EVENTS_TABLE, -1, &snap);
+	if (rc && rc != PP_ENOENT)
+		goto out;
+	have_snap = rc == 0;
+	rc = 0;
+	if (have_snap)
+		st->version = snap.version;
+	for (i = 0; i < segs.n && !rc; i++) {
+		if (strmap_get(&done, segs.seg[i].path, strlen(segs.seg[i].path)))
+			continue;
+		rc = read_segment(&e, segs.seg[i].path, &lim);
+		st->segments++;
+	}
+	if (rc || !st->segments)
+		goto out;
+	st->events = e.nrows;
+	st->quarantined = e.nq;
+	qsort(e.days, e.ndays, sizeof(*e.days), by_date);
+	delta_txn_begin(&t, fs, ETL_EVENTS_TABLE, have_snap ? &snap : NULL);
+	if (!have_snap) {
+		table_fields(event_cols, ARRAY_SIZE(event_cols), part[0], fields);
+		delta_txn_metadata(&t, fields, ARRAY_SIZE(fields), part, 1);
+	}
+	for (i = 0; i < e.ndays && !rc; i++) {
+		struct day *d = &e.days[i];
+		if (!d->touched)
+			continue;
+		st->partitions++;
+		if (have_snap) {
+			if ((rc = read_existing(&e, &snap, d)))
+				break;
+			for (f = 0; f < snap.nfiles; f++)
+				if (snap.files[f].pvalues[0] && !strcmp(snap.files[f].pvalues[0], d->date))
+					delta_txn_remove(&t, &snap.files[f]);
+		}
+		rc = write_day(&e, d, &t);
+	}
+	if (!rc)
+		rc = delta_txn_commit(&t, "MERGE", &st->version);
+	else
+		delta_txn_abort(&t);
+	if (!rc && e.q)
+		rc = commit_quarantine(&e);
+	/* the segments are done only now that their rows are committed */
+	for (i = 0; !rc && i < segs.n; i++)
+		if (!strmap_get(&done, segs.seg[i].path, strlen(segs.seg[i].path)))
+			rc = buf_printf(&done_text, "%s\n", segs.seg[i].path);
+	if (!rc) {
+		struct iovec iov = { done_text.data, done_text.len };
+		rc = fs->ops->put(fs, ETL_DONE, &iov, 1, false);
+	}
+out:
+	if (e.q)
+		pq_writer_abort(e.q);
+	for (i = 0; i < e.ndays; i++)
+		pp_free(e.days[i].rows);
+	pp_free(e.days);
+	pp_free(e.rows);
+	strmap_release(&e.day_index);
+	strmap_release(&done);
+	arena_release(&e.a);
+	buf_release(&e.tmp);
+	buf_release(&done_text);
+	if (have_snap)
+		delta_snapshot_release(&snap);
+	if (have_segs)
+		raw_segment_list_release(&segs);
+	return rc;
+}

@@ -1,0 +1,28 @@
+/*
+ * etl.h - raw -> processed: the raw zone's new segments become the processed/events Delta
+ * table (partitioned by event_date), validated, deduplicated and sessionized; what fails
+ * validation goes to processed/quarantine (see docs/internals/etl.md).
+ *
+ * Incremental and idempotent: the segments already processed are listed in
+ * _meta/etl/raw_events.done; a date touched by new events is rebuilt from its current
+ * rows plus the new ones, with duplicates (same event_id, or the same line) dropped, so
+ * running again, or again after a crash, gives the same rows.
+ */
+#ifndef PP_ETL_H
+#define PP_ETL_H
+
+#include "core/config.h"
+#include "lake/lake_fs.h"
+
+#define ETL_EVENTS_TABLE "processed/events"
+#define ETL_QUARANTINE_TABLE "processed/quarantine"
+#define ETL_DONE "_meta/etl/raw_events.done"
+
+struct etl_stats {
+	uint64_t segments, lines, events, duplicates, quarantined, partitions, rows_written;
+	int64_t version; /* of processed/events after the run; -1 if it does not exist */
+};
+
+int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg, struct etl_stats *st);
+
+#endif
