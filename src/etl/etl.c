@@ -40,6 +40,9 @@ struct etl {
 	struct day *days;
 	size_t ndays, capdays;
 	struct strmap day_index;
+	bool last_day_valid;
+	int64_t last_day_number;
+	size_t last_day;
 	struct buf tmp;
 	/* quarantine */
 	struct pq_writer *q;
@@ -49,10 +52,11 @@ struct etl {
 
 static const struct pq_column_def event_cols[] = {
 	{ "ts", PQ_TIMESTAMP_MS, false, false },
-	{ "visitor_id", PQ_STRING, false, true },
-	{ "session_id", PQ_STRING, false, true },
+	/* dictionaries only where values repeat a lot: ids are nearly unique per day */
+	{ "visitor_id", PQ_STRING, false, false },
+	{ "session_id", PQ_STRING, false, false },
 	{ "event", PQ_STRING, false, true },
-	{ "item_id", PQ_STRING, false, true },
+	{ "item_id", PQ_STRING, false, false },
 	{ "category_id", PQ_STRING, true, true },
 	{ "price", PQ_DOUBLE, true, false },
 	{ "transaction_id", PQ_STRING, true, false },
@@ -116,7 +120,11 @@ static struct day *day_of(struct etl *e, int64_t ts)
 	char date[11];
 	struct strmap_slot *s;
 	bool inserted;
+	int64_t dn = floor_div(ts, MS_PER_DAY);
 
+	/* consecutive events mostly share a day: skip the formatting and the lookup */
+	if (e->last_day_valid && dn == e->last_day_number)
+		return &e->days[e->last_day];
 	civil_from_ms(ts, &c);
 	snprintf(date, sizeof(date), "%04d-%02d-%02d", c.year, c.month, c.day);
 	s = strmap_put(&e->day_index, date, 10, &inserted);
@@ -129,6 +137,9 @@ static struct day *day_of(struct etl *e, int64_t ts)
 		memcpy(e->days[e->ndays].date, date, 11);
 		s->value = e->ndays++;
 	}
+	e->last_day_valid = true;
+	e->last_day_number = dn;
+	e->last_day = s->value;
 	return &e->days[s->value];
 }
 
@@ -489,6 +500,7 @@ int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg, struct et
 	st->events = e.nrows;
 	st->quarantined = e.nq;
 	qsort(e.days, e.ndays, sizeof(*e.days), by_date);
+	e.last_day_valid = false; /* indexes into days moved */
 	delta_txn_begin(&t, fs, ETL_EVENTS_TABLE, have_snap ? &snap : NULL);
 	if (!have_snap) {
 		table_fields(event_cols, ARRAY_SIZE(event_cols), part[0], fields);

@@ -255,6 +255,8 @@ int pq_put_str(struct pq_writer *w, const char *p, size_t n)
 			return w->rc;
 	}
 	c->st.set = true;
+	if (c->dict_on && c->ndict > DICT_MAX_ENTRIES)
+		c->dict_on = false; /* too many distinct values: PLAIN for the rest of the group */
 	if (c->dict_on) {
 		bool inserted;
 		struct strmap_slot *s = strmap_put(&c->dict, p, n, &inserted);
@@ -320,14 +322,22 @@ static int rle_hybrid(struct buf *b, const uint32_t *v, size_t n, int width)
 		if ((rc = buf_grow(b, nbytes)))
 			break;
 		unsigned char *out = (unsigned char *)b->data + b->len;
-		memset(out, 0, nbytes);
+		uint64_t acc = 0;
+		int have = 0;
+		size_t o = 0;
+		/* values go in least-significant bit first; a 64-bit accumulator spills bytes */
 		for (size_t k = 0; k < groups * 8; k++) {
-			uint32_t x = start + k < n ? v[start + k] : 0;
-			size_t bit = k * (size_t)width;
-			for (int j = 0; j < width; j++, bit++)
-				if (x >> j & 1)
-					out[bit / 8] |= (unsigned char)(1u << (bit % 8));
+			uint64_t x = start + k < n ? v[start + k] : 0;
+			acc |= x << have;
+			have += width;
+			while (have >= 8) {
+				out[o++] = (unsigned char)acc;
+				acc >>= 8;
+				have -= 8;
+			}
 		}
+		if (have > 0)
+			out[o++] = (unsigned char)acc;
 		b->len += nbytes;
 		buf_terminate(b);
 	}
@@ -500,6 +510,7 @@ static int flush_column(struct pq_writer *w, struct pq_col *c, struct pq_chunk *
 	strmap_release(&c->dict);
 	strmap_init(&c->dict);
 	c->ndict = 0;
+	c->dict_on = c->def.type == PQ_STRING && c->def.dictionary;
 	c->nidx = c->nlevels = 0;
 	c->nvalues = 0;
 	memset(&c->st.set, 0, sizeof(c->st.set));
