@@ -12,6 +12,7 @@
 #include "lake/raw.h"
 
 #include <math.h>
+#include <pthread.h>
 
 /* An event as the ETL holds it: strings in the arena, NULL when absent. */
 struct row {
@@ -29,6 +30,11 @@ struct day {
 	size_t *rows;
 	size_t n, cap;
 	bool touched; /* new events arrived for it */
+	/* written by a writer thread */
+	struct buf file;
+	uint64_t kept, dups;
+	int rc;
+	char err[256];
 };
 
 struct etl {
@@ -44,6 +50,7 @@ struct etl {
 	int64_t last_day_number;
 	size_t last_day;
 	struct buf tmp;
+	size_t next_day; /* writer threads take dates by this counter */
 	/* quarantine */
 	struct pq_writer *q;
 	uint64_t nq;
@@ -134,6 +141,7 @@ static struct day *day_of(struct etl *e, int64_t ts)
 		if (pp_array_grow(&e->days, e->ndays, &e->capdays, sizeof(*e->days), 64))
 			return NULL;
 		memset(&e->days[e->ndays], 0, sizeof(*e->days));
+		buf_init(&e->days[e->ndays].file, 0);
 		memcpy(e->days[e->ndays].date, date, 11);
 		s->value = e->ndays++;
 	}
@@ -297,11 +305,10 @@ static int read_existing(struct etl *e, const struct delta_snapshot *snap, struc
 
 /* ---- writing ------------------------------------------------------------------------ */
 
-static const struct row *sort_rows;
-
-static int by_visitor_time(const void *a, const void *b)
+static int by_visitor_time(const void *a, const void *b, void *rows)
 {
-	const struct row *x = &sort_rows[*(const size_t *)a], *y = &sort_rows[*(const size_t *)b];
+	const struct row *r = rows;
+	const struct row *x = &r[*(const size_t *)a], *y = &r[*(const size_t *)b];
 	int c = strcmp(x->visitor_id, y->visitor_id);
 
 	if (c)
@@ -316,20 +323,21 @@ static int put_opt_str(struct pq_writer *w, const char *s)
 	return s ? pq_put_str(w, s, strlen(s)) : pq_put_null(w);
 }
 
-/* Sorts, drops duplicates, sessionizes and writes one date as a Parquet file. */
-static int write_day(struct etl *e, struct day *d, struct delta_txn *t)
+/*
+ * Sorts, drops duplicates, sessionizes and encodes one date as a Parquet file into
+ * d->file. Runs on writer threads: it reads the shared rows and touches only its day.
+ */
+static int write_day(const struct etl *e, struct day *d)
 {
 	struct sessionizer sz;
 	struct pq_writer_opts o;
 	struct pq_writer *w;
 	struct strmap seen;
-	struct buf file = BUF_INIT;
 	uint64_t kept = 0;
 	size_t i;
 	int rc;
 
-	sort_rows = e->rows;
-	qsort(d->rows, d->n, sizeof(size_t), by_visitor_time);
+	qsort_r(d->rows, d->n, sizeof(size_t), by_visitor_time, e->rows);
 	sessionizer_init(&sz, e->cfg->session_gap_ms);
 	strmap_init(&seen);
 	pq_writer_opts_default(&o);
@@ -345,8 +353,7 @@ static int write_day(struct etl *e, struct day *d, struct delta_txn *t)
 			break;
 		}
 		if (!inserted) {
-			if (d->touched)
-				e->st->duplicates++;
+			d->dups++;
 			continue;
 		}
 		event_clear(&ev);
@@ -370,20 +377,65 @@ static int write_day(struct etl *e, struct day *d, struct delta_txn *t)
 		rc = pq_end_row(w);
 		kept++;
 	}
-	if (!rc) {
-		const char *pv[1] = { d->date };
-		rc = pq_writer_finish(w, &file);
-		if (!rc)
-			delta_txn_add_parquet(t, pv, &file, (int64_t)kept, NULL);
-		rc = rc ? rc : t->rc;
-	} else {
+	if (!rc)
+		rc = pq_writer_finish(w, &d->file);
+	else
 		pq_writer_abort(w);
-	}
-	e->st->rows_written += kept;
+	d->kept = kept;
 out:
-	buf_release(&file);
 	strmap_release(&seen);
 	sessionizer_release(&sz);
+	return rc;
+}
+
+/* A writer thread: takes the next date until there are none. */
+static void *writer_main(void *arg)
+{
+	struct etl *e = arg;
+
+	for (;;) {
+		size_t i = __atomic_fetch_add(&e->next_day, 1, __ATOMIC_RELAXED);
+		struct day *d;
+		if (i >= e->ndays)
+			break;
+		d = &e->days[i];
+		if (!d->touched)
+			continue;
+		d->rc = write_day(e, d);
+		if (d->rc)
+			snprintf(d->err, sizeof(d->err), "%s", pp_errmsg());
+	}
+	return NULL;
+}
+
+/* Encodes the touched dates on two threads (the machine's cores), then adds them in date
+ * order so that the commit does not depend on which thread finished first. */
+static int write_days(struct etl *e, struct delta_txn *t)
+{
+	pthread_t helper;
+	bool helped;
+	size_t i;
+	int rc = 0;
+
+	e->next_day = 0;
+	helped = pthread_create(&helper, NULL, writer_main, e) == 0;
+	writer_main(e);
+	if (helped)
+		pthread_join(helper, NULL);
+	for (i = 0; i < e->ndays && !rc; i++) {
+		struct day *d = &e->days[i];
+		const char *pv[1] = { d->date };
+		if (!d->touched)
+			continue;
+		if (d->rc) {
+			rc = pp_error(d->rc, "%s: %s", d->date, d->err);
+			break;
+		}
+		delta_txn_add_parquet(t, pv, &d->file, (int64_t)d->kept, NULL);
+		rc = t->rc;
+		e->st->duplicates += d->dups;
+		e->st->rows_written += d->kept;
+	}
 	return rc;
 }
 
@@ -518,8 +570,9 @@ int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg, struct et
 				if (snap.files[f].pvalues[0] && !strcmp(snap.files[f].pvalues[0], d->date))
 					delta_txn_remove(&t, &snap.files[f]);
 		}
-		rc = write_day(&e, d, &t);
 	}
+	if (!rc)
+		rc = write_days(&e, &t);
 	if (!rc)
 		rc = delta_txn_commit(&t, "MERGE", &st->version);
 	else
@@ -537,8 +590,10 @@ int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg, struct et
 out:
 	if (e.q)
 		pq_writer_abort(e.q);
-	for (i = 0; i < e.ndays; i++)
+	for (i = 0; i < e.ndays; i++) {
 		pp_free(e.days[i].rows);
+		buf_release(&e.days[i].file);
+	}
 	pp_free(e.days);
 	pp_free(e.rows);
 	strmap_release(&e.day_index);

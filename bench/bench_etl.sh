@@ -1,0 +1,51 @@
+#!/bin/bash
+# bench_etl - raw -> processed for a simulated lake of RetailRocket's size (~2.75M events):
+# `ppredict etl` (validate, deduplicate, sessionize, Parquet + Delta by date) against DuckDB
+# (npm) doing the same transformation on the same raw segments, in the same run.
+set -eu
+PP=${PPREDICT_BIN:-build/ppredict}
+PP=$(cd "$(dirname "$PP")" && pwd)/$(basename "$PP")
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+dir=$(mktemp -d "${TMPDIR:-/tmp}/ppredict-bench-etl-XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+cd "$dir"
+"$PP" init . >/dev/null
+"$PP" simulate --visitors ${BENCH_VISITORS:-1250000} --no-catalog --duplicate-rate 0.005 --json > sim.json
+events=$(jq .events sim.json)
+
+now() { date +%s.%N; }
+t0=$(now)
+"$PP" etl --json > etl.json
+t1=$(now)
+ours=$(echo "$t1 - $t0" | bc -l)
+
+if [ -d "$ROOT/tests/node/node_modules/@duckdb" ]; then
+	sql="COPY (
+	  WITH ev AS (SELECT * FROM read_json('$dir/lake/raw/events/**/*.ndjson.zst',
+	      format = 'newline_delimited', compression = 'zstd', ignore_errors = true,
+	      columns = {ts: 'BIGINT', visitor_id: 'VARCHAR', session_id: 'VARCHAR', event: 'VARCHAR',
+	                 item_id: 'VARCHAR', category_id: 'VARCHAR', price: 'DOUBLE',
+	                 transaction_id: 'VARCHAR', event_id: 'VARCHAR', received_at: 'BIGINT'})),
+	  d AS (SELECT * FROM ev WHERE ts IS NOT NULL QUALIFY row_number() OVER (PARTITION BY event_id) = 1),
+	  g AS (SELECT *, CASE WHEN ts - lag(ts) OVER (PARTITION BY visitor_id ORDER BY ts) <= 1800000
+	                  THEN 0 ELSE 1 END AS starts FROM d),
+	  s AS (SELECT *, sum(starts) OVER (PARTITION BY visitor_id ORDER BY ts ROWS UNBOUNDED PRECEDING) AS n FROM g)
+	  SELECT * EXCLUDE (starts, n),
+	         visitor_id || '-' || min(ts) OVER (PARTITION BY visitor_id, n) AS sid,
+	         strftime(make_timestamp(ts * 1000), '%Y-%m-%d') AS event_date FROM s
+	) TO '$dir/duck_out' (FORMAT PARQUET, PARTITION_BY (event_date), COMPRESSION ZSTD)"
+	t0=$(now)
+	node "$ROOT/tests/node/duckdb-query.mjs" "$sql" > duck.json
+	t1=$(now)
+	duck=$(echo "$t1 - $t0" | bc -l)
+	rows=$(jq -r .Count duck.json)
+else
+	duck=""
+fi
+awk -v e="$events" -v o="$ours" -v d="$duck" -v r="${rows:-}" -v w="$(jq .rows_written etl.json)" 'BEGIN {
+	printf "%-34s %9.2f s  (%d events, %.0f events/s, %d rows written)\n", "etl raw -> processed (ppredict)", o, e, e / o, w
+	if (d != "") {
+		printf "%-34s %9.2f s  (%d rows written)\n", "same in DuckDB (npm, same run)", d, r
+		printf "%-34s %9.2fx   goal: at least as fast as DuckDB: %s\n", "DuckDB time / ppredict time", d / o, (d / o >= 1 ? "met" : "NOT MET")
+	}
+}'
