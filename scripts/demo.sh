@@ -1,7 +1,8 @@
 #!/bin/sh
 # make demo: the whole system on its embedded defaults, in ./demo/.
 # Today: a simulated shop of about 1M events (with a little dirt and a behaviour shift in
-# the last week) stored in the lake's raw zone, then listed and summarised.
+# the last week) stored in the lake's raw zone, listed, turned into the processed/events
+# Delta table by the ETL, and summarised.
 set -eu
 PP=${1:-build/ppredict}
 DIR=${DEMO_DIR:-demo}
@@ -25,6 +26,10 @@ echo "..."
 sed -n '/^$/,$p' "$DIR/lake-ls.txt"
 
 echo
+echo "== ETL: raw zone -> processed/events (Delta Lake, Parquet by date)"
+"$PP" -c "$CFG" etl
+
+echo
 echo "== a few events as stored (NDJSON in zstd segments)"
 "$PP" -c "$CFG" lake cat -n 3
 
@@ -34,6 +39,7 @@ segments=$(find "$DIR/lake/raw/events" -name 'part-*.ndjson.zst' | wc -l)
 bytes=$(du -sh "$DIR/lake/raw" | cut -f1)
 echo "lake:        $DIR/lake ($segments event segments, $bytes on disk)"
 echo "truth:       $(ls "$DIR"/lake/_meta/simulate/truth-*.csv) (each session's purchase propensity)"
+echo "tables:      $DIR/lake/processed/events, $DIR/lake/processed/quarantine (Delta Lake)"
 echo "config:      $CFG"
 echo "try:         $PP -c $CFG lake ls --by hour --from 2015-05-26"
 echo "             $PP -c $CFG simulate --format retailrocket --out $DIR/rr/events.csv"
