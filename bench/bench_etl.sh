@@ -17,7 +17,7 @@ now() { date +%s.%N; }
 t0=$(now)
 "$PP" etl --json > etl.json
 t1=$(now)
-ours=$(echo "$t1 - $t0" | bc -l)
+ours=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 
 if [ -d "$ROOT/tests/node/node_modules/@duckdb" ]; then
 	sql="COPY (
@@ -37,7 +37,7 @@ if [ -d "$ROOT/tests/node/node_modules/@duckdb" ]; then
 	t0=$(now)
 	node "$ROOT/tests/node/duckdb-query.mjs" "$sql" > duck.json
 	t1=$(now)
-	duck=$(echo "$t1 - $t0" | bc -l)
+	duck=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 	rows=$(jq -r .Count duck.json)
 else
 	duck=""
