@@ -86,8 +86,7 @@ test: deps
 		PPREDICT_TOOLS=$(CURDIR)/$(BUILD)/tools \
 		$(BUILD)/ppredict-tests $(TESTS)
 
-bench:
-	./scripts/install-deps.sh build
+bench: deps
 	$(MAKE) $(BUILD)/ppredict $(BENCH_BIN)
 	./bench/run.sh $(BUILD)
 
