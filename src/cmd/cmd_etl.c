@@ -54,5 +54,6 @@ const struct command cmd_etl = {
 	.max_args = 0,
 	.details = "Only raw segments not processed before are read; the dates they touch are\n"
 		   "rebuilt with their current rows, so a re-run changes nothing. Invalid lines go\n"
-		   "to processed/quarantine with segment, line and reason.",
+		   "to processed/quarantine with segment, line and reason. The daily funnel of the\n"
+		   "rewritten dates goes to curated/agg_daily_funnel.",
 };

@@ -1,6 +1,8 @@
 #include "etl/etl.h"
+#include "etl/funnel.h"
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/fsutil.h"
 #include "core/json_scan.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -33,6 +35,7 @@ struct day {
 	/* written by a writer thread */
 	struct buf file;
 	uint64_t kept, dups;
+	struct funnel_day funnel;
 	int rc;
 	char err[256];
 };
@@ -333,11 +336,15 @@ static int write_day(const struct etl *e, struct day *d)
 	struct pq_writer_opts o;
 	struct pq_writer *w;
 	struct strmap seen;
+	struct buf prev_sid = BUF_INIT;
+	const char *prev_visitor = NULL;
 	uint64_t kept = 0;
 	size_t i;
 	int rc;
 
 	qsort_r(d->rows, d->n, sizeof(size_t), by_visitor_time, e->rows);
+	memset(&d->funnel, 0, sizeof(d->funnel));
+	memcpy(d->funnel.date, d->date, sizeof(d->date));
 	sessionizer_init(&sz, e->cfg->session_gap_ms);
 	strmap_init(&seen);
 	pq_writer_opts_default(&o);
@@ -362,6 +369,16 @@ static int write_day(const struct etl *e, struct day *d)
 		ev.session_id = span_opt(r->source_session);
 		if ((rc = sessionizer_assign(&sz, &ev, &sid, &started)))
 			break;
+		bool new_visitor = !prev_visitor || strcmp(prev_visitor, r->visitor_id);
+		bool new_session = new_visitor || sid.len != prev_sid.len ||
+				   memcmp(sid.p, prev_sid.data, sid.len);
+		funnel_count(&d->funnel, r->type, new_visitor, new_session);
+		prev_visitor = r->visitor_id;
+		if (new_session) {
+			buf_reset(&prev_sid);
+			if ((rc = buf_append(&prev_sid, sid.p, sid.len)))
+				break;
+		}
 		pq_put_i64(w, r->ts);
 		pq_put_str(w, r->visitor_id, strlen(r->visitor_id));
 		pq_put_str(w, sid.p, sid.len);
@@ -382,7 +399,9 @@ static int write_day(const struct etl *e, struct day *d)
 	else
 		pq_writer_abort(w);
 	d->kept = kept;
+	funnel_finish(&d->funnel);
 out:
+	buf_release(&prev_sid);
 	strmap_release(&seen);
 	sessionizer_release(&sz);
 	return rc;
@@ -466,14 +485,6 @@ static int by_date(const void *a, const void *b)
 	return strcmp(((const struct day *)a)->date, ((const struct day *)b)->date);
 }
 
-static void table_fields(const struct pq_column_def *cols, size_t n, const char *part,
-			 struct delta_field *out)
-{
-	for (size_t i = 0; i < n; i++)
-		out[i] = (struct delta_field){ cols[i].name, cols[i].type, cols[i].optional };
-	out[n] = (struct delta_field){ part, PQ_STRING, false };
-}
-
 static int commit_quarantine(struct etl *e)
 {
 	struct delta_field fields[ARRAY_SIZE(quarantine_cols) + 1];
@@ -496,7 +507,7 @@ static int commit_quarantine(struct etl *e)
 		goto out;
 	delta_txn_begin(&t, e->fs, ETL_QUARANTINE_TABLE, rc ? NULL : &snap);
 	if (rc) {
-		table_fields(quarantine_cols, ARRAY_SIZE(quarantine_cols), part[0], fields);
+		delta_fields_of(quarantine_cols, ARRAY_SIZE(quarantine_cols), part[0], fields);
 		delta_txn_metadata(&t, fields, ARRAY_SIZE(fields), part, 1);
 	}
 	delta_txn_add_parquet(&t, pv, &file, (int64_t)e->nq, NULL);
@@ -505,6 +516,24 @@ static int commit_quarantine(struct etl *e)
 	rc = delta_txn_commit(&t, "WRITE", NULL);
 out:
 	buf_release(&file);
+	return rc;
+}
+
+/* The touched dates' funnels, after processed/events committed: a crash in between
+ * leaves the segments unrecorded, so the next run rebuilds those dates and this table. */
+static int commit_funnel(struct etl *e)
+{
+	struct funnel_day *f = pp_calloc(e->ndays ? e->ndays : 1, sizeof(*f));
+	size_t i, n = 0;
+	int rc;
+
+	if (!f)
+		return PP_ENOMEM;
+	for (i = 0; i < e->ndays; i++)
+		if (e->days[i].touched)
+			f[n++] = e->days[i].funnel;
+	rc = funnel_commit(e->fs, f, n);
+	pp_free(f);
 	return rc;
 }
 
@@ -520,7 +549,7 @@ int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg, struct et
 	struct strmap done;
 	struct delta_txn t;
 	bool have_snap = false, have_segs = false;
-	size_t i, f;
+	size_t i;
 	int rc;
 
 	memset(st, 0, sizeof(*st));
@@ -555,7 +584,7 @@ int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg, struct et
 	e.last_day_valid = false; /* indexes into days moved */
 	delta_txn_begin(&t, fs, ETL_EVENTS_TABLE, have_snap ? &snap : NULL);
 	if (!have_snap) {
-		table_fields(event_cols, ARRAY_SIZE(event_cols), part[0], fields);
+		delta_fields_of(event_cols, ARRAY_SIZE(event_cols), part[0], fields);
 		delta_txn_metadata(&t, fields, ARRAY_SIZE(fields), part, 1);
 	}
 	for (i = 0; i < e.ndays && !rc; i++) {
@@ -566,9 +595,7 @@ int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg, struct et
 		if (have_snap) {
 			if ((rc = read_existing(&e, &snap, d)))
 				break;
-			for (f = 0; f < snap.nfiles; f++)
-				if (snap.files[f].pvalues[0] && !strcmp(snap.files[f].pvalues[0], d->date))
-					delta_txn_remove(&t, &snap.files[f]);
+			delta_txn_remove_partition(&t, &snap, d->date);
 		}
 	}
 	if (!rc)
@@ -577,6 +604,10 @@ int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg, struct et
 		rc = delta_txn_commit(&t, "MERGE", &st->version);
 	else
 		delta_txn_abort(&t);
+	if (!rc) {
+		fs_crash_point("etl-curated");
+		rc = commit_funnel(&e);
+	}
 	if (!rc && e.q)
 		rc = commit_quarantine(&e);
 	/* the segments are done only now that their rows are committed */

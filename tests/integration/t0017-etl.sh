@@ -37,6 +37,31 @@ q="$PWD/lake/processed/quarantine"
 equals "$(duck "SELECT count(*) n FROM read_parquet([$(live_files "$q")])" | jq -r .n)" "$malformed" "quarantine rows"
 duck "SELECT reason FROM read_parquet([$(live_files "$q")]) LIMIT 3" | jq -r .reason | grep -q . || fail "no reasons"
 
+# the daily funnel equals what DuckDB computes from the events, date by date
+funnel_check() {
+	local ours theirs
+	ours=$(duck "SELECT event_date, "views", carts, purchases, visitors, sessions, cart_sessions,
+		purchase_sessions, round(conversion, 9) conv
+		FROM read_parquet([$(live_files "$PWD/lake/curated/agg_daily_funnel")], hive_partitioning = true)
+		ORDER BY event_date" | jq -sc .)
+	theirs=$(duck "WITH s AS (SELECT event_date, session_id, bool_or(event = 'addtocart') c,
+			bool_or(event = 'transaction') p FROM read_parquet([$(live_files "$t")], hive_partitioning = true)
+			GROUP BY ALL),
+		e AS (SELECT event_date, count(*) FILTER (WHERE event = 'view') AS "views",
+			count(*) FILTER (WHERE event = 'addtocart') carts,
+			count(*) FILTER (WHERE event = 'transaction') purchases,
+			count(DISTINCT visitor_id) visitors
+			FROM read_parquet([$(live_files "$t")], hive_partitioning = true) GROUP BY ALL)
+		SELECT e.event_date, "views", carts, purchases, visitors, count(*) sessions,
+			count(*) FILTER (WHERE c) cart_sessions, count(*) FILTER (WHERE p) purchase_sessions,
+			round(count(*) FILTER (WHERE p) / count(*), 9) conv
+		FROM e JOIN s USING (event_date) GROUP BY ALL ORDER BY e.event_date" | jq -sc .)
+	[ "$(jq length <<<"$ours")" -gt 2 ] || fail "funnel has $(jq length <<<"$ours") dates"
+	equals "$(jq '[.[] | .purchase_sessions | tonumber] | add > 0' <<<"$ours")" "true" "purchases counted"
+	equals "$ours" "$theirs" "daily funnel ($1)"
+}
+funnel_check "first run"
+
 # a re-run changes nothing
 expect_exit 0 "$PP" etl
 contains "$out" "nothing new in the raw zone; processed/events is at version 0"
@@ -48,6 +73,7 @@ expect_exit 0 "$PP" etl --json
 equals "$(jq .partitions <<<"$out")" "3" "dates rewritten"
 equals "$(jq .version <<<"$out")" "1" "second version"
 equals "$(duck "SELECT count(*) n FROM read_parquet([$(live_files "$t")])" | jq -r .n)" "$((events + more))" "rows after new data"
+funnel_check "after new data"
 
 # a run whose segments were processed but not recorded (a crash at the end) gives the same rows
 rm lake/_meta/etl/raw_events.done
@@ -55,4 +81,5 @@ expect_exit 0 "$PP" etl --json
 equals "$(jq .rows_written <<<"$out")" "$((events + more))" "rows after reprocessing everything"
 equals "$(duck "SELECT count(*) n, count(DISTINCT event_id) i FROM read_parquet([$(live_files "$t")])" | jq -c '[.n, .i]')" \
 	"[\"$((events + more))\",\"$((events + more))\"]" "rows and ids after reprocessing"
+funnel_check "after reprocessing"
 done_ok

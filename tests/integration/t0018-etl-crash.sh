@@ -5,12 +5,15 @@
 set -e
 
 duck() { node "$ROOT/tests/node/duckdb-query.mjs" "$1"; }
-live_count() {
-	local t="$PWD/lake/processed/events" files
-	files=$(cat "$t"/_delta_log/*.json | jq -rs '(map(select(.remove)) | map(.remove.path)) as $gone
+live_files() {
+	local t="$PWD/lake/$1"
+	cat "$t"/_delta_log/*.json | jq -rs '(map(select(.remove)) | map(.remove.path)) as $gone
 		| map(select(.add)) | map(.add.path) | map(select(. as $p | $gone | index($p) | not)) | .[]' |
-		sed "s|^|'$t/|; s|$|'|" | paste -sd, -)
-	duck "SELECT count(*) n, count(DISTINCT event_id) i FROM read_parquet([$files])" | jq -r '"\(.n) \(.i)"'
+		sed "s|^|'$t/|; s|$|'|" | paste -sd, -
+}
+live_count() {
+	duck "SELECT count(*) n, count(DISTINCT event_id) i FROM read_parquet([$(live_files processed/events)])" |
+		jq -r '"\(.n) \(.i)"'
 }
 
 "$PP" init . >/dev/null
@@ -32,4 +35,29 @@ equals "$(jq .version <<<"$out")" "1" "version after the rerun"
 equals "$(live_count)" "$((first + more)) $((first + more))" "rows after the rerun"
 # and the partial files the kill left are only leftovers
 expect_exit 0 "$PP" lake fsck
+
+# killed between the events' commit and the funnel's: the next run rebuilds both
+# the funnel's steps, and the same events counted in processed/events
+funnel_views() {
+	duck "SELECT sum(views + carts + purchases) n FROM read_parquet([$(live_files curated/agg_daily_funnel)])" |
+		jq -r .n
+}
+funnel_events() {
+	duck "SELECT count(*) n FROM read_parquet([$(live_files processed/events)])
+		WHERE event <> 'removefromcart'" | jq -r .n
+}
+before=$(funnel_events)
+equals "$(funnel_views)" "$before" "funnel events before the second kill"
+last=$("$PP" simulate --visitors 2000 --seed 5 --json | jq .events)
+set +e
+PPREDICT_CRASH_AT=etl-curated:1 "$PP" etl >/dev/null 2>&1
+rc=$?
+set -e
+equals "$rc" "137" "the ETL was killed before the funnel"
+equals "$(funnel_views)" "$before" "funnel of the version before"
+expect_exit 0 "$PP" etl --json
+equals "$(live_count)" "$((first + more + last)) $((first + more + last))" "rows after the second rerun"
+after=$(funnel_events)
+[ "$after" -gt "$before" ] || fail "no new funnel events: $before then $after"
+equals "$(funnel_views)" "$after" "funnel events after the second rerun"
 done_ok

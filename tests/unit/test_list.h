@@ -63,3 +63,6 @@ X(thrift_compact_roundtrip)
 X(parquet_writer_guards)
 /* delta */
 X(delta_commits_snapshots_and_conflicts)
+/* etl */
+X(funnel_counts_steps_and_sessions)
+X(funnel_of_an_empty_day)

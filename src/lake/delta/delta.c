@@ -390,6 +390,22 @@ void delta_txn_remove(struct delta_txn *t, const struct delta_file *f)
 				 (json_int_t)f->size));
 }
 
+void delta_txn_remove_partition(struct delta_txn *t, const struct delta_snapshot *base,
+				const char *value)
+{
+	for (size_t i = 0; i < base->nfiles; i++)
+		if (base->files[i].pvalues[0] && !strcmp(base->files[i].pvalues[0], value))
+			delta_txn_remove(t, &base->files[i]);
+}
+
+void delta_fields_of(const struct pq_column_def *cols, size_t n, const char *part,
+		     struct delta_field *out)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = (struct delta_field){ cols[i].name, cols[i].type, cols[i].optional };
+	out[n] = (struct delta_field){ part, PQ_STRING, false };
+}
+
 int delta_txn_commit(struct delta_txn *t, const char *operation, int64_t *version)
 {
 	struct buf path = BUF_INIT, all = BUF_INIT;

@@ -54,6 +54,11 @@ struct delta_txn {
 	int rc;
 };
 
+/* A table's fields: the Parquet columns, then one string partition column `part`
+ * (out has room for n + 1). */
+void delta_fields_of(const struct pq_column_def *cols, size_t n, const char *part,
+		     struct delta_field *out);
+
 /* Starts a transaction on top of `base` (NULL to create the table). */
 void delta_txn_begin(struct delta_txn *t, struct lake_fs *fs, const char *table,
 		     const struct delta_snapshot *base);
@@ -71,6 +76,11 @@ void delta_txn_add_parquet(struct delta_txn *t, const char *const *pvalues,
 
 /* Logically deletes a file of the base snapshot (overwrite, compaction). */
 void delta_txn_remove(struct delta_txn *t, const struct delta_file *f);
+
+/* Removes every file of `base` whose first partition value is `value`: the first step
+ * of overwriting that partition. */
+void delta_txn_remove_partition(struct delta_txn *t, const struct delta_snapshot *base,
+				const char *value);
 
 /* Commits; *version gets the new version. PP_EEXIST: another writer committed first. */
 int delta_txn_commit(struct delta_txn *t, const char *operation, int64_t *version);
