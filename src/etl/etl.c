@@ -260,7 +260,7 @@ static int read_existing(struct etl *e, const struct delta_snapshot *snap, struc
 			continue;
 		buf_reset(&path);
 		buf_reset(&data);
-		if ((rc = buf_printf(&path, "%s/%s", ETL_EVENTS_TABLE, snap->files[f].path)) ||
+		if ((rc = buf_printf(&path, "%s/%s", ETL_EVENTS_TABLE, snap->files[f].file)) ||
 		    (rc = e->fs->ops->get(e->fs, path.data, 0, UINT64_MAX, &data)) ||
 		    (rc = pq_file_open(&pf, data.data, data.len)))
 			break;

@@ -67,6 +67,7 @@ static int collect_version(void *ctx, const char *path, uint64_t size)
 static void free_file(struct delta_file *f)
 {
 	pp_free(f->path);
+	pp_free(f->file);
 	for (int i = 0; i < DELTA_MAX_PARTITION_COLUMNS; i++)
 		pp_free(f->pvalues[i]);
 	memset(f, 0, sizeof(*f));
@@ -96,17 +97,78 @@ static char *dup_str(json_t *j)
 	return json_is_string(j) ? pp_strdup(json_string_value(j)) : NULL;
 }
 
-static int apply_add(struct delta_snapshot *s, struct strmap *live, size_t *cap, json_t *a)
+static bool uri_unreserved(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       c == '-' || c == '_' || c == '.';
+}
+
+/*
+ * Percent-encodes v into b, keeping the unreserved characters and `keep`. Partition
+ * values in directory names are encoded so (as Hive and Spark do, keep ""); the log's
+ * paths are URIs, so those names are encoded once more (keep "/=").
+ */
+static int percent_encode(struct buf *b, const char *v, const char *keep)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int rc = 0;
+
+	for (; *v && !rc; v++) {
+		unsigned char c = (unsigned char)*v;
+		if (uri_unreserved(c) || strchr(keep, c))
+			rc = buf_putc(b, (char)c);
+		else
+			rc = buf_printf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
+	}
+	return rc;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The file a log path names; NULL (and *bad) when a %XY is malformed. */
+static char *uri_decode(const char *uri, bool *bad)
+{
+	char *out = pp_malloc(strlen(uri) + 1), *o = out;
+
+	*bad = false;
+	if (!out)
+		return NULL;
+	for (const char *p = uri; *p; p++) {
+		int hi, lo;
+		if (*p != '%') {
+			*o++ = *p;
+			continue;
+		}
+		if ((hi = hex_value(p[1])) < 0 || (lo = hex_value(p[2])) < 0 || (!hi && !lo)) {
+			*bad = true;
+			pp_free(out);
+			return NULL;
+		}
+		*o++ = (char)(hi << 4 | lo);
+		p += 2;
+	}
+	*o = 0;
+	return out;
+}
+
+static int apply_add(struct delta_snapshot *s, struct strmap *live, size_t *cap, json_t *a,
+		     const char *table, int64_t v)
 {
 	const char *path = json_string_value(json_object_get(a, "path"));
 	json_t *pv = json_object_get(a, "partitionValues"), *stats;
 	struct strmap_slot *slot;
 	struct delta_file *f;
-	bool inserted;
+	bool inserted, bad;
 	size_t i;
 
 	if (!path)
-		return PP_ECORRUPT;
+		return bad_log(table, v, "an add without a path");
 	slot = strmap_put(live, path, strlen(path), &inserted);
 	if (!slot)
 		return PP_ENOMEM;
@@ -121,6 +183,9 @@ static int apply_add(struct delta_snapshot *s, struct strmap *live, size_t *cap,
 		memset(f, 0, sizeof(*f));
 	}
 	f->path = pp_strdup(path);
+	f->file = uri_decode(path, &bad);
+	if (bad)
+		return bad_log(table, v, "an add path with a malformed %-escape");
 	f->size = json_integer_value(json_object_get(a, "size"));
 	f->records = -1;
 	for (i = 0; i < s->npart; i++)
@@ -133,7 +198,7 @@ static int apply_add(struct delta_snapshot *s, struct strmap *live, size_t *cap,
 			f->records = json_integer_value(nr);
 		json_decref(st);
 	}
-	return f->path ? 0 : PP_ENOMEM;
+	return f->path && f->file ? 0 : PP_ENOMEM;
 }
 
 static int apply_line(struct delta_snapshot *s, struct strmap *live, size_t *cap, json_t *j,
@@ -162,9 +227,9 @@ static int apply_line(struct delta_snapshot *s, struct strmap *live, size_t *cap
 			if ((s->partition_cols[s->npart] = dup_str(json_array_get(pc, i))))
 				s->npart++;
 	} else if ((a = json_object_get(j, "add"))) {
-		int rc = apply_add(s, live, cap, a);
+		int rc = apply_add(s, live, cap, a, table, v);
 		if (rc)
-			return rc == PP_ECORRUPT ? bad_log(table, v, "an add without a path") : rc;
+			return rc;
 	} else if ((a = json_object_get(j, "remove"))) {
 		const char *path = json_string_value(json_object_get(a, "path"));
 		struct strmap_slot *slot = path ? strmap_get(live, path, strlen(path)) : NULL;
@@ -317,28 +382,11 @@ void delta_txn_metadata(struct delta_txn *t, const struct delta_field *fields, s
 	append_json(t, meta);
 }
 
-/* Partition values in paths are percent-encoded, as Hive and Spark do. */
-static int path_escape(struct buf *b, const char *v)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	int rc = 0;
-
-	for (; *v && !rc; v++) {
-		unsigned char c = (unsigned char)*v;
-		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    c == '-' || c == '_' || c == '.')
-			rc = buf_putc(b, (char)c);
-		else
-			rc = buf_printf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
-	}
-	return rc;
-}
-
 void delta_txn_add_parquet(struct delta_txn *t, const char *const *pvalues,
 			   const struct buf *parquet, int64_t records, const char *stats_json)
 {
 	static unsigned long counter;
-	struct buf rel = BUF_INIT, full = BUF_INIT, st = BUF_INIT;
+	struct buf rel = BUF_INIT, full = BUF_INIT, st = BUF_INIT, uri = BUF_INIT;
 	struct iovec iov = { parquet->data, parquet->len };
 	json_t *pv = json_object();
 	uint64_t h = (uint64_t)time_now_ms() ^ (uint64_t)getpid() << 32 ^ time_mono_ns();
@@ -351,7 +399,8 @@ void delta_txn_add_parquet(struct delta_txn *t, const char *const *pvalues,
 	for (i = 0; i < t->npart && !t->rc; i++) {
 		t->rc = buf_printf(&rel, "%s=", t->partcols[i]);
 		if (!t->rc)
-			t->rc = pvalues[i] ? path_escape(&rel, pvalues[i]) : buf_puts(&rel, "__HIVE_DEFAULT_PARTITION__");
+			t->rc = pvalues[i] ? percent_encode(&rel, pvalues[i], "")
+					   : buf_puts(&rel, "__HIVE_DEFAULT_PARTITION__");
 		if (!t->rc)
 			t->rc = buf_putc(&rel, '/');
 		json_object_set_new(pv, t->partcols[i], pvalues[i] ? json_string(pvalues[i]) : json_null());
@@ -364,10 +413,12 @@ void delta_txn_add_parquet(struct delta_txn *t, const char *const *pvalues,
 	if (!t->rc)
 		t->rc = t->fs->ops->put(t->fs, full.data, &iov, 1, true);
 	if (!t->rc)
+		t->rc = percent_encode(&uri, rel.data, "/=");
+	if (!t->rc)
 		t->rc = stats_json ? buf_puts(&st, stats_json)
 				   : buf_printf(&st, "{\"numRecords\":%" PRId64 "}", records);
 	if (!t->rc)
-		append_json(t, json_pack("{s:{s:s,s:o,s:I,s:I,s:b,s:s}}", "add", "path", rel.data,
+		append_json(t, json_pack("{s:{s:s,s:o,s:I,s:I,s:b,s:s}}", "add", "path", uri.data,
 					 "partitionValues", pv, "size", (json_int_t)parquet->len,
 					 "modificationTime", (json_int_t)time_now_ms(), "dataChange", 1,
 					 "stats", st.data));
@@ -376,6 +427,7 @@ void delta_txn_add_parquet(struct delta_txn *t, const char *const *pvalues,
 	buf_release(&rel);
 	buf_release(&full);
 	buf_release(&st);
+	buf_release(&uri);
 }
 
 void delta_txn_remove(struct delta_txn *t, const struct delta_file *f)

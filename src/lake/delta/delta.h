@@ -23,7 +23,8 @@ struct delta_field {
 };
 
 struct delta_file {
-	char *path; /* relative to the table, as in the log (URL-encoded) */
+	char *path; /* as in the log: a URI relative to the table (percent-encoded) */
+	char *file; /* the path decoded: the file to read, relative to the table */
 	char *pvalues[DELTA_MAX_PARTITION_COLUMNS]; /* NULL: a null partition value */
 	int64_t size;
 	int64_t records; /* -1 when the add carried no stats */
