@@ -45,6 +45,18 @@ equals() {
 	checks=$((checks + 1))
 }
 
+# duck SQL: runs SQL in DuckDB (npm), one JSON object per row
+duck() { node "$ROOT/tests/node/duckdb-query.mjs" "$1"; }
+
+# delta_files DIR: the data files of a Delta table's latest version, as its log says
+# (adds not removed since), quoted and comma-separated for DuckDB's read_parquet([...]).
+# Log paths are URIs; the only escape our directory names can hold is an encoded '%'.
+delta_files() {
+	cat "$1"/_delta_log/*.json | jq -rs '(map(select(.remove)) | map(.remove.path)) as $gone
+		| map(select(.add)) | map(.add.path) | map(select(. as $p | $gone | index($p) | not)) | .[]' |
+		sed "s/%25/%/g; s|^|'$1/|; s|$|'|" | paste -sd, -
+}
+
 done_ok() {
 	echo "$checks checks passed"
 	exit 0

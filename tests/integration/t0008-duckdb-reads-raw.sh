@@ -4,7 +4,6 @@
 . "$PPREDICT_ROOT/tests/integration/lib.sh"
 set -e
 
-duck() { node "$ROOT/tests/node/duckdb-query.mjs" "$1"; }
 
 "$PP" init shop >/dev/null
 cd shop

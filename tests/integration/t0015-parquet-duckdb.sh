@@ -5,7 +5,6 @@
 set -e
 
 tool=${PPREDICT_TOOLS:?PPREDICT_TOOLS is not set}/parquet_sample
-duck() { node "$ROOT/tests/node/duckdb-query.mjs" "$1"; }
 
 # what the sample holds, computed independently
 expected=$(seq 0 9999 | awk '{

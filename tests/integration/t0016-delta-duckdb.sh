@@ -5,7 +5,6 @@
 . "$PPREDICT_ROOT/tests/integration/lib.sh"
 set -e
 
-duck() { node "$ROOT/tests/node/duckdb-query.mjs" "$1"; }
 "${PPREDICT_TOOLS:?}/delta_sample" lake tables/events
 t="$PWD/lake/tables/events"
 equals "$(ls "$t/_delta_log")" "$(printf '%020d.json\n' 0 1 2)" "commits"

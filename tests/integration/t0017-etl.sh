@@ -5,14 +5,6 @@
 . "$PPREDICT_ROOT/tests/integration/lib.sh"
 set -e
 
-duck() { node "$ROOT/tests/node/duckdb-query.mjs" "$1"; }
-# files live in a table's latest version, from its log
-live_files() {
-	cat "$1"/_delta_log/*.json | jq -rs '(map(select(.remove)) | map(.remove.path)) as $gone
-		| map(select(.add)) | map(.add.path) | map(select(. as $p | $gone | index($p) | not)) | .[]' |
-		sed "s|^|'$1/|; s|$|'|" | paste -sd, -
-}
-
 "$PP" init . >/dev/null
 expect_exit 0 "$PP" simulate --visitors 20000 --malformed-rate 0.01 --duplicate-rate 0.01 --late-rate 0.02 --json
 events=$(jq .events <<<"$out"); malformed=$(jq .malformed <<<"$out"); dups=$(jq .duplicates <<<"$out")
@@ -26,7 +18,7 @@ equals "$(jq .version <<<"$out")" "0" "first version"
 t="$PWD/lake/processed/events"
 row=$(duck "SELECT count(*) n, count(DISTINCT event_id) ids, count(DISTINCT session_id) s,
 	count(*) FILTER (WHERE strftime(ts, '%Y-%m-%d') <> event_date) wrong_day
-	FROM read_parquet([$(live_files "$t")], hive_partitioning = true)")
+	FROM read_parquet([$(delta_files "$t")], hive_partitioning = true)")
 equals "$(jq -r .n <<<"$row")" "$events" "rows DuckDB reads"
 equals "$(jq -r .ids <<<"$row")" "$events" "one row per event_id"
 equals "$(jq -r .wrong_day <<<"$row")" "0" "rows in another date's partition"
@@ -34,24 +26,24 @@ equals "$(jq -r .wrong_day <<<"$row")" "0" "rows in another date's partition"
 s=$(jq -r .s <<<"$row")
 [ "$s" -ge "$sessions" ] && [ "$s" -le $((sessions + sessions / 50)) ] || fail "$s sessions for $sessions true ones"
 q="$PWD/lake/processed/quarantine"
-equals "$(duck "SELECT count(*) n FROM read_parquet([$(live_files "$q")])" | jq -r .n)" "$malformed" "quarantine rows"
-duck "SELECT reason FROM read_parquet([$(live_files "$q")]) LIMIT 3" | jq -r .reason | grep -q . || fail "no reasons"
+equals "$(duck "SELECT count(*) n FROM read_parquet([$(delta_files "$q")])" | jq -r .n)" "$malformed" "quarantine rows"
+duck "SELECT reason FROM read_parquet([$(delta_files "$q")]) LIMIT 3" | jq -r .reason | grep -q . || fail "no reasons"
 
 # the daily funnel equals what DuckDB computes from the events, date by date
 funnel_check() {
 	local ours theirs
 	ours=$(duck "SELECT event_date, "views", carts, purchases, visitors, sessions, cart_sessions,
 		purchase_sessions, round(conversion, 9) conv
-		FROM read_parquet([$(live_files "$PWD/lake/curated/agg_daily_funnel")], hive_partitioning = true)
+		FROM read_parquet([$(delta_files "$PWD/lake/curated/agg_daily_funnel")], hive_partitioning = true)
 		ORDER BY event_date" | jq -sc .)
 	theirs=$(duck "WITH s AS (SELECT event_date, session_id, bool_or(event = 'addtocart') c,
-			bool_or(event = 'transaction') p FROM read_parquet([$(live_files "$t")], hive_partitioning = true)
+			bool_or(event = 'transaction') p FROM read_parquet([$(delta_files "$t")], hive_partitioning = true)
 			GROUP BY ALL),
 		e AS (SELECT event_date, count(*) FILTER (WHERE event = 'view') AS "views",
 			count(*) FILTER (WHERE event = 'addtocart') carts,
 			count(*) FILTER (WHERE event = 'transaction') purchases,
 			count(DISTINCT visitor_id) visitors
-			FROM read_parquet([$(live_files "$t")], hive_partitioning = true) GROUP BY ALL)
+			FROM read_parquet([$(delta_files "$t")], hive_partitioning = true) GROUP BY ALL)
 		SELECT e.event_date, "views", carts, purchases, visitors, count(*) sessions,
 			count(*) FILTER (WHERE c) cart_sessions, count(*) FILTER (WHERE p) purchase_sessions,
 			round(count(*) FILTER (WHERE p) / count(*), 9) conv
@@ -72,14 +64,14 @@ more=$(jq .events <<<"$out")
 expect_exit 0 "$PP" etl --json
 equals "$(jq .partitions <<<"$out")" "3" "dates rewritten"
 equals "$(jq .version <<<"$out")" "1" "second version"
-equals "$(duck "SELECT count(*) n FROM read_parquet([$(live_files "$t")])" | jq -r .n)" "$((events + more))" "rows after new data"
+equals "$(duck "SELECT count(*) n FROM read_parquet([$(delta_files "$t")])" | jq -r .n)" "$((events + more))" "rows after new data"
 funnel_check "after new data"
 
 # a run whose segments were processed but not recorded (a crash at the end) gives the same rows
 rm lake/_meta/etl/raw_events.done
 expect_exit 0 "$PP" etl --json
 equals "$(jq .rows_written <<<"$out")" "$((events + more))" "rows after reprocessing everything"
-equals "$(duck "SELECT count(*) n, count(DISTINCT event_id) i FROM read_parquet([$(live_files "$t")])" | jq -c '[.n, .i]')" \
+equals "$(duck "SELECT count(*) n, count(DISTINCT event_id) i FROM read_parquet([$(delta_files "$t")])" | jq -c '[.n, .i]')" \
 	"[\"$((events + more))\",\"$((events + more))\"]" "rows and ids after reprocessing"
 funnel_check "after reprocessing"
 done_ok

@@ -4,13 +4,7 @@
 . "$PPREDICT_ROOT/tests/integration/lib.sh"
 set -e
 
-duck() { node "$ROOT/tests/node/duckdb-query.mjs" "$1"; }
-live_files() {
-	local t="$PWD/lake/$1"
-	cat "$t"/_delta_log/*.json | jq -rs '(map(select(.remove)) | map(.remove.path)) as $gone
-		| map(select(.add)) | map(.add.path) | map(select(. as $p | $gone | index($p) | not)) | .[]' |
-		sed "s|^|'$t/|; s|$|'|" | paste -sd, -
-}
+live_files() { delta_files "$PWD/lake/$1"; }
 live_count() {
 	duck "SELECT count(*) n, count(DISTINCT event_id) i FROM read_parquet([$(live_files processed/events)])" |
 		jq -r '"\(.n) \(.i)"'
