@@ -26,8 +26,12 @@ echo "..."
 sed -n '/^$/,$p' "$DIR/lake-ls.txt"
 
 echo
-echo "== ETL: raw zone -> processed/events (Delta Lake, Parquet by date)"
+echo "== ETL: raw zone -> processed/events, curated/agg_daily_funnel (Delta Lake, Parquet by date)"
 "$PP" -c "$CFG" etl
+
+echo
+echo "== the daily funnel, first week (curated/agg_daily_funnel)"
+"$PP" -c "$CFG" lake show curated/agg_daily_funnel -n 7
 
 echo
 echo "== a few events as stored (NDJSON in zstd segments)"
@@ -39,8 +43,10 @@ segments=$(find "$DIR/lake/raw/events" -name 'part-*.ndjson.zst' | wc -l)
 bytes=$(du -sh "$DIR/lake/raw" | cut -f1)
 echo "lake:        $DIR/lake ($segments event segments, $bytes on disk)"
 echo "truth:       $(ls "$DIR"/lake/_meta/simulate/truth-*.csv) (each session's purchase propensity)"
-echo "tables:      $DIR/lake/processed/events, $DIR/lake/processed/quarantine (Delta Lake)"
+echo "tables:      $DIR/lake/processed/events, $DIR/lake/processed/quarantine,"
+echo "             $DIR/lake/curated/agg_daily_funnel (Delta Lake)"
 echo "config:      $CFG"
 echo "try:         $PP -c $CFG lake ls --by hour --from 2015-05-26"
+echo "             $PP -c $CFG lake show processed/events -n 5 -f json"
 echo "             $PP -c $CFG simulate --format retailrocket --out $DIR/rr/events.csv"
 echo "             $PP -c $CFG import --format retailrocket $DIR/rr/events.csv"

@@ -15,6 +15,7 @@ const struct command *const commands[] = {
 	CMD_IMPORT,
 	CMD_LAKE_LS,
 	CMD_LAKE_CAT,
+	CMD_LAKE_SHOW,
 	CMD_LAKE_FSCK,
 	CMD_ETL,
 	CMD_SERVE,

@@ -19,6 +19,7 @@ X(mem_failure_injection)
 X(hash64_spreads_and_is_stable)
 X(out_file_whole_or_nothing)
 X(sha256_vectors)
+X(tabular_csv_json_and_text)
 /* config */
 X(config_defaults)
 X(config_load_values)
