@@ -1,7 +1,8 @@
 #!/bin/bash
-# bench_etl - raw -> processed for a simulated lake of RetailRocket's size (~2.75M events):
-# `ppredict etl` (validate, deduplicate, sessionize, Parquet + Delta by date) against DuckDB
-# (npm) doing the same transformation on the same raw segments, in the same run.
+# bench_etl - raw -> processed + curated for a simulated lake of RetailRocket's size
+# (~2.75M events): `ppredict etl` (validate, deduplicate, sessionize, Parquet + Delta by
+# date, then fact_sessions and the daily funnel) against DuckDB (npm) doing the same
+# transformation on the same raw segments, in the same run.
 set -eu
 PP=${PPREDICT_BIN:-build/ppredict}
 PP=$(cd "$(dirname "$PP")" && pwd)/$(basename "$PP")
@@ -20,7 +21,8 @@ t1=$(now)
 ours=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 
 if [ -d "$ROOT/tests/node/node_modules/@duckdb" ]; then
-	sql="COPY (
+	# the same work: processed events, one row per session, the daily funnel
+	sql="CREATE TEMP TABLE p AS
 	  WITH ev AS (SELECT * FROM read_json('$dir/lake/raw/events/**/*.ndjson.zst',
 	      format = 'newline_delimited', compression = 'zstd', ignore_errors = true,
 	      columns = {ts: 'BIGINT', visitor_id: 'VARCHAR', session_id: 'VARCHAR', event: 'VARCHAR',
@@ -32,8 +34,23 @@ if [ -d "$ROOT/tests/node/node_modules/@duckdb" ]; then
 	  s AS (SELECT *, sum(starts) OVER (PARTITION BY visitor_id ORDER BY ts ROWS UNBOUNDED PRECEDING) AS n FROM g)
 	  SELECT * EXCLUDE (starts, n),
 	         visitor_id || '-' || min(ts) OVER (PARTITION BY visitor_id, n) AS sid,
-	         strftime(make_timestamp(ts * 1000), '%Y-%m-%d') AS event_date FROM s
-	) TO '$dir/duck_out' (FORMAT PARQUET, PARTITION_BY (event_date), COMPRESSION ZSTD)"
+	         strftime(make_timestamp(ts * 1000), '%Y-%m-%d') AS event_date FROM s;
+	COPY p TO '$dir/duck_out/events' (FORMAT PARQUET, PARTITION_BY (event_date), COMPRESSION ZSTD);
+	CREATE TEMP TABLE fs AS SELECT event_date, sid, any_value(visitor_id) visitor_id, min(ts) start_ts,
+	    max(ts) end_ts, max(ts) - min(ts) duration_ms, count(*) events,
+	    count(*) FILTER (WHERE event = 'view') AS n_views, count(*) FILTER (WHERE event = 'addtocart') carts,
+	    count(*) FILTER (WHERE event = 'removefromcart') removes,
+	    count(*) FILTER (WHERE event = 'transaction') purchases, count(DISTINCT item_id) items,
+	    coalesce(sum(price) FILTER (WHERE event = 'addtocart'), 0) cart_value,
+	    bool_or(event = 'transaction') purchased
+	  FROM p GROUP BY event_date, sid;
+	COPY fs TO '$dir/duck_out/fact_sessions' (FORMAT PARQUET, PARTITION_BY (event_date), COMPRESSION ZSTD);
+	COPY (SELECT event_date, sum(n_views) n_views, sum(carts) carts, sum(purchases) purchases,
+	    count(DISTINCT visitor_id) visitors, count(*) sessions, count(*) FILTER (WHERE carts > 0) cart_sessions,
+	    count(*) FILTER (WHERE purchased) purchase_sessions FROM fs GROUP BY event_date)
+	  TO '$dir/duck_out/agg_daily_funnel' (FORMAT PARQUET, PARTITION_BY (event_date), COMPRESSION ZSTD);
+	SELECT (SELECT count(*) FROM p) AS Count"
+	mkdir -p duck_out
 	t0=$(now)
 	node "$ROOT/tests/node/duckdb-query.mjs" "$sql" > duck.json
 	t1=$(now)
@@ -43,7 +60,7 @@ else
 	duck=""
 fi
 awk -v e="$events" -v o="$ours" -v d="$duck" -v r="${rows:-}" -v w="$(jq .rows_written etl.json)" 'BEGIN {
-	printf "%-34s %9.2f s  (%d events, %.0f events/s, %d rows written)\n", "etl raw -> processed (ppredict)", o, e, e / o, w
+	printf "%-34s %9.2f s  (%d events, %.0f events/s, %d rows written)\n", "etl raw -> processed + curated", o, e, e / o, w
 	if (d != "") {
 		printf "%-34s %9.2f s  (%d rows written)\n", "same in DuckDB (npm, same run)", d, r
 		printf "%-34s %9.2fx   goal: at least as fast as DuckDB: %s\n", "DuckDB time / ppredict time", d / o, (d / o >= 1 ? "met" : "NOT MET")

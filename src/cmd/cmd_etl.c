@@ -49,11 +49,11 @@ static int run_etl(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 const struct command cmd_etl = {
 	.name = "etl",
 	.fn = run_etl,
-	.summary = "raw zone -> processed/events (Delta): validate, deduplicate, sessionize",
+	.summary = "raw zone -> processed/events and curated tables (Delta): validate, dedupe, sessionize",
 	CMD_OPTS(etl_options, struct etl_opts),
 	.max_args = 0,
 	.details = "Only raw segments not processed before are read; the dates they touch are\n"
 		   "rebuilt with their current rows, so a re-run changes nothing. Invalid lines go\n"
-		   "to processed/quarantine with segment, line and reason. The daily funnel of the\n"
-		   "rewritten dates goes to curated/agg_daily_funnel.",
+		   "to processed/quarantine with segment, line and reason. The rewritten dates'\n"
+		   "sessions and funnel go to curated/fact_sessions and curated/agg_daily_funnel.",
 };

@@ -1,5 +1,7 @@
 #include "etl/etl.h"
+#include "etl/curated.h"
 #include "etl/funnel.h"
+#include "etl/sessions.h"
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/fsutil.h"
@@ -36,6 +38,8 @@ struct day {
 	struct buf file;
 	uint64_t kept, dups;
 	struct funnel_day funnel;
+	struct buf funnel_file, sessions_file; /* curated rows of the date */
+	uint64_t nsessions;
 	int rc;
 	char err[256];
 };
@@ -145,6 +149,8 @@ static struct day *day_of(struct etl *e, int64_t ts)
 			return NULL;
 		memset(&e->days[e->ndays], 0, sizeof(*e->days));
 		buf_init(&e->days[e->ndays].file, 0);
+		buf_init(&e->days[e->ndays].funnel_file, 0);
+		buf_init(&e->days[e->ndays].sessions_file, 0);
 		memcpy(e->days[e->ndays].date, date, 11);
 		s->value = e->ndays++;
 	}
@@ -333,6 +339,7 @@ static int put_opt_str(struct pq_writer *w, const char *s)
 static int write_day(const struct etl *e, struct day *d)
 {
 	struct sessionizer sz;
+	struct session_writer sw;
 	struct pq_writer_opts o;
 	struct pq_writer *w;
 	struct strmap seen;
@@ -348,6 +355,8 @@ static int write_day(const struct etl *e, struct day *d)
 	sessionizer_init(&sz, e->cfg->session_gap_ms);
 	strmap_init(&seen);
 	pq_writer_opts_default(&o);
+	if ((rc = session_writer_open(&sw)))
+		goto out;
 	if ((rc = pq_writer_open(&w, event_cols, ARRAY_SIZE(event_cols), &o)))
 		goto out;
 	for (i = 0; i < d->n && !rc; i++) {
@@ -373,6 +382,9 @@ static int write_day(const struct etl *e, struct day *d)
 		bool new_session = new_visitor || sid.len != prev_sid.len ||
 				   memcmp(sid.p, prev_sid.data, sid.len);
 		funnel_count(&d->funnel, r->type, new_visitor, new_session);
+		if ((rc = session_writer_add(&sw, sid, new_session, r->visitor_id, r->ts, r->type,
+					     r->item_id, r->price)))
+			break;
 		prev_visitor = r->visitor_id;
 		if (new_session) {
 			buf_reset(&prev_sid);
@@ -400,7 +412,12 @@ static int write_day(const struct etl *e, struct day *d)
 		pq_writer_abort(w);
 	d->kept = kept;
 	funnel_finish(&d->funnel);
+	if (!rc)
+		rc = funnel_encode(&d->funnel, &d->funnel_file);
+	if (!rc && !(rc = session_writer_finish(&sw, &d->sessions_file)))
+		d->nsessions = sw.rows;
 out:
+	session_writer_release(&sw);
 	buf_release(&prev_sid);
 	strmap_release(&seen);
 	sessionizer_release(&sz);
@@ -519,21 +536,30 @@ out:
 	return rc;
 }
 
-/* The touched dates' funnels, after processed/events committed: a crash in between
- * leaves the segments unrecorded, so the next run rebuilds those dates and this table. */
-static int commit_funnel(struct etl *e)
+/* The touched dates' curated rows, after processed/events committed: a crash in between
+ * leaves the segments unrecorded, so the next run rebuilds those dates and these tables. */
+static int commit_curated(struct etl *e)
 {
-	struct funnel_day *f = pp_calloc(e->ndays ? e->ndays : 1, sizeof(*f));
+	struct curated_part *sessions = pp_calloc(e->ndays ? e->ndays : 1, sizeof(*sessions));
+	struct curated_part *funnel = pp_calloc(e->ndays ? e->ndays : 1, sizeof(*funnel));
 	size_t i, n = 0;
-	int rc;
+	int rc = 0;
 
-	if (!f)
-		return PP_ENOMEM;
-	for (i = 0; i < e->ndays; i++)
-		if (e->days[i].touched)
-			f[n++] = e->days[i].funnel;
-	rc = funnel_commit(e->fs, f, n);
-	pp_free(f);
+	if (!sessions || !funnel)
+		rc = PP_ENOMEM;
+	for (i = 0; !rc && i < e->ndays; i++) {
+		const struct day *d = &e->days[i];
+		if (!d->touched)
+			continue;
+		sessions[n] = (struct curated_part){ d->date, &d->sessions_file, (int64_t)d->nsessions };
+		funnel[n++] = (struct curated_part){ d->date, &d->funnel_file, 1 };
+	}
+	if (!rc)
+		rc = curated_commit(e->fs, SESSIONS_TABLE, session_cols, SESSIONS_NCOLS, sessions, n);
+	if (!rc)
+		rc = curated_commit(e->fs, FUNNEL_TABLE, funnel_cols, FUNNEL_NCOLS, funnel, n);
+	pp_free(sessions);
+	pp_free(funnel);
 	return rc;
 }
 
@@ -606,7 +632,7 @@ int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg, struct et
 		delta_txn_abort(&t);
 	if (!rc) {
 		fs_crash_point("etl-curated");
-		rc = commit_funnel(&e);
+		rc = commit_curated(&e);
 	}
 	if (!rc && e.q)
 		rc = commit_quarantine(&e);
@@ -624,6 +650,8 @@ out:
 	for (i = 0; i < e.ndays; i++) {
 		pp_free(e.days[i].rows);
 		buf_release(&e.days[i].file);
+		buf_release(&e.days[i].funnel_file);
+		buf_release(&e.days[i].sessions_file);
 	}
 	pp_free(e.days);
 	pp_free(e.rows);

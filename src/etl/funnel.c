@@ -1,10 +1,9 @@
 #include "etl/funnel.h"
 #include "core/err.h"
-#include "lake/delta/delta.h"
 
 #include <math.h>
 
-static const struct pq_column_def funnel_cols[] = {
+const struct pq_column_def funnel_cols[FUNNEL_NCOLS] = {
 	{ "views", PQ_INT64, false, false },
 	{ "carts", PQ_INT64, false, false },
 	{ "purchases", PQ_INT64, false, false },
@@ -63,7 +62,7 @@ static int put_share(struct pq_writer *w, uint64_t part, uint64_t whole)
 	return whole ? pq_put_double(w, (double)part / (double)whole) : pq_put_null(w);
 }
 
-static int encode_day(const struct funnel_day *f, struct buf *out)
+int funnel_encode(const struct funnel_day *f, struct buf *out)
 {
 	struct pq_writer_opts o;
 	struct pq_writer *w;
@@ -87,45 +86,4 @@ static int encode_day(const struct funnel_day *f, struct buf *out)
 		return rc;
 	}
 	return pq_writer_finish(w, out);
-}
-
-int funnel_commit(struct lake_fs *fs, const struct funnel_day *days, size_t n)
-{
-	static const char *const part[] = { "event_date" };
-	struct delta_field fields[ARRAY_SIZE(funnel_cols) + 1];
-	struct delta_snapshot snap;
-	struct delta_txn t;
-	struct buf file = BUF_INIT;
-	bool have_snap;
-	size_t i;
-	int rc = delta_snapshot_load(fs, FUNNEL_TABLE, -1, &snap);
-
-	if (rc && rc != PP_ENOENT)
-		return rc;
-	have_snap = rc == 0;
-	pp_error_clear();
-	rc = 0;
-	delta_txn_begin(&t, fs, FUNNEL_TABLE, have_snap ? &snap : NULL);
-	if (!have_snap) {
-		delta_fields_of(funnel_cols, ARRAY_SIZE(funnel_cols), part[0], fields);
-		delta_txn_metadata(&t, fields, ARRAY_SIZE(fields), part, 1);
-	}
-	for (i = 0; i < n && !rc; i++) {
-		const char *pv[1] = { days[i].date };
-		if (have_snap)
-			delta_txn_remove_partition(&t, &snap, days[i].date);
-		buf_reset(&file);
-		if ((rc = encode_day(&days[i], &file)))
-			break;
-		delta_txn_add_parquet(&t, pv, &file, 1, NULL);
-		rc = t.rc;
-	}
-	if (!rc)
-		rc = delta_txn_commit(&t, have_snap ? "MERGE" : "WRITE", NULL);
-	else
-		delta_txn_abort(&t);
-	if (have_snap)
-		delta_snapshot_release(&snap);
-	buf_release(&file);
-	return rc;
 }

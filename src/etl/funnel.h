@@ -3,14 +3,14 @@
  * purchases and the sessions that reached each step (see docs/internals/etl.md).
  *
  * The ETL counts a date while it rewrites it (funnel_count, one counter per date, on the
- * writer thread that owns the date) and commits the counted dates as one partition
- * overwrite after processed/events has committed, so the table always follows the events.
+ * writer thread that owns the date), encodes it, and commits the dates as one partition
+ * overwrite after processed/events has committed, so the table follows the events.
  */
 #ifndef PP_FUNNEL_H
 #define PP_FUNNEL_H
 
 #include "event/event.h"
-#include "lake/lake_fs.h"
+#include "lake/parquet/parquet.h"
 
 #define FUNNEL_TABLE "curated/agg_daily_funnel"
 
@@ -29,7 +29,10 @@ void funnel_count(struct funnel_day *f, enum event_type type, bool new_visitor, 
 /* Closes the last session; call once the date's events are all counted. */
 void funnel_finish(struct funnel_day *f);
 
-/* Replaces the partitions of the given dates (creating the table the first time). */
-int funnel_commit(struct lake_fs *fs, const struct funnel_day *days, size_t n);
+#define FUNNEL_NCOLS 10
+extern const struct pq_column_def funnel_cols[FUNNEL_NCOLS];
+
+/* The date's row as a Parquet file (curated_commit adds it to the table). */
+int funnel_encode(const struct funnel_day *f, struct buf *out);
 
 #endif

@@ -51,6 +51,32 @@ funnel_check() {
 	[ "$(jq length <<<"$ours")" -gt 2 ] || fail "funnel has $(jq length <<<"$ours") dates"
 	equals "$(jq '[.[] | .purchase_sessions | tonumber] | add > 0' <<<"$ours")" "true" "purchases counted"
 	equals "$ours" "$theirs" "daily funnel ($1)"
+	# one fact_sessions row per session of each date, equal to DuckDB's grouping
+	row=$(duck "WITH theirs AS (SELECT event_date, session_id, any_value(visitor_id) visitor_id,
+			min(ts) start_ts, max(ts) end_ts, count(*) events,
+			count(*) FILTER (WHERE event = 'view') AS \"views\",
+			count(*) FILTER (WHERE event = 'addtocart') carts,
+			count(*) FILTER (WHERE event = 'removefromcart') removes,
+			count(*) FILTER (WHERE event = 'transaction') purchases,
+			count(DISTINCT item_id) items,
+			coalesce(sum(price) FILTER (WHERE event = 'addtocart'), 0) cart_value,
+			bool_or(event = 'transaction') purchased
+			FROM read_parquet([$(delta_files "$t")], hive_partitioning = true) GROUP BY ALL),
+		ours AS (SELECT * FROM read_parquet([$(delta_files "$PWD/lake/curated/fact_sessions")],
+			hive_partitioning = true))
+		SELECT (SELECT count(*) FROM ours) n_ours, (SELECT count(*) FROM theirs) n_theirs,
+			count(*) FILTER (WHERE o.visitor_id <> t.visitor_id OR o.start_ts <> t.start_ts
+				OR o.end_ts <> t.end_ts OR o.duration_ms <> epoch_ms(t.end_ts) - epoch_ms(t.start_ts)
+				OR o.events <> t.events OR o.\"views\" <> t.\"views\" OR o.carts <> t.carts
+				OR o.removes <> t.removes OR o.purchases <> t.purchases OR o.items <> t.items
+				OR abs(o.cart_value - t.cart_value) > 1e-6 OR o.purchased <> t.purchased) differ,
+			count(*) FILTER (WHERE o.purchased) bought
+		FROM ours o JOIN theirs t USING (event_date, session_id)")
+	equals "$(jq -r .n_ours <<<"$row")" "$(jq -r .n_theirs <<<"$row")" "sessions, ours and DuckDB's ($1)"
+	equals "$(jq -r .differ <<<"$row")" "0" "sessions that differ from DuckDB's ($1)"
+	equals "$(jq '[.[] | .sessions | tonumber] | add' <<<"$ours")" "$(jq -r .n_ours <<<"$row")" \
+		"funnel sessions and fact_sessions rows ($1)"
+	[ "$(jq -r .bought <<<"$row")" -gt 0 ] || fail "no purchased sessions"
 }
 funnel_check "first run"
 

@@ -1,6 +1,9 @@
-/* Unit tests of the ETL's pieces that need no lake: the daily funnel's counting. */
+/* Unit tests of the ETL's pieces that need no lake: the daily funnel, session rows. */
 #include "etl/funnel.h"
+#include "etl/sessions.h"
 #include "unit/test.h"
+
+#include <math.h>
 
 TEST(funnel_counts_steps_and_sessions)
 {
@@ -38,4 +41,62 @@ TEST(funnel_of_an_empty_day)
 	CHECK_INT(f.sessions, 0);
 	CHECK_INT(f.cart_sessions, 0);
 	CHECK_INT(f.purchase_sessions, 0);
+}
+
+/* Reads column `name` of the only row group. */
+static void column_of(const struct pq_file *f, const char *name, struct pq_vector *v)
+{
+	int ix = pq_column_index(f, name);
+
+	CHECK(ix >= 0);
+	CHECK_INT(pq_read_column(f, 0, (size_t)ix, v), 0);
+}
+
+TEST(session_writer_summarises_sessions)
+{
+	struct session_writer sw;
+	struct buf file = BUF_INIT;
+	struct pq_file f;
+	struct pq_vector items, carts, value, bought, dur, sid;
+
+	CHECK_INT(session_writer_open(&sw), 0);
+	/* a-1: two views of one item, a cart of another (priced), a purchase */
+	CHECK_INT(session_writer_add(&sw, span_of("a-1"), true, "a", 1000, EV_VIEW, "i1", NAN), 0);
+	CHECK_INT(session_writer_add(&sw, span_of("a-1"), false, "a", 2000, EV_VIEW, "i1", NAN), 0);
+	CHECK_INT(session_writer_add(&sw, span_of("a-1"), false, "a", 3000, EV_ADDTOCART, "i2", 9.5), 0);
+	CHECK_INT(session_writer_add(&sw, span_of("a-1"), false, "a", 4000, EV_ADDTOCART, "i3", NAN), 0);
+	CHECK_INT(session_writer_add(&sw, span_of("a-1"), false, "a", 5000, EV_TRANSACTION, "i2", 9.5), 0);
+	/* b-9: one view */
+	CHECK_INT(session_writer_add(&sw, span_of("b-9"), true, "b", 7000, EV_VIEW, "i1", 3.0), 0);
+	CHECK_INT(session_writer_finish(&sw, &file), 0);
+	CHECK_INT(sw.rows, 2);
+	session_writer_release(&sw);
+
+	CHECK_INT(pq_file_open(&f, file.data, file.len), 0);
+	CHECK_INT(f.rows, 2);
+	column_of(&f, "session_id", &sid);
+	column_of(&f, "items", &items);
+	column_of(&f, "carts", &carts);
+	column_of(&f, "cart_value", &value);
+	column_of(&f, "purchased", &bought);
+	column_of(&f, "duration_ms", &dur);
+	CHECK(sid.s[0].len == 3 && !memcmp(sid.s[0].p, "a-1", 3));
+	CHECK(sid.s[1].len == 3 && !memcmp(sid.s[1].p, "b-9", 3));
+	CHECK_INT(items.i[0], 3);
+	CHECK_INT(items.i[1], 1);
+	CHECK_INT(carts.i[0], 2);
+	CHECK_NEAR(value.d[0], 9.5, 1e-12);
+	CHECK_NEAR(value.d[1], 0, 0);
+	CHECK_INT(bought.i[0], 1);
+	CHECK_INT(bought.i[1], 0);
+	CHECK_INT(dur.i[0], 4000);
+	CHECK_INT(dur.i[1], 0);
+	pq_vector_release(&sid);
+	pq_vector_release(&items);
+	pq_vector_release(&carts);
+	pq_vector_release(&value);
+	pq_vector_release(&bought);
+	pq_vector_release(&dur);
+	pq_file_release(&f);
+	buf_release(&file);
 }

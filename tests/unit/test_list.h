@@ -67,3 +67,4 @@ X(delta_commits_snapshots_and_conflicts)
 /* etl */
 X(funnel_counts_steps_and_sessions)
 X(funnel_of_an_empty_day)
+X(session_writer_summarises_sessions)

@@ -1,0 +1,47 @@
+#include "etl/curated.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "lake/delta/delta.h"
+
+int curated_commit(struct lake_fs *fs, const char *table, const struct pq_column_def *cols,
+		   size_t ncols, const struct curated_part *parts, size_t n)
+{
+	static const char *const part[] = { "event_date" };
+	struct delta_field *fields;
+	struct delta_snapshot snap;
+	struct delta_txn t;
+	bool have_snap;
+	size_t i;
+	int rc = delta_snapshot_load(fs, table, -1, &snap);
+
+	if (rc && rc != PP_ENOENT)
+		return rc;
+	have_snap = rc == 0;
+	pp_error_clear();
+	if (!(fields = pp_calloc(ncols + 1, sizeof(*fields)))) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	rc = 0;
+	delta_txn_begin(&t, fs, table, have_snap ? &snap : NULL);
+	if (!have_snap) {
+		delta_fields_of(cols, ncols, part[0], fields);
+		delta_txn_metadata(&t, fields, ncols + 1, part, 1);
+	}
+	for (i = 0; i < n && !rc; i++) {
+		const char *pv[1] = { parts[i].date };
+		if (have_snap)
+			delta_txn_remove_partition(&t, &snap, parts[i].date);
+		delta_txn_add_parquet(&t, pv, parts[i].file, parts[i].records, NULL);
+		rc = t.rc;
+	}
+	if (!rc)
+		rc = delta_txn_commit(&t, have_snap ? "MERGE" : "WRITE", NULL);
+	else
+		delta_txn_abort(&t);
+out:
+	pp_free(fields);
+	if (have_snap)
+		delta_snapshot_release(&snap);
+	return rc;
+}
