@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench_etl - raw -> processed + curated for a simulated lake of RetailRocket's size
 # (~2.75M events): `ppredict etl` (validate, deduplicate, sessionize, Parquet + Delta by
-# date, then fact_sessions and the daily funnel) against DuckDB (npm) doing the same
+# date, then fact_sessions, agg_item_stats and the daily funnel) against DuckDB (npm) doing the same
 # transformation on the same raw segments, in the same run.
 set -eu
 PP=${PPREDICT_BIN:-build/ppredict}
@@ -21,7 +21,7 @@ t1=$(now)
 ours=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 
 if [ -d "$ROOT/tests/node/node_modules/@duckdb" ]; then
-	# the same work: processed events, one row per session, the daily funnel
+	# the same work: processed events, one row per session, item stats, the daily funnel
 	sql="CREATE TEMP TABLE p AS
 	  WITH ev AS (SELECT * FROM read_json('$dir/lake/raw/events/**/*.ndjson.zst',
 	      format = 'newline_delimited', compression = 'zstd', ignore_errors = true,
@@ -49,6 +49,12 @@ if [ -d "$ROOT/tests/node/node_modules/@duckdb" ]; then
 	    count(DISTINCT visitor_id) visitors, count(*) sessions, count(*) FILTER (WHERE carts > 0) cart_sessions,
 	    count(*) FILTER (WHERE purchased) purchase_sessions FROM fs GROUP BY event_date)
 	  TO '$dir/duck_out/agg_daily_funnel' (FORMAT PARQUET, PARTITION_BY (event_date), COMPRESSION ZSTD);
+	COPY (SELECT event_date, item_id, count(*) FILTER (WHERE event = 'view') n_views,
+	    count(*) FILTER (WHERE event = 'addtocart') carts, count(*) FILTER (WHERE event = 'removefromcart') removes,
+	    count(*) FILTER (WHERE event = 'transaction') purchases,
+	    coalesce(sum(price) FILTER (WHERE event = 'transaction'), 0) revenue,
+	    count(DISTINCT visitor_id) visitors, count(DISTINCT sid) sessions FROM p GROUP BY event_date, item_id)
+	  TO '$dir/duck_out/agg_item_stats' (FORMAT PARQUET, PARTITION_BY (event_date), COMPRESSION ZSTD);
 	SELECT (SELECT count(*) FROM p) AS Count"
 	mkdir -p duck_out
 	t0=$(now)

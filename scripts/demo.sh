@@ -44,7 +44,7 @@ bytes=$(du -sh "$DIR/lake/raw" | cut -f1)
 echo "lake:        $DIR/lake ($segments event segments, $bytes on disk)"
 echo "truth:       $(ls "$DIR"/lake/_meta/simulate/truth-*.csv) (each session's purchase propensity)"
 echo "tables:      $DIR/lake/processed/events, $DIR/lake/processed/quarantine,"
-echo "             $DIR/lake/curated/{fact_sessions,agg_daily_funnel} (Delta Lake)"
+echo "             $DIR/lake/curated/{fact_sessions,agg_item_stats,agg_daily_funnel} (Delta Lake)"
 echo "config:      $CFG"
 echo "try:         $PP -c $CFG lake ls --by hour --from 2015-05-26"
 echo "             $PP -c $CFG lake show processed/events -n 5 -f json"

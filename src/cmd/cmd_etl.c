@@ -55,5 +55,6 @@ const struct command cmd_etl = {
 	.details = "Only raw segments not processed before are read; the dates they touch are\n"
 		   "rebuilt with their current rows, so a re-run changes nothing. Invalid lines go\n"
 		   "to processed/quarantine with segment, line and reason. The rewritten dates'\n"
-		   "sessions and funnel go to curated/fact_sessions and curated/agg_daily_funnel.",
+		   "sessions, item stats and funnel go to curated/fact_sessions, agg_item_stats\n"
+		   "and agg_daily_funnel.",
 };

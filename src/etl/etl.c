@@ -1,6 +1,7 @@
 #include "etl/etl.h"
 #include "etl/curated.h"
 #include "etl/funnel.h"
+#include "etl/item_stats.h"
 #include "etl/sessions.h"
 #include "core/arena.h"
 #include "core/err.h"
@@ -38,8 +39,8 @@ struct day {
 	struct buf file;
 	uint64_t kept, dups;
 	struct funnel_day funnel;
-	struct buf funnel_file, sessions_file; /* curated rows of the date */
-	uint64_t nsessions;
+	struct buf funnel_file, sessions_file, items_file; /* curated rows of the date */
+	uint64_t nsessions, nitems;
 	int rc;
 	char err[256];
 };
@@ -151,6 +152,7 @@ static struct day *day_of(struct etl *e, int64_t ts)
 		buf_init(&e->days[e->ndays].file, 0);
 		buf_init(&e->days[e->ndays].funnel_file, 0);
 		buf_init(&e->days[e->ndays].sessions_file, 0);
+		buf_init(&e->days[e->ndays].items_file, 0);
 		memcpy(e->days[e->ndays].date, date, 11);
 		s->value = e->ndays++;
 	}
@@ -340,6 +342,7 @@ static int write_day(const struct etl *e, struct day *d)
 {
 	struct sessionizer sz;
 	struct session_writer sw;
+	struct item_stats is;
 	struct pq_writer_opts o;
 	struct pq_writer *w;
 	struct strmap seen;
@@ -354,6 +357,7 @@ static int write_day(const struct etl *e, struct day *d)
 	memcpy(d->funnel.date, d->date, sizeof(d->date));
 	sessionizer_init(&sz, e->cfg->session_gap_ms);
 	strmap_init(&seen);
+	item_stats_init(&is);
 	pq_writer_opts_default(&o);
 	if ((rc = session_writer_open(&sw)))
 		goto out;
@@ -383,7 +387,8 @@ static int write_day(const struct etl *e, struct day *d)
 				   memcmp(sid.p, prev_sid.data, sid.len);
 		funnel_count(&d->funnel, r->type, new_visitor, new_session);
 		if ((rc = session_writer_add(&sw, sid, new_session, r->visitor_id, r->ts, r->type,
-					     r->item_id, r->price)))
+					     r->item_id, r->price)) ||
+		    (rc = item_stats_add(&is, r->item_id, r->visitor_id, new_session, r->type, r->price)))
 			break;
 		prev_visitor = r->visitor_id;
 		if (new_session) {
@@ -416,7 +421,10 @@ static int write_day(const struct etl *e, struct day *d)
 		rc = funnel_encode(&d->funnel, &d->funnel_file);
 	if (!rc && !(rc = session_writer_finish(&sw, &d->sessions_file)))
 		d->nsessions = sw.rows;
+	if (!rc)
+		rc = item_stats_encode(&is, &d->items_file, &d->nitems);
 out:
+	item_stats_release(&is);
 	session_writer_release(&sw);
 	buf_release(&prev_sid);
 	strmap_release(&seen);
@@ -542,24 +550,29 @@ static int commit_curated(struct etl *e)
 {
 	struct curated_part *sessions = pp_calloc(e->ndays ? e->ndays : 1, sizeof(*sessions));
 	struct curated_part *funnel = pp_calloc(e->ndays ? e->ndays : 1, sizeof(*funnel));
+	struct curated_part *items = pp_calloc(e->ndays ? e->ndays : 1, sizeof(*items));
 	size_t i, n = 0;
 	int rc = 0;
 
-	if (!sessions || !funnel)
+	if (!sessions || !funnel || !items)
 		rc = PP_ENOMEM;
 	for (i = 0; !rc && i < e->ndays; i++) {
 		const struct day *d = &e->days[i];
 		if (!d->touched)
 			continue;
 		sessions[n] = (struct curated_part){ d->date, &d->sessions_file, (int64_t)d->nsessions };
+		items[n] = (struct curated_part){ d->date, &d->items_file, (int64_t)d->nitems };
 		funnel[n++] = (struct curated_part){ d->date, &d->funnel_file, 1 };
 	}
 	if (!rc)
 		rc = curated_commit(e->fs, SESSIONS_TABLE, session_cols, SESSIONS_NCOLS, sessions, n);
 	if (!rc)
+		rc = curated_commit(e->fs, ITEM_STATS_TABLE, item_stats_cols, ITEM_STATS_NCOLS, items, n);
+	if (!rc)
 		rc = curated_commit(e->fs, FUNNEL_TABLE, funnel_cols, FUNNEL_NCOLS, funnel, n);
 	pp_free(sessions);
 	pp_free(funnel);
+	pp_free(items);
 	return rc;
 }
 
@@ -652,6 +665,7 @@ out:
 		buf_release(&e.days[i].file);
 		buf_release(&e.days[i].funnel_file);
 		buf_release(&e.days[i].sessions_file);
+		buf_release(&e.days[i].items_file);
 	}
 	pp_free(e.days);
 	pp_free(e.rows);

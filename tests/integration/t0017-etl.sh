@@ -77,6 +77,27 @@ funnel_check() {
 	equals "$(jq '[.[] | .sessions | tonumber] | add' <<<"$ours")" "$(jq -r .n_ours <<<"$row")" \
 		"funnel sessions and fact_sessions rows ($1)"
 	[ "$(jq -r .bought <<<"$row")" -gt 0 ] || fail "no purchased sessions"
+	# one agg_item_stats row per item and date, equal to DuckDB's grouping
+	row=$(duck "WITH theirs AS (SELECT event_date, item_id,
+			count(*) FILTER (WHERE event = 'view') AS \"views\",
+			count(*) FILTER (WHERE event = 'addtocart') carts,
+			count(*) FILTER (WHERE event = 'removefromcart') removes,
+			count(*) FILTER (WHERE event = 'transaction') purchases,
+			coalesce(sum(price) FILTER (WHERE event = 'transaction'), 0) revenue,
+			count(DISTINCT visitor_id) visitors, count(DISTINCT session_id) sessions
+			FROM read_parquet([$(delta_files "$t")], hive_partitioning = true) GROUP BY ALL),
+		ours AS (SELECT * FROM read_parquet([$(delta_files "$PWD/lake/curated/agg_item_stats")],
+			hive_partitioning = true))
+		SELECT (SELECT count(*) FROM ours) n_ours, (SELECT count(*) FROM theirs) n_theirs,
+			count(*) FILTER (WHERE o.\"views\" <> t.\"views\" OR o.carts <> t.carts
+				OR o.removes <> t.removes OR o.purchases <> t.purchases
+				OR abs(o.revenue - t.revenue) > 1e-6 OR o.visitors <> t.visitors
+				OR o.sessions <> t.sessions) differ,
+			count(*) FILTER (WHERE o.revenue > 0) sold
+		FROM ours o JOIN theirs t USING (event_date, item_id)")
+	equals "$(jq -r .n_ours <<<"$row")" "$(jq -r .n_theirs <<<"$row")" "item-days, ours and DuckDB's ($1)"
+	equals "$(jq -r .differ <<<"$row")" "0" "item-days that differ from DuckDB's ($1)"
+	[ "$(jq -r .sold <<<"$row")" -gt 0 ] || fail "no item sold"
 }
 funnel_check "first run"
 

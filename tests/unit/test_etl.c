@@ -1,5 +1,6 @@
-/* Unit tests of the ETL's pieces that need no lake: the daily funnel, session rows. */
+/* Unit tests of the ETL's pieces that need no lake: the daily funnel, session and item rows. */
 #include "etl/funnel.h"
+#include "etl/item_stats.h"
 #include "etl/sessions.h"
 #include "unit/test.h"
 
@@ -97,6 +98,50 @@ TEST(session_writer_summarises_sessions)
 	pq_vector_release(&value);
 	pq_vector_release(&bought);
 	pq_vector_release(&dur);
+	pq_file_release(&f);
+	buf_release(&file);
+}
+
+TEST(item_stats_count_per_item)
+{
+	struct item_stats s;
+	struct buf file = BUF_INIT;
+	struct pq_file f;
+	struct pq_vector item, visitors, sessions, revenue, views;
+	uint64_t rows = 0;
+	/* distinct pointers with equal text: visitors are compared by value */
+	char a1[] = "a", a2[] = "a", b[] = "b";
+
+	item_stats_init(&s);
+	CHECK_INT(item_stats_add(&s, "i2", a1, true, EV_VIEW, NAN), 0);
+	CHECK_INT(item_stats_add(&s, "i1", a2, false, EV_VIEW, NAN), 0);
+	CHECK_INT(item_stats_add(&s, "i2", a2, true, EV_TRANSACTION, 5.0), 0); /* a's 2nd session */
+	CHECK_INT(item_stats_add(&s, "i2", b, true, EV_TRANSACTION, 2.5), 0);
+	CHECK_INT(item_stats_add(&s, "i2", b, false, EV_TRANSACTION, NAN), 0);
+	CHECK_INT(item_stats_encode(&s, &file, &rows), 0);
+	CHECK_INT(rows, 2);
+	item_stats_release(&s);
+
+	CHECK_INT(pq_file_open(&f, file.data, file.len), 0);
+	column_of(&f, "item_id", &item);
+	column_of(&f, "visitors", &visitors);
+	column_of(&f, "sessions", &sessions);
+	column_of(&f, "revenue", &revenue);
+	column_of(&f, "views", &views);
+	/* sorted by item: i1 then i2 */
+	CHECK(item.s[0].len == 2 && !memcmp(item.s[0].p, "i1", 2));
+	CHECK_INT(views.i[0], 1);
+	CHECK_INT(visitors.i[0], 1);
+	CHECK_INT(sessions.i[0], 1);
+	CHECK_INT(views.i[1], 1);
+	CHECK_INT(visitors.i[1], 2);
+	CHECK_INT(sessions.i[1], 3);
+	CHECK_NEAR(revenue.d[1], 7.5, 1e-12);
+	pq_vector_release(&item);
+	pq_vector_release(&visitors);
+	pq_vector_release(&sessions);
+	pq_vector_release(&revenue);
+	pq_vector_release(&views);
 	pq_file_release(&f);
 	buf_release(&file);
 }

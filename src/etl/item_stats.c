@@ -1,0 +1,97 @@
+#include "etl/item_stats.h"
+#include "core/err.h"
+#include "core/mem.h"
+
+#include <math.h>
+
+const struct pq_column_def item_stats_cols[ITEM_STATS_NCOLS] = {
+	{ "item_id", PQ_STRING, false, false },
+	{ "views", PQ_INT64, false, false },
+	{ "carts", PQ_INT64, false, false },
+	{ "removes", PQ_INT64, false, false },
+	{ "purchases", PQ_INT64, false, false },
+	{ "revenue", PQ_DOUBLE, false, false }, /* the prices of its purchases */
+	{ "visitors", PQ_INT64, false, false },
+	{ "sessions", PQ_INT64, false, false },
+};
+
+void item_stats_init(struct item_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	strmap_init(&s->index);
+}
+
+int item_stats_add(struct item_stats *s, const char *item, const char *visitor, bool new_session,
+		   enum event_type type, double price)
+{
+	struct strmap_slot *slot;
+	struct item_stat *st;
+	bool inserted;
+
+	if (pp_array_grow(&s->v, s->n, &s->cap, sizeof(*s->v), 1024))
+		return PP_ENOMEM;
+	if (!(slot = strmap_put(&s->index, item, strlen(item), &inserted)))
+		return PP_ENOMEM;
+	if (inserted) {
+		slot->value = s->n;
+		st = &s->v[s->n++];
+		memset(st, 0, sizeof(*st));
+		st->item = slot->key;
+	}
+	st = &s->v[slot->value];
+	s->session += new_session;
+	st->counts[type]++;
+	if (type == EV_TRANSACTION && !isnan(price))
+		st->revenue += price;
+	if (st->last_visitor != visitor && (!st->last_visitor || strcmp(st->last_visitor, visitor))) {
+		st->visitors++;
+		st->last_visitor = visitor;
+	}
+	if (!st->sessions || st->last_session != s->session) {
+		st->sessions++;
+		st->last_session = s->session;
+	}
+	return 0;
+}
+
+static int by_item(const void *a, const void *b)
+{
+	return strcmp(((const struct item_stat *)a)->item, ((const struct item_stat *)b)->item);
+}
+
+int item_stats_encode(struct item_stats *s, struct buf *out, uint64_t *rows)
+{
+	struct pq_writer_opts o;
+	struct pq_writer *w;
+	int rc;
+
+	qsort(s->v, s->n, sizeof(*s->v), by_item); /* the index is not used after this */
+	pq_writer_opts_default(&o);
+	if ((rc = pq_writer_open(&w, item_stats_cols, ITEM_STATS_NCOLS, &o)))
+		return rc;
+	for (size_t i = 0; i < s->n && !rc; i++) {
+		const struct item_stat *st = &s->v[i];
+		pq_put_str(w, st->item, strlen(st->item));
+		pq_put_i64(w, (int64_t)st->counts[EV_VIEW]);
+		pq_put_i64(w, (int64_t)st->counts[EV_ADDTOCART]);
+		pq_put_i64(w, (int64_t)st->counts[EV_REMOVEFROMCART]);
+		pq_put_i64(w, (int64_t)st->counts[EV_TRANSACTION]);
+		pq_put_double(w, st->revenue);
+		pq_put_i64(w, (int64_t)st->visitors);
+		pq_put_i64(w, (int64_t)st->sessions);
+		rc = pq_end_row(w);
+	}
+	if (rc) {
+		pq_writer_abort(w);
+		return rc;
+	}
+	*rows = s->n;
+	return pq_writer_finish(w, out);
+}
+
+void item_stats_release(struct item_stats *s)
+{
+	strmap_release(&s->index);
+	pp_free(s->v);
+	memset(s, 0, sizeof(*s));
+}
