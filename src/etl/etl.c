@@ -1,5 +1,6 @@
 #include "etl/etl.h"
 #include "etl/curated.h"
+#include "etl/dim_date.h"
 #include "etl/funnel.h"
 #include "etl/item_stats.h"
 #include "etl/sessions.h"
@@ -647,6 +648,8 @@ int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg, struct et
 		fs_crash_point("etl-curated");
 		rc = commit_curated(&e);
 	}
+	if (!rc)
+		rc = dim_date_commit(fs, ETL_EVENTS_TABLE);
 	if (!rc && e.q)
 		rc = commit_quarantine(&e);
 	/* the segments are done only now that their rows are committed */

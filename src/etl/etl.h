@@ -2,7 +2,8 @@
  * etl.h - raw -> processed: the raw zone's new segments become the processed/events Delta
  * table (partitioned by event_date), validated, deduplicated and sessionized; what fails
  * validation goes to processed/quarantine; the rewritten dates' rows of
- * curated/fact_sessions, agg_item_stats and agg_daily_funnel follow (see docs/internals/etl.md).
+ * curated/fact_sessions, agg_item_stats, agg_daily_funnel and dim_date follow
+ * (see docs/internals/etl.md).
  *
  * Incremental and idempotent: the segments already processed are listed in
  * _meta/etl/raw_events.done; a date touched by new events is rebuilt from its current

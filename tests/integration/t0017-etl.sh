@@ -98,6 +98,16 @@ funnel_check() {
 	equals "$(jq -r .n_ours <<<"$row")" "$(jq -r .n_theirs <<<"$row")" "item-days, ours and DuckDB's ($1)"
 	equals "$(jq -r .differ <<<"$row")" "0" "item-days that differ from DuckDB's ($1)"
 	[ "$(jq -r .sold <<<"$row")" -gt 0 ] || fail "no item sold"
+	# dim_date: every date of the events once, with DuckDB's calendar
+	row=$(duck "WITH d AS (SELECT * FROM read_parquet([$(delta_files "$PWD/lake/curated/dim_date")]))
+		SELECT (SELECT count(*) FROM d) n, (SELECT count(DISTINCT date) FROM d) dates,
+			(SELECT count(DISTINCT event_date) FROM read_parquet([$(delta_files "$t")], hive_partitioning = true)) event_dates,
+			count(*) FILTER (WHERE year <> year(date) OR quarter <> quarter(date) OR month <> month(date)
+				OR day <> day(date) OR day_of_year <> dayofyear(date) OR iso_year <> isoyear(date)
+				OR iso_week <> week(date) OR iso_weekday <> isodow(date)
+				OR weekend <> (isodow(date) >= 6)) differ FROM d")
+	equals "$(jq -c '[.n, .dates]' <<<"$row")" "[\"$(jq -r .event_dates <<<"$row")\",\"$(jq -r .event_dates <<<"$row")\"]" "dim_date rows ($1)"
+	equals "$(jq -r .differ <<<"$row")" "0" "dim_date rows that differ from DuckDB's calendar ($1)"
 }
 funnel_check "first run"
 

@@ -1,7 +1,9 @@
 /* Unit tests of the ETL's pieces that need no lake: the daily funnel, session and item rows. */
+#include "etl/dim_date.h"
 #include "etl/funnel.h"
 #include "etl/item_stats.h"
 #include "etl/sessions.h"
+#include "core/err.h"
 #include "unit/test.h"
 
 #include <math.h>
@@ -144,4 +146,34 @@ TEST(item_stats_count_per_item)
 	pq_vector_release(&views);
 	pq_file_release(&f);
 	buf_release(&file);
+}
+
+TEST(date_rows_have_iso_weeks)
+{
+	struct date_row r;
+
+	CHECK_INT(date_row_of("2015-01-01", &r), 0); /* a Thursday: week 1 of 2015 */
+	CHECK_INT(r.iso_weekday, 4);
+	CHECK_INT(r.iso_week, 1);
+	CHECK_INT(r.iso_year, 2015);
+	CHECK_INT(r.days, 16436);
+	CHECK(!r.weekend);
+	CHECK_INT(date_row_of("2016-01-03", &r), 0); /* a Sunday in 2015's week 53 */
+	CHECK_INT(r.iso_weekday, 7);
+	CHECK_INT(r.iso_week, 53);
+	CHECK_INT(r.iso_year, 2015);
+	CHECK(r.weekend);
+	CHECK_INT(date_row_of("2018-12-31", &r), 0); /* a Monday in 2019's week 1 */
+	CHECK_INT(r.iso_week, 1);
+	CHECK_INT(r.iso_year, 2019);
+	CHECK_INT(r.day_of_year, 365);
+	CHECK_INT(r.quarter, 4);
+	CHECK_INT(date_row_of("2016-02-29", &r), 0);
+	CHECK_INT(r.day_of_year, 60);
+	CHECK(date_row_of("2015-02-29", &r) != 0);
+	CHECK_CONTAINS(pp_errmsg(), "'2015-02-29' is not a date");
+	CHECK(date_row_of("2015-13-01", &r) != 0);
+	CHECK(date_row_of("2015-1-01", &r) != 0);
+	CHECK(date_row_of("", &r) != 0);
+	pp_error_clear();
 }
