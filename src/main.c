@@ -16,6 +16,7 @@ const struct command *const commands[] = {
 	CMD_LAKE_LS,
 	CMD_LAKE_CAT,
 	CMD_LAKE_SHOW,
+	CMD_LAKE_VACUUM,
 	CMD_LAKE_FSCK,
 	CMD_ETL,
 	CMD_SERVE,

@@ -10,7 +10,7 @@
 #include "core/cli.h"
 
 extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_lake_ls,
-	cmd_lake_cat, cmd_lake_show, cmd_lake_fsck, cmd_serve, cmd_ship, cmd_etl;
+	cmd_lake_cat, cmd_lake_show, cmd_lake_vacuum, cmd_lake_fsck, cmd_serve, cmd_ship, cmd_etl;
 
 #define CMD_INIT (&cmd_init)
 #define CMD_CONFIG (&cmd_config)
@@ -19,6 +19,7 @@ extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_
 #define CMD_LAKE_LS (&cmd_lake_ls)
 #define CMD_LAKE_CAT (&cmd_lake_cat)
 #define CMD_LAKE_SHOW (&cmd_lake_show)
+#define CMD_LAKE_VACUUM (&cmd_lake_vacuum)
 #define CMD_LAKE_FSCK (&cmd_lake_fsck)
 #define CMD_SERVE (&cmd_serve)
 #define CMD_SHIP (&cmd_ship)

@@ -241,6 +241,48 @@ static int apply_line(struct delta_snapshot *s, struct strmap *live, size_t *cap
 	return 0;
 }
 
+/* Calls fn with each action (one JSON object per line) of commit v. */
+static int read_commit(struct lake_fs *fs, const char *table, int64_t v, struct buf *text,
+		       int (*fn)(void *ctx, json_t *action, const char *table, int64_t v), void *ctx)
+{
+	struct buf path = BUF_INIT;
+	const char *p, *end;
+	int rc;
+
+	buf_reset(text);
+	if ((rc = buf_printf(&path, "%s/_delta_log/%020" PRId64 ".json", table, v)) ||
+	    (rc = fs->ops->get(fs, path.data, 0, UINT64_MAX, text))) {
+		buf_release(&path);
+		return rc;
+	}
+	buf_release(&path);
+	for (p = text->data, end = text->data + text->len; p < end && !rc;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (len) {
+			json_error_t err;
+			json_t *j = json_loadb(p, len, 0, &err);
+			rc = j ? fn(ctx, j, table, v) : bad_log(table, v, err.text);
+			json_decref(j);
+		}
+		p += len + 1;
+	}
+	return rc;
+}
+
+struct replay {
+	struct delta_snapshot *s;
+	struct strmap *live;
+	size_t *cap;
+};
+
+static int replay_action(void *ctx, json_t *action, const char *table, int64_t v)
+{
+	struct replay *r = ctx;
+
+	return apply_line(r->s, r->live, r->cap, action, table, v);
+}
+
 int delta_snapshot_load(struct lake_fs *fs, const char *table, int64_t version,
 			struct delta_snapshot *s)
 {
@@ -267,30 +309,12 @@ int delta_snapshot_load(struct lake_fs *fs, const char *table, int64_t version,
 	}
 	s->version = version < 0 ? l.max : version;
 	for (v = 0; v <= s->version && !rc; v++) {
-		const char *p, *end;
+		struct replay r = { s, &live, &cap };
 		if (!l.have[v]) {
 			rc = pp_error(PP_ECORRUPT, "%s: commit %" PRId64 " is missing from the log", table, v);
 			break;
 		}
-		buf_reset(&dir);
-		buf_reset(&text);
-		if ((rc = buf_printf(&dir, "%s/_delta_log/%020" PRId64 ".json", table, v)) ||
-		    (rc = fs->ops->get(fs, dir.data, 0, UINT64_MAX, &text)))
-			break;
-		for (p = text.data, end = text.data + text.len; p < end && !rc;) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			if (len) {
-				json_error_t err;
-				json_t *j = json_loadb(p, len, 0, &err);
-				if (!j)
-					rc = bad_log(table, v, err.text);
-				else
-					rc = apply_line(s, &live, &cap, j, table, v);
-				json_decref(j);
-			}
-			p += len + 1;
-		}
+		rc = read_commit(fs, table, v, &text, replay_action, &r);
 	}
 	/* drop the tombstones */
 	for (i = 0, k = 0; !rc && i < s->nfiles; i++)
@@ -501,4 +525,89 @@ out:
 void delta_txn_abort(struct delta_txn *t)
 {
 	buf_release(&t->actions);
+}
+
+/* ---- vacuum ------------------------------------------------------------------------- */
+
+struct vacuum {
+	struct strmap live, doomed; /* doomed: logged path -> size */
+	int64_t cutoff;
+	struct delta_vacuum_stats *st;
+};
+
+static int vacuum_action(void *ctx, json_t *action, const char *table, int64_t v)
+{
+	struct vacuum *vc = ctx;
+	json_t *rm = json_object_get(action, "remove");
+	const char *path = json_string_value(json_object_get(rm, "path"));
+	struct strmap_slot *slot;
+	bool inserted;
+
+	(void)table;
+	(void)v;
+	if (!path || strmap_get(&vc->live, path, strlen(path)))
+		return 0;
+	if (json_integer_value(json_object_get(rm, "deletionTimestamp")) > vc->cutoff) {
+		vc->st->retained++;
+		return 0;
+	}
+	if (!(slot = strmap_put(&vc->doomed, path, strlen(path), &inserted)))
+		return PP_ENOMEM;
+	if (inserted)
+		slot->value = (uint64_t)json_integer_value(json_object_get(rm, "size"));
+	return 0;
+}
+
+int delta_vacuum(struct lake_fs *fs, const char *table, int64_t retain_ms, bool dry_run,
+		 struct delta_vacuum_stats *st)
+{
+	struct vacuum vc = { .cutoff = time_now_ms() - retain_ms, .st = st };
+	struct delta_snapshot snap;
+	struct buf text = BUF_INIT, where = BUF_INIT, probe = BUF_INIT;
+	bool inserted, bad;
+	size_t i;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	if ((rc = delta_snapshot_load(fs, table, -1, &snap)))
+		return rc;
+	strmap_init(&vc.live);
+	strmap_init(&vc.doomed);
+	for (i = 0; i < snap.nfiles && !rc; i++)
+		if (!strmap_put(&vc.live, snap.files[i].path, strlen(snap.files[i].path), &inserted))
+			rc = PP_ENOMEM;
+	for (int64_t v = 0; v <= snap.version && !rc; v++)
+		rc = read_commit(fs, table, v, &text, vacuum_action, &vc);
+	for (i = 0; i < vc.doomed.cap && !rc; i++) {
+		const struct strmap_slot *slot = &vc.doomed.slots[i];
+		char *file;
+		if (!slot->key)
+			continue;
+		if (!(file = uri_decode(slot->key, &bad))) {
+			rc = bad ? pp_error(PP_ECORRUPT, "%s: a removed path with a malformed %%-escape: %s",
+					    table, slot->key) : PP_ENOMEM;
+			break;
+		}
+		buf_reset(&where);
+		rc = buf_printf(&where, "%s/%s", table, file);
+		pp_free(file);
+		if (!rc && (rc = fs->ops->get(fs, where.data, 0, 0, &probe)) == PP_ENOENT) {
+			pp_error_clear(); /* a previous vacuum got it */
+			rc = 0;
+			continue;
+		}
+		if (!rc && !dry_run)
+			rc = fs->ops->remove(fs, where.data);
+		if (!rc) {
+			st->deleted++;
+			st->deleted_bytes += slot->value;
+		}
+	}
+	strmap_release(&vc.live);
+	strmap_release(&vc.doomed);
+	buf_release(&text);
+	buf_release(&where);
+	buf_release(&probe);
+	delta_snapshot_release(&snap);
+	return rc;
 }

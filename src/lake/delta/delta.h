@@ -87,4 +87,16 @@ void delta_txn_remove_partition(struct delta_txn *t, const struct delta_snapshot
 int delta_txn_commit(struct delta_txn *t, const char *operation, int64_t *version);
 void delta_txn_abort(struct delta_txn *t);
 
+/*
+ * Deletes the data files that the latest version no longer references and that were
+ * removed (by the log's deletionTimestamp) at least retain_ms ago. Versions older than
+ * that can no longer be read in full afterwards. dry_run only counts.
+ */
+struct delta_vacuum_stats {
+	uint64_t deleted, deleted_bytes; /* (or, dry run, that would be) */
+	uint64_t retained;               /* removed, but within the retention period */
+};
+int delta_vacuum(struct lake_fs *fs, const char *table, int64_t retain_ms, bool dry_run,
+		 struct delta_vacuum_stats *st);
+
 #endif
