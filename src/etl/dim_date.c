@@ -142,8 +142,7 @@ int dim_date_commit(struct lake_fs *fs, const char *events_table)
 	pp_error_clear();
 	delta_txn_begin(&t, fs, DIM_DATE_TABLE, have_snap ? &snap : NULL);
 	if (!have_snap) {
-		for (i = 0; i < ARRAY_SIZE(date_cols); i++)
-			fields[i] = (struct delta_field){ date_cols[i].name, date_cols[i].type, false };
+		delta_fields_of(date_cols, ARRAY_SIZE(date_cols), NULL, fields);
 		delta_txn_metadata(&t, fields, ARRAY_SIZE(fields), NULL, 0);
 	}
 	for (i = 0; have_snap && i < snap.nfiles; i++)

@@ -347,8 +347,6 @@ static int write_day(const struct etl *e, struct day *d)
 	struct pq_writer_opts o;
 	struct pq_writer *w;
 	struct strmap seen;
-	struct buf prev_sid = BUF_INIT;
-	const char *prev_visitor = NULL;
 	uint64_t kept = 0;
 	size_t i;
 	int rc;
@@ -383,20 +381,14 @@ static int write_day(const struct etl *e, struct day *d)
 		ev.session_id = span_opt(r->source_session);
 		if ((rc = sessionizer_assign(&sz, &ev, &sid, &started)))
 			break;
-		bool new_visitor = !prev_visitor || strcmp(prev_visitor, r->visitor_id);
-		bool new_session = new_visitor || sid.len != prev_sid.len ||
-				   memcmp(sid.p, prev_sid.data, sid.len);
+		/* the session writer holds the previous row's visitor and session */
+		bool new_visitor = !sw.open || strcmp(sw.visitor, r->visitor_id);
+		bool new_session = new_visitor || !session_writer_continues(&sw, sid);
 		funnel_count(&d->funnel, r->type, new_visitor, new_session);
 		if ((rc = session_writer_add(&sw, sid, new_session, r->visitor_id, r->ts, r->type,
 					     r->item_id, r->price)) ||
 		    (rc = item_stats_add(&is, r->item_id, r->visitor_id, new_session, r->type, r->price)))
 			break;
-		prev_visitor = r->visitor_id;
-		if (new_session) {
-			buf_reset(&prev_sid);
-			if ((rc = buf_append(&prev_sid, sid.p, sid.len)))
-				break;
-		}
 		pq_put_i64(w, r->ts);
 		pq_put_str(w, r->visitor_id, strlen(r->visitor_id));
 		pq_put_str(w, sid.p, sid.len);
@@ -427,7 +419,6 @@ static int write_day(const struct etl *e, struct day *d)
 out:
 	item_stats_release(&is);
 	session_writer_release(&sw);
-	buf_release(&prev_sid);
 	strmap_release(&seen);
 	sessionizer_release(&sz);
 	return rc;

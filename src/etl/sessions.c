@@ -65,6 +65,11 @@ static int write_session(struct session_writer *s)
 	return pq_end_row(s->w);
 }
 
+bool session_writer_continues(const struct session_writer *s, struct span sid)
+{
+	return s->open && sid.len == s->sid.len && !memcmp(sid.p, s->sid.data, sid.len);
+}
+
 int session_writer_add(struct session_writer *s, struct span sid, bool new_session,
 		       const char *visitor, int64_t ts, enum event_type type, const char *item,
 		       double price)

@@ -34,6 +34,8 @@ struct session_writer {
 };
 
 int session_writer_open(struct session_writer *s);
+/* Whether sid is the open session's id (so an event with it continues that session). */
+bool session_writer_continues(const struct session_writer *s, struct span sid);
 int session_writer_add(struct session_writer *s, struct span sid, bool new_session,
 		       const char *visitor, int64_t ts, enum event_type type, const char *item,
 		       double price /* NAN: none */);

@@ -479,7 +479,8 @@ void delta_fields_of(const struct pq_column_def *cols, size_t n, const char *par
 {
 	for (size_t i = 0; i < n; i++)
 		out[i] = (struct delta_field){ cols[i].name, cols[i].type, cols[i].optional };
-	out[n] = (struct delta_field){ part, PQ_STRING, false };
+	if (part)
+		out[n] = (struct delta_field){ part, PQ_STRING, false };
 }
 
 int delta_txn_commit(struct delta_txn *t, const char *operation, int64_t *version)

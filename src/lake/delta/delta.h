@@ -56,7 +56,7 @@ struct delta_txn {
 };
 
 /* A table's fields: the Parquet columns, then one string partition column `part`
- * (out has room for n + 1). */
+ * (out has room for n + 1), or none when part is NULL. */
 void delta_fields_of(const struct pq_column_def *cols, size_t n, const char *part,
 		     struct delta_field *out);
 
