@@ -6,15 +6,32 @@
 #include "core/err.h"
 #include "lake/delta/delta.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+
+static char dir[] = "/tmp/ppredict-fuzz-delta-XXXXXX";
+
+/* The scratch lake goes when the process does (the one file the target writes, and
+ * the directories holding it). */
+static void remove_scratch(void)
+{
+	static const char *const paths[] = { "t/_delta_log/00000000000000000000.json",
+					     "t/_delta_log", "t", "" };
+	char p[sizeof(dir) + 64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, paths[i]);
+		remove(p);
+	}
+}
 
 static struct lake_fs *scratch_lake(void)
 {
 	static struct lake_fs *fs;
-	static char dir[] = "/tmp/ppredict-fuzz-delta-XXXXXX";
 
 	if (!fs) {
 		FUZZ_ASSERT(mkdtemp(dir));
+		atexit(remove_scratch);
 		FUZZ_ASSERT(lake_fs_open(&fs, dir) == 0);
 	}
 	return fs;
