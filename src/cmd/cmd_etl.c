@@ -32,17 +32,23 @@ static int run_etl(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	if (o->json)
 		printf("{\"segments\":%" PRIu64 ",\"lines\":%" PRIu64 ",\"events\":%" PRIu64
 		       ",\"duplicates\":%" PRIu64 ",\"quarantined\":%" PRIu64 ",\"partitions\":%" PRIu64
-		       ",\"rows_written\":%" PRIu64 ",\"version\":%" PRId64 ",\"seconds\":%.3f}\n",
+		       ",\"rows_written\":%" PRIu64 ",\"version\":%" PRId64 ",\"catalog_segments\":%" PRIu64
+		       ",\"visitors\":%" PRId64 ",\"items\":%" PRId64 ",\"item_pairs\":%" PRId64
+		       ",\"seconds\":%.3f}\n",
 		       st.segments, st.lines, st.events, st.duplicates, st.quarantined, st.partitions,
-		       st.rows_written, st.version, secs);
-	else if (!st.segments)
+		       st.rows_written, st.version, st.catalog_segments, st.visitors, st.items,
+		       st.item_pairs, secs);
+	else if (!st.segments && !st.catalog_segments)
 		printf("nothing new in the raw zone; %s is at version %" PRId64 "\n", ETL_EVENTS_TABLE,
 		       st.version);
 	else
 		printf("%" PRIu64 " segments, %" PRIu64 " lines: %" PRIu64 " events (%" PRIu64
 		       " duplicates dropped), %" PRIu64 " quarantined; %" PRIu64 " dates rewritten, "
-		       "%s version %" PRId64 " (%.2f s)\n", st.segments, st.lines, st.events,
-		       st.duplicates, st.quarantined, st.partitions, ETL_EVENTS_TABLE, st.version, secs);
+		       "%s version %" PRId64 "; %" PRIu64 " new catalogue segments; dimensions: %" PRId64
+		       " visitors, %" PRId64 " items, %" PRId64 " item pairs (%.2f s)\n",
+		       st.segments, st.lines, st.events, st.duplicates, st.quarantined, st.partitions,
+		       ETL_EVENTS_TABLE, st.version, st.catalog_segments, st.visitors, st.items,
+		       st.item_pairs, secs);
 	return 0;
 }
 
@@ -55,6 +61,7 @@ const struct command cmd_etl = {
 	.details = "Only raw segments not processed before are read; the dates they touch are\n"
 		   "rebuilt with their current rows, so a re-run changes nothing. Invalid lines go\n"
 		   "to processed/quarantine with segment, line and reason. The rewritten dates'\n"
-		   "sessions, item stats and funnel go to curated/fact_sessions, agg_item_stats\n"
-		   "and agg_daily_funnel.",
+		   "events, sessions, item stats and funnel go to curated/fact_events,\n"
+		   "fact_sessions, agg_item_stats and agg_daily_funnel; curated/dim_date,\n"
+		   "dim_visitor, dim_item (with raw/catalog/) and item_item are rebuilt whole.",
 };

@@ -32,7 +32,10 @@ const struct cfg_option config_options[] = {
 	{ "events.max_event_bytes", CFG_SIZE, "64KiB", OFF(max_event_bytes), 256, 16 << 20, NULL,
 	  "Longest accepted event (one JSON object or CSV row), in bytes." },
 
-	{ "warehouse.url", CFG_URL, "sqlite:_meta/warehouse.db", OFF(warehouse_url), 0, 0,
+	{ "etl.item_item_k", CFG_INT, "20", OFF(item_item_k), 1, 1000, NULL,
+	  "Items kept per item in curated/item_item (those most often in the same sessions)." },
+
+	{ "warehouse.url", CFG_URL, "sqlite:warehouse.db", OFF(warehouse_url), 0, 0,
 	  "sqlite:|postgresql://|postgres://",
 	  "Star-schema warehouse: sqlite:PATH (relative to lake.root) or\n"
 	  "postgresql://user:password@host:5432/db (PostgreSQL or Redshift)." },

@@ -38,6 +38,8 @@ struct config {
 	int64_t max_clock_skew_ms;
 	int64_t max_id_length;
 	uint64_t max_event_bytes;
+	/* etl */
+	int64_t item_item_k;
 	/* warehouse */
 	char *warehouse_url;
 	/* online_store */

@@ -45,3 +45,36 @@ out:
 		delta_snapshot_release(&snap);
 	return rc;
 }
+
+int curated_replace(struct lake_fs *fs, const char *table, const struct pq_column_def *cols,
+		    size_t ncols, const struct buf *file, int64_t records)
+{
+	struct delta_field *fields;
+	struct delta_snapshot snap;
+	struct delta_txn t;
+	bool have_snap;
+	int rc = delta_snapshot_load(fs, table, -1, &snap);
+
+	if (rc && rc != PP_ENOENT)
+		return rc;
+	have_snap = rc == 0;
+	pp_error_clear();
+	if (!(fields = pp_calloc(ncols, sizeof(*fields)))) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	delta_txn_begin(&t, fs, table, have_snap ? &snap : NULL);
+	if (!have_snap) {
+		delta_fields_of(cols, ncols, NULL, fields);
+		delta_txn_metadata(&t, fields, ncols, NULL, 0);
+	}
+	for (size_t i = 0; have_snap && i < snap.nfiles; i++)
+		delta_txn_remove(&t, &snap.files[i]);
+	delta_txn_add_parquet(&t, NULL, file, records, NULL);
+	rc = delta_txn_commit(&t, have_snap ? "WRITE" : "CREATE TABLE", NULL);
+out:
+	pp_free(fields);
+	if (have_snap)
+		delta_snapshot_release(&snap);
+	return rc;
+}

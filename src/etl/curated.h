@@ -1,6 +1,7 @@
 /*
- * curated.h - the curated tables' commit: per-date files replace their dates'
- * partitions of a Delta table partitioned by event_date, creating it the first time.
+ * curated.h - the curated tables' commits: per-date files replace their dates'
+ * partitions of a Delta table partitioned by event_date, or one file replaces a whole
+ * unpartitioned table; either creates the table the first time.
  * The files are encoded by the ETL's writer threads (funnel.h, sessions.h).
  */
 #ifndef PP_CURATED_H
@@ -16,7 +17,13 @@ struct curated_part {
 	int64_t records;
 };
 
+/* Replaces the partitions of parts' dates (creating the table if needed). */
 int curated_commit(struct lake_fs *fs, const char *table, const struct pq_column_def *cols,
 		   size_t ncols, const struct curated_part *parts, size_t n);
+
+/* Replaces the whole of an unpartitioned table with one file (creating it if needed):
+ * the small tables rebuilt whole on each run (dimensions, item_item). */
+int curated_replace(struct lake_fs *fs, const char *table, const struct pq_column_def *cols,
+		    size_t ncols, const struct buf *file, int64_t records);
 
 #endif

@@ -1,4 +1,5 @@
 #include "etl/dim_date.h"
+#include "etl/curated.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/parse.h"
@@ -120,38 +121,17 @@ out:
 
 int dim_date_commit(struct lake_fs *fs, const char *events_table)
 {
-	struct delta_field fields[ARRAY_SIZE(date_cols)];
-	struct delta_snapshot events, snap;
-	struct delta_txn t;
+	struct delta_snapshot events;
 	struct buf file = BUF_INIT;
-	bool have_snap;
 	int64_t rows = 0;
-	size_t i;
 	int rc;
 
 	if ((rc = delta_snapshot_load(fs, events_table, -1, &events)))
 		return rc;
 	rc = encode_dates(&events, &file, &rows);
 	delta_snapshot_release(&events);
-	if (rc)
-		goto out;
-	rc = delta_snapshot_load(fs, DIM_DATE_TABLE, -1, &snap);
-	if (rc && rc != PP_ENOENT)
-		goto out;
-	have_snap = rc == 0;
-	pp_error_clear();
-	delta_txn_begin(&t, fs, DIM_DATE_TABLE, have_snap ? &snap : NULL);
-	if (!have_snap) {
-		delta_fields_of(date_cols, ARRAY_SIZE(date_cols), NULL, fields);
-		delta_txn_metadata(&t, fields, ARRAY_SIZE(fields), NULL, 0);
-	}
-	for (i = 0; have_snap && i < snap.nfiles; i++)
-		delta_txn_remove(&t, &snap.files[i]);
-	delta_txn_add_parquet(&t, NULL, &file, rows, NULL);
-	rc = delta_txn_commit(&t, have_snap ? "WRITE" : "CREATE TABLE", NULL);
-	if (have_snap)
-		delta_snapshot_release(&snap);
-out:
+	if (!rc)
+		rc = curated_replace(fs, DIM_DATE_TABLE, date_cols, ARRAY_SIZE(date_cols), &file, rows);
 	buf_release(&file);
 	return rc;
 }

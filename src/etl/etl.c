@@ -1,6 +1,8 @@
 #include "etl/etl.h"
 #include "etl/curated.h"
 #include "etl/dim_date.h"
+#include "etl/fact_events.h"
+#include "etl/history.h"
 #include "etl/funnel.h"
 #include "etl/item_stats.h"
 #include "etl/sessions.h"
@@ -12,6 +14,7 @@
 #include "core/mem.h"
 #include "core/strmap.h"
 #include "core/timeutil.h"
+#include "event/catalog.h"
 #include "event/event.h"
 #include "event/sessionize.h"
 #include "lake/delta/delta.h"
@@ -40,7 +43,7 @@ struct day {
 	struct buf file;
 	uint64_t kept, dups;
 	struct funnel_day funnel;
-	struct buf funnel_file, sessions_file, items_file; /* curated rows of the date */
+	struct buf funnel_file, sessions_file, items_file, facts_file; /* curated rows of the date */
 	uint64_t nsessions, nitems;
 	int rc;
 	char err[256];
@@ -60,6 +63,7 @@ struct etl {
 	size_t last_day;
 	struct buf tmp;
 	size_t next_day; /* writer threads take dates by this counter */
+	const struct strmap *done; /* the segments earlier runs did */
 	/* quarantine */
 	struct pq_writer *q;
 	uint64_t nq;
@@ -154,6 +158,7 @@ static struct day *day_of(struct etl *e, int64_t ts)
 		buf_init(&e->days[e->ndays].funnel_file, 0);
 		buf_init(&e->days[e->ndays].sessions_file, 0);
 		buf_init(&e->days[e->ndays].items_file, 0);
+		buf_init(&e->days[e->ndays].facts_file, 0);
 		memcpy(e->days[e->ndays].date, date, 11);
 		s->value = e->ndays++;
 	}
@@ -178,10 +183,9 @@ static int add_row(struct etl *e, const struct row *r, bool is_new)
 
 /* ---- the quarantine --------------------------------------------------------------- */
 
-static int quarantine(struct etl *e, const char *source, uint64_t line, const struct event_error *err,
+static int quarantine(struct etl *e, const char *source, uint64_t line, const char *reason,
 		      struct span raw)
 {
-	char reason[300];
 	struct pq_writer_opts o;
 	int rc;
 
@@ -190,7 +194,6 @@ static int quarantine(struct etl *e, const char *source, uint64_t line, const st
 		if ((rc = pq_writer_open(&e->q, quarantine_cols, ARRAY_SIZE(quarantine_cols), &o)))
 			return rc;
 	}
-	snprintf(reason, sizeof(reason), "%s%s%s", err->field, err->field[0] ? ": " : "", err->message);
 	if (raw.len > 4096)
 		raw.len = 4096;
 	pq_put_str(e->q, source, strlen(source));
@@ -227,7 +230,10 @@ static int read_segment(struct etl *e, const char *path, const struct event_limi
 		e->st->lines++;
 		rc = event_parse_json(p, len, EVENT_PARSE_RAW, lim, &ev, &scratch, &err);
 		if (rc == PP_EINVAL) {
-			rc = quarantine(e, path, line, &err, (struct span){ p, len });
+			char reason[300];
+			snprintf(reason, sizeof(reason), "%s%s%s", err.field, err.field[0] ? ": " : "",
+				 err.message);
+			rc = quarantine(e, path, line, reason, (struct span){ p, len });
 		} else if (!rc) {
 			struct row r = { .ts = ev.ts, .received_at = ev.received_at, .price = ev.price,
 					 .type = ev.type };
@@ -330,11 +336,6 @@ static int by_visitor_time(const void *a, const void *b, void *rows)
 	return strcmp(x->key, y->key);
 }
 
-static int put_opt_str(struct pq_writer *w, const char *s)
-{
-	return s ? pq_put_str(w, s, strlen(s)) : pq_put_null(w);
-}
-
 /*
  * Sorts, drops duplicates, sessionizes and encodes one date as a Parquet file into
  * d->file. Runs on writer threads: it reads the shared rows and touches only its day.
@@ -345,9 +346,10 @@ static int write_day(const struct etl *e, struct day *d)
 	struct session_writer sw;
 	struct item_stats is;
 	struct pq_writer_opts o;
-	struct pq_writer *w;
+	struct pq_writer *w, *fw = NULL;
 	struct strmap seen;
 	uint64_t kept = 0;
+	int32_t seq = 0;
 	size_t i;
 	int rc;
 
@@ -359,6 +361,8 @@ static int write_day(const struct etl *e, struct day *d)
 	item_stats_init(&is);
 	pq_writer_opts_default(&o);
 	if ((rc = session_writer_open(&sw)))
+		goto out;
+	if ((rc = pq_writer_open(&fw, fact_events_cols, FACT_EVENTS_NCOLS, &o)))
 		goto out;
 	if ((rc = pq_writer_open(&w, event_cols, ARRAY_SIZE(event_cols), &o)))
 		goto out;
@@ -394,20 +398,33 @@ static int write_day(const struct etl *e, struct day *d)
 		pq_put_str(w, sid.p, sid.len);
 		pq_put_str(w, event_type_name(r->type), strlen(event_type_name(r->type)));
 		pq_put_str(w, r->item_id, strlen(r->item_id));
-		put_opt_str(w, r->category_id);
+		pq_put_opt_str(w, r->category_id);
 		isnan(r->price) ? pq_put_null(w) : pq_put_double(w, r->price);
-		put_opt_str(w, r->transaction_id);
-		put_opt_str(w, r->event_id);
-		put_opt_str(w, r->props);
+		pq_put_opt_str(w, r->transaction_id);
+		pq_put_opt_str(w, r->event_id);
+		pq_put_opt_str(w, r->props);
 		r->received_at ? pq_put_i64(w, r->received_at) : pq_put_null(w);
-		put_opt_str(w, r->source_session);
-		rc = pq_end_row(w);
+		pq_put_opt_str(w, r->source_session);
+		if ((rc = pq_end_row(w)))
+			break;
+		seq = new_session ? 1 : seq + 1;
+		rc = fact_events_put(fw, &(struct fact_event){ .ts = r->ts, .session_id = sid,
+							       .visitor_id = r->visitor_id,
+							       .item_id = r->item_id,
+							       .category_id = r->category_id,
+							       .transaction_id = r->transaction_id,
+							       .type = r->type, .price = r->price,
+							       .seq = seq });
 		kept++;
 	}
 	if (!rc)
 		rc = pq_writer_finish(w, &d->file);
 	else
 		pq_writer_abort(w);
+	if (!rc) {
+		rc = pq_writer_finish(fw, &d->facts_file);
+		fw = NULL;
+	}
 	d->kept = kept;
 	funnel_finish(&d->funnel);
 	if (!rc)
@@ -417,6 +434,8 @@ static int write_day(const struct etl *e, struct day *d)
 	if (!rc)
 		rc = item_stats_encode(&is, &d->items_file, &d->nitems);
 out:
+	if (fw)
+		pq_writer_abort(fw);
 	item_stats_release(&is);
 	session_writer_release(&sw);
 	strmap_release(&seen);
@@ -543,10 +562,11 @@ static int commit_curated(struct etl *e)
 	struct curated_part *sessions = pp_calloc(e->ndays ? e->ndays : 1, sizeof(*sessions));
 	struct curated_part *funnel = pp_calloc(e->ndays ? e->ndays : 1, sizeof(*funnel));
 	struct curated_part *items = pp_calloc(e->ndays ? e->ndays : 1, sizeof(*items));
+	struct curated_part *facts = pp_calloc(e->ndays ? e->ndays : 1, sizeof(*facts));
 	size_t i, n = 0;
 	int rc = 0;
 
-	if (!sessions || !funnel || !items)
+	if (!sessions || !funnel || !items || !facts)
 		rc = PP_ENOMEM;
 	for (i = 0; !rc && i < e->ndays; i++) {
 		const struct day *d = &e->days[i];
@@ -554,8 +574,11 @@ static int commit_curated(struct etl *e)
 			continue;
 		sessions[n] = (struct curated_part){ d->date, &d->sessions_file, (int64_t)d->nsessions };
 		items[n] = (struct curated_part){ d->date, &d->items_file, (int64_t)d->nitems };
+		facts[n] = (struct curated_part){ d->date, &d->facts_file, (int64_t)d->kept };
 		funnel[n++] = (struct curated_part){ d->date, &d->funnel_file, 1 };
 	}
+	if (!rc)
+		rc = curated_commit(e->fs, FACT_EVENTS_TABLE, fact_events_cols, FACT_EVENTS_NCOLS, facts, n);
 	if (!rc)
 		rc = curated_commit(e->fs, SESSIONS_TABLE, session_cols, SESSIONS_NCOLS, sessions, n);
 	if (!rc)
@@ -565,88 +588,145 @@ static int commit_curated(struct etl *e)
 	pp_free(sessions);
 	pp_free(funnel);
 	pp_free(items);
+	pp_free(facts);
 	return rc;
 }
 
-int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg, struct etl_stats *st)
+/* Catalogue lines that do not parse go to the quarantine when their segment is new. */
+static int catalog_bad(void *ctx, const char *segment, uint64_t line, const char *reason,
+		       struct span raw)
 {
-	struct etl e = { .fs = fs, .cfg = cfg, .st = st };
+	struct etl *e = ctx;
+
+	if (strmap_get(e->done, segment, strlen(segment)))
+		return 0;
+	e->st->quarantined++;
+	return quarantine(e, segment, line, reason, raw);
+}
+
+/* The new event segments into processed/events, then the rewritten dates' curated rows. */
+static int process_events(struct etl *e, const struct raw_segment_list *segs)
+{
 	struct delta_field fields[ARRAY_SIZE(event_cols) + 1];
 	static const char *const part[] = { "event_date" };
-	struct raw_segment_list segs;
 	struct delta_snapshot snap;
 	struct event_limits lim;
-	struct buf done_text = BUF_INIT;
-	struct strmap done;
 	struct delta_txn t;
-	bool have_snap = false, have_segs = false;
+	struct etl_stats *st = e->st;
+	bool have_snap;
 	size_t i;
 	int rc;
 
-	memset(st, 0, sizeof(*st));
-	st->version = -1;
-	arena_init(&e.a, 1 << 20);
-	strmap_init(&e.day_index);
-	strmap_init(&done);
-	buf_init(&e.tmp, 0);
-	event_limits_from_config(&lim, cfg);
-	if ((rc = load_done(fs, &done_text, &done)) ||
-	    (rc = raw_list_segments(fs, "raw/events", false, &segs)))
-		goto out;
-	have_segs = true;
-	rc = delta_snapshot_load(fs, ETL_EVENTS_TABLE, -1, &snap);
+	event_limits_from_config(&lim, e->cfg);
+	rc = delta_snapshot_load(e->fs, ETL_EVENTS_TABLE, -1, &snap);
 	if (rc && rc != PP_ENOENT)
-		goto out;
+		return rc;
 	have_snap = rc == 0;
+	pp_error_clear();
 	rc = 0;
 	if (have_snap)
 		st->version = snap.version;
-	for (i = 0; i < segs.n && !rc; i++) {
-		if (strmap_get(&done, segs.seg[i].path, strlen(segs.seg[i].path)))
+	for (i = 0; i < segs->n && !rc; i++) {
+		if (strmap_get(e->done, segs->seg[i].path, strlen(segs->seg[i].path)))
 			continue;
-		rc = read_segment(&e, segs.seg[i].path, &lim);
+		rc = read_segment(e, segs->seg[i].path, &lim);
 		st->segments++;
 	}
 	if (rc || !st->segments)
 		goto out;
-	st->events = e.nrows;
-	st->quarantined = e.nq;
-	qsort(e.days, e.ndays, sizeof(*e.days), by_date);
-	e.last_day_valid = false; /* indexes into days moved */
-	delta_txn_begin(&t, fs, ETL_EVENTS_TABLE, have_snap ? &snap : NULL);
+	st->events = e->nrows;
+	st->quarantined = e->nq;
+	qsort(e->days, e->ndays, sizeof(*e->days), by_date);
+	e->last_day_valid = false; /* indexes into days moved */
+	delta_txn_begin(&t, e->fs, ETL_EVENTS_TABLE, have_snap ? &snap : NULL);
 	if (!have_snap) {
 		delta_fields_of(event_cols, ARRAY_SIZE(event_cols), part[0], fields);
 		delta_txn_metadata(&t, fields, ARRAY_SIZE(fields), part, 1);
 	}
-	for (i = 0; i < e.ndays && !rc; i++) {
-		struct day *d = &e.days[i];
+	for (i = 0; i < e->ndays && !rc; i++) {
+		struct day *d = &e->days[i];
 		if (!d->touched)
 			continue;
 		st->partitions++;
 		if (have_snap) {
-			if ((rc = read_existing(&e, &snap, d)))
+			if ((rc = read_existing(e, &snap, d)))
 				break;
 			delta_txn_remove_partition(&t, &snap, d->date);
 		}
 	}
 	if (!rc)
-		rc = write_days(&e, &t);
+		rc = write_days(e, &t);
 	if (!rc)
 		rc = delta_txn_commit(&t, "MERGE", &st->version);
 	else
 		delta_txn_abort(&t);
 	if (!rc) {
 		fs_crash_point("etl-curated");
-		rc = commit_curated(&e);
+		rc = commit_curated(e);
 	}
 	if (!rc)
-		rc = dim_date_commit(fs, ETL_EVENTS_TABLE);
-	if (!rc && e.q)
-		rc = commit_quarantine(&e);
-	/* the segments are done only now that their rows are committed */
-	for (i = 0; !rc && i < segs.n; i++)
-		if (!strmap_get(&done, segs.seg[i].path, strlen(segs.seg[i].path)))
-			rc = buf_printf(&done_text, "%s\n", segs.seg[i].path);
+		rc = dim_date_commit(e->fs, ETL_EVENTS_TABLE);
+out:
+	if (have_snap)
+		delta_snapshot_release(&snap);
+	return rc;
+}
+
+/* The raw zones a run reads; a segment is done once everything made from it committed. */
+static const char *const zones[] = { "raw/events", CATALOG_CATEGORIES, CATALOG_ITEM_PROPERTIES };
+
+int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg, struct etl_stats *st)
+{
+	struct etl e = { .fs = fs, .cfg = cfg, .st = st };
+	struct raw_segment_list segs[ARRAY_SIZE(zones)];
+	struct history_stats hs;
+	struct buf done_text = BUF_INIT;
+	struct strmap done;
+	size_t i, z, nsegs = 0, fresh = 0;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	memset(segs, 0, sizeof(segs));
+	st->version = -1;
+	arena_init(&e.a, 1 << 20);
+	strmap_init(&e.day_index);
+	strmap_init(&done);
+	e.done = &done;
+	buf_init(&e.tmp, 0);
+	if ((rc = load_done(fs, &done_text, &done)))
+		goto out;
+	for (z = 0; z < ARRAY_SIZE(zones) && !rc; z++, nsegs++)
+		rc = raw_list_segments(fs, zones[z], false, &segs[z]);
+	for (z = 0; z < nsegs && !rc; z++)
+		for (i = 0; i < segs[z].n; i++)
+			fresh += !strmap_get(&done, segs[z].seg[i].path, strlen(segs[z].seg[i].path));
+	if (!rc && !fresh) { /* nothing to do: report the table's version */
+		struct delta_snapshot snap;
+		if (!delta_snapshot_load(fs, ETL_EVENTS_TABLE, -1, &snap)) {
+			st->version = snap.version;
+			delta_snapshot_release(&snap);
+		}
+		pp_error_clear();
+	}
+	if (rc || !fresh)
+		goto out;
+	st->catalog_segments = fresh;
+	if ((rc = process_events(&e, &segs[0])))
+		goto out;
+	st->catalog_segments -= st->segments;
+	fs_crash_point("etl-history");
+	if ((rc = history_commit(fs, cfg, ETL_EVENTS_TABLE, catalog_bad, &e, &hs)))
+		goto out;
+	st->visitors = hs.visitors;
+	st->items = hs.items;
+	st->item_pairs = hs.item_pairs;
+	if (e.q && (rc = commit_quarantine(&e)))
+		goto out;
+	/* the segments are done only now that all made from them is committed */
+	for (z = 0; z < nsegs && !rc; z++)
+		for (i = 0; !rc && i < segs[z].n; i++)
+			if (!strmap_get(&done, segs[z].seg[i].path, strlen(segs[z].seg[i].path)))
+				rc = buf_printf(&done_text, "%s\n", segs[z].seg[i].path);
 	if (!rc) {
 		struct iovec iov = { done_text.data, done_text.len };
 		rc = fs->ops->put(fs, ETL_DONE, &iov, 1, false);
@@ -660,6 +740,7 @@ out:
 		buf_release(&e.days[i].funnel_file);
 		buf_release(&e.days[i].sessions_file);
 		buf_release(&e.days[i].items_file);
+		buf_release(&e.days[i].facts_file);
 	}
 	pp_free(e.days);
 	pp_free(e.rows);
@@ -668,9 +749,7 @@ out:
 	arena_release(&e.a);
 	buf_release(&e.tmp);
 	buf_release(&done_text);
-	if (have_snap)
-		delta_snapshot_release(&snap);
-	if (have_segs)
-		raw_segment_list_release(&segs);
+	for (z = 0; z < nsegs; z++)
+		raw_segment_list_release(&segs[z]);
 	return rc;
 }

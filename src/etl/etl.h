@@ -22,6 +22,8 @@
 
 struct etl_stats {
 	uint64_t segments, lines, events, duplicates, quarantined, partitions, rows_written;
+	uint64_t catalog_segments;             /* new ones */
+	int64_t visitors, items, item_pairs;   /* rows of the tables rebuilt whole */
 	int64_t version; /* of processed/events after the run; -1 if it does not exist */
 };
 

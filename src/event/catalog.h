@@ -18,4 +18,24 @@ int catalog_write_category(struct buf *out, struct span category_id, struct span
 int catalog_write_property(struct buf *out, int64_t ts, struct span item_id,
 			   struct span property, struct span value);
 
+/*
+ * Reading the records back. Spans point into the line or into scratch (both must stay
+ * alive while they are used). Unknown keys are skipped; a missing or empty id, a
+ * non-string value or a non-integer ts is PP_EINVAL naming the field (the caller adds
+ * the segment and line).
+ */
+struct catalog_category {
+	struct span id, parent; /* parent.len == 0: a root */
+};
+
+struct catalog_property {
+	int64_t ts;
+	struct span item_id, property, value; /* value may be empty */
+};
+
+int catalog_parse_category(const char *line, size_t len, struct catalog_category *out,
+			   struct buf *scratch);
+int catalog_parse_property(const char *line, size_t len, struct catalog_property *out,
+			   struct buf *scratch);
+
 #endif

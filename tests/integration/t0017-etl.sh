@@ -111,6 +111,99 @@ funnel_check() {
 }
 funnel_check "first run"
 
+# the rest of the star schema, against DuckDB's reading of processed/events and the catalogue
+cur="$PWD/lake/curated"
+star_check() {
+	local ev="read_parquet([$(delta_files "$t")], hive_partitioning = true)"
+	# fact_events: the events again, numbered within their sessions
+	row=$(duck "WITH f AS (SELECT * FROM read_parquet([$(delta_files "$cur/fact_events")], hive_partitioning = true)),
+		g AS (SELECT event_date, session_id, count(*) n, min(session_seq) lo, max(session_seq) hi,
+			count(DISTINCT session_seq) k FROM f GROUP BY ALL)
+		SELECT (SELECT count(*) FROM f) n, (SELECT count(*) FROM $ev) events,
+			(SELECT count(*) FROM f WHERE hour <> hour(ts)) bad_hours,
+			(SELECT count(*) FROM g WHERE lo <> 1 OR hi <> n OR k <> n) bad_seq")
+	equals "$(jq -c '[.n, .bad_hours, .bad_seq]' <<<"$row")" "[\"$(jq -r .events <<<"$row")\",\"0\",\"0\"]" \
+		"fact_events rows, hours, session positions ($1)"
+	# dim_visitor: one row per visitor, equal to DuckDB's grouping
+	row=$(duck "WITH theirs AS (SELECT visitor_id, min(ts) first_seen, max(ts) last_seen,
+			count(DISTINCT event_date) active_days, count(DISTINCT (event_date, session_id)) sessions,
+			count(*) events, count(*) FILTER (WHERE event = 'view') AS \"views\",
+			count(*) FILTER (WHERE event = 'addtocart') carts,
+			count(*) FILTER (WHERE event = 'transaction') purchases,
+			coalesce(sum(price) FILTER (WHERE event = 'transaction'), 0) revenue,
+			min(ts) FILTER (WHERE event = 'transaction') first_purchase,
+			max(ts) FILTER (WHERE event = 'transaction') last_purchase FROM $ev GROUP BY ALL),
+		ours AS (SELECT * FROM read_parquet([$(delta_files "$cur/dim_visitor")]))
+		SELECT (SELECT count(*) FROM ours) n_ours, (SELECT count(*) FROM theirs) n_theirs,
+			count(*) FILTER (WHERE o.first_seen <> t.first_seen OR o.last_seen <> t.last_seen
+				OR o.active_days <> t.active_days OR o.sessions <> t.sessions OR o.events <> t.events
+				OR o.\"views\" <> t.\"views\" OR o.carts <> t.carts OR o.purchases <> t.purchases
+				OR abs(o.revenue - t.revenue) > 1e-6
+				OR o.first_purchase IS DISTINCT FROM t.first_purchase
+				OR o.last_purchase IS DISTINCT FROM t.last_purchase) differ,
+			count(*) FILTER (WHERE o.purchases > 0) buyers
+		FROM ours o JOIN theirs t USING (visitor_id)")
+	equals "$(jq -r .n_ours <<<"$row")" "$(jq -r .n_theirs <<<"$row")" "visitors, ours and DuckDB's ($1)"
+	equals "$(jq -r .differ <<<"$row")" "0" "visitors that differ from DuckDB's ($1)"
+	[ "$(jq -r .buyers <<<"$row")" -gt 0 ] || fail "no buyers"
+	# dim_item: activity from the events, category and properties from the catalogue
+	local props="read_json('$PWD/lake/raw/catalog/item_properties/**/*.ndjson.zst', format = 'newline_delimited',
+		compression = 'zstd', columns = {ts: 'BIGINT', item_id: 'VARCHAR', property: 'VARCHAR', value: 'VARCHAR'})"
+	# a later segment's tree wins (segments are read in path order)
+	local cats="(SELECT category_id, arg_max(parent_id, filename) parent_id FROM
+		read_json('$PWD/lake/raw/catalog/categories/**/*.ndjson.zst', format = 'newline_delimited',
+		compression = 'zstd', filename = true, columns = {category_id: 'VARCHAR', parent_id: 'VARCHAR'})
+		GROUP BY ALL)"
+	row=$(duck "WITH act AS (SELECT item_id, min(ts) first_seen, max(ts) last_seen,
+			count(*) FILTER (WHERE event = 'view') AS \"views\", count(*) FILTER (WHERE event = 'addtocart') carts,
+			count(*) FILTER (WHERE event = 'transaction') purchases,
+			coalesce(sum(price) FILTER (WHERE event = 'transaction'), 0) revenue,
+			arg_max(price, ts) FILTER (WHERE price IS NOT NULL) last_price FROM $ev GROUP BY ALL),
+		latest AS (SELECT item_id, property, arg_max(value, ts) AS value FROM $props GROUP BY ALL),
+		cat AS (SELECT item_id, value AS category_id FROM latest WHERE property = 'categoryid'),
+		ours AS (SELECT * FROM read_parquet([$(delta_files "$cur/dim_item")]))
+		SELECT (SELECT count(*) FROM ours) n_ours,
+			(SELECT count(*) FROM (SELECT item_id FROM act UNION SELECT item_id FROM latest)) n_theirs,
+			(SELECT count(*) FROM ours o JOIN act a USING (item_id) WHERE o.first_seen <> a.first_seen
+				OR o.last_seen <> a.last_seen OR o.\"views\" <> a.\"views\" OR o.carts <> a.carts
+				OR o.purchases <> a.purchases OR abs(o.revenue - a.revenue) > 1e-6
+				OR o.last_price IS DISTINCT FROM a.last_price) differ,
+			(SELECT count(*) FROM ours o JOIN cat c USING (item_id) WHERE o.category_id <> c.category_id
+				OR NOT ends_with(o.category_path, o.category_id)
+				OR o.category_depth <> len(string_split(o.category_path, '/'))
+				OR o.root_category_id <> string_split(o.category_path, '/')[1]) bad_category,
+			(SELECT count(*) FROM ours o JOIN $cats c USING (category_id) WHERE o.category_depth > 1
+				AND string_split(o.category_path, '/')[-2] <> c.parent_id) bad_parent,
+			(SELECT count(*) FROM ours o JOIN latest l ON l.item_id = o.item_id AND l.property = '790'
+				WHERE json_extract_string(o.properties, '\$.\"790\"') <> l.value) bad_props,
+			(SELECT count(*) FROM ours WHERE category_depth > 1) nested")
+	equals "$(jq -r .n_ours <<<"$row")" "$(jq -r .n_theirs <<<"$row")" "items, ours and DuckDB's ($1)"
+	equals "$(jq -c '[.differ, .bad_category, .bad_parent, .bad_props]' <<<"$row")" '["0","0","0","0"]' \
+		"items that differ from DuckDB's: activity, category, parent, properties ($1)"
+	[ "$(jq -r .nested <<<"$row")" -gt 0 ] || fail "no item below a root category"
+	# item_item: the top 20 of each item by sessions together, with DuckDB's self-join
+	row=$(duck "WITH e AS (SELECT event_date, session_id, item_id, min(ts) first_ts,
+			bool_or(event = 'addtocart') c, bool_or(event = 'transaction') b FROM $ev GROUP BY ALL),
+		r AS (SELECT *, row_number() OVER (PARTITION BY event_date, session_id ORDER BY first_ts, item_id) k FROM e),
+		s AS (SELECT * FROM r WHERE k <= 50),
+		p AS (SELECT a.item_id, b.item_id other_item_id, count(*) sessions,
+			count(*) FILTER (WHERE a.c AND b.c) carted, count(*) FILTER (WHERE a.b AND b.b) bought
+			FROM s a JOIN s b ON a.event_date = b.event_date AND a.session_id = b.session_id
+			AND a.item_id <> b.item_id GROUP BY ALL),
+		theirs AS (SELECT *, sessions + 2 * carted + 4 * bought score, row_number() OVER (PARTITION BY item_id
+			ORDER BY sessions + 2 * carted + 4 * bought DESC, other_item_id) rank FROM p QUALIFY rank <= 20),
+		ours AS (SELECT * FROM read_parquet([$(delta_files "$cur/item_item")]))
+		SELECT (SELECT count(*) FROM ours) n_ours, (SELECT count(*) FROM theirs) n_theirs,
+			(SELECT count(*) FROM ours o JOIN theirs t USING (item_id, rank) WHERE o.other_item_id <> t.other_item_id
+				OR o.score <> t.score OR o.sessions <> t.sessions OR o.carted <> t.carted
+				OR o.bought <> t.bought) differ,
+			(SELECT count(*) FROM ours WHERE carted > 0) carted")
+	equals "$(jq -r .n_ours <<<"$row")" "$(jq -r .n_theirs <<<"$row")" "item pairs, ours and DuckDB's ($1)"
+	equals "$(jq -r .differ <<<"$row")" "0" "item pairs that differ from DuckDB's ($1)"
+	[ "$(jq -r .carted <<<"$row")" -gt 0 ] || fail "no pair carted together"
+}
+star_check "first run"
+
 # a re-run changes nothing
 expect_exit 0 "$PP" etl
 contains "$out" "nothing new in the raw zone; processed/events is at version 0"
@@ -123,6 +216,7 @@ equals "$(jq .partitions <<<"$out")" "3" "dates rewritten"
 equals "$(jq .version <<<"$out")" "1" "second version"
 equals "$(duck "SELECT count(*) n FROM read_parquet([$(delta_files "$t")])" | jq -r .n)" "$((events + more))" "rows after new data"
 funnel_check "after new data"
+star_check "after new data"
 
 # a run whose segments were processed but not recorded (a crash at the end) gives the same rows
 rm lake/_meta/etl/raw_events.done

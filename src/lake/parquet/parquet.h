@@ -47,6 +47,7 @@ int pq_put_i64(struct pq_writer *w, int64_t v);   /* INT64 and TIMESTAMP_MS */
 int pq_put_double(struct pq_writer *w, double v);
 int pq_put_str(struct pq_writer *w, const char *p, size_t n);
 int pq_put_null(struct pq_writer *w);             /* optional columns only */
+int pq_put_opt_str(struct pq_writer *w, const char *s); /* NUL-terminated, or NULL: null */
 int pq_end_row(struct pq_writer *w);
 
 /* Completes the file into out (appended). The writer is freed either way. */

@@ -281,6 +281,11 @@ int pq_put_null(struct pq_writer *w)
 	return w->rc;
 }
 
+int pq_put_opt_str(struct pq_writer *w, const char *s)
+{
+	return s ? pq_put_str(w, s, strlen(s)) : pq_put_null(w);
+}
+
 /* ---- encodings --------------------------------------------------------------------- */
 
 /*

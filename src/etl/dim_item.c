@@ -1,0 +1,155 @@
+#include "etl/dim_item.h"
+#include "core/err.h"
+#include "core/mem.h"
+
+#include <math.h>
+
+const struct pq_column_def dim_item_cols[DIM_ITEM_NCOLS] = {
+	{ "item_id", PQ_STRING, false, false },
+	{ "category_id", PQ_STRING, true, true },
+	{ "category_path", PQ_STRING, true, true }, /* ids from the root, '/'-joined */
+	{ "category_depth", PQ_INT32, true, false },
+	{ "root_category_id", PQ_STRING, true, true },
+	{ "available", PQ_BOOLEAN, true, false },
+	{ "properties", PQ_STRING, true, false }, /* the other latest properties, JSON */
+	{ "first_seen", PQ_TIMESTAMP_MS, true, false },
+	{ "last_seen", PQ_TIMESTAMP_MS, true, false },
+	{ "views", PQ_INT64, false, false },
+	{ "carts", PQ_INT64, false, false },
+	{ "removes", PQ_INT64, false, false },
+	{ "purchases", PQ_INT64, false, false },
+	{ "revenue", PQ_DOUBLE, false, false },
+	{ "last_price", PQ_DOUBLE, true, false },
+	{ "in_catalog", PQ_BOOLEAN, false, false },
+};
+
+void dim_item_init(struct dim_item *d)
+{
+	memset(d, 0, sizeof(*d));
+	strmap_init(&d->index);
+}
+
+struct item_row *dim_item_row(struct dim_item *d, const char *id, size_t len)
+{
+	struct strmap_slot *slot;
+	bool inserted;
+
+	if (pp_array_grow(&d->v, d->n, &d->cap, sizeof(*d->v), 4096) ||
+	    !(slot = strmap_put(&d->index, id, len, &inserted)))
+		return NULL;
+	if (inserted) {
+		slot->value = d->n;
+		d->v[d->n] = (struct item_row){ .id = slot->key, .first_seen = INT64_MAX,
+						.last_seen = INT64_MIN, .last_price = NAN,
+						.last_price_ts = INT64_MIN, .category_ts = INT64_MIN };
+		d->n++;
+	}
+	return &d->v[slot->value];
+}
+
+void dim_item_event(struct item_row *r, int64_t ts, enum event_type type, double price,
+		    const char *category)
+{
+	r->first_seen = ts < r->first_seen ? ts : r->first_seen;
+	r->last_seen = ts > r->last_seen ? ts : r->last_seen;
+	r->counts[type]++;
+	if (!isnan(price)) {
+		if (type == EV_TRANSACTION)
+			r->revenue += price;
+		if (ts >= r->last_price_ts) {
+			r->last_price = price;
+			r->last_price_ts = ts;
+		}
+	}
+	if (category && ts >= r->category_ts) {
+		r->category = category;
+		r->category_ts = ts;
+	}
+}
+
+int dim_item_add_catalog(struct dim_item *d, const struct item_catalog *c)
+{
+	for (size_t i = 0; i < c->nitems; i++)
+		if (!dim_item_row(d, c->items[i].id, strlen(c->items[i].id)))
+			return PP_ENOMEM;
+	return 0;
+}
+
+static int by_id(const void *a, const void *b, void *rows)
+{
+	const struct item_row *v = rows;
+
+	return strcmp(v[*(const size_t *)a].id, v[*(const size_t *)b].id);
+}
+
+size_t *dim_item_order(const struct dim_item *d)
+{
+	size_t *order = pp_malloc((d->n ? d->n : 1) * sizeof(*order));
+
+	if (!order)
+		return NULL;
+	for (size_t i = 0; i < d->n; i++)
+		order[i] = i;
+	qsort_r(order, d->n, sizeof(*order), by_id, d->v);
+	return order;
+}
+
+int dim_item_encode(const struct dim_item *d, const size_t *order, const struct item_catalog *c,
+		    struct buf *out, int64_t *rows)
+{
+	struct buf path = BUF_INIT, props = BUF_INIT;
+	struct pq_writer_opts o;
+	struct pq_writer *w;
+	int rc;
+
+	pq_writer_opts_default(&o);
+	if ((rc = pq_writer_open(&w, dim_item_cols, DIM_ITEM_NCOLS, &o)))
+		return rc;
+	for (size_t i = 0; i < d->n && !rc; i++) {
+		const struct item_row *r = &d->v[order[i]];
+		const struct item_catalog_item *it = item_catalog_find(c, r->id);
+		const char *category = item_catalog_value(it, "categoryid");
+		const char *available = item_catalog_value(it, "available");
+		bool seen = r->first_seen != INT64_MAX;
+		struct span root = { NULL, 0 };
+		int depth = 0;
+		if (!category || !*category)
+			category = r->category;
+		if (category && (rc = item_catalog_path(c, category, &path, &depth, &root)))
+			break;
+		if (it && (rc = item_catalog_props_json(it, DIM_ITEM_PROPS_LIMIT, &props)))
+			break;
+		pq_put_str(w, r->id, strlen(r->id));
+		pq_put_opt_str(w, category);
+		pq_put_opt_str(w, category ? path.data : NULL);
+		category ? pq_put_i32(w, depth) : pq_put_null(w);
+		root.p ? pq_put_str(w, root.p, root.len) : pq_put_null(w);
+		available ? pq_put_bool(w, strcmp(available, "0") != 0) : pq_put_null(w);
+		pq_put_opt_str(w, it ? props.data : NULL);
+		seen ? pq_put_i64(w, r->first_seen) : pq_put_null(w);
+		seen ? pq_put_i64(w, r->last_seen) : pq_put_null(w);
+		pq_put_i64(w, (int64_t)r->counts[EV_VIEW]);
+		pq_put_i64(w, (int64_t)r->counts[EV_ADDTOCART]);
+		pq_put_i64(w, (int64_t)r->counts[EV_REMOVEFROMCART]);
+		pq_put_i64(w, (int64_t)r->counts[EV_TRANSACTION]);
+		pq_put_double(w, r->revenue);
+		isnan(r->last_price) ? pq_put_null(w) : pq_put_double(w, r->last_price);
+		pq_put_bool(w, it != NULL);
+		rc = pq_end_row(w);
+	}
+	buf_release(&path);
+	buf_release(&props);
+	if (rc) {
+		pq_writer_abort(w);
+		return rc;
+	}
+	*rows = (int64_t)d->n;
+	return pq_writer_finish(w, out);
+}
+
+void dim_item_release(struct dim_item *d)
+{
+	strmap_release(&d->index);
+	pp_free(d->v);
+	memset(d, 0, sizeof(*d));
+}

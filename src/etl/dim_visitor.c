@@ -1,0 +1,121 @@
+#include "etl/dim_visitor.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/timeutil.h"
+
+#include <math.h>
+
+const struct pq_column_def dim_visitor_cols[DIM_VISITOR_NCOLS] = {
+	{ "visitor_id", PQ_STRING, false, false },
+	{ "first_seen", PQ_TIMESTAMP_MS, false, false },
+	{ "last_seen", PQ_TIMESTAMP_MS, false, false },
+	{ "active_days", PQ_INT64, false, false },
+	{ "sessions", PQ_INT64, false, false },
+	{ "events", PQ_INT64, false, false },
+	{ "views", PQ_INT64, false, false },
+	{ "carts", PQ_INT64, false, false },
+	{ "removes", PQ_INT64, false, false },
+	{ "purchases", PQ_INT64, false, false },
+	{ "revenue", PQ_DOUBLE, false, false },
+	{ "first_purchase", PQ_TIMESTAMP_MS, true, false },
+	{ "last_purchase", PQ_TIMESTAMP_MS, true, false },
+};
+
+void dim_visitor_init(struct dim_visitor *d)
+{
+	memset(d, 0, sizeof(*d));
+	strmap_init(&d->index);
+}
+
+struct visitor_row *dim_visitor_row(struct dim_visitor *d, const char *id, size_t len)
+{
+	struct strmap_slot *slot;
+	bool inserted;
+
+	if (pp_array_grow(&d->v, d->n, &d->cap, sizeof(*d->v), 4096) ||
+	    !(slot = strmap_put(&d->index, id, len, &inserted)))
+		return NULL;
+	if (inserted) {
+		slot->value = d->n;
+		d->v[d->n] = (struct visitor_row){ .id = slot->key, .first_seen = INT64_MAX,
+						   .last_seen = INT64_MIN, .last_day = INT64_MIN };
+		d->n++;
+	}
+	return &d->v[slot->value];
+}
+
+void dim_visitor_event(struct visitor_row *r, int64_t ts, enum event_type type, double price,
+		       bool new_session)
+{
+	int64_t day = floor_div(ts, MS_PER_DAY);
+
+	r->first_seen = ts < r->first_seen ? ts : r->first_seen;
+	r->last_seen = ts > r->last_seen ? ts : r->last_seen;
+	if (day != r->last_day) { /* a visitor's events come date by date */
+		r->active_days++;
+		r->last_day = day;
+	}
+	r->sessions += new_session;
+	r->events++;
+	r->counts[type]++;
+	if (type != EV_TRANSACTION)
+		return;
+	if (!isnan(price))
+		r->revenue += price;
+	if (!r->first_purchase || ts < r->first_purchase)
+		r->first_purchase = ts;
+	if (ts > r->last_purchase)
+		r->last_purchase = ts;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct visitor_row *)a)->id, ((const struct visitor_row *)b)->id);
+}
+
+static void put_opt_ts(struct pq_writer *w, int64_t ts)
+{
+	ts ? pq_put_i64(w, ts) : pq_put_null(w);
+}
+
+int dim_visitor_encode(struct dim_visitor *d, struct buf *out, int64_t *rows)
+{
+	struct pq_writer_opts o;
+	struct pq_writer *w;
+	int rc;
+
+	qsort(d->v, d->n, sizeof(*d->v), by_id); /* the index is not used after this */
+	pq_writer_opts_default(&o);
+	if ((rc = pq_writer_open(&w, dim_visitor_cols, DIM_VISITOR_NCOLS, &o)))
+		return rc;
+	for (size_t i = 0; i < d->n && !rc; i++) {
+		const struct visitor_row *r = &d->v[i];
+		pq_put_str(w, r->id, strlen(r->id));
+		pq_put_i64(w, r->first_seen);
+		pq_put_i64(w, r->last_seen);
+		pq_put_i64(w, (int64_t)r->active_days);
+		pq_put_i64(w, (int64_t)r->sessions);
+		pq_put_i64(w, (int64_t)r->events);
+		pq_put_i64(w, (int64_t)r->counts[EV_VIEW]);
+		pq_put_i64(w, (int64_t)r->counts[EV_ADDTOCART]);
+		pq_put_i64(w, (int64_t)r->counts[EV_REMOVEFROMCART]);
+		pq_put_i64(w, (int64_t)r->counts[EV_TRANSACTION]);
+		pq_put_double(w, r->revenue);
+		put_opt_ts(w, r->first_purchase);
+		put_opt_ts(w, r->last_purchase);
+		rc = pq_end_row(w);
+	}
+	if (rc) {
+		pq_writer_abort(w);
+		return rc;
+	}
+	*rows = (int64_t)d->n;
+	return pq_writer_finish(w, out);
+}
+
+void dim_visitor_release(struct dim_visitor *d)
+{
+	strmap_release(&d->index);
+	pp_free(d->v);
+	memset(d, 0, sizeof(*d));
+}

@@ -1,0 +1,307 @@
+#include "etl/history.h"
+#include "etl/curated.h"
+#include "etl/dim_item.h"
+#include "etl/dim_visitor.h"
+#include "etl/item_item.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "lake/delta/delta.h"
+
+#include <math.h>
+#include <pthread.h>
+
+/*
+ * The pass runs as two readers of the same files on two threads: one builds dim_visitor,
+ * the other dim_item and item_item. Each decodes only the columns it needs.
+ */
+enum { C_TS, C_VISITOR, C_SESSION, C_EVENT, C_PRICE, C_ITEM, C_CATEGORY, C__COUNT };
+static const char *const col_names[C__COUNT] = { "ts", "visitor_id", "session_id", "event",
+						 "price", "item_id", "category_id" };
+#define VISITOR_COLS 5 /* the first five */
+
+/* Where a reader is: the run of rows of one session. */
+struct run {
+	struct buf visitor, session;
+	bool open;
+};
+
+struct reader {
+	struct lake_fs *fs;
+	const char *table;
+	const struct delta_snapshot *snap;
+	size_t ncols;
+	/* called per row group with the decoded columns, and at the end of each file */
+	int (*rows)(struct reader *r, const struct pq_vector *v, const char *path);
+	int (*file_end)(struct reader *r);
+	struct run run;
+	int rc;
+	char err[512];
+};
+
+static bool span_is(const struct buf *b, struct span s)
+{
+	return b->len == s.len && !memcmp(b->data, s.p, s.len);
+}
+
+static int set_buf(struct buf *b, struct span s)
+{
+	buf_reset(b);
+	return buf_append(b, s.p, s.len);
+}
+
+/* Moves the run to row i; *new_visitor and *new_session tell what changed. */
+static int run_step(struct run *run, const struct pq_vector *v, size_t i, bool *new_visitor,
+		    bool *new_session)
+{
+	struct span visitor = v[C_VISITOR].s[i], session = v[C_SESSION].s[i];
+	int rc = 0;
+
+	*new_visitor = !run->open || !span_is(&run->visitor, visitor);
+	*new_session = *new_visitor || !span_is(&run->session, session);
+	if (*new_visitor)
+		rc = set_buf(&run->visitor, visitor);
+	if (!rc && *new_session)
+		rc = set_buf(&run->session, session);
+	run->open = true;
+	return rc;
+}
+
+static int check_row(const struct pq_vector *v, size_t i, const char *path, enum event_type *type)
+{
+	if (!v[C_VISITOR].valid[i] || !v[C_SESSION].valid[i] || !v[C_EVENT].valid[i] ||
+	    event_type_parse(v[C_EVENT].s[i].p, v[C_EVENT].s[i].len, type))
+		return pp_error(PP_ECORRUPT, "%s: row %zu lacks a visitor, session or known event",
+				path, i + 1);
+	return 0;
+}
+
+static int read_file(struct reader *r, const struct delta_file *df, struct buf *path,
+		     struct buf *data)
+{
+	struct pq_file pf;
+	int ix[C__COUNT];
+	size_t c, rg;
+	int rc;
+
+	buf_reset(path);
+	buf_reset(data);
+	if ((rc = buf_printf(path, "%s/%s", r->table, df->file)) ||
+	    (rc = r->fs->ops->get(r->fs, path->data, 0, UINT64_MAX, data)) ||
+	    (rc = pq_file_open(&pf, data->data, data->len)))
+		return rc;
+	for (c = 0; c < r->ncols && !rc; c++)
+		if ((ix[c] = pq_column_index(&pf, col_names[c])) < 0)
+			rc = pp_error(PP_ECORRUPT, "%s: no column %s", path->data, col_names[c]);
+	for (rg = 0; rg < pf.nrgs && !rc; rg++) {
+		struct pq_vector v[C__COUNT];
+		memset(v, 0, sizeof(v));
+		for (c = 0; c < r->ncols && !rc; c++)
+			rc = pq_read_column(&pf, rg, (size_t)ix[c], &v[c]);
+		if (!rc)
+			rc = r->rows(r, v, path->data);
+		for (c = 0; c < r->ncols; c++)
+			pq_vector_release(&v[c]);
+	}
+	pq_file_release(&pf);
+	r->run.open = false; /* a file ends the session it ends with */
+	return rc ? rc : r->file_end(r);
+}
+
+static int read_all(struct reader *r)
+{
+	struct buf path = BUF_INIT, data = BUF_INIT;
+	int rc = 0;
+
+	buf_init(&r->run.visitor, 0);
+	buf_init(&r->run.session, 0);
+	for (size_t f = 0; r->snap && f < r->snap->nfiles && !rc; f++)
+		rc = read_file(r, &r->snap->files[f], &path, &data);
+	buf_release(&path);
+	buf_release(&data);
+	buf_release(&r->run.visitor);
+	buf_release(&r->run.session);
+	return rc;
+}
+
+/* ---- visitors ------------------------------------------------------------------------ */
+
+struct visitor_pass {
+	struct reader r; /* first: the callbacks cast back */
+	struct dim_visitor dim;
+	struct visitor_row *row;
+	struct buf file;
+	int64_t rows;
+};
+
+static int visitor_rows(struct reader *r, const struct pq_vector *v, const char *path)
+{
+	struct visitor_pass *p = (struct visitor_pass *)r;
+	int rc = 0;
+
+	for (size_t i = 0; i < v[C_TS].n && !rc; i++) {
+		bool new_visitor, new_session;
+		enum event_type type;
+		if ((rc = check_row(v, i, path, &type)) ||
+		    (rc = run_step(&r->run, v, i, &new_visitor, &new_session)))
+			break;
+		if (new_visitor && !(p->row = dim_visitor_row(&p->dim, v[C_VISITOR].s[i].p,
+							      v[C_VISITOR].s[i].len)))
+			return PP_ENOMEM;
+		dim_visitor_event(p->row, v[C_TS].i[i], type,
+				  v[C_PRICE].valid[i] ? v[C_PRICE].d[i] : NAN, new_session);
+	}
+	return rc;
+}
+
+static int visitor_file_end(struct reader *r)
+{
+	(void)r;
+	return 0;
+}
+
+static void *visitor_main(void *arg)
+{
+	struct visitor_pass *p = arg;
+
+	p->r.rc = read_all(&p->r);
+	if (!p->r.rc)
+		p->r.rc = dim_visitor_encode(&p->dim, &p->file, &p->rows);
+	if (p->r.rc)
+		snprintf(p->r.err, sizeof(p->r.err), "%s", pp_errmsg());
+	return NULL;
+}
+
+/* ---- items ------------------------------------------------------------------------- */
+
+struct item_pass {
+	struct reader r;
+	struct dim_item dim;
+	struct item_pairs pairs;
+	struct strmap categories; /* interned: dim_item keeps pointers to them */
+};
+
+static int item_rows(struct reader *r, const struct pq_vector *v, const char *path)
+{
+	struct item_pass *p = (struct item_pass *)r;
+	int rc = 0;
+
+	for (size_t i = 0; i < v[C_TS].n && !rc; i++) {
+		struct span item = v[C_ITEM].s[i], cat = v[C_CATEGORY].s[i];
+		const char *category = NULL;
+		bool new_visitor, new_session, inserted;
+		enum event_type type;
+		struct item_row *ir;
+		if ((rc = check_row(v, i, path, &type)) ||
+		    (rc = run_step(&r->run, v, i, &new_visitor, &new_session)))
+			break;
+		if (!v[C_ITEM].valid[i])
+			return pp_error(PP_ECORRUPT, "%s: row %zu has no item", path, i + 1);
+		if (new_session && (rc = item_pairs_end_session(&p->pairs)))
+			break;
+		if (!(ir = dim_item_row(&p->dim, item.p, item.len)))
+			return PP_ENOMEM;
+		if (v[C_CATEGORY].valid[i] && cat.len) {
+			struct strmap_slot *s;
+			if (ir->category && strlen(ir->category) == cat.len &&
+			    !memcmp(ir->category, cat.p, cat.len))
+				category = ir->category;
+			else if ((s = strmap_put(&p->categories, cat.p, cat.len, &inserted)))
+				category = s->key;
+			else
+				return PP_ENOMEM;
+		}
+		dim_item_event(ir, v[C_TS].i[i], type, v[C_PRICE].valid[i] ? v[C_PRICE].d[i] : NAN,
+			       category);
+		item_pairs_touch(&p->pairs, (uint32_t)(ir - p->dim.v), type);
+	}
+	return rc;
+}
+
+static int item_file_end(struct reader *r)
+{
+	return item_pairs_end_session(&((struct item_pass *)r)->pairs);
+}
+
+static int commit_items(struct item_pass *p, const struct config *cfg,
+			const struct item_catalog *cat, struct history_stats *st)
+{
+	struct buf file = BUF_INIT;
+	size_t *order = dim_item_order(&p->dim);
+	const char **ids = pp_malloc((p->dim.n ? p->dim.n : 1) * sizeof(*ids));
+	struct lake_fs *fs = p->r.fs;
+	int rc = 0;
+
+	if (!order || !ids) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < p->dim.n; i++)
+		ids[i] = p->dim.v[i].id;
+	if ((rc = dim_item_encode(&p->dim, order, cat, &file, &st->items)) ||
+	    (rc = curated_replace(fs, DIM_ITEM_TABLE, dim_item_cols, DIM_ITEM_NCOLS, &file, st->items)))
+		goto out;
+	buf_reset(&file);
+	if (!(rc = item_pairs_encode(&p->pairs, ids, order, p->dim.n, (int)cfg->item_item_k, &file,
+				     &st->item_pairs)))
+		rc = curated_replace(fs, ITEM_ITEM_TABLE, item_item_cols, ITEM_ITEM_NCOLS, &file,
+				     st->item_pairs);
+out:
+	pp_free(order);
+	pp_free(ids);
+	buf_release(&file);
+	return rc;
+}
+
+/* ---- the pass ------------------------------------------------------------------------ */
+
+int history_commit(struct lake_fs *fs, const struct config *cfg, const char *events_table,
+		   item_catalog_bad_fn bad, void *ctx, struct history_stats *st)
+{
+	struct delta_snapshot snap;
+	struct item_catalog cat;
+	struct visitor_pass vp = { .r = { fs, events_table, NULL, VISITOR_COLS, visitor_rows,
+					  visitor_file_end } };
+	struct item_pass ip = { .r = { fs, events_table, NULL, C__COUNT, item_rows, item_file_end } };
+	pthread_t helper;
+	bool have_snap, helped = false;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	item_catalog_init(&cat);
+	dim_visitor_init(&vp.dim);
+	buf_init(&vp.file, 0);
+	dim_item_init(&ip.dim);
+	item_pairs_init(&ip.pairs);
+	strmap_init(&ip.categories);
+	rc = delta_snapshot_load(fs, events_table, -1, &snap);
+	if (rc && rc != PP_ENOENT)
+		goto out;
+	have_snap = rc == 0;
+	pp_error_clear();
+	vp.r.snap = ip.r.snap = have_snap ? &snap : NULL;
+	if (!(helped = pthread_create(&helper, NULL, visitor_main, &vp) == 0))
+		visitor_main(&vp);
+	if (!(rc = item_catalog_load(&cat, fs, bad, ctx)) && !(rc = read_all(&ip.r)))
+		rc = dim_item_add_catalog(&ip.dim, &cat);
+	if (helped)
+		pthread_join(helper, NULL);
+	if (!rc && vp.r.rc)
+		rc = pp_error(vp.r.rc, "%s", vp.r.err);
+	st->catalog_bad = cat.bad_lines;
+	st->visitors = vp.rows;
+	if (!rc)
+		rc = curated_replace(fs, DIM_VISITOR_TABLE, dim_visitor_cols, DIM_VISITOR_NCOLS,
+				     &vp.file, vp.rows);
+	if (!rc)
+		rc = commit_items(&ip, cfg, &cat, st);
+	if (have_snap)
+		delta_snapshot_release(&snap);
+out:
+	buf_release(&vp.file);
+	strmap_release(&ip.categories);
+	item_pairs_release(&ip.pairs);
+	dim_item_release(&ip.dim);
+	dim_visitor_release(&vp.dim);
+	item_catalog_release(&cat);
+	return rc;
+}
