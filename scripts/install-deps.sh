@@ -8,10 +8,10 @@ set -eu
 scope=${1:-all}
 
 # Build: compilers, headers of the libraries we link.
-BUILD_PKGS="build-essential gcc clang make pkg-config libyaml-dev libzstd-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev"
+BUILD_PKGS="build-essential gcc clang make pkg-config libyaml-dev libzstd-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev libpq-dev"
 # Test: the zstd CLI and DuckDB (from npm, below) read our files independently, jq checks
 # JSON output, libFuzzer ships with clang's runtime.
-TEST_PKGS="zstd jq libclang-rt-14-dev coreutils procps curl wrk"
+TEST_PKGS="zstd jq libclang-rt-14-dev coreutils procps curl wrk postgresql-15 sqlite3"
 
 # Node.js runs the test readers; a machine may already have its own node (then keep it).
 NODE_PKGS=""

@@ -19,6 +19,8 @@ const struct command *const commands[] = {
 	CMD_LAKE_VACUUM,
 	CMD_LAKE_FSCK,
 	CMD_ETL,
+	CMD_WAREHOUSE_LOAD,
+	CMD_SQL,
 	CMD_SERVE,
 	CMD_SHIP,
 };

@@ -8,9 +8,11 @@
 #define PP_CMDS_H
 
 #include "core/cli.h"
+#include "warehouse/warehouse.h"
 
 extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_lake_ls,
-	cmd_lake_cat, cmd_lake_show, cmd_lake_vacuum, cmd_lake_fsck, cmd_serve, cmd_ship, cmd_etl;
+	cmd_lake_cat, cmd_lake_show, cmd_lake_vacuum, cmd_lake_fsck, cmd_serve, cmd_ship, cmd_etl,
+	cmd_warehouse_load, cmd_sql;
 
 #define CMD_INIT (&cmd_init)
 #define CMD_CONFIG (&cmd_config)
@@ -24,5 +26,11 @@ extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_
 #define CMD_SERVE (&cmd_serve)
 #define CMD_SHIP (&cmd_ship)
 #define CMD_ETL (&cmd_etl)
+#define CMD_WAREHOUSE_LOAD (&cmd_warehouse_load)
+#define CMD_SQL (&cmd_sql)
+
+/* The warehouse step `etl` and `warehouse load` share; *where names the warehouse. */
+int warehouse_load_lake(const struct config *cfg, bool full, struct warehouse_load_stats *st,
+			const char **where);
 
 #endif

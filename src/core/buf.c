@@ -205,7 +205,10 @@ int buf_put_double(struct buf *b, double v)
 			return buf_append(b, tmp, frac % 10 ? 3 : 2);
 		}
 	}
+	/* the shortest of 15, 16 and 17 digits that reads back as v */
 	n = snprintf(tmp, sizeof(tmp), "%.15g", v);
+	if (strtod(tmp, NULL) != v)
+		n = snprintf(tmp, sizeof(tmp), "%.16g", v);
 	if (strtod(tmp, NULL) != v)
 		n = snprintf(tmp, sizeof(tmp), "%.17g", v);
 	return buf_append(b, tmp, (size_t)n);

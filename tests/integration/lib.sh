@@ -99,3 +99,29 @@ expect_status() {
 	[ "$status" = "$1" ] || fail "status $status, expected $1; body: $body"
 	checks=$((checks + 1))
 }
+
+# start_postgres: a real PostgreSQL (Debian's server binaries) on a free loopback port,
+# trust authentication, C collation; sets PG_URL. Stopped and removed when the test exits.
+# initdb refuses to run as root, so as root the cluster belongs to the postgres user (in
+# a directory of its own under /tmp, which it can reach).
+start_postgres() {
+	local bin port as="" try
+	bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+	[ -x "$bin/initdb" ] || fail "no PostgreSQL server binaries under /usr/lib/postgresql"
+	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ppredict-pg-XXXXXX")
+	[ "$(id -u)" = 0 ] && { chown postgres "$PG_DIR"; as="runuser -u postgres --"; }
+	trap 'eval "${PG_STOP:-true}" >/dev/null 2>&1; rm -rf "$PG_DIR"' EXIT
+	$as "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres --no-locale -E UTF8 >"$PG_DIR/initdb.log" 2>&1 ||
+		fail "initdb failed: $(tail -5 "$PG_DIR/initdb.log")"
+	for try in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 30000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue # taken
+		if $as "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+			-o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null 2>&1; then
+			PG_STOP="$as $bin/pg_ctl -D $PG_DIR/data -m immediate stop"
+			PG_URL="postgresql://postgres@127.0.0.1:$port/postgres"
+			return 0
+		fi
+	done
+	fail "PostgreSQL did not start: $(tail -5 "$PG_DIR/server.log" 2>/dev/null)"
+}

@@ -1,0 +1,44 @@
+/*
+ * delta_scan.h - reading a Delta table's rows batch by batch: the files of a snapshot in
+ * log order, each row group of each file decoded for the columns asked for by name.
+ *
+ *   struct delta_scan s;
+ *   if (delta_scan_open(&s, fs, "curated/dim_item", -1, names, n)) ...
+ *   while (!(rc = delta_scan_next(&s)) && s.rows) ... s.v[c].valid[r], s.file->pvalues ...
+ *   delta_scan_close(&s);
+ *
+ * A column a file lacks reads as all nulls (s.col[c] is then NULL for that batch); the
+ * partition columns are not in the files: their values are s.file->pvalues.
+ */
+#ifndef PP_DELTA_SCAN_H
+#define PP_DELTA_SCAN_H
+
+#include "lake/delta/delta.h"
+
+struct delta_scan {
+	struct lake_fs *fs;
+	const char *table;
+	struct delta_snapshot snap;
+	const char *const *names;
+	size_t ncols;
+	/* where it is */
+	size_t next_file, next_rg;
+	bool file_open;
+	struct pq_file pf;
+	struct buf path, data;
+	int *ix; /* per asked column, its index in the open file, -1 if absent */
+	/* the current batch */
+	const struct delta_file *file;
+	const struct pq_col_info **col; /* per asked column; NULL: absent from this file */
+	struct pq_vector *v;
+	size_t rows; /* 0 after the last batch */
+};
+
+/* PP_ENOENT: no such table or version. */
+int delta_scan_open(struct delta_scan *s, struct lake_fs *fs, const char *table, int64_t version,
+		    const char *const *names, size_t ncols);
+/* The next batch; s->rows is 0 at the end. Errors name the file. */
+int delta_scan_next(struct delta_scan *s);
+void delta_scan_close(struct delta_scan *s);
+
+#endif

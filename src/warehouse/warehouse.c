@@ -1,0 +1,413 @@
+#include "warehouse/warehouse.h"
+#include "core/err.h"
+#include "core/fsutil.h"
+#include "core/mem.h"
+#include "core/timeutil.h"
+#include "lake/delta/delta_scan.h"
+
+#include <jansson.h>
+#include <math.h>
+
+int warehouse_open(struct warehouse **out, const struct config *cfg)
+{
+	const char *url = cfg->warehouse_url;
+	struct buf path = BUF_INIT;
+	int rc;
+
+	if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11))
+		return warehouse_postgres_open(out, url);
+	if (strncmp(url, "sqlite:", 7))
+		return pp_error(PP_ECONFIG, "warehouse.url: expected sqlite:PATH or postgresql://..., got '%s'",
+				url);
+	url += 7;
+	if (!*url)
+		return pp_error(PP_ECONFIG, "warehouse.url: sqlite: needs a file name");
+	rc = *url == '/' ? buf_puts(&path, url) : buf_printf(&path, "%s/%s", cfg->lake_root, url);
+	if (!rc)
+		rc = warehouse_sqlite_open(out, path.data);
+	buf_release(&path);
+	return rc;
+}
+
+void warehouse_close(struct warehouse *w)
+{
+	if (w)
+		w->ops->close(w);
+}
+
+/* ---- the canonical text ----------------------------------------------------------- */
+
+int wh_format_double(struct buf *out, double v)
+{
+	if (isnan(v))
+		return buf_puts(out, "NaN");
+	if (isinf(v))
+		return buf_puts(out, v > 0 ? "Infinity" : "-Infinity");
+	return buf_put_double(out, v);
+}
+
+/* n digits of v, zero-padded, at p (loads format millions of these: no printf). */
+static char *digits(char *p, int v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
+void wh_format_date(int64_t days, char out[16])
+{
+	struct civil c;
+	char *p = out;
+
+	civil_from_ms(days * MS_PER_DAY, &c);
+	p = digits(p, c.year % 10000, 4);
+	*p++ = '-';
+	p = digits(p, c.month, 2);
+	*p++ = '-';
+	p = digits(p, c.day, 2);
+	*p = 0;
+}
+
+void wh_format_timestamp(int64_t ms, char out[32])
+{
+	struct civil c;
+	char *p = out + 10;
+
+	civil_from_ms(ms, &c);
+	wh_format_date(floor_div(ms, MS_PER_DAY), out);
+	*p++ = ' ';
+	p = digits(p, c.hour, 2);
+	*p++ = ':';
+	p = digits(p, c.min, 2);
+	*p++ = ':';
+	p = digits(p, c.sec, 2);
+	*p++ = '.';
+	p = digits(p, c.ms, 3);
+	*p = 0;
+}
+
+const char *wh_type_sql(enum wh_type t)
+{
+	static const char *const names[] = { "TEXT", "BIGINT", "DOUBLE PRECISION", "BOOLEAN",
+					     "DATE", "TIMESTAMP" };
+	return names[t];
+}
+
+int wh_quote_ident(struct buf *out, const char *name)
+{
+	int rc = buf_putc(out, '"');
+
+	for (const char *p = name; *p && !rc; p++)
+		rc = *p == '"' ? buf_puts(out, "\"\"") : buf_putc(out, *p);
+	return rc ? rc : buf_putc(out, '"');
+}
+
+/* ---- loading ---------------------------------------------------------------------- */
+
+/* The curated tables, by the name they get in the warehouse. */
+static const char *const tables[] = { "dim_date", "dim_visitor", "dim_item", "fact_events",
+				      "fact_sessions", "agg_daily_funnel", "agg_item_stats",
+				      "item_item" };
+
+#define LOADS_TABLE "ppredict_loads"
+
+/* A table's columns from its Delta schema (partition columns included). */
+struct load_schema {
+	struct wh_column *cols;
+	const char **names;
+	int *part; /* per column: index of its partition column, or -1 */
+	size_t n;
+	json_t *root;
+};
+
+static int type_of(const char *table, const char *field, const char *spark, enum wh_type *t)
+{
+	static const struct {
+		const char *spark;
+		enum wh_type type;
+	} map[] = {
+		{ "string", WH_TEXT },     { "long", WH_BIGINT },      { "integer", WH_BIGINT },
+		{ "short", WH_BIGINT },    { "byte", WH_BIGINT },      { "double", WH_DOUBLE },
+		{ "float", WH_DOUBLE },    { "boolean", WH_BOOLEAN },  { "date", WH_DATE },
+		{ "timestamp", WH_TIMESTAMP }, { "timestamp_ntz", WH_TIMESTAMP },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (!strcmp(map[i].spark, spark)) {
+			*t = map[i].type;
+			return 0;
+		}
+	return pp_error(PP_ECORRUPT, "%s: column %s has type '%s', which the warehouse does not load",
+			table, field, spark);
+}
+
+static int schema_of(const char *table, const struct delta_snapshot *snap, struct load_schema *ls)
+{
+	json_error_t jerr;
+	json_t *fields;
+	size_t i;
+
+	memset(ls, 0, sizeof(*ls));
+	ls->root = snap->schema_string ? json_loads(snap->schema_string, 0, &jerr) : NULL;
+	fields = json_object_get(ls->root, "fields");
+	if (!json_is_array(fields) || !json_array_size(fields))
+		return pp_error(PP_ECORRUPT, "%s: the Delta log has no schema with fields", table);
+	ls->n = json_array_size(fields);
+	ls->cols = pp_calloc(ls->n, sizeof(*ls->cols));
+	ls->names = pp_calloc(ls->n, sizeof(*ls->names));
+	ls->part = pp_calloc(ls->n, sizeof(*ls->part));
+	if (!ls->cols || !ls->names || !ls->part)
+		return PP_ENOMEM;
+	for (i = 0; i < ls->n; i++) {
+		json_t *f = json_array_get(fields, i);
+		const char *name = json_string_value(json_object_get(f, "name"));
+		const char *type = json_string_value(json_object_get(f, "type"));
+		int rc;
+		if (!name || !type)
+			return pp_error(PP_ECORRUPT, "%s: schema field %zu lacks a name or a simple type",
+					table, i + 1);
+		if ((rc = type_of(table, name, type, &ls->cols[i].type)))
+			return rc;
+		ls->cols[i].name = ls->names[i] = name;
+		ls->cols[i].nullable = json_is_true(json_object_get(f, "nullable"));
+		ls->part[i] = -1;
+		for (size_t p = 0; p < snap->npart; p++)
+			if (!strcmp(snap->partition_cols[p], name))
+				ls->part[i] = (int)p;
+	}
+	return 0;
+}
+
+static void schema_release(struct load_schema *ls)
+{
+	pp_free(ls->cols);
+	pp_free(ls->names);
+	pp_free(ls->part);
+	json_decref(ls->root);
+}
+
+/* A partition value (text) as a typed cell. */
+static int partition_value(const char *table, const struct wh_column *c, const char *text,
+			   struct wh_value *v)
+{
+	int64_t ms;
+	char *end;
+
+	memset(v, 0, sizeof(*v));
+	if (!text) {
+		v->null = true;
+		return 0;
+	}
+	switch (c->type) {
+	case WH_TEXT:
+		v->s = span_of(text);
+		return 0;
+	case WH_DATE:
+	case WH_TIMESTAMP:
+		if (time_parse(text, strlen(text), &ms))
+			break;
+		v->i = c->type == WH_DATE ? floor_div(ms, MS_PER_DAY) : ms;
+		return 0;
+	case WH_DOUBLE:
+		v->d = strtod(text, &end);
+		if (*text && !*end)
+			return 0;
+		break;
+	default:
+		v->i = strtoll(text, &end, 10);
+		if (c->type == WH_BOOLEAN)
+			v->i = !strcmp(text, "true");
+		if ((*text && !*end) || !strcmp(text, "true") || !strcmp(text, "false"))
+			return 0;
+	}
+	return pp_error(PP_ECORRUPT, "%s: partition value '%s' of %s is not a %s", table, text,
+			c->name, wh_type_sql(c->type));
+}
+
+/* Row r of the scan's batch, column c, as a cell. */
+static void file_value(const struct delta_scan *s, size_t c, size_t r, struct wh_value *v)
+{
+	const struct pq_col_info *info = s->col[c];
+	const struct pq_vector *vec = &s->v[c];
+
+	memset(v, 0, sizeof(*v));
+	if (!info || !vec->valid[r]) {
+		v->null = true;
+		return;
+	}
+	switch (info->type) {
+	case PQ_STRING:
+		v->s = vec->s[r];
+		break;
+	case PQ_DOUBLE:
+		v->d = vec->d[r];
+		break;
+	case PQ_TIMESTAMP_MS:
+		v->i = info->time_unit > 1000 ? floor_div(vec->i[r], info->time_unit / 1000) : vec->i[r];
+		break;
+	default:
+		v->i = vec->i[r];
+	}
+}
+
+static int load_rows(struct warehouse *w, const char *table, struct delta_scan *s,
+		     const struct load_schema *ls, int64_t *rows)
+{
+	struct wh_value *row = pp_calloc(ls->n, sizeof(*row));
+	int rc;
+
+	if (!row)
+		return PP_ENOMEM;
+	rc = w->ops->load_begin(w, table, ls->cols, ls->n);
+	while (!rc && !(rc = delta_scan_next(s)) && s->rows) {
+		struct wh_value *fixed = row; /* partition cells are the same for the batch */
+		for (size_t c = 0; c < ls->n && !rc; c++)
+			if (ls->part[c] >= 0)
+				rc = partition_value(table, &ls->cols[c], s->file->pvalues[ls->part[c]],
+						     &fixed[c]);
+		for (size_t r = 0; r < s->rows && !rc; r++) {
+			for (size_t c = 0; c < ls->n; c++)
+				if (ls->part[c] < 0)
+					file_value(s, c, r, &row[c]);
+			rc = w->ops->load_row(w, row);
+			(*rows)++;
+		}
+	}
+	if (!rc)
+		rc = w->ops->load_end(w);
+	pp_free(row);
+	return rc;
+}
+
+static int create_table(struct warehouse *w, const char *table, const struct load_schema *ls)
+{
+	struct buf sql = BUF_INIT;
+	int rc = buf_puts(&sql, "DROP TABLE IF EXISTS ");
+
+	if (!rc && !(rc = wh_quote_ident(&sql, table)))
+		rc = w->ops->exec(w, sql.data);
+	buf_reset(&sql);
+	if (!rc && !(rc = buf_puts(&sql, "CREATE TABLE ")) && !(rc = wh_quote_ident(&sql, table)))
+		rc = buf_puts(&sql, " (");
+	for (size_t c = 0; c < ls->n && !rc; c++) {
+		if (!(rc = buf_puts(&sql, c ? ", " : "")) && !(rc = wh_quote_ident(&sql, ls->cols[c].name)))
+			rc = buf_printf(&sql, " %s%s", wh_type_sql(ls->cols[c].type),
+					ls->cols[c].nullable ? "" : " NOT NULL");
+	}
+	if (!rc && !(rc = buf_putc(&sql, ')')))
+		rc = w->ops->exec(w, sql.data);
+	buf_release(&sql);
+	return rc;
+}
+
+/* The version of a table the warehouse last loaded, or -1. */
+struct version_read {
+	int64_t version;
+};
+
+static int version_columns(void *ctx, size_t n, const char *const *names, const enum tab_kind *k)
+{
+	(void)ctx, (void)n, (void)names, (void)k;
+	return 0;
+}
+
+static int version_row(void *ctx, size_t n, const char *const *cells, const size_t *lens)
+{
+	(void)lens;
+	if (n == 1 && cells[0])
+		((struct version_read *)ctx)->version = strtoll(cells[0], NULL, 10);
+	return 0;
+}
+
+static int loaded_version(struct warehouse *w, const char *table, int64_t *version)
+{
+	struct version_read vr = { -1 };
+	struct wh_sink sink = { version_columns, version_row, &vr };
+	struct buf sql = BUF_INIT;
+	int rc = buf_printf(&sql, "SELECT delta_version FROM " LOADS_TABLE " WHERE table_name = '%s'",
+			    table);
+
+	if (!rc)
+		rc = w->ops->query(w, sql.data, &sink);
+	buf_release(&sql);
+	*version = vr.version;
+	return rc;
+}
+
+static int load_table(struct warehouse *w, struct lake_fs *fs, const char *table, bool full,
+		      struct warehouse_load_stats *st)
+{
+	char path[64], now[32];
+	struct load_schema ls;
+	struct delta_scan s;
+	struct buf sql = BUF_INIT;
+	int64_t loaded, rows = 0;
+	bool in_txn = false;
+	int rc;
+
+	snprintf(path, sizeof(path), "curated/%s", table);
+	memset(&ls, 0, sizeof(ls));
+	if ((rc = loaded_version(w, table, &loaded)))
+		return rc;
+	rc = delta_scan_open(&s, fs, path, -1, NULL, 0);
+	if (rc == PP_ENOENT) { /* not written yet: nothing to load */
+		pp_error_clear();
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (!full && s.snap.version == loaded) {
+		st->tables_current++;
+		goto out;
+	}
+	if ((rc = schema_of(path, &s.snap, &ls)))
+		goto out;
+	/* the scan reads the schema's columns by name; partition columns come from the log */
+	delta_scan_close(&s);
+	if ((rc = delta_scan_open(&s, fs, path, -1, ls.names, ls.n)))
+		goto out;
+	if ((rc = w->ops->exec(w, "BEGIN")))
+		goto out;
+	in_txn = true;
+	if ((rc = create_table(w, table, &ls)) || (rc = load_rows(w, table, &s, &ls, &rows)))
+		goto out;
+	wh_format_timestamp(time_now_ms(), now);
+	if ((rc = buf_printf(&sql, "DELETE FROM " LOADS_TABLE " WHERE table_name = '%s'", table)) ||
+	    (rc = w->ops->exec(w, sql.data)))
+		goto out;
+	buf_reset(&sql);
+	if ((rc = buf_printf(&sql, "INSERT INTO " LOADS_TABLE " VALUES ('%s', %" PRId64 ", %" PRId64
+				   ", '%s')", table, s.snap.version, rows, now)) ||
+	    (rc = w->ops->exec(w, sql.data)))
+		goto out;
+	fs_crash_point("warehouse-load"); /* tests: a kill before the commit */
+	if ((rc = w->ops->exec(w, "COMMIT")))
+		goto out;
+	in_txn = false;
+	st->tables_loaded++;
+	st->rows += rows;
+out:
+	if (in_txn) {
+		char saved[1024];
+		snprintf(saved, sizeof(saved), "%s", pp_errmsg());
+		w->ops->exec(w, "ROLLBACK");
+		rc = pp_error(rc, "%s: %s", table, saved);
+	}
+	buf_release(&sql);
+	schema_release(&ls);
+	delta_scan_close(&s);
+	return rc;
+}
+
+int warehouse_load(struct warehouse *w, struct lake_fs *fs, bool full,
+		   struct warehouse_load_stats *st)
+{
+	int rc = w->ops->exec(w, "CREATE TABLE IF NOT EXISTS " LOADS_TABLE " (table_name TEXT PRIMARY "
+				 "KEY, delta_version BIGINT NOT NULL, row_count BIGINT NOT NULL, "
+				 "loaded_at TIMESTAMP NOT NULL)");
+
+	memset(st, 0, sizeof(*st));
+	for (size_t i = 0; i < ARRAY_SIZE(tables) && !rc; i++)
+		rc = load_table(w, fs, tables[i], full, st);
+	return rc;
+}

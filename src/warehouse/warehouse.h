@@ -1,0 +1,92 @@
+/*
+ * warehouse.h - the SQL warehouse the curated tables are loaded into: SQLite by default
+ * (a file under the lake), PostgreSQL (or Redshift) when warehouse.url is a postgresql://
+ * URL (see docs/internals/warehouse.md).
+ *
+ * A backend is a vtable. The loader (warehouse_load) is written once against it: the same
+ * DDL on both, each table replaced in one transaction (drop, create, bulk load, record the
+ * Delta version loaded), so a reader sees the old table or the new one, never half. Query
+ * results come back as text in one canonical form whatever the backend (integers,
+ * shortest round-trip doubles, true/false, 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM:SS.mmm'), so
+ * the same query prints the same on SQLite and PostgreSQL.
+ */
+#ifndef PP_WAREHOUSE_H
+#define PP_WAREHOUSE_H
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/tabular.h"
+#include "lake/lake_fs.h"
+
+enum wh_type { WH_TEXT, WH_BIGINT, WH_DOUBLE, WH_BOOLEAN, WH_DATE, WH_TIMESTAMP };
+
+struct wh_column {
+	const char *name;
+	enum wh_type type;
+	bool nullable;
+};
+
+/* One cell to load: i for BIGINT, BOOLEAN (0/1), DATE (days) and TIMESTAMP (ms). */
+struct wh_value {
+	bool null;
+	int64_t i;
+	double d;
+	struct span s;
+};
+
+/* A query's result, a row at a time: names and kinds first, then cells (NULL: null). */
+struct wh_sink {
+	int (*columns)(void *ctx, size_t n, const char *const *names, const enum tab_kind *kinds);
+	int (*row)(void *ctx, size_t n, const char *const *cells, const size_t *lens);
+	void *ctx;
+};
+
+struct warehouse;
+
+struct warehouse_ops {
+	const char *name; /* "sqlite", "postgresql" */
+	/* Statements without results: DDL, BEGIN, COMMIT. */
+	int (*exec)(struct warehouse *w, const char *sql);
+	/* Bulk load into an existing empty table, inside the caller's transaction. */
+	int (*load_begin)(struct warehouse *w, const char *table, const struct wh_column *cols,
+			  size_t ncols);
+	int (*load_row)(struct warehouse *w, const struct wh_value *row);
+	int (*load_end)(struct warehouse *w);
+	int (*query)(struct warehouse *w, const char *sql, const struct wh_sink *sink);
+	void (*close)(struct warehouse *w);
+};
+
+struct warehouse {
+	const struct warehouse_ops *ops;
+	char *where; /* the file or the server, for messages (no password) */
+};
+
+/* Opens the warehouse of cfg->warehouse_url (sqlite: paths are relative to lake.root). */
+int warehouse_open(struct warehouse **out, const struct config *cfg);
+void warehouse_close(struct warehouse *w);
+
+int warehouse_sqlite_open(struct warehouse **out, const char *path);
+int warehouse_postgres_open(struct warehouse **out, const char *url);
+
+/* The canonical text of a double, a date (days) and a timestamp (ms). */
+int wh_format_double(struct buf *out, double v);
+void wh_format_date(int64_t days, char out[16]);
+void wh_format_timestamp(int64_t ms, char out[32]);
+/* The type's name in the DDL both backends take. */
+const char *wh_type_sql(enum wh_type t);
+/* "name" with any '"' doubled. */
+int wh_quote_ident(struct buf *out, const char *name);
+
+struct warehouse_load_stats {
+	int tables_loaded, tables_current;
+	int64_t rows;
+};
+
+/*
+ * Loads the lake's curated tables whose Delta version differs from the one the warehouse
+ * last loaded (all of them with full), each replacing its table in one transaction.
+ */
+int warehouse_load(struct warehouse *w, struct lake_fs *fs, bool full,
+		   struct warehouse_load_stats *st);
+
+#endif
