@@ -1,8 +1,9 @@
 #!/bin/sh
 # make demo: the whole system on its embedded defaults, in ./demo/.
 # Today: a simulated shop of about 1M events (with a little dirt and a behaviour shift in
-# the last week) stored in the lake's raw zone, listed, turned into the processed/events
-# Delta table by the ETL, and summarised.
+# the last week) stored in the lake's raw zone, listed, turned by the ETL into Delta
+# tables (processed events and the curated star schema) and the SQLite warehouse, and
+# queried.
 set -eu
 PP=${1:-build/ppredict}
 DIR=${DEMO_DIR:-demo}
@@ -26,12 +27,20 @@ echo "..."
 sed -n '/^$/,$p' "$DIR/lake-ls.txt"
 
 echo
-echo "== ETL: raw zone -> processed/events, curated/fact_sessions, curated/agg_daily_funnel (Delta Lake)"
+echo "== ETL: raw zone -> processed/events -> curated star schema (Delta Lake) -> warehouse (SQLite)"
 "$PP" -c "$CFG" etl
 
 echo
-echo "== the daily funnel, first week (curated/agg_daily_funnel)"
-"$PP" -c "$CFG" lake show curated/agg_daily_funnel -n 7
+echo "== the daily funnel, from the warehouse"
+"$PP" -c "$CFG" sql "SELECT event_date, \"views\", carts, purchases, sessions, cart_sessions,
+	purchase_sessions, round(100 * conversion, 2) AS conversion_pct
+	FROM agg_daily_funnel ORDER BY event_date"
+
+echo
+echo "== bought together (curated/item_item, from the warehouse)"
+"$PP" -c "$CFG" sql "SELECT i.item_id, i.other_item_id, i.sessions, i.bought, d.category_path
+	FROM item_item i JOIN dim_item d ON d.item_id = i.other_item_id
+	WHERE i.rank = 1 ORDER BY i.bought DESC, i.sessions DESC, i.item_id LIMIT 5"
 
 echo
 echo "== a few events as stored (NDJSON in zstd segments)"
@@ -43,10 +52,13 @@ segments=$(find "$DIR/lake/raw/events" -name 'part-*.ndjson.zst' | wc -l)
 bytes=$(du -sh "$DIR/lake/raw" | cut -f1)
 echo "lake:        $DIR/lake ($segments event segments, $bytes on disk)"
 echo "truth:       $(ls "$DIR"/lake/_meta/simulate/truth-*.csv) (each session's purchase propensity)"
-echo "tables:      $DIR/lake/processed/events, $DIR/lake/processed/quarantine,"
-echo "             $DIR/lake/curated/{fact_sessions,agg_item_stats,agg_daily_funnel} (Delta Lake)"
+echo "tables:      $DIR/lake/processed/{events,quarantine}, $DIR/lake/curated/{dim_date,"
+echo "             dim_visitor,dim_item,fact_events,fact_sessions,agg_daily_funnel,agg_item_stats,"
+echo "             item_item} (Delta Lake)"
+echo "warehouse:   $DIR/lake/warehouse.db (SQLite; warehouse.url can be a postgresql:// URL)"
 echo "config:      $CFG"
 echo "try:         $PP -c $CFG lake ls --by hour --from 2015-05-26"
 echo "             $PP -c $CFG lake show processed/events -n 5 -f json"
+echo "             $PP -c $CFG sql -f csv \"SELECT * FROM dim_visitor ORDER BY revenue DESC LIMIT 10\""
 echo "             $PP -c $CFG simulate --format retailrocket --out $DIR/rr/events.csv"
 echo "             $PP -c $CFG import --format retailrocket $DIR/rr/events.csv"
