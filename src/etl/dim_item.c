@@ -25,26 +25,20 @@ const struct pq_column_def dim_item_cols[DIM_ITEM_NCOLS] = {
 
 void dim_item_init(struct dim_item *d)
 {
-	memset(d, 0, sizeof(*d));
-	strmap_init(&d->index);
+	rowmap_init(&d->m, sizeof(struct item_row));
 }
 
 struct item_row *dim_item_row(struct dim_item *d, const char *id, size_t len)
 {
-	struct strmap_slot *slot;
+	const char *key;
 	bool inserted;
+	struct item_row *r = rowmap_get(&d->m, id, len, &key, &inserted);
 
-	if (pp_array_grow(&d->v, d->n, &d->cap, sizeof(*d->v), 4096) ||
-	    !(slot = strmap_put(&d->index, id, len, &inserted)))
-		return NULL;
-	if (inserted) {
-		slot->value = d->n;
-		d->v[d->n] = (struct item_row){ .id = slot->key, .first_seen = INT64_MAX,
-						.last_seen = INT64_MIN, .last_price = NAN,
-						.last_price_ts = INT64_MIN, .category_ts = INT64_MIN };
-		d->n++;
-	}
-	return &d->v[slot->value];
+	if (r && inserted)
+		*r = (struct item_row){ .id = key, .first_seen = INT64_MAX, .last_seen = INT64_MIN,
+					.last_price = NAN, .last_price_ts = INT64_MIN,
+					.category_ts = INT64_MIN };
+	return r;
 }
 
 void dim_item_event(struct item_row *r, int64_t ts, enum event_type type, double price,
@@ -84,13 +78,13 @@ static int by_id(const void *a, const void *b, void *rows)
 
 size_t *dim_item_order(const struct dim_item *d)
 {
-	size_t *order = pp_malloc((d->n ? d->n : 1) * sizeof(*order));
+	size_t *order = pp_malloc((d->m.n ? d->m.n : 1) * sizeof(*order));
 
 	if (!order)
 		return NULL;
-	for (size_t i = 0; i < d->n; i++)
+	for (size_t i = 0; i < d->m.n; i++)
 		order[i] = i;
-	qsort_r(order, d->n, sizeof(*order), by_id, d->v);
+	qsort_r(order, d->m.n, sizeof(*order), by_id, d->m.rows);
 	return order;
 }
 
@@ -105,8 +99,8 @@ int dim_item_encode(const struct dim_item *d, const size_t *order, const struct 
 	pq_writer_opts_default(&o);
 	if ((rc = pq_writer_open(&w, dim_item_cols, DIM_ITEM_NCOLS, &o)))
 		return rc;
-	for (size_t i = 0; i < d->n && !rc; i++) {
-		const struct item_row *r = &d->v[order[i]];
+	for (size_t i = 0; i < d->m.n && !rc; i++) {
+		const struct item_row *r = &dim_item_rows(d)[order[i]];
 		const struct item_catalog_item *it = item_catalog_find(c, r->id);
 		const char *category = item_catalog_value(it, "categoryid");
 		const char *available = item_catalog_value(it, "available");
@@ -143,13 +137,11 @@ int dim_item_encode(const struct dim_item *d, const size_t *order, const struct 
 		pq_writer_abort(w);
 		return rc;
 	}
-	*rows = (int64_t)d->n;
+	*rows = (int64_t)d->m.n;
 	return pq_writer_finish(w, out);
 }
 
 void dim_item_release(struct dim_item *d)
 {
-	strmap_release(&d->index);
-	pp_free(d->v);
-	memset(d, 0, sizeof(*d));
+	rowmap_release(&d->m);
 }

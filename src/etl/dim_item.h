@@ -9,7 +9,7 @@
 #define PP_DIM_ITEM_H
 
 #include "core/buf.h"
-#include "core/strmap.h"
+#include "core/rowmap.h"
 #include "etl/item_catalog.h"
 #include "event/event.h"
 #include "lake/parquet/parquet.h"
@@ -31,21 +31,24 @@ struct item_row {
 };
 
 struct dim_item {
-	struct strmap index; /* item_id -> position in v */
-	struct item_row *v;
-	size_t n, cap;
+	struct rowmap m; /* of struct item_row, by item_id */
 };
+
+static inline struct item_row *dim_item_rows(const struct dim_item *d)
+{
+	return d->m.rows;
+}
 
 void dim_item_init(struct dim_item *d);
 /* The item's row, created on first sight; NULL when out of memory. Its position in
- * d->v is stable until dim_item_encode. */
+ * dim_item_rows() is stable. */
 struct item_row *dim_item_row(struct dim_item *d, const char *id, size_t len);
 /* category must stay valid until dim_item_encode. */
 void dim_item_event(struct item_row *r, int64_t ts, enum event_type type,
 		    double price /* NAN: none */, const char *category /* NULL: none */);
 /* Rows for the catalogue's items that no event touched. */
 int dim_item_add_catalog(struct dim_item *d, const struct item_catalog *c);
-/* The positions of d->v in item_id order (pp_free it). */
+/* The positions of the rows in item_id order (pp_free it). */
 size_t *dim_item_order(const struct dim_item *d);
 int dim_item_encode(const struct dim_item *d, const size_t *order, const struct item_catalog *c,
 		    struct buf *out, int64_t *rows);

@@ -23,25 +23,19 @@ const struct pq_column_def dim_visitor_cols[DIM_VISITOR_NCOLS] = {
 
 void dim_visitor_init(struct dim_visitor *d)
 {
-	memset(d, 0, sizeof(*d));
-	strmap_init(&d->index);
+	rowmap_init(&d->m, sizeof(struct visitor_row));
 }
 
 struct visitor_row *dim_visitor_row(struct dim_visitor *d, const char *id, size_t len)
 {
-	struct strmap_slot *slot;
+	const char *key;
 	bool inserted;
+	struct visitor_row *r = rowmap_get(&d->m, id, len, &key, &inserted);
 
-	if (pp_array_grow(&d->v, d->n, &d->cap, sizeof(*d->v), 4096) ||
-	    !(slot = strmap_put(&d->index, id, len, &inserted)))
-		return NULL;
-	if (inserted) {
-		slot->value = d->n;
-		d->v[d->n] = (struct visitor_row){ .id = slot->key, .first_seen = INT64_MAX,
-						   .last_seen = INT64_MIN, .last_day = INT64_MIN };
-		d->n++;
-	}
-	return &d->v[slot->value];
+	if (r && inserted)
+		*r = (struct visitor_row){ .id = key, .first_seen = INT64_MAX, .last_seen = INT64_MIN,
+					   .last_day = INT64_MIN };
+	return r;
 }
 
 void dim_visitor_event(struct visitor_row *r, int64_t ts, enum event_type type, double price,
@@ -80,16 +74,17 @@ static void put_opt_ts(struct pq_writer *w, int64_t ts)
 
 int dim_visitor_encode(struct dim_visitor *d, struct buf *out, int64_t *rows)
 {
+	struct visitor_row *v = d->m.rows;
 	struct pq_writer_opts o;
 	struct pq_writer *w;
 	int rc;
 
-	qsort(d->v, d->n, sizeof(*d->v), by_id); /* the index is not used after this */
+	qsort(v, d->m.n, sizeof(*v), by_id); /* the index is not used after this */
 	pq_writer_opts_default(&o);
 	if ((rc = pq_writer_open(&w, dim_visitor_cols, DIM_VISITOR_NCOLS, &o)))
 		return rc;
-	for (size_t i = 0; i < d->n && !rc; i++) {
-		const struct visitor_row *r = &d->v[i];
+	for (size_t i = 0; i < d->m.n && !rc; i++) {
+		const struct visitor_row *r = &v[i];
 		pq_put_str(w, r->id, strlen(r->id));
 		pq_put_i64(w, r->first_seen);
 		pq_put_i64(w, r->last_seen);
@@ -109,13 +104,11 @@ int dim_visitor_encode(struct dim_visitor *d, struct buf *out, int64_t *rows)
 		pq_writer_abort(w);
 		return rc;
 	}
-	*rows = (int64_t)d->n;
+	*rows = (int64_t)d->m.n;
 	return pq_writer_finish(w, out);
 }
 
 void dim_visitor_release(struct dim_visitor *d)
 {
-	strmap_release(&d->index);
-	pp_free(d->v);
-	memset(d, 0, sizeof(*d));
+	rowmap_release(&d->m);
 }

@@ -7,7 +7,7 @@
 #define PP_DIM_VISITOR_H
 
 #include "core/buf.h"
-#include "core/strmap.h"
+#include "core/rowmap.h"
 #include "event/event.h"
 #include "lake/parquet/parquet.h"
 
@@ -25,9 +25,7 @@ struct visitor_row {
 };
 
 struct dim_visitor {
-	struct strmap index; /* visitor_id -> position in v */
-	struct visitor_row *v;
-	size_t n, cap;
+	struct rowmap m; /* of struct visitor_row, by visitor_id */
 };
 
 void dim_visitor_init(struct dim_visitor *d);

@@ -212,7 +212,7 @@ static int item_rows(struct reader *r, const struct pq_vector *v, const char *pa
 		}
 		dim_item_event(ir, v[C_TS].i[i], type, v[C_PRICE].valid[i] ? v[C_PRICE].d[i] : NAN,
 			       category);
-		item_pairs_touch(&p->pairs, (uint32_t)(ir - p->dim.v), type);
+		item_pairs_touch(&p->pairs, (uint32_t)(ir - dim_item_rows(&p->dim)), type);
 	}
 	return rc;
 }
@@ -227,7 +227,7 @@ static int commit_items(struct item_pass *p, const struct config *cfg,
 {
 	struct buf file = BUF_INIT;
 	size_t *order = dim_item_order(&p->dim);
-	const char **ids = pp_malloc((p->dim.n ? p->dim.n : 1) * sizeof(*ids));
+	const char **ids = pp_malloc((p->dim.m.n ? p->dim.m.n : 1) * sizeof(*ids));
 	struct lake_fs *fs = p->r.fs;
 	int rc = 0;
 
@@ -235,13 +235,13 @@ static int commit_items(struct item_pass *p, const struct config *cfg,
 		rc = PP_ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < p->dim.n; i++)
-		ids[i] = p->dim.v[i].id;
+	for (size_t i = 0; i < p->dim.m.n; i++)
+		ids[i] = dim_item_rows(&p->dim)[i].id;
 	if ((rc = dim_item_encode(&p->dim, order, cat, &file, &st->items)) ||
 	    (rc = curated_replace(fs, DIM_ITEM_TABLE, dim_item_cols, DIM_ITEM_NCOLS, &file, st->items)))
 		goto out;
 	buf_reset(&file);
-	if (!(rc = item_pairs_encode(&p->pairs, ids, order, p->dim.n, (int)cfg->item_item_k, &file,
+	if (!(rc = item_pairs_encode(&p->pairs, ids, order, p->dim.m.n, (int)cfg->item_item_k, &file,
 				     &st->item_pairs)))
 		rc = curated_replace(fs, ITEM_ITEM_TABLE, item_item_cols, ITEM_ITEM_NCOLS, &file,
 				     st->item_pairs);

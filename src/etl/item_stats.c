@@ -18,27 +18,20 @@ const struct pq_column_def item_stats_cols[ITEM_STATS_NCOLS] = {
 void item_stats_init(struct item_stats *s)
 {
 	memset(s, 0, sizeof(*s));
-	strmap_init(&s->index);
+	rowmap_init(&s->m, sizeof(struct item_stat));
 }
 
 int item_stats_add(struct item_stats *s, const char *item, const char *visitor, bool new_session,
 		   enum event_type type, double price)
 {
-	struct strmap_slot *slot;
-	struct item_stat *st;
+	const char *key;
 	bool inserted;
+	struct item_stat *st = rowmap_get(&s->m, item, strlen(item), &key, &inserted);
 
-	if (pp_array_grow(&s->v, s->n, &s->cap, sizeof(*s->v), 1024))
+	if (!st)
 		return PP_ENOMEM;
-	if (!(slot = strmap_put(&s->index, item, strlen(item), &inserted)))
-		return PP_ENOMEM;
-	if (inserted) {
-		slot->value = s->n;
-		st = &s->v[s->n++];
-		memset(st, 0, sizeof(*st));
-		st->item = slot->key;
-	}
-	st = &s->v[slot->value];
+	if (inserted)
+		st->item = key;
 	s->session += new_session;
 	st->counts[type]++;
 	if (type == EV_TRANSACTION && !isnan(price))
@@ -61,16 +54,17 @@ static int by_item(const void *a, const void *b)
 
 int item_stats_encode(struct item_stats *s, struct buf *out, uint64_t *rows)
 {
+	struct item_stat *v = s->m.rows;
 	struct pq_writer_opts o;
 	struct pq_writer *w;
 	int rc;
 
-	qsort(s->v, s->n, sizeof(*s->v), by_item); /* the index is not used after this */
+	qsort(v, s->m.n, sizeof(*v), by_item); /* the index is not used after this */
 	pq_writer_opts_default(&o);
 	if ((rc = pq_writer_open(&w, item_stats_cols, ITEM_STATS_NCOLS, &o)))
 		return rc;
-	for (size_t i = 0; i < s->n && !rc; i++) {
-		const struct item_stat *st = &s->v[i];
+	for (size_t i = 0; i < s->m.n && !rc; i++) {
+		const struct item_stat *st = &v[i];
 		pq_put_str(w, st->item, strlen(st->item));
 		pq_put_i64(w, (int64_t)st->counts[EV_VIEW]);
 		pq_put_i64(w, (int64_t)st->counts[EV_ADDTOCART]);
@@ -85,13 +79,11 @@ int item_stats_encode(struct item_stats *s, struct buf *out, uint64_t *rows)
 		pq_writer_abort(w);
 		return rc;
 	}
-	*rows = s->n;
+	*rows = s->m.n;
 	return pq_writer_finish(w, out);
 }
 
 void item_stats_release(struct item_stats *s)
 {
-	strmap_release(&s->index);
-	pp_free(s->v);
-	memset(s, 0, sizeof(*s));
+	rowmap_release(&s->m);
 }

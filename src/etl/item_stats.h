@@ -11,7 +11,7 @@
 #define PP_ITEM_STATS_H
 
 #include "core/buf.h"
-#include "core/strmap.h"
+#include "core/rowmap.h"
 #include "event/event.h"
 #include "lake/parquet/parquet.h"
 
@@ -30,9 +30,7 @@ struct item_stat {
 };
 
 struct item_stats {
-	struct strmap index; /* item_id -> position in v */
-	struct item_stat *v;
-	size_t n, cap;
+	struct rowmap m;  /* of struct item_stat, by item_id */
 	uint64_t session; /* sequence number of the current session */
 };
 

@@ -10,6 +10,7 @@
 #include "core/parse.h"
 #include "core/rng.h"
 #include "core/sha256.h"
+#include "core/rowmap.h"
 #include "core/strmap.h"
 #include "core/timeutil.h"
 #include "unit/test.h"
@@ -420,4 +421,35 @@ TEST(sha256_vectors)
 	CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 	sha256("x", 1, e);
 	CHECK(sha256_equal(d, d) && !sha256_equal(d, e));
+}
+
+TEST(rowmap_rows_by_key)
+{
+	struct row {
+		const char *key;
+		int64_t count;
+	};
+	struct rowmap m;
+	const char *key;
+	bool inserted;
+	char name[16];
+	struct row *r;
+
+	rowmap_init(&m, sizeof(struct row));
+	for (int i = 0; i < 5000; i++) { /* grows the array and the index several times */
+		snprintf(name, sizeof(name), "k%d", i % 2500);
+		CHECK((r = rowmap_get(&m, name, strlen(name), &key, &inserted)) != NULL);
+		CHECK(inserted == (i < 2500));
+		if (inserted) {
+			CHECK_INT(r->count, 0); /* a new row is zeroed */
+			r->key = key;
+		}
+		CHECK_STR(r->key, name);
+		r->count++;
+	}
+	CHECK_INT(m.n, 2500);
+	r = m.rows;
+	CHECK_STR(r[7].key, "k7"); /* insertion order */
+	CHECK_INT(r[7].count, 2);
+	rowmap_release(&m);
 }

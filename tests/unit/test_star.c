@@ -223,7 +223,7 @@ TEST(dim_visitor_rows_count_days_sessions_purchases)
 	CHECK(dim_visitor_row(&d, "v", 1) == r);
 	CHECK(dim_visitor_row(&d, "w", 1) != NULL);
 	r = dim_visitor_row(&d, "v", 1);
-	CHECK_INT(d.n, 2);
+	CHECK_INT(d.m.n, 2);
 	CHECK_INT(r->first_seen, 10 * day + 5);
 	CHECK_INT(r->last_seen, 12 * day + 1);
 	CHECK_INT(r->active_days, 2);
