@@ -4,6 +4,8 @@
 #include "core/timeutil.h"
 #include "etl/etl.h"
 
+#include <pthread.h>
+
 struct etl_opts {
 	bool json, no_warehouse;
 };
@@ -14,13 +16,50 @@ static const struct cli_opt etl_options[] = {
 	  "leave the warehouse as it is (load it later with `ppredict warehouse load`)" },
 };
 
+/*
+ * The warehouse load overlaps the history pass: once the per-date tables are committed a
+ * thread starts loading them (the largest: fact_events); the rest follows the run.
+ */
+static const char *const dated_tables[] = { "fact_events", "fact_sessions", "agg_item_stats",
+					    "agg_daily_funnel", "dim_date" };
+
+struct early_load {
+	const struct config *cfg;
+	pthread_t thread;
+	bool started;
+	struct warehouse_load_stats st;
+	char where[256];
+	int rc;
+	char err[1024];
+};
+
+static void *early_main(void *arg)
+{
+	struct early_load *l = arg;
+
+	l->rc = warehouse_load_lake(l->cfg, dated_tables, ARRAY_SIZE(dated_tables), false, &l->st,
+				    l->where, sizeof(l->where));
+	if (l->rc)
+		snprintf(l->err, sizeof(l->err), "%s", pp_errmsg());
+	return NULL;
+}
+
+static void start_early_load(void *ctx)
+{
+	struct early_load *l = ctx;
+
+	l->started = pthread_create(&l->thread, NULL, early_main, l) == 0;
+}
+
 static int run_etl(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 {
 	struct etl_opts *o = vopts;
 	struct lake_fs *fs;
 	struct etl_stats st;
+	struct early_load early = { .cfg = &ctx->cfg };
+	struct etl_hooks hooks = { o->no_warehouse ? NULL : start_early_load, &early };
 	struct warehouse_load_stats ws = { 0 };
-	const char *where = "";
+	char where[256] = "";
 	uint64_t t0 = time_mono_ns();
 	int rc;
 
@@ -28,12 +67,20 @@ static int run_etl(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	(void)argv;
 	if ((rc = lake_fs_open(&fs, ctx->cfg.lake_root)))
 		return rc;
-	rc = etl_raw_to_processed(fs, &ctx->cfg, &st);
+	rc = etl_raw_to_processed(fs, &ctx->cfg, &hooks, &st);
 	lake_fs_close(fs);
+	if (early.started) {
+		pthread_join(early.thread, NULL);
+		ws = early.st;
+	}
 	if (rc)
 		return rc;
+	if (early.started && early.rc)
+		rc = pp_error(early.rc, "%s", early.err);
 	/* every run, changes or not: a load that failed before is retried */
-	if (!o->no_warehouse && (rc = warehouse_load_lake(&ctx->cfg, false, &ws, &where)))
+	if (!rc && !o->no_warehouse)
+		rc = warehouse_load_lake(&ctx->cfg, NULL, 0, false, &ws, where, sizeof(where));
+	if (rc)
 		return pp_error_wrap(rc, "the lake's tables are committed; loading the warehouse failed "
 					 "(`ppredict warehouse load` retries)");
 	double secs = (double)(time_mono_ns() - t0) / 1e9;

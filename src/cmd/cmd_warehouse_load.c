@@ -15,10 +15,9 @@ static const struct cli_opt load_options[] = {
 	{ "json", 0, OPT_FLAG, offsetof(struct load_opts, json), NULL, NULL, "print the counts as JSON" },
 };
 
-int warehouse_load_lake(const struct config *cfg, bool full, struct warehouse_load_stats *st,
-			const char **where)
+int warehouse_load_lake(const struct config *cfg, const char *const *tables, size_t n, bool full,
+			struct warehouse_load_stats *st, char *where, size_t where_size)
 {
-	static char desc[256];
 	struct warehouse *w;
 	struct lake_fs *fs;
 	int rc;
@@ -26,9 +25,8 @@ int warehouse_load_lake(const struct config *cfg, bool full, struct warehouse_lo
 	if ((rc = lake_fs_open(&fs, cfg->lake_root)))
 		return rc;
 	if (!(rc = warehouse_open(&w, cfg))) {
-		snprintf(desc, sizeof(desc), "%s", w->where);
-		*where = desc;
-		rc = warehouse_load(w, fs, full, st);
+		snprintf(where, where_size, "%s", w->where);
+		rc = warehouse_load(w, fs, tables, n, full, st);
 		warehouse_close(w);
 	}
 	lake_fs_close(fs);
@@ -38,14 +36,14 @@ int warehouse_load_lake(const struct config *cfg, bool full, struct warehouse_lo
 static int run_warehouse_load(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 {
 	struct load_opts *o = vopts;
-	struct warehouse_load_stats st;
-	const char *where = "";
+	struct warehouse_load_stats st = { 0 };
+	char where[256] = "";
 	uint64_t t0 = time_mono_ns();
 	int rc;
 
 	(void)argc;
 	(void)argv;
-	if ((rc = warehouse_load_lake(&ctx->cfg, o->full, &st, &where)))
+	if ((rc = warehouse_load_lake(&ctx->cfg, NULL, 0, o->full, &st, where, sizeof(where))))
 		return rc;
 	double secs = (double)(time_mono_ns() - t0) / 1e9;
 	if (o->json)

@@ -29,8 +29,9 @@ extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_
 #define CMD_WAREHOUSE_LOAD (&cmd_warehouse_load)
 #define CMD_SQL (&cmd_sql)
 
-/* The warehouse step `etl` and `warehouse load` share; *where names the warehouse. */
-int warehouse_load_lake(const struct config *cfg, bool full, struct warehouse_load_stats *st,
-			const char **where);
+/* The warehouse step `etl` and `warehouse load` share (tables NULL: all); where gets the
+ * warehouse's name. */
+int warehouse_load_lake(const struct config *cfg, const char *const *tables, size_t n, bool full,
+			struct warehouse_load_stats *st, char *where, size_t where_size);
 
 #endif

@@ -675,7 +675,8 @@ out:
 /* The raw zones a run reads; a segment is done once everything made from it committed. */
 static const char *const zones[] = { "raw/events", CATALOG_CATEGORIES, CATALOG_ITEM_PROPERTIES };
 
-int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg, struct etl_stats *st)
+int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg,
+			 const struct etl_hooks *hooks, struct etl_stats *st)
 {
 	struct etl e = { .fs = fs, .cfg = cfg, .st = st };
 	struct raw_segment_list segs[ARRAY_SIZE(zones)];
@@ -714,6 +715,8 @@ int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg, struct et
 	if ((rc = process_events(&e, &segs[0])))
 		goto out;
 	st->catalog_segments -= st->segments;
+	if (st->segments && hooks && hooks->dated_committed)
+		hooks->dated_committed(hooks->ctx);
 	fs_crash_point("etl-history");
 	if ((rc = history_commit(fs, cfg, ETL_EVENTS_TABLE, catalog_bad, &e, &hs)))
 		goto out;

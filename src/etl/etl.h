@@ -27,6 +27,15 @@ struct etl_stats {
 	int64_t version; /* of processed/events after the run; -1 if it does not exist */
 };
 
-int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg, struct etl_stats *st);
+/* What a caller may do while the run goes on (any member may be NULL). */
+struct etl_hooks {
+	/* The per-date curated tables (fact_events, fact_sessions, agg_item_stats,
+	 * agg_daily_funnel) and dim_date are committed; the history pass starts. */
+	void (*dated_committed)(void *ctx);
+	void *ctx;
+};
+
+int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg,
+			 const struct etl_hooks *hooks, struct etl_stats *st);
 
 #endif

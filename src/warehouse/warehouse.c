@@ -105,9 +105,10 @@ int wh_quote_ident(struct buf *out, const char *name)
 /* ---- loading ---------------------------------------------------------------------- */
 
 /* The curated tables, by the name they get in the warehouse. */
-static const char *const tables[] = { "dim_date", "dim_visitor", "dim_item", "fact_events",
-				      "fact_sessions", "agg_daily_funnel", "agg_item_stats",
-				      "item_item" };
+const char *const warehouse_tables[] = { "dim_date", "dim_visitor", "dim_item", "fact_events",
+					 "fact_sessions", "agg_daily_funnel", "agg_item_stats",
+					 "item_item" };
+const size_t warehouse_ntables = ARRAY_SIZE(warehouse_tables);
 
 #define LOADS_TABLE "ppredict_loads"
 
@@ -399,15 +400,18 @@ out:
 	return rc;
 }
 
-int warehouse_load(struct warehouse *w, struct lake_fs *fs, bool full,
-		   struct warehouse_load_stats *st)
+int warehouse_load(struct warehouse *w, struct lake_fs *fs, const char *const *tables, size_t n,
+		   bool full, struct warehouse_load_stats *st)
 {
 	int rc = w->ops->exec(w, "CREATE TABLE IF NOT EXISTS " LOADS_TABLE " (table_name TEXT PRIMARY "
 				 "KEY, delta_version BIGINT NOT NULL, row_count BIGINT NOT NULL, "
 				 "loaded_at TIMESTAMP NOT NULL)");
 
-	memset(st, 0, sizeof(*st));
-	for (size_t i = 0; i < ARRAY_SIZE(tables) && !rc; i++)
+	if (!tables) {
+		tables = warehouse_tables;
+		n = warehouse_ntables;
+	}
+	for (size_t i = 0; i < n && !rc; i++)
 		rc = load_table(w, fs, tables[i], full, st);
 	return rc;
 }

@@ -82,11 +82,16 @@ struct warehouse_load_stats {
 	int64_t rows;
 };
 
+/* The curated tables the warehouse holds, by their names there (curated/<name>). */
+extern const char *const warehouse_tables[];
+extern const size_t warehouse_ntables;
+
 /*
- * Loads the lake's curated tables whose Delta version differs from the one the warehouse
- * last loaded (all of them with full), each replacing its table in one transaction.
+ * Loads curated tables (names from warehouse_tables; NULL: all) whose Delta version
+ * differs from the one the warehouse last loaded (all of them with full), each replacing
+ * its table in one transaction. st is added to.
  */
-int warehouse_load(struct warehouse *w, struct lake_fs *fs, bool full,
-		   struct warehouse_load_stats *st);
+int warehouse_load(struct warehouse *w, struct lake_fs *fs, const char *const *tables, size_t n,
+		   bool full, struct warehouse_load_stats *st);
 
 #endif
