@@ -65,7 +65,7 @@ static int run_etl(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	if ((rc = lake_fs_open(&fs, ctx->cfg.lake_root)))
+	if ((rc = lake_fs_open_config(&fs, &ctx->cfg)))
 		return rc;
 	rc = etl_raw_to_processed(fs, &ctx->cfg, &hooks, &st);
 	lake_fs_close(fs);

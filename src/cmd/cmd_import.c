@@ -149,7 +149,7 @@ static int run_import(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	if (!fmt)
 		return pp_error(PP_EUSAGE, "--format: expected retailrocket, rees46 or ndjson, got '%s'",
 				o->format);
-	if ((rc = lake_fs_open(&fs, ctx->cfg.lake_root)))
+	if ((rc = lake_fs_open_config(&fs, &ctx->cfg)))
 		return rc;
 	if ((rc = import_manifest_load(fs, &manifest))) {
 		lake_fs_close(fs);

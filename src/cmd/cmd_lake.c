@@ -134,7 +134,7 @@ static int run_lake_ls(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	if (strcmp(o->zone, "all") && !raw_zone_dir(o->zone))
 		return pp_error(PP_EUSAGE, "--zone: expected events, quarantine, categories, "
 				"item_properties or all, got '%s'", o->zone);
-	if ((rc = lake_fs_open(&fs, ctx->cfg.lake_root)))
+	if ((rc = lake_fs_open_config(&fs, &ctx->cfg)))
 		return rc;
 	if (!o->json)
 		printf("%-16s %-14s %8s %13s %10s %9s  %-24s  %s\n", "zone", "partition", "segments",
@@ -191,7 +191,7 @@ static int run_lake_cat(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	if (!dir)
 		return pp_error(PP_EUSAGE, "--zone: expected events, quarantine, categories or "
 				"item_properties, got '%s'", o->zone);
-	if ((rc = lake_fs_open(&fs, ctx->cfg.lake_root)))
+	if ((rc = lake_fs_open_config(&fs, &ctx->cfg)))
 		return rc;
 	if ((rc = raw_list_segments(fs, dir, false, &l)))
 		goto out;

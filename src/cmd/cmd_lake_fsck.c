@@ -87,7 +87,7 @@ static int run_lake_fsck(struct cmd_ctx *ctx, void *vopts, int argc, char **argv
 
 	(void)argc;
 	(void)argv;
-	if ((rc = lake_fs_open(&fs, ctx->cfg.lake_root)))
+	if ((rc = lake_fs_open_config(&fs, &ctx->cfg)))
 		return rc;
 	lc.fs = fs;
 	event_limits_from_config(&lim, &ctx->cfg);

@@ -204,7 +204,7 @@ static int run_lake_show(struct cmd_ctx *ctx, void *vopts, int argc, char **argv
 		pp_error_wrap(rc, "--format");
 		return PP_EUSAGE;
 	}
-	if ((rc = lake_fs_open(&fs, ctx->cfg.lake_root)))
+	if ((rc = lake_fs_open_config(&fs, &ctx->cfg)))
 		return rc;
 	if ((rc = delta_snapshot_load(fs, argv[0], o->version, &snap))) {
 		lake_fs_close(fs);

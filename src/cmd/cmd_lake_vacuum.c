@@ -27,7 +27,7 @@ static int run_lake_vacuum(struct cmd_ctx *ctx, void *vopts, int argc, char **ar
 	int rc;
 
 	(void)argc;
-	if ((rc = lake_fs_open(&fs, ctx->cfg.lake_root)))
+	if ((rc = lake_fs_open_config(&fs, &ctx->cfg)))
 		return rc;
 	rc = delta_vacuum(fs, argv[0], o->retain_hours * MS_PER_HOUR, o->dry_run, &st);
 	lake_fs_close(fs);

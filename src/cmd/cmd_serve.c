@@ -52,7 +52,7 @@ static int run_serve(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	event_limits_from_config(&s.limits, &ctx->cfg);
 	s.limits.max_props_depth = (int)ctx->cfg.max_json_depth;
-	if ((rc = lake_fs_open(&s.fs, ctx->cfg.lake_root)) ||
+	if ((rc = lake_fs_open_config(&s.fs, &ctx->cfg)) ||
 	    (rc = path_join(&journal, ctx->cfg.lake_root, "_meta/journal")))
 		goto out;
 	collector_opts_from_config(&co, &ctx->cfg, journal.data);

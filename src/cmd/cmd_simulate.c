@@ -366,7 +366,7 @@ static int run_simulate(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		wo.segment_bytes = ctx->cfg.segment_bytes;
 		wo.memory_limit = ctx->cfg.writer_memory;
 		wo.flushers = (int)ctx->cfg.flush_threads;
-		if ((rc = lake_fs_open(&fs, ctx->cfg.lake_root)) || (rc = raw_writer_open(&raw, fs, &wo)))
+		if ((rc = lake_fs_open_config(&fs, &ctx->cfg)) || (rc = raw_writer_open(&raw, fs, &wo)))
 			goto out;
 		o.raw = &raw;
 		snprintf(where, sizeof(where), "%s/raw/events", ctx->cfg.lake_root);

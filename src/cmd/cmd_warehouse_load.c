@@ -22,7 +22,7 @@ int warehouse_load_lake(const struct config *cfg, const char *const *tables, siz
 	struct lake_fs *fs;
 	int rc;
 
-	if ((rc = lake_fs_open(&fs, cfg->lake_root)))
+	if ((rc = lake_fs_open_config(&fs, cfg)))
 		return rc;
 	if (!(rc = warehouse_open(&w, cfg))) {
 		snprintf(where, where_size, "%s", w->where);

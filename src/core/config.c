@@ -20,6 +20,20 @@ const struct cfg_option config_options[] = {
 	{ "lake.flush_threads", CFG_INT, "2", OFF(flush_threads), 1, 8, NULL,
 	  "Threads per raw-zone writer that compress and store segments (overlapping the\n"
 	  "file system's latency); 1 writes segments strictly in order." },
+	{ "lake.s3_endpoint", CFG_STRING, "", OFF(s3_endpoint), 0, 0, NULL,
+	  "When lake.root is s3://bucket/prefix: the S3 endpoint URL (empty: AWS_ENDPOINT_URL,\n"
+	  "else https://s3.<region>.amazonaws.com)." },
+	{ "lake.s3_region", CFG_STRING, "", OFF(s3_region), 0, 0, NULL,
+	  "S3 region (empty: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)." },
+	{ "lake.s3_path_style", CFG_BOOL, "false", OFF(s3_path_style), 0, 0, NULL,
+	  "Address the bucket in the path (endpoint/bucket/key), as MinIO and most\n"
+	  "S3-compatible servers want, instead of the host (bucket.endpoint/key)." },
+	{ "lake.s3_access_key_id", CFG_STRING, "", OFF(s3_access_key), 0, 0, NULL,
+	  "S3 credentials (empty: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and\n"
+	  "AWS_SESSION_TOKEN from the environment)." },
+	{ "lake.s3_secret_access_key", CFG_STRING, "", OFF(s3_secret_key), 0, 0, NULL, "" },
+	{ "lake.s3_part_size", CFG_SIZE, "16MiB", OFF(s3_part_size), 5 << 20, 1LL << 32, NULL,
+	  "Objects larger than this are uploaded in parts of this size (multipart upload)." },
 
 	{ "events.session_gap", CFG_DURATION, "30m", OFF(session_gap_ms), 1000, 7 * MS_PER_DAY,
 	  NULL, "Inactivity that ends a session when events carry no session_id." },
@@ -143,7 +157,7 @@ static int resolve_path(const struct config *c, const char *v, char **out)
 	struct buf b = BUF_INIT;
 	int rc;
 
-	if (v[0] == '/' || !c->base_dir || !v[0]) {
+	if (v[0] == '/' || !c->base_dir || !v[0] || strstr(v, "://")) { /* s3://... stays */
 		*out = pp_strdup(v);
 		return *out ? 0 : PP_ENOMEM;
 	}

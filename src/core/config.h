@@ -32,6 +32,9 @@ struct config {
 	uint64_t segment_bytes;
 	uint64_t writer_memory;
 	int64_t flush_threads;
+	char *s3_endpoint, *s3_region, *s3_access_key, *s3_secret_key;
+	bool s3_path_style;
+	uint64_t s3_part_size;
 	/* events */
 	int64_t session_gap_ms;
 	int64_t min_event_ts;

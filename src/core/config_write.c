@@ -45,6 +45,8 @@ int config_write_example(struct buf *out)
 			break;
 		if (o->type == CFG_KEYS)
 			rc = buf_printf(out, "  %s: []\n", dot + 1);
+		else if (!o->def[0]) /* an empty string, not YAML's null */
+			rc = buf_printf(out, "  %s: \"\"\n", dot + 1);
 		else
 			rc = buf_printf(out, "  %s: %s\n", dot + 1, o->def);
 	}

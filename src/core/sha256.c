@@ -117,3 +117,38 @@ bool sha256_equal(const uint8_t a[32], const uint8_t b[32])
 		diff |= a[i] ^ b[i];
 	return diff == 0;
 }
+
+void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len, uint8_t out[32])
+{
+	unsigned char block[64] = { 0 }, pad[64];
+	uint8_t inner[32];
+	struct sha256 s;
+
+	if (keylen > sizeof(block))
+		sha256(key, keylen, block);
+	else
+		memcpy(block, key, keylen);
+	for (size_t i = 0; i < 64; i++)
+		pad[i] = block[i] ^ 0x36;
+	sha256_init(&s);
+	sha256_update(&s, pad, 64);
+	sha256_update(&s, msg, len);
+	sha256_final(&s, inner);
+	for (size_t i = 0; i < 64; i++)
+		pad[i] = block[i] ^ 0x5c;
+	sha256_init(&s);
+	sha256_update(&s, pad, 64);
+	sha256_update(&s, inner, 32);
+	sha256_final(&s, out);
+}
+
+void sha256_hex(const uint8_t digest[32], char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[digest[i] >> 4];
+		out[2 * i + 1] = hex[digest[i] & 15];
+	}
+	out[64] = 0;
+}

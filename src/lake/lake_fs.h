@@ -3,11 +3,12 @@
  *
  * The rest of ppredict names files by their path inside the lake ("raw/events/...") and
  * never knows which backend stores them. Backends are struct lake_fs_ops with one file
- * each: lake_fs_local.c today, an S3 backend beside it later.
+ * each: lake_fs_local.c (a directory) and lake_fs_s3.c (s3://bucket/prefix).
  *
  * Objects are written whole: put makes the complete object visible at once or not at
- * all (local: temp file + fsync + rename + directory fsync; S3: a single PUT), which is
- * what keeps readers from ever seeing a partial segment.
+ * all (local: temp file + fsync + rename + directory fsync; S3: a single PUT, or a
+ * multipart upload, visible once completed), which is what keeps readers from ever
+ * seeing a partial segment.
  */
 #ifndef PP_LAKE_FS_H
 #define PP_LAKE_FS_H
@@ -44,14 +45,22 @@ struct lake_fs_ops {
 
 struct lake_fs {
 	const struct lake_fs_ops *ops;
-	char *root; /* as configured: a directory, or later s3://bucket/prefix */
+	char *root; /* as configured: a directory, or s3://bucket/prefix */
 	void *impl;
 };
 
-/* Opens the backend for lake.root. The caller closes it with lake_fs_close. */
+struct config;
+
+/* Opens the backend for a root. The caller closes it with lake_fs_close. An s3:// root
+ * takes its endpoint, region and credentials from the AWS_* environment variables. */
 int lake_fs_open(struct lake_fs **out, const char *root);
+/* The same for cfg->lake_root, with the lake.s3_* keys before the environment. */
+int lake_fs_open_config(struct lake_fs **out, const struct config *cfg);
 void lake_fs_close(struct lake_fs *fs);
 
-extern const struct lake_fs_ops lake_fs_local_ops;
+extern const struct lake_fs_ops lake_fs_local_ops, lake_fs_s3_ops;
+/* lake_fs_open's half of the S3 backend: parses fs->root and the settings (cfg may be
+ * NULL) into fs->impl. */
+int lake_fs_s3_open(struct lake_fs *fs, const struct config *cfg);
 
 #endif

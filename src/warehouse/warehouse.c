@@ -22,6 +22,9 @@ int warehouse_open(struct warehouse **out, const struct config *cfg)
 	url += 7;
 	if (!*url)
 		return pp_error(PP_ECONFIG, "warehouse.url: sqlite: needs a file name");
+	if (*url != '/' && strstr(cfg->lake_root, "://"))
+		return pp_error(PP_ECONFIG, "warehouse.url: sqlite:%s is relative to lake.root, which is "
+				"not a local directory (%s): give an absolute path", url, cfg->lake_root);
 	rc = *url == '/' ? buf_puts(&path, url) : buf_printf(&path, "%s/%s", cfg->lake_root, url);
 	if (!rc)
 		rc = warehouse_sqlite_open(out, path.data);

@@ -87,6 +87,8 @@ static int put_text(struct buf *b, struct span s)
 		default: buf_putc_unsafe(b, c);
 		}
 	}
+	if (!rc)
+		buf_terminate(b);
 	return rc;
 }
 

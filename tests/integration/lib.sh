@@ -125,3 +125,27 @@ start_postgres() {
 	done
 	fail "PostgreSQL did not start: $(tail -5 "$PG_DIR/server.log" 2>/dev/null)"
 }
+
+# start_s3: an S3-compatible server (npm s3rver) on a free loopback port with a bucket
+# "lake"; sets S3_PORT and the AWS_* credentials. Stopped when the test exits.
+start_s3() {
+	local bin="$ROOT/tests/node/node_modules/.bin/s3rver" try
+	[ -x "$bin" ] || fail "no s3rver under tests/node (make deps)"
+	mkdir -p s3data
+	for try in 1 2 3 4 5; do
+		S3_PORT=$((20000 + RANDOM % 30000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null && continue
+		"$bin" -d s3data -a 127.0.0.1 -p "$S3_PORT" --service-endpoint localhost \
+			--configure-bucket lake >s3.log 2>&1 &
+		S3_PID=$!
+		trap 'kill $S3_PID 2>/dev/null' EXIT
+		for _ in $(seq 100); do
+			grep -q "listening" s3.log 2>/dev/null && break
+			kill -0 "$S3_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		grep -q "listening" s3.log && break
+	done
+	grep -q "listening" s3.log || fail "s3rver did not start: $(tail -5 s3.log)"
+	export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
+}

@@ -11,6 +11,7 @@
 #include "core/rng.h"
 #include "core/sha256.h"
 #include "core/rowmap.h"
+#include "lake/s3_sign.h"
 #include "core/strmap.h"
 #include "core/timeutil.h"
 #include "unit/test.h"
@@ -452,4 +453,46 @@ TEST(rowmap_rows_by_key)
 	CHECK_STR(r[7].key, "k7"); /* insertion order */
 	CHECK_INT(r[7].count, 2);
 	rowmap_release(&m);
+}
+
+TEST(hmac_sha256_and_s3_signature)
+{
+	uint8_t d[32];
+	char hex[65];
+	struct buf auth = BUF_INIT, enc = BUF_INIT;
+	/* RFC 4231, test case 2 */
+	hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, d);
+	sha256_hex(d, hex);
+	CHECK_STR(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	/* RFC 4231, test case 6: a key longer than the block is hashed first */
+	{
+		unsigned char key[131];
+		memset(key, 0xaa, sizeof(key));
+		hmac_sha256(key, sizeof(key), "Test Using Larger Than Block-Size Key - Hash Key First",
+			    54, d);
+		sha256_hex(d, hex);
+		CHECK_STR(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+	}
+	/* AWS's SigV4 example for S3: GET /test.txt with a Range header */
+	const struct s3_credentials c = { "AKIAIOSFODNN7EXAMPLE",
+					  "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", NULL,
+					  "us-east-1" };
+	const char *empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	const struct s3_header h[] = {
+		{ "host", "examplebucket.s3.amazonaws.com" },
+		{ "range", "bytes=0-9" },
+		{ "x-amz-content-sha256", empty },
+		{ "x-amz-date", "20130524T000000Z" },
+	};
+	CHECK_INT(s3_authorization(&auth, &c, "GET", "/test.txt", "", h, 4, empty, "20130524T000000Z"), 0);
+	CHECK_STR(auth.data, "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/"
+			     "aws4_request,SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,"
+			     "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+	CHECK_INT(s3_uri_encode(&enc, "a b/c=d~é", 10, true), 0);
+	CHECK_STR(enc.data, "a%20b/c%3Dd~%C3%A9");
+	buf_reset(&enc);
+	CHECK_INT(s3_uri_encode(&enc, "x/y", 3, false), 0);
+	CHECK_STR(enc.data, "x%2Fy");
+	buf_release(&auth);
+	buf_release(&enc);
 }
