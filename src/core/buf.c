@@ -92,7 +92,8 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	int n, rc;
 
 	va_copy(cp, ap);
-	n = vsnprintf(b->data + b->len, b->cap ? b->cap - b->len : 0, fmt, cp);
+	/* a BUF_INIT buffer has no bytes yet: measure first */
+	n = vsnprintf(b->cap ? b->data + b->len : NULL, b->cap ? b->cap - b->len : 0, fmt, cp);
 	va_end(cp);
 	if (n < 0)
 		return PP_EINVAL;
