@@ -42,7 +42,7 @@ struct item_row *dim_item_row(struct dim_item *d, const char *id, size_t len)
 }
 
 void dim_item_event(struct item_row *r, int64_t ts, enum event_type type, double price,
-		    const char *category)
+		    struct span category)
 {
 	r->first_seen = ts < r->first_seen ? ts : r->first_seen;
 	r->last_seen = ts > r->last_seen ? ts : r->last_seen;
@@ -55,8 +55,9 @@ void dim_item_event(struct item_row *r, int64_t ts, enum event_type type, double
 			r->last_price_ts = ts;
 		}
 	}
-	if (category && ts >= r->category_ts) {
-		r->category = category;
+	if (category.p && ts >= r->category_ts) {
+		r->category = category.p;
+		r->category_len = category.len;
 		r->category_ts = ts;
 	}
 }

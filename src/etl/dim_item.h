@@ -23,6 +23,7 @@ extern const struct pq_column_def dim_item_cols[DIM_ITEM_NCOLS];
 struct item_row {
 	const char *id;       /* the map's copy */
 	const char *category; /* the latest one events carried, in the caller's memory */
+	size_t category_len;
 	int64_t category_ts;
 	int64_t first_seen, last_seen; /* INT64_MAX / INT64_MIN: no events */
 	uint64_t counts[EV__COUNT];
@@ -43,9 +44,10 @@ void dim_item_init(struct dim_item *d);
 /* The item's row, created on first sight; NULL when out of memory. Its position in
  * dim_item_rows() is stable. */
 struct item_row *dim_item_row(struct dim_item *d, const char *id, size_t len);
-/* category must stay valid until dim_item_encode. */
+/* category (NUL-terminated, category.len its length) must stay valid until
+ * dim_item_encode; category.p NULL: none. */
 void dim_item_event(struct item_row *r, int64_t ts, enum event_type type,
-		    double price /* NAN: none */, const char *category /* NULL: none */);
+		    double price /* NAN: none */, struct span category);
 /* Rows for the catalogue's items that no event touched. */
 int dim_item_add_catalog(struct dim_item *d, const struct item_catalog *c);
 /* The positions of the rows in item_id order (pp_free it). */

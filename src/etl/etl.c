@@ -32,6 +32,9 @@ struct row {
 	const char *source_session; /* a session_id the source gave */
 	const char *key;            /* duplicates share it */
 	const char *session_id;     /* assigned */
+	uint32_t visitor_len, item_len, category_len, key_len; /* the hot strings' lengths */
+	/* set by write_day, read by the history pass */
+	bool dup, new_visitor, new_session;
 };
 
 struct day {
@@ -50,6 +53,7 @@ struct day {
 };
 
 struct etl {
+	uint64_t t0; /* for the phase timings at debug level (-v) */
 	struct lake_fs *fs;
 	const struct config *cfg;
 	struct arena a;
@@ -131,6 +135,7 @@ static int row_key(struct etl *e, struct row *r)
 			return rc;
 	}
 	r->key = arena_strndup(&e->a, e->tmp.data, e->tmp.len);
+	r->key_len = (uint32_t)e->tmp.len;
 	return r->key ? 0 : PP_ENOMEM;
 }
 
@@ -179,6 +184,11 @@ static int add_row(struct etl *e, const struct row *r, bool is_new)
 	d->rows[d->n++] = e->nrows++;
 	d->touched |= is_new;
 	return 0;
+}
+
+static void phase(const struct etl *e, const char *what)
+{
+	log_debug("%6.2f s  %s", (double)(time_mono_ns() - e->t0) / 1e9, what);
 }
 
 /* ---- the quarantine --------------------------------------------------------------- */
@@ -240,6 +250,9 @@ static int read_segment(struct etl *e, const char *path, const struct event_limi
 			r.visitor_id = dup_span(e, ev.visitor_id);
 			r.item_id = dup_span(e, ev.item_id);
 			r.category_id = dup_span(e, ev.category_id);
+			r.visitor_len = (uint32_t)ev.visitor_id.len;
+			r.item_len = (uint32_t)ev.item_id.len;
+			r.category_len = (uint32_t)ev.category_id.len;
 			r.transaction_id = dup_span(e, ev.transaction_id);
 			r.event_id = dup_span(e, ev.event_id);
 			r.props = dup_span(e, ev.props);
@@ -293,6 +306,9 @@ static int read_existing(struct etl *e, const struct delta_snapshot *snap, struc
 				r.visitor_id = col_str(e, &v[1], i);
 				r.item_id = col_str(e, &v[4], i);
 				r.category_id = col_str(e, &v[5], i);
+				r.visitor_len = r.visitor_id ? (uint32_t)v[1].s[i].len : 0;
+				r.item_len = r.item_id ? (uint32_t)v[4].s[i].len : 0;
+				r.category_len = r.category_id ? (uint32_t)v[5].s[i].len : 0;
 				r.transaction_id = col_str(e, &v[7], i);
 				r.event_id = col_str(e, &v[8], i);
 				r.props = col_str(e, &v[9], i);
@@ -371,14 +387,16 @@ static int write_day(const struct etl *e, struct day *d)
 		struct event ev;
 		struct span sid;
 		bool inserted, started;
-		if (!strmap_put(&seen, r->key, strlen(r->key), &inserted)) {
+		if (!strmap_put(&seen, r->key, r->key_len, &inserted)) {
 			rc = PP_ENOMEM;
 			break;
 		}
 		if (!inserted) {
 			d->dups++;
+			r->dup = true;
 			continue;
 		}
+		r->dup = false;
 		event_clear(&ev);
 		ev.ts = r->ts;
 		ev.visitor_id = span_of(r->visitor_id);
@@ -388,16 +406,18 @@ static int write_day(const struct etl *e, struct day *d)
 		/* the session writer holds the previous row's visitor and session */
 		bool new_visitor = !sw.open || strcmp(sw.visitor, r->visitor_id);
 		bool new_session = new_visitor || !session_writer_continues(&sw, sid);
+		r->new_visitor = new_visitor;
+		r->new_session = new_session;
 		funnel_count(&d->funnel, r->type, new_visitor, new_session);
 		if ((rc = session_writer_add(&sw, sid, new_session, r->visitor_id, r->ts, r->type,
 					     r->item_id, r->price)) ||
-		    (rc = item_stats_add(&is, r->item_id, r->visitor_id, new_session, r->type, r->price)))
+		    (rc = item_stats_add(&is, (struct span){ r->item_id, r->item_len }, r->visitor_id, new_session, r->type, r->price)))
 			break;
 		pq_put_i64(w, r->ts);
-		pq_put_str(w, r->visitor_id, strlen(r->visitor_id));
+		pq_put_str(w, r->visitor_id, r->visitor_len);
 		pq_put_str(w, sid.p, sid.len);
 		pq_put_str(w, event_type_name(r->type), strlen(event_type_name(r->type)));
-		pq_put_str(w, r->item_id, strlen(r->item_id));
+		pq_put_str(w, r->item_id, r->item_len);
 		pq_put_opt_str(w, r->category_id);
 		isnan(r->price) ? pq_put_null(w) : pq_put_double(w, r->price);
 		pq_put_opt_str(w, r->transaction_id);
@@ -409,8 +429,8 @@ static int write_day(const struct etl *e, struct day *d)
 			break;
 		seq = new_session ? 1 : seq + 1;
 		rc = fact_events_put(fw, &(struct fact_event){ .ts = r->ts, .session_id = sid,
-							       .visitor_id = r->visitor_id,
-							       .item_id = r->item_id,
+							       .visitor = { r->visitor_id, r->visitor_len },
+							       .item = { r->item_id, r->item_len },
 							       .category_id = r->category_id,
 							       .transaction_id = r->transaction_id,
 							       .type = r->type, .price = r->price,
@@ -634,6 +654,7 @@ static int process_events(struct etl *e, const struct raw_segment_list *segs)
 	}
 	if (rc || !st->segments)
 		goto out;
+	phase(e, "raw segments read");
 	st->events = e->nrows;
 	st->quarantined = e->nq;
 	qsort(e->days, e->ndays, sizeof(*e->days), by_date);
@@ -656,6 +677,7 @@ static int process_events(struct etl *e, const struct raw_segment_list *segs)
 	}
 	if (!rc)
 		rc = write_days(e, &t);
+	phase(e, "dates sorted, deduplicated, sessionized, encoded");
 	if (!rc)
 		rc = delta_txn_commit(&t, "MERGE", &st->version);
 	else
@@ -666,10 +688,47 @@ static int process_events(struct etl *e, const struct raw_segment_list *segs)
 	}
 	if (!rc)
 		rc = dim_date_commit(e->fs, ETL_EVENTS_TABLE);
+	phase(e, "processed/events and the per-date curated tables committed");
 out:
 	if (have_snap)
 		delta_snapshot_release(&snap);
 	return rc;
+}
+
+/* The rewritten dates' rows, as the history pass reads them (history.h). */
+struct touched {
+	const struct etl *e;
+	size_t *day; /* the touched dates' positions in e->days */
+	size_t n;
+};
+
+static const char *touched_date(void *ctx, size_t k)
+{
+	const struct touched *t = ctx;
+
+	return t->e->days[t->day[k]].date;
+}
+
+static size_t touched_count(void *ctx, size_t k)
+{
+	const struct touched *t = ctx;
+
+	return t->e->days[t->day[k]].n;
+}
+
+static bool touched_row(void *ctx, size_t k, size_t i, struct history_row *out)
+{
+	const struct touched *t = ctx;
+	const struct row *r = &t->e->rows[t->e->days[t->day[k]].rows[i]];
+
+	if (r->dup)
+		return false;
+	*out = (struct history_row){ .ts = r->ts, .visitor = { r->visitor_id, r->visitor_len },
+				     .item = { r->item_id, r->item_len },
+				     .category = { r->category_id, r->category_len },
+				     .type = r->type, .price = r->price,
+				     .new_visitor = r->new_visitor, .new_session = r->new_session };
+	return true;
 }
 
 /* The raw zones a run reads; a segment is done once everything made from it committed. */
@@ -678,9 +737,12 @@ static const char *const zones[] = { "raw/events", CATALOG_CATEGORIES, CATALOG_I
 int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg,
 			 const struct etl_hooks *hooks, struct etl_stats *st)
 {
-	struct etl e = { .fs = fs, .cfg = cfg, .st = st };
+	struct etl e = { .t0 = time_mono_ns(), .fs = fs, .cfg = cfg, .st = st };
 	struct raw_segment_list segs[ARRAY_SIZE(zones)];
 	struct history_stats hs;
+	struct touched touched = { .e = &e };
+	struct history_memory mem = { 0, touched_date, touched_count, touched_row, &touched };
+	size_t cap_touched = 0;
 	struct buf done_text = BUF_INIT;
 	struct strmap done;
 	size_t i, z, nsegs = 0, fresh = 0;
@@ -718,8 +780,20 @@ int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg,
 	if (st->segments && hooks && hooks->dated_committed)
 		hooks->dated_committed(hooks->ctx);
 	fs_crash_point("etl-history");
-	if ((rc = history_commit(fs, cfg, ETL_EVENTS_TABLE, catalog_bad, &e, &hs)))
+	for (i = 0; i < e.ndays && !rc; i++) {
+		if (!e.days[i].touched)
+			continue;
+		if (pp_array_grow(&touched.day, touched.n, &cap_touched, sizeof(size_t), 64))
+			rc = PP_ENOMEM;
+		else
+			touched.day[touched.n++] = i;
+	}
+	if (rc)
 		goto out;
+	mem.ndays = touched.n;
+	if ((rc = history_commit(fs, cfg, ETL_EVENTS_TABLE, &mem, catalog_bad, &e, &hs)))
+		goto out;
+	phase(&e, "dim_visitor, dim_item, item_item committed");
 	st->visitors = hs.visitors;
 	st->items = hs.items;
 	st->item_pairs = hs.item_pairs;
@@ -745,6 +819,7 @@ out:
 		buf_release(&e.days[i].items_file);
 		buf_release(&e.days[i].facts_file);
 	}
+	pp_free(touched.day);
 	pp_free(e.days);
 	pp_free(e.rows);
 	strmap_release(&e.day_index);

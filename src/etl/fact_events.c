@@ -24,8 +24,8 @@ int fact_events_put(struct pq_writer *w, const struct fact_event *f)
 	pq_put_i32(w, (int32_t)(floor_div(f->ts, MS_PER_HOUR) % 24 + 24) % 24);
 	pq_put_str(w, f->session_id.p, f->session_id.len);
 	pq_put_i32(w, f->seq);
-	pq_put_str(w, f->visitor_id, strlen(f->visitor_id));
-	pq_put_str(w, f->item_id, strlen(f->item_id));
+	pq_put_str(w, f->visitor.p, f->visitor.len);
+	pq_put_str(w, f->item.p, f->item.len);
 	pq_put_opt_str(w, f->category_id);
 	pq_put_str(w, type, strlen(type));
 	isnan(f->price) ? pq_put_null(w) : pq_put_double(w, f->price);

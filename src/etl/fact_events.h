@@ -18,8 +18,8 @@ extern const struct pq_column_def fact_events_cols[FACT_EVENTS_NCOLS];
 
 struct fact_event {
 	int64_t ts;
-	struct span session_id;
-	const char *visitor_id, *item_id, *category_id, *transaction_id; /* NULL: none */
+	struct span session_id, visitor, item;
+	const char *category_id, *transaction_id; /* NULL: none */
 	enum event_type type;
 	double price; /* NAN: none */
 	int32_t seq;  /* 1 for a session's first event */

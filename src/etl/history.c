@@ -11,15 +11,17 @@
 #include <pthread.h>
 
 /*
- * The pass runs as two readers of the same files on two threads: one builds dim_visitor,
- * the other dim_item and item_item. Each decodes only the columns it needs.
+ * The pass runs as two readers of the same rows on two threads: one builds dim_visitor,
+ * the other dim_item and item_item. The dates the caller holds in memory are taken from
+ * there; the other dates' files are decoded, each reader decoding only the columns it
+ * needs.
  */
 enum { C_TS, C_VISITOR, C_SESSION, C_EVENT, C_PRICE, C_ITEM, C_CATEGORY, C__COUNT };
 static const char *const col_names[C__COUNT] = { "ts", "visitor_id", "session_id", "event",
 						 "price", "item_id", "category_id" };
 #define VISITOR_COLS 5 /* the first five */
 
-/* Where a reader is: the run of rows of one session. */
+/* Where a reader is in a file: the run of rows of one session. */
 struct run {
 	struct buf visitor, session;
 	bool open;
@@ -29,10 +31,11 @@ struct reader {
 	struct lake_fs *fs;
 	const char *table;
 	const struct delta_snapshot *snap;
+	const struct history_memory *mem;
 	size_t ncols;
-	/* called per row group with the decoded columns, and at the end of each file */
-	int (*rows)(struct reader *r, const struct pq_vector *v, const char *path);
-	int (*file_end)(struct reader *r);
+	/* called per row, and when a file or a day in memory ends */
+	int (*add)(struct reader *r, const struct history_row *row);
+	int (*end)(struct reader *r);
 	struct run run;
 	int rc;
 	char err[512];
@@ -49,30 +52,32 @@ static int set_buf(struct buf *b, struct span s)
 	return buf_append(b, s.p, s.len);
 }
 
-/* Moves the run to row i; *new_visitor and *new_session tell what changed. */
-static int run_step(struct run *run, const struct pq_vector *v, size_t i, bool *new_visitor,
-		    bool *new_session)
+/* Row i of a decoded batch as a history_row, the run moved to it. */
+static int row_of(struct run *run, const struct pq_vector *v, size_t ncols, size_t i,
+		  const char *path, struct history_row *row)
 {
 	struct span visitor = v[C_VISITOR].s[i], session = v[C_SESSION].s[i];
 	int rc = 0;
 
-	*new_visitor = !run->open || !span_is(&run->visitor, visitor);
-	*new_session = *new_visitor || !span_is(&run->session, session);
-	if (*new_visitor)
+	if (!v[C_VISITOR].valid[i] || !v[C_SESSION].valid[i] || !v[C_EVENT].valid[i] ||
+	    event_type_parse(v[C_EVENT].s[i].p, v[C_EVENT].s[i].len, &row->type) ||
+	    (ncols > C_ITEM && !v[C_ITEM].valid[i]))
+		return pp_error(PP_ECORRUPT, "%s: row %zu lacks a visitor, session, item or known event",
+				path, i + 1);
+	row->ts = v[C_TS].i[i];
+	row->visitor = visitor;
+	row->price = v[C_PRICE].valid[i] ? v[C_PRICE].d[i] : NAN;
+	row->item = ncols > C_ITEM ? v[C_ITEM].s[i] : (struct span){ NULL, 0 };
+	row->category = ncols > C_CATEGORY && v[C_CATEGORY].valid[i] ? v[C_CATEGORY].s[i]
+								      : (struct span){ NULL, 0 };
+	row->new_visitor = !run->open || !span_is(&run->visitor, visitor);
+	row->new_session = row->new_visitor || !span_is(&run->session, session);
+	if (row->new_visitor)
 		rc = set_buf(&run->visitor, visitor);
-	if (!rc && *new_session)
+	if (!rc && row->new_session)
 		rc = set_buf(&run->session, session);
 	run->open = true;
 	return rc;
-}
-
-static int check_row(const struct pq_vector *v, size_t i, const char *path, enum event_type *type)
-{
-	if (!v[C_VISITOR].valid[i] || !v[C_SESSION].valid[i] || !v[C_EVENT].valid[i] ||
-	    event_type_parse(v[C_EVENT].s[i].p, v[C_EVENT].s[i].len, type))
-		return pp_error(PP_ECORRUPT, "%s: row %zu lacks a visitor, session or known event",
-				path, i + 1);
-	return 0;
 }
 
 static int read_file(struct reader *r, const struct delta_file *df, struct buf *path,
@@ -94,28 +99,49 @@ static int read_file(struct reader *r, const struct delta_file *df, struct buf *
 			rc = pp_error(PP_ECORRUPT, "%s: no column %s", path->data, col_names[c]);
 	for (rg = 0; rg < pf.nrgs && !rc; rg++) {
 		struct pq_vector v[C__COUNT];
+		struct history_row row;
 		memset(v, 0, sizeof(v));
 		for (c = 0; c < r->ncols && !rc; c++)
 			rc = pq_read_column(&pf, rg, (size_t)ix[c], &v[c]);
-		if (!rc)
-			rc = r->rows(r, v, path->data);
+		for (size_t i = 0; !rc && i < v[C_TS].n; i++)
+			if (!(rc = row_of(&r->run, v, r->ncols, i, path->data, &row)))
+				rc = r->add(r, &row);
 		for (c = 0; c < r->ncols; c++)
 			pq_vector_release(&v[c]);
 	}
 	pq_file_release(&pf);
 	r->run.open = false; /* a file ends the session it ends with */
-	return rc ? rc : r->file_end(r);
+	return rc ? rc : r->end(r);
+}
+
+static bool in_memory(const struct history_memory *mem, const char *date)
+{
+	for (size_t d = 0; mem && date && d < mem->ndays; d++)
+		if (!strcmp(mem->date(mem->ctx, d), date))
+			return true;
+	return false;
 }
 
 static int read_all(struct reader *r)
 {
 	struct buf path = BUF_INIT, data = BUF_INIT;
+	const struct history_memory *mem = r->mem;
+	struct history_row row;
 	int rc = 0;
 
 	buf_init(&r->run.visitor, 0);
 	buf_init(&r->run.session, 0);
 	for (size_t f = 0; r->snap && f < r->snap->nfiles && !rc; f++)
-		rc = read_file(r, &r->snap->files[f], &path, &data);
+		if (!in_memory(mem, r->snap->files[f].pvalues[0]))
+			rc = read_file(r, &r->snap->files[f], &path, &data);
+	for (size_t d = 0; mem && d < mem->ndays && !rc; d++) {
+		size_t n = mem->count(mem->ctx, d);
+		for (size_t i = 0; i < n && !rc; i++)
+			if (mem->row(mem->ctx, d, i, &row))
+				rc = r->add(r, &row);
+		if (!rc)
+			rc = r->end(r);
+	}
 	buf_release(&path);
 	buf_release(&data);
 	buf_release(&r->run.visitor);
@@ -133,27 +159,17 @@ struct visitor_pass {
 	int64_t rows;
 };
 
-static int visitor_rows(struct reader *r, const struct pq_vector *v, const char *path)
+static int visitor_add(struct reader *r, const struct history_row *row)
 {
 	struct visitor_pass *p = (struct visitor_pass *)r;
-	int rc = 0;
 
-	for (size_t i = 0; i < v[C_TS].n && !rc; i++) {
-		bool new_visitor, new_session;
-		enum event_type type;
-		if ((rc = check_row(v, i, path, &type)) ||
-		    (rc = run_step(&r->run, v, i, &new_visitor, &new_session)))
-			break;
-		if (new_visitor && !(p->row = dim_visitor_row(&p->dim, v[C_VISITOR].s[i].p,
-							      v[C_VISITOR].s[i].len)))
-			return PP_ENOMEM;
-		dim_visitor_event(p->row, v[C_TS].i[i], type,
-				  v[C_PRICE].valid[i] ? v[C_PRICE].d[i] : NAN, new_session);
-	}
-	return rc;
+	if (row->new_visitor && !(p->row = dim_visitor_row(&p->dim, row->visitor.p, row->visitor.len)))
+		return PP_ENOMEM;
+	dim_visitor_event(p->row, row->ts, row->type, row->price, row->new_session);
+	return 0;
 }
 
-static int visitor_file_end(struct reader *r)
+static int visitor_end(struct reader *r)
 {
 	(void)r;
 	return 0;
@@ -178,57 +194,46 @@ struct item_pass {
 	struct dim_item dim;
 	struct item_pairs pairs;
 	struct strmap categories; /* interned: dim_item keeps pointers to them */
+	struct buf items_file, pairs_file;
+	int64_t nitems, npairs;
 };
 
-static int item_rows(struct reader *r, const struct pq_vector *v, const char *path)
+static int item_add(struct reader *r, const struct history_row *row)
 {
 	struct item_pass *p = (struct item_pass *)r;
-	int rc = 0;
+	struct span cat = row->category, category = { NULL, 0 };
+	struct item_row *ir;
+	bool inserted;
+	int rc;
 
-	for (size_t i = 0; i < v[C_TS].n && !rc; i++) {
-		struct span item = v[C_ITEM].s[i], cat = v[C_CATEGORY].s[i];
-		const char *category = NULL;
-		bool new_visitor, new_session, inserted;
-		enum event_type type;
-		struct item_row *ir;
-		if ((rc = check_row(v, i, path, &type)) ||
-		    (rc = run_step(&r->run, v, i, &new_visitor, &new_session)))
-			break;
-		if (!v[C_ITEM].valid[i])
-			return pp_error(PP_ECORRUPT, "%s: row %zu has no item", path, i + 1);
-		if (new_session && (rc = item_pairs_end_session(&p->pairs)))
-			break;
-		if (!(ir = dim_item_row(&p->dim, item.p, item.len)))
+	if (row->new_session && (rc = item_pairs_end_session(&p->pairs)))
+		return rc;
+	if (!(ir = dim_item_row(&p->dim, row->item.p, row->item.len)))
+		return PP_ENOMEM;
+	if (cat.len) {
+		struct strmap_slot *s;
+		if (ir->category && ir->category_len == cat.len && !memcmp(ir->category, cat.p, cat.len))
+			category = (struct span){ ir->category, ir->category_len };
+		else if ((s = strmap_put(&p->categories, cat.p, cat.len, &inserted)))
+			category = (struct span){ s->key, s->len };
+		else
 			return PP_ENOMEM;
-		if (v[C_CATEGORY].valid[i] && cat.len) {
-			struct strmap_slot *s;
-			if (ir->category && strlen(ir->category) == cat.len &&
-			    !memcmp(ir->category, cat.p, cat.len))
-				category = ir->category;
-			else if ((s = strmap_put(&p->categories, cat.p, cat.len, &inserted)))
-				category = s->key;
-			else
-				return PP_ENOMEM;
-		}
-		dim_item_event(ir, v[C_TS].i[i], type, v[C_PRICE].valid[i] ? v[C_PRICE].d[i] : NAN,
-			       category);
-		item_pairs_touch(&p->pairs, (uint32_t)(ir - dim_item_rows(&p->dim)), type);
 	}
-	return rc;
+	dim_item_event(ir, row->ts, row->type, row->price, category);
+	item_pairs_touch(&p->pairs, (uint32_t)(ir - dim_item_rows(&p->dim)), row->type);
+	return 0;
 }
 
-static int item_file_end(struct reader *r)
+static int item_end(struct reader *r)
 {
 	return item_pairs_end_session(&((struct item_pass *)r)->pairs);
 }
 
-static int commit_items(struct item_pass *p, const struct config *cfg,
-			const struct item_catalog *cat, struct history_stats *st)
+/* dim_item and item_item encoded into p->items_file and p->pairs_file. */
+static int encode_items(struct item_pass *p, const struct config *cfg, const struct item_catalog *cat)
 {
-	struct buf file = BUF_INIT;
 	size_t *order = dim_item_order(&p->dim);
 	const char **ids = pp_malloc((p->dim.m.n ? p->dim.m.n : 1) * sizeof(*ids));
-	struct lake_fs *fs = p->r.fs;
 	int rc = 0;
 
 	if (!order || !ids) {
@@ -237,31 +242,26 @@ static int commit_items(struct item_pass *p, const struct config *cfg,
 	}
 	for (size_t i = 0; i < p->dim.m.n; i++)
 		ids[i] = dim_item_rows(&p->dim)[i].id;
-	if ((rc = dim_item_encode(&p->dim, order, cat, &file, &st->items)) ||
-	    (rc = curated_replace(fs, DIM_ITEM_TABLE, dim_item_cols, DIM_ITEM_NCOLS, &file, st->items)))
-		goto out;
-	buf_reset(&file);
-	if (!(rc = item_pairs_encode(&p->pairs, ids, order, p->dim.m.n, (int)cfg->item_item_k, &file,
-				     &st->item_pairs)))
-		rc = curated_replace(fs, ITEM_ITEM_TABLE, item_item_cols, ITEM_ITEM_NCOLS, &file,
-				     st->item_pairs);
+	if (!(rc = dim_item_encode(&p->dim, order, cat, &p->items_file, &p->nitems)))
+		rc = item_pairs_encode(&p->pairs, ids, order, p->dim.m.n, (int)cfg->item_item_k,
+				       &p->pairs_file, &p->npairs);
 out:
 	pp_free(order);
 	pp_free(ids);
-	buf_release(&file);
 	return rc;
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */
 
 int history_commit(struct lake_fs *fs, const struct config *cfg, const char *events_table,
-		   item_catalog_bad_fn bad, void *ctx, struct history_stats *st)
+		   const struct history_memory *mem, item_catalog_bad_fn bad, void *ctx,
+		   struct history_stats *st)
 {
 	struct delta_snapshot snap;
 	struct item_catalog cat;
-	struct visitor_pass vp = { .r = { fs, events_table, NULL, VISITOR_COLS, visitor_rows,
-					  visitor_file_end } };
-	struct item_pass ip = { .r = { fs, events_table, NULL, C__COUNT, item_rows, item_file_end } };
+	struct visitor_pass vp = { .r = { fs, events_table, NULL, mem, VISITOR_COLS, visitor_add,
+					  visitor_end } };
+	struct item_pass ip = { .r = { fs, events_table, NULL, mem, C__COUNT, item_add, item_end } };
 	pthread_t helper;
 	bool have_snap, helped = false;
 	int rc;
@@ -270,6 +270,8 @@ int history_commit(struct lake_fs *fs, const struct config *cfg, const char *eve
 	item_catalog_init(&cat);
 	dim_visitor_init(&vp.dim);
 	buf_init(&vp.file, 0);
+	buf_init(&ip.items_file, 0);
+	buf_init(&ip.pairs_file, 0);
 	dim_item_init(&ip.dim);
 	item_pairs_init(&ip.pairs);
 	strmap_init(&ip.categories);
@@ -281,23 +283,33 @@ int history_commit(struct lake_fs *fs, const struct config *cfg, const char *eve
 	vp.r.snap = ip.r.snap = have_snap ? &snap : NULL;
 	if (!(helped = pthread_create(&helper, NULL, visitor_main, &vp) == 0))
 		visitor_main(&vp);
-	if (!(rc = item_catalog_load(&cat, fs, bad, ctx)) && !(rc = read_all(&ip.r)))
-		rc = dim_item_add_catalog(&ip.dim, &cat);
+	/* this thread: the catalogue, items and pairs, encoded while visitors are */
+	if (!(rc = item_catalog_load(&cat, fs, bad, ctx)) && !(rc = read_all(&ip.r)) &&
+	    !(rc = dim_item_add_catalog(&ip.dim, &cat)))
+		rc = encode_items(&ip, cfg, &cat);
 	if (helped)
 		pthread_join(helper, NULL);
 	if (!rc && vp.r.rc)
 		rc = pp_error(vp.r.rc, "%s", vp.r.err);
 	st->catalog_bad = cat.bad_lines;
 	st->visitors = vp.rows;
+	st->items = ip.nitems;
+	st->item_pairs = ip.npairs;
 	if (!rc)
 		rc = curated_replace(fs, DIM_VISITOR_TABLE, dim_visitor_cols, DIM_VISITOR_NCOLS,
 				     &vp.file, vp.rows);
 	if (!rc)
-		rc = commit_items(&ip, cfg, &cat, st);
+		rc = curated_replace(fs, DIM_ITEM_TABLE, dim_item_cols, DIM_ITEM_NCOLS, &ip.items_file,
+				     ip.nitems);
+	if (!rc)
+		rc = curated_replace(fs, ITEM_ITEM_TABLE, item_item_cols, ITEM_ITEM_NCOLS,
+				     &ip.pairs_file, ip.npairs);
 	if (have_snap)
 		delta_snapshot_release(&snap);
 out:
 	buf_release(&vp.file);
+	buf_release(&ip.items_file);
+	buf_release(&ip.pairs_file);
 	strmap_release(&ip.categories);
 	item_pairs_release(&ip.pairs);
 	dim_item_release(&ip.dim);

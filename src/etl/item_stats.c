@@ -21,12 +21,12 @@ void item_stats_init(struct item_stats *s)
 	rowmap_init(&s->m, sizeof(struct item_stat));
 }
 
-int item_stats_add(struct item_stats *s, const char *item, const char *visitor, bool new_session,
+int item_stats_add(struct item_stats *s, struct span item, const char *visitor, bool new_session,
 		   enum event_type type, double price)
 {
 	const char *key;
 	bool inserted;
-	struct item_stat *st = rowmap_get(&s->m, item, strlen(item), &key, &inserted);
+	struct item_stat *st = rowmap_get(&s->m, item.p, item.len, &key, &inserted);
 
 	if (!st)
 		return PP_ENOMEM;

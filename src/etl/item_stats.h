@@ -36,7 +36,7 @@ struct item_stats {
 
 void item_stats_init(struct item_stats *s);
 /* visitor must stay valid while the date is counted (the ETL's arena holds it). */
-int item_stats_add(struct item_stats *s, const char *item, const char *visitor, bool new_session,
+int item_stats_add(struct item_stats *s, struct span item, const char *visitor, bool new_session,
 		   enum event_type type, double price /* NAN: none */);
 /* The date's rows, by item_id, as a Parquet file; *rows gets their number. */
 int item_stats_encode(struct item_stats *s, struct buf *out, uint64_t *rows);

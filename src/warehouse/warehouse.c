@@ -1,6 +1,7 @@
 #include "warehouse/warehouse.h"
 #include "core/err.h"
 #include "core/fsutil.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
 #include "lake/delta/delta_scan.h"
@@ -390,6 +391,7 @@ static int load_table(struct warehouse *w, struct lake_fs *fs, const char *table
 	in_txn = false;
 	st->tables_loaded++;
 	st->rows += rows;
+	log_debug("warehouse: %s loaded, %" PRId64 " rows", table, rows);
 out:
 	if (in_txn) {
 		char saved[1024];

@@ -115,11 +115,11 @@ TEST(item_stats_count_per_item)
 	char a1[] = "a", a2[] = "a", b[] = "b";
 
 	item_stats_init(&s);
-	CHECK_INT(item_stats_add(&s, "i2", a1, true, EV_VIEW, NAN), 0);
-	CHECK_INT(item_stats_add(&s, "i1", a2, false, EV_VIEW, NAN), 0);
-	CHECK_INT(item_stats_add(&s, "i2", a2, true, EV_TRANSACTION, 5.0), 0); /* a's 2nd session */
-	CHECK_INT(item_stats_add(&s, "i2", b, true, EV_TRANSACTION, 2.5), 0);
-	CHECK_INT(item_stats_add(&s, "i2", b, false, EV_TRANSACTION, NAN), 0);
+	CHECK_INT(item_stats_add(&s, span_of("i2"), a1, true, EV_VIEW, NAN), 0);
+	CHECK_INT(item_stats_add(&s, span_of("i1"), a2, false, EV_VIEW, NAN), 0);
+	CHECK_INT(item_stats_add(&s, span_of("i2"), a2, true, EV_TRANSACTION, 5.0), 0); /* a's 2nd session */
+	CHECK_INT(item_stats_add(&s, span_of("i2"), b, true, EV_TRANSACTION, 2.5), 0);
+	CHECK_INT(item_stats_add(&s, span_of("i2"), b, false, EV_TRANSACTION, NAN), 0);
 	CHECK_INT(item_stats_encode(&s, &file, &rows), 0);
 	CHECK_INT(rows, 2);
 	item_stats_release(&s);
