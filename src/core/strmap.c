@@ -3,18 +3,26 @@
 
 uint32_t strmap_hash(const char *key, size_t len)
 {
-	/* FNV-1a, then a final mix so low bits are usable as a table index. */
-	uint32_t h = 2166136261u;
-	size_t i;
+	/* eight bytes at a time (ids are mostly 5-20 bytes), then a final avalanche so the
+	 * low bits are usable as a table index */
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
+	size_t i = 0;
 
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)key[i];
-		h *= 16777619u;
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, key + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
 	}
-	h ^= h >> 16;
-	h *= 0x7feb352du;
-	h ^= h >> 15;
-	return h;
+	if (i < len) {
+		w = 0;
+		memcpy(&w, key + i, len - i);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+		h ^= h >> 29;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
 
 void strmap_init(struct strmap *m)

@@ -72,6 +72,7 @@ struct etl {
 	struct pq_writer *q;
 	uint64_t nq;
 	struct etl_stats *st;
+	struct shard *shards; /* the two readers of new segments; their arenas hold rows' strings */
 };
 
 static const struct pq_column_def event_cols[] = {
@@ -98,9 +99,9 @@ static const struct pq_column_def quarantine_cols[] = {
 	{ "quarantined_at", PQ_TIMESTAMP_MS, false, false },
 };
 
-static const char *dup_span(struct etl *e, struct span s)
+static const char *dup_span(struct arena *a, struct span s)
 {
-	return s.len || s.p ? arena_strndup(&e->a, s.p ? s.p : "", s.len) : NULL;
+	return s.len || s.p ? arena_strndup(a, s.p ? s.p : "", s.len) : NULL;
 }
 
 static struct span span_opt(const char *s)
@@ -108,15 +109,16 @@ static struct span span_opt(const char *s)
 	return s ? span_of(s) : (struct span){ NULL, 0 };
 }
 
-/* The key two copies of one event share: its event_id, else its whole canonical line. */
-static int row_key(struct etl *e, struct row *r)
+/* The key two copies of one event share: its event_id, else its whole canonical line.
+ * tmp is scratch; the key goes in the arena. */
+static int row_key(struct arena *a, struct buf *tmp, struct row *r)
 {
 	struct event ev;
 	int rc;
 
 	if (r->event_id) {
-		buf_reset(&e->tmp);
-		if ((rc = buf_putc(&e->tmp, 'i')) || (rc = buf_puts(&e->tmp, r->event_id)))
+		buf_reset(tmp);
+		if ((rc = buf_putc(tmp, 'i')) || (rc = buf_puts(tmp, r->event_id)))
 			return rc;
 	} else {
 		event_clear(&ev);
@@ -130,12 +132,12 @@ static int row_key(struct etl *e, struct row *r)
 		ev.transaction_id = span_opt(r->transaction_id);
 		ev.session_id = span_opt(r->source_session);
 		ev.props = span_opt(r->props);
-		buf_reset(&e->tmp);
-		if ((rc = buf_putc(&e->tmp, 'l')) || (rc = event_write_json(&ev, &e->tmp)))
+		buf_reset(tmp);
+		if ((rc = buf_putc(tmp, 'l')) || (rc = event_write_json(&ev, tmp)))
 			return rc;
 	}
-	r->key = arena_strndup(&e->a, e->tmp.data, e->tmp.len);
-	r->key_len = (uint32_t)e->tmp.len;
+	r->key = arena_strndup(a, tmp->data, tmp->len);
+	r->key_len = (uint32_t)tmp->len;
 	return r->key ? 0 : PP_ENOMEM;
 }
 
@@ -224,48 +226,148 @@ static int quarantine(struct etl *e, const char *source, uint64_t line, const ch
 
 /* ---- reading ------------------------------------------------------------------------ */
 
-static int read_segment(struct etl *e, const char *path, const struct event_limits *lim)
+/* A line of a new segment that failed validation, kept until the quarantine takes it. */
+struct bad_line {
+	const char *segment;
+	uint64_t line;
+	const char *reason, *raw; /* in the shard's arena */
+	size_t raw_len;
+};
+
+/*
+ * A reader thread's share of the new segments: their rows parsed into its own arena and
+ * array, bad lines kept aside. The shards are merged in segment order, so the rows and
+ * the quarantine come out as if one thread had read everything.
+ */
+struct shard {
+	struct etl *e;
+	const struct event_limits *lim;
+	const char *const *paths;
+	size_t npaths;
+	struct arena a;
+	struct buf tmp;
+	struct row *rows;
+	size_t n, cap;
+	struct bad_line *bad;
+	size_t nbad, capbad;
+	uint64_t lines;
+	int rc;
+	char err[512];
+};
+
+static int keep_bad(struct shard *sh, const char *path, uint64_t line, const struct event_error *err,
+		    struct span raw)
+{
+	char reason[300];
+	struct bad_line *b;
+
+	snprintf(reason, sizeof(reason), "%s%s%s", err->field, err->field[0] ? ": " : "", err->message);
+	if (raw.len > 4096)
+		raw.len = 4096;
+	if (pp_array_grow(&sh->bad, sh->nbad, &sh->capbad, sizeof(*sh->bad), 16))
+		return PP_ENOMEM;
+	b = &sh->bad[sh->nbad];
+	*b = (struct bad_line){ path, line, arena_strndup(&sh->a, reason, strlen(reason)),
+				arena_strndup(&sh->a, raw.p, raw.len), raw.len };
+	if (!b->reason || !b->raw)
+		return PP_ENOMEM;
+	sh->nbad++;
+	return 0;
+}
+
+static int read_segment(struct shard *sh, const char *path)
 {
 	struct buf text = BUF_INIT, scratch = BUF_INIT;
 	struct event_error err;
 	struct event ev;
 	const char *p, *end;
 	uint64_t line = 0;
-	int rc = raw_segment_read(e->fs, path, &text);
+	int rc = raw_segment_read(sh->e->fs, path, &text);
 
 	for (p = text.data, end = text.data + text.len; !rc && p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		line++;
-		e->st->lines++;
-		rc = event_parse_json(p, len, EVENT_PARSE_RAW, lim, &ev, &scratch, &err);
+		sh->lines++;
+		rc = event_parse_json(p, len, EVENT_PARSE_RAW, sh->lim, &ev, &scratch, &err);
 		if (rc == PP_EINVAL) {
-			char reason[300];
-			snprintf(reason, sizeof(reason), "%s%s%s", err.field, err.field[0] ? ": " : "",
-				 err.message);
-			rc = quarantine(e, path, line, reason, (struct span){ p, len });
+			rc = keep_bad(sh, path, line, &err, (struct span){ p, len });
 		} else if (!rc) {
 			struct row r = { .ts = ev.ts, .received_at = ev.received_at, .price = ev.price,
 					 .type = ev.type };
-			r.visitor_id = dup_span(e, ev.visitor_id);
-			r.item_id = dup_span(e, ev.item_id);
-			r.category_id = dup_span(e, ev.category_id);
+			r.visitor_id = dup_span(&sh->a, ev.visitor_id);
+			r.item_id = dup_span(&sh->a, ev.item_id);
+			r.category_id = dup_span(&sh->a, ev.category_id);
 			r.visitor_len = (uint32_t)ev.visitor_id.len;
 			r.item_len = (uint32_t)ev.item_id.len;
 			r.category_len = (uint32_t)ev.category_id.len;
-			r.transaction_id = dup_span(e, ev.transaction_id);
-			r.event_id = dup_span(e, ev.event_id);
-			r.props = dup_span(e, ev.props);
-			r.source_session = dup_span(e, ev.session_id);
+			r.transaction_id = dup_span(&sh->a, ev.transaction_id);
+			r.event_id = dup_span(&sh->a, ev.event_id);
+			r.props = dup_span(&sh->a, ev.props);
+			r.source_session = dup_span(&sh->a, ev.session_id);
 			if (!r.visitor_id || !r.item_id)
 				rc = PP_ENOMEM;
-			if (!rc && !(rc = row_key(e, &r)))
-				rc = add_row(e, &r, true);
+			if (!rc && !(rc = row_key(&sh->a, &sh->tmp, &r))) {
+				if (pp_array_grow(&sh->rows, sh->n, &sh->cap, sizeof(*sh->rows), 4096))
+					rc = PP_ENOMEM;
+				else
+					sh->rows[sh->n++] = r;
+			}
 		}
 		p += len + 1;
 	}
 	buf_release(&text);
 	buf_release(&scratch);
+	return rc;
+}
+
+static void *shard_main(void *arg)
+{
+	struct shard *sh = arg;
+
+	for (size_t i = 0; i < sh->npaths && !sh->rc; i++)
+		sh->rc = read_segment(sh, sh->paths[i]);
+	if (sh->rc)
+		snprintf(sh->err, sizeof(sh->err), "%s", pp_errmsg());
+	return NULL;
+}
+
+/* The new segments read on two threads, then their rows and bad lines taken in order. */
+static int read_segments(struct etl *e, const char *const *paths, size_t n,
+			 const struct event_limits *lim)
+{
+	size_t half = (n + 1) / 2;
+	pthread_t helper;
+	bool helped;
+	int rc = 0;
+
+	for (int k = 0; k < 2; k++) {
+		struct shard *sh = &e->shards[k];
+		sh->e = e;
+		sh->lim = lim;
+		sh->paths = paths + (k ? half : 0);
+		sh->npaths = k ? n - half : half;
+	}
+	helped = pthread_create(&helper, NULL, shard_main, &e->shards[1]) == 0;
+	shard_main(&e->shards[0]);
+	if (helped)
+		pthread_join(helper, NULL);
+	else
+		shard_main(&e->shards[1]);
+	for (int k = 0; k < 2 && !rc; k++) {
+		struct shard *sh = &e->shards[k];
+		if (sh->rc)
+			return pp_error(sh->rc, "%s", sh->err);
+		e->st->lines += sh->lines;
+		for (size_t i = 0; i < sh->n && !rc; i++)
+			rc = add_row(e, &sh->rows[i], true);
+		pp_free(sh->rows); /* copied; the strings stay in the shard's arena */
+		sh->rows = NULL;
+		sh->n = sh->cap = 0;
+		for (size_t i = 0; i < sh->nbad && !rc; i++)
+			rc = quarantine(e, sh->bad[i].segment, sh->bad[i].line, sh->bad[i].reason,
+					(struct span){ sh->bad[i].raw, sh->bad[i].raw_len });
+	}
 	return rc;
 }
 
@@ -315,7 +417,7 @@ static int read_existing(struct etl *e, const struct delta_snapshot *snap, struc
 				r.source_session = col_str(e, &v[11], i);
 				if (!type || event_type_parse(type, strlen(type), &r.type))
 					rc = pp_error(PP_ECORRUPT, "%s: bad event type", path.data);
-				if (!rc && !(rc = row_key(e, &r))) {
+				if (!rc && !(rc = row_key(&e->a, &e->tmp, &r))) {
 					struct row *dst;
 					if (pp_array_grow(&e->rows, e->nrows, &e->caprows, sizeof(*e->rows), 4096) ||
 					    pp_array_grow(&d->rows, d->n, &d->cap, sizeof(size_t), 256)) {
@@ -339,17 +441,58 @@ static int read_existing(struct etl *e, const struct delta_snapshot *snap, struc
 
 /* ---- writing ------------------------------------------------------------------------ */
 
-static int by_visitor_time(const void *a, const void *b, void *rows)
-{
-	const struct row *r = rows;
-	const struct row *x = &r[*(const size_t *)a], *y = &r[*(const size_t *)b];
-	int c = strcmp(x->visitor_id, y->visitor_id);
+/*
+ * A date's rows sort by visitor, time and key. The sort works on small records holding
+ * the visitor's first eight bytes as a big-endian number (the same order as strcmp on
+ * them) and the time, so most comparisons touch neither the rows nor their strings.
+ */
+struct sort_rec {
+	uint64_t prefix;
+	int64_t ts;
+	const struct row *row;
+	size_t index;
+};
 
-	if (c)
+static uint64_t prefix_of(const char *s, size_t len)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < 8; i++)
+		v = v << 8 | (i < len ? (unsigned char)s[i] : 0);
+	return v;
+}
+
+static int by_visitor_time(const void *a, const void *b)
+{
+	const struct sort_rec *x = a, *y = b;
+	int c;
+
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	/* equal prefixes of ids up to 8 bytes are equal ids (ids hold no NUL) */
+	if ((x->row->visitor_len > 8 || y->row->visitor_len > 8) &&
+	    (c = strcmp(x->row->visitor_id, y->row->visitor_id)))
 		return c;
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
-	return strcmp(x->key, y->key);
+	return strcmp(x->row->key, y->row->key);
+}
+
+static int sort_day(const struct etl *e, struct day *d)
+{
+	struct sort_rec *v = pp_malloc((d->n ? d->n : 1) * sizeof(*v));
+
+	if (!v)
+		return PP_ENOMEM;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct row *r = &e->rows[d->rows[i]];
+		v[i] = (struct sort_rec){ prefix_of(r->visitor_id, r->visitor_len), r->ts, r, d->rows[i] };
+	}
+	qsort(v, d->n, sizeof(*v), by_visitor_time);
+	for (size_t i = 0; i < d->n; i++)
+		d->rows[i] = v[i].index;
+	pp_free(v);
+	return 0;
 }
 
 /*
@@ -369,7 +512,8 @@ static int write_day(const struct etl *e, struct day *d)
 	size_t i;
 	int rc;
 
-	qsort_r(d->rows, d->n, sizeof(size_t), by_visitor_time, e->rows);
+	if ((rc = sort_day(e, d)))
+		return rc;
 	memset(&d->funnel, 0, sizeof(d->funnel));
 	memcpy(d->funnel.date, d->date, sizeof(d->date));
 	sessionizer_init(&sz, e->cfg->session_gap_ms);
@@ -633,6 +777,7 @@ static int process_events(struct etl *e, const struct raw_segment_list *segs)
 	struct event_limits lim;
 	struct delta_txn t;
 	struct etl_stats *st = e->st;
+	const char **paths = NULL;
 	bool have_snap;
 	size_t i;
 	int rc;
@@ -646,13 +791,16 @@ static int process_events(struct etl *e, const struct raw_segment_list *segs)
 	rc = 0;
 	if (have_snap)
 		st->version = snap.version;
-	for (i = 0; i < segs->n && !rc; i++) {
-		if (strmap_get(e->done, segs->seg[i].path, strlen(segs->seg[i].path)))
-			continue;
-		rc = read_segment(e, segs->seg[i].path, &lim);
-		st->segments++;
+	if (!(paths = pp_calloc(segs->n ? segs->n : 1, sizeof(*paths)))) {
+		rc = PP_ENOMEM;
+		goto out;
 	}
-	if (rc || !st->segments)
+	for (i = 0; i < segs->n; i++)
+		if (!strmap_get(e->done, segs->seg[i].path, strlen(segs->seg[i].path)))
+			paths[st->segments++] = segs->seg[i].path;
+	if (!st->segments)
+		goto out;
+	if ((rc = read_segments(e, paths, st->segments, &lim)))
 		goto out;
 	phase(e, "raw segments read");
 	st->events = e->nrows;
@@ -690,6 +838,7 @@ static int process_events(struct etl *e, const struct raw_segment_list *segs)
 		rc = dim_date_commit(e->fs, ETL_EVENTS_TABLE);
 	phase(e, "processed/events and the per-date curated tables committed");
 out:
+	pp_free(paths);
 	if (have_snap)
 		delta_snapshot_release(&snap);
 	return rc;
@@ -737,7 +886,8 @@ static const char *const zones[] = { "raw/events", CATALOG_CATEGORIES, CATALOG_I
 int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg,
 			 const struct etl_hooks *hooks, struct etl_stats *st)
 {
-	struct etl e = { .t0 = time_mono_ns(), .fs = fs, .cfg = cfg, .st = st };
+	struct shard shards[2];
+	struct etl e = { .t0 = time_mono_ns(), .fs = fs, .cfg = cfg, .st = st, .shards = shards };
 	struct raw_segment_list segs[ARRAY_SIZE(zones)];
 	struct history_stats hs;
 	struct touched touched = { .e = &e };
@@ -750,6 +900,11 @@ int etl_raw_to_processed(struct lake_fs *fs, const struct config *cfg,
 
 	memset(st, 0, sizeof(*st));
 	memset(segs, 0, sizeof(segs));
+	memset(shards, 0, sizeof(shards));
+	for (int k = 0; k < 2; k++) {
+		arena_init(&shards[k].a, 1 << 20);
+		buf_init(&shards[k].tmp, 0);
+	}
 	st->version = -1;
 	arena_init(&e.a, 1 << 20);
 	strmap_init(&e.day_index);
@@ -820,6 +975,12 @@ out:
 		buf_release(&e.days[i].facts_file);
 	}
 	pp_free(touched.day);
+	for (int k = 0; k < 2; k++) {
+		arena_release(&shards[k].a);
+		buf_release(&shards[k].tmp);
+		pp_free(shards[k].rows);
+		pp_free(shards[k].bad);
+	}
 	pp_free(e.days);
 	pp_free(e.rows);
 	strmap_release(&e.day_index);

@@ -124,6 +124,45 @@ static int by_score(const void *a, const void *b)
 	return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
+/*
+ * Moves the k best of c[0..n) to the front, best first. A popular item has hundreds of
+ * thousands of candidates: select with a partition (expected linear), then sort k.
+ */
+static void top_k(struct candidate *c, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n;
+
+	if (n > k) {
+		while (hi - lo > 1) { /* quickselect: c[0..k) ends up the k best */
+			struct candidate pivot = c[lo + (hi - lo) / 2], t;
+			size_t i = lo, j = hi - 1;
+			while (i <= j) {
+				while (by_score(&c[i], &pivot) < 0)
+					i++;
+				while (by_score(&c[j], &pivot) > 0)
+					j--;
+				if (i <= j) {
+					t = c[i];
+					c[i] = c[j];
+					c[j] = t;
+					i++;
+					if (j == 0)
+						break;
+					j--;
+				}
+			}
+			if (k <= j)
+				hi = j + 1;
+			else if (k >= i)
+				lo = i;
+			else
+				break;
+		}
+		n = k;
+	}
+	qsort(c, n, sizeof(*c), by_score);
+}
+
 int item_pairs_encode(const struct item_pairs *p, const char *const *ids, const size_t *order,
 		      size_t nitems, int k, struct buf *out, int64_t *rows)
 {
@@ -169,9 +208,10 @@ int item_pairs_encode(const struct item_pairs *p, const char *const *ids, const 
 	for (i = 0; i < nitems && !rc; i++) {
 		size_t item = order[i], n = start[item + 1] - start[item];
 		struct candidate *c = cand + start[item];
-		qsort(c, n, sizeof(*c), by_score);
+		size_t id_len = strlen(ids[item]);
+		top_k(c, n, (size_t)k);
 		for (size_t r = 0; r < n && r < (size_t)k && !rc; r++) {
-			pq_put_str(w, ids[item], strlen(ids[item]));
+			pq_put_str(w, ids[item], id_len);
 			pq_put_str(w, ids[c[r].other], strlen(ids[c[r].other]));
 			pq_put_i32(w, (int32_t)r + 1);
 			pq_put_double(w, (double)c[r].score);

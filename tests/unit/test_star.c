@@ -235,3 +235,56 @@ TEST(dim_visitor_rows_count_days_sessions_purchases)
 	CHECK_INT(r->last_purchase, 12 * day + 1);
 	dim_visitor_release(&d);
 }
+
+TEST(item_pairs_top_k_of_many)
+{
+	enum { N = 300, K = 7 };
+	static char names[N][8];
+	const char *ids[N];
+	size_t order[N];
+	struct item_pairs p;
+	struct buf file = BUF_INIT;
+	struct pq_file pf;
+	struct pq_vector item, other, score;
+	int64_t rows;
+
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "i%03d", i);
+		ids[i] = names[i];
+		order[i] = (size_t)i;
+	}
+	item_pairs_init(&p);
+	/* item 0 meets item j in (j * 7919) % 13 + 1 sessions: many ties among 299 partners */
+	for (int j = 1; j < N; j++)
+		for (int s = 0; s < (j * 7919) % 13 + 1; s++) {
+			item_pairs_touch(&p, 0, EV_VIEW);
+			item_pairs_touch(&p, (uint32_t)j, EV_VIEW);
+			CHECK_INT(item_pairs_end_session(&p), 0);
+		}
+	CHECK_INT(item_pairs_encode(&p, ids, order, N, K, &file, &rows), 0);
+	CHECK_INT(pq_file_open(&pf, file.data, file.len), 0);
+	memset(&item, 0, sizeof(item));
+	memset(&other, 0, sizeof(other));
+	memset(&score, 0, sizeof(score));
+	CHECK_INT(pq_read_column(&pf, 0, 0, &item), 0);
+	CHECK_INT(pq_read_column(&pf, 0, 1, &other), 0);
+	CHECK_INT(pq_read_column(&pf, 0, 3, &score), 0);
+	/* the first K rows are item 0's: the K highest scores, ties by the other's id */
+	int want = 0, at = 0;
+	for (int sc = 13; sc >= 1 && at < K; sc--)
+		for (int j = 1; j < N && at < K; j++)
+			if ((j * 7919) % 13 + 1 == sc) {
+				CHECK(item.s[at].len == 4 && !memcmp(item.s[at].p, "i000", 4));
+				CHECK(other.s[at].len == 4 && !memcmp(other.s[at].p, names[j], 4));
+				CHECK_NEAR(score.d[at], sc, 0);
+				at++;
+				want++;
+			}
+	CHECK_INT(want, K);
+	pq_vector_release(&item);
+	pq_vector_release(&other);
+	pq_vector_release(&score);
+	pq_file_release(&pf);
+	item_pairs_release(&p);
+	buf_release(&file);
+}
