@@ -1,6 +1,7 @@
 #include "etl/dim_item.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/strsort.h"
 
 #include <math.h>
 
@@ -70,23 +71,9 @@ int dim_item_add_catalog(struct dim_item *d, const struct item_catalog *c)
 	return 0;
 }
 
-static int by_id(const void *a, const void *b, void *rows)
-{
-	const struct item_row *v = rows;
-
-	return strcmp(v[*(const size_t *)a].id, v[*(const size_t *)b].id);
-}
-
 size_t *dim_item_order(const struct dim_item *d)
 {
-	size_t *order = pp_malloc((d->m.n ? d->m.n : 1) * sizeof(*order));
-
-	if (!order)
-		return NULL;
-	for (size_t i = 0; i < d->m.n; i++)
-		order[i] = i;
-	qsort_r(order, d->m.n, sizeof(*order), by_id, d->m.rows);
-	return order;
+	return str_order(d->m.rows, d->m.n, sizeof(struct item_row), offsetof(struct item_row, id));
 }
 
 int dim_item_encode(const struct dim_item *d, const size_t *order, const struct item_catalog *c,

@@ -1,6 +1,7 @@
 #include "etl/dim_visitor.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/strsort.h"
 #include "core/timeutil.h"
 
 #include <math.h>
@@ -62,11 +63,6 @@ void dim_visitor_event(struct visitor_row *r, int64_t ts, enum event_type type, 
 		r->last_purchase = ts;
 }
 
-static int by_id(const void *a, const void *b)
-{
-	return strcmp(((const struct visitor_row *)a)->id, ((const struct visitor_row *)b)->id);
-}
-
 static void put_opt_ts(struct pq_writer *w, int64_t ts)
 {
 	ts ? pq_put_i64(w, ts) : pq_put_null(w);
@@ -74,17 +70,21 @@ static void put_opt_ts(struct pq_writer *w, int64_t ts)
 
 int dim_visitor_encode(struct dim_visitor *d, struct buf *out, int64_t *rows)
 {
-	struct visitor_row *v = d->m.rows;
+	const struct visitor_row *v = d->m.rows;
+	size_t *order = str_order(v, d->m.n, sizeof(*v), offsetof(struct visitor_row, id));
 	struct pq_writer_opts o;
 	struct pq_writer *w;
 	int rc;
 
-	qsort(v, d->m.n, sizeof(*v), by_id); /* the index is not used after this */
+	if (!order)
+		return PP_ENOMEM;
 	pq_writer_opts_default(&o);
-	if ((rc = pq_writer_open(&w, dim_visitor_cols, DIM_VISITOR_NCOLS, &o)))
+	if ((rc = pq_writer_open(&w, dim_visitor_cols, DIM_VISITOR_NCOLS, &o))) {
+		pp_free(order);
 		return rc;
+	}
 	for (size_t i = 0; i < d->m.n && !rc; i++) {
-		const struct visitor_row *r = &v[i];
+		const struct visitor_row *r = &v[order[i]];
 		pq_put_str(w, r->id, strlen(r->id));
 		pq_put_i64(w, r->first_seen);
 		pq_put_i64(w, r->last_seen);
@@ -100,6 +100,7 @@ int dim_visitor_encode(struct dim_visitor *d, struct buf *out, int64_t *rows)
 		put_opt_ts(w, r->last_purchase);
 		rc = pq_end_row(w);
 	}
+	pp_free(order);
 	if (rc) {
 		pq_writer_abort(w);
 		return rc;

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/strmap.h"
+#include "core/strsort.h"
 #include "core/timeutil.h"
 #include "event/catalog.h"
 #include "event/event.h"
@@ -453,15 +454,6 @@ struct sort_rec {
 	size_t index;
 };
 
-static uint64_t prefix_of(const char *s, size_t len)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < 8; i++)
-		v = v << 8 | (i < len ? (unsigned char)s[i] : 0);
-	return v;
-}
-
 static int by_visitor_time(const void *a, const void *b)
 {
 	const struct sort_rec *x = a, *y = b;
@@ -486,7 +478,7 @@ static int sort_day(const struct etl *e, struct day *d)
 		return PP_ENOMEM;
 	for (size_t i = 0; i < d->n; i++) {
 		const struct row *r = &e->rows[d->rows[i]];
-		v[i] = (struct sort_rec){ prefix_of(r->visitor_id, r->visitor_len), r->ts, r, d->rows[i] };
+		v[i] = (struct sort_rec){ str_prefix(r->visitor_id, r->visitor_len), r->ts, r, d->rows[i] };
 	}
 	qsort(v, d->n, sizeof(*v), by_visitor_time);
 	for (size_t i = 0; i < d->n; i++)

@@ -1,6 +1,7 @@
 #include "etl/item_stats.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/strsort.h"
 
 #include <math.h>
 
@@ -47,24 +48,23 @@ int item_stats_add(struct item_stats *s, struct span item, const char *visitor, 
 	return 0;
 }
 
-static int by_item(const void *a, const void *b)
-{
-	return strcmp(((const struct item_stat *)a)->item, ((const struct item_stat *)b)->item);
-}
-
 int item_stats_encode(struct item_stats *s, struct buf *out, uint64_t *rows)
 {
-	struct item_stat *v = s->m.rows;
+	const struct item_stat *v = s->m.rows;
+	size_t *order = str_order(v, s->m.n, sizeof(*v), offsetof(struct item_stat, item));
 	struct pq_writer_opts o;
 	struct pq_writer *w;
 	int rc;
 
-	qsort(v, s->m.n, sizeof(*v), by_item); /* the index is not used after this */
+	if (!order)
+		return PP_ENOMEM;
 	pq_writer_opts_default(&o);
-	if ((rc = pq_writer_open(&w, item_stats_cols, ITEM_STATS_NCOLS, &o)))
+	if ((rc = pq_writer_open(&w, item_stats_cols, ITEM_STATS_NCOLS, &o))) {
+		pp_free(order);
 		return rc;
+	}
 	for (size_t i = 0; i < s->m.n && !rc; i++) {
-		const struct item_stat *st = &v[i];
+		const struct item_stat *st = &v[order[i]];
 		pq_put_str(w, st->item, strlen(st->item));
 		pq_put_i64(w, (int64_t)st->counts[EV_VIEW]);
 		pq_put_i64(w, (int64_t)st->counts[EV_ADDTOCART]);
@@ -75,6 +75,7 @@ int item_stats_encode(struct item_stats *s, struct buf *out, uint64_t *rows)
 		pq_put_i64(w, (int64_t)st->sessions);
 		rc = pq_end_row(w);
 	}
+	pp_free(order);
 	if (rc) {
 		pq_writer_abort(w);
 		return rc;

@@ -13,6 +13,7 @@
 #include "core/rowmap.h"
 #include "lake/s3_sign.h"
 #include "core/strmap.h"
+#include "core/strsort.h"
 #include "core/timeutil.h"
 #include "unit/test.h"
 
@@ -495,4 +496,23 @@ TEST(hmac_sha256_and_s3_signature)
 	CHECK_STR(enc.data, "x%2Fy");
 	buf_release(&auth);
 	buf_release(&enc);
+}
+
+TEST(str_order_matches_strcmp)
+{
+	struct rec {
+		int pad;
+		const char *s;
+	} v[] = { { 0, "banana" }, { 0, "apple" }, { 0, "applesauce" }, { 0, "applesaucf" },
+		  { 0, "" },       { 0, "b" },     { 0, "\xc3\xa9t\xc3\xa9" }, { 0, "applesau" },
+		  { 0, "Zebra" },  { 0, "applesauce" } };
+	size_t n = ARRAY_SIZE(v), *order = str_order(v, n, sizeof(v[0]), offsetof(struct rec, s));
+
+	CHECK(order != NULL);
+	for (size_t i = 1; i < n; i++)
+		CHECK(strcmp(v[order[i - 1]].s, v[order[i]].s) <= 0);
+	CHECK_STR(v[order[0]].s, "");
+	CHECK_STR(v[order[n - 1]].s, "\xc3\xa9t\xc3\xa9"); /* bytes above 0x7f sort last */
+	pp_free(order);
+	CHECK(str_prefix("ab", 2) < str_prefix("ab\x01", 3));
 }
