@@ -13,9 +13,10 @@ uint32_t strmap_hash(const char *key, size_t len)
 		h = (h ^ w) * 0xff51afd7ed558ccdull;
 		h ^= h >> 32;
 	}
-	if (i < len) {
+	if (i < len) { /* the last 1-7 bytes, without a variable-length memcpy call */
 		w = 0;
-		memcpy(&w, key + i, len - i);
+		for (size_t k = 0; i + k < len; k++)
+			w |= (uint64_t)(unsigned char)key[i + k] << (8 * k);
 		h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
 		h ^= h >> 29;
 	}

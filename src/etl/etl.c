@@ -9,6 +9,7 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/fsutil.h"
+#include "core/hash.h"
 #include "core/json_scan.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -488,6 +489,66 @@ static int sort_day(const struct etl *e, struct day *d)
 }
 
 /*
+ * The keys of a date seen so far, to drop duplicates: a table of their hashes and rows,
+ * compared by the rows' keys on a hash match, so no key is copied.
+ */
+struct seen {
+	uint64_t *hash; /* 0: empty */
+	const struct row **row;
+	size_t cap, n;
+};
+
+static int seen_grow(struct seen *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 1024;
+	uint64_t *hash = pp_calloc(cap, sizeof(*hash));
+	const struct row **row = pp_calloc(cap, sizeof(*row));
+
+	if (!hash || !row) {
+		pp_free(hash);
+		pp_free(row);
+		return PP_ENOMEM;
+	}
+	for (size_t i = 0; i < s->cap; i++) {
+		size_t j;
+		if (!s->hash[i])
+			continue;
+		for (j = s->hash[i] & (cap - 1); hash[j]; j = (j + 1) & (cap - 1))
+			;
+		hash[j] = s->hash[i];
+		row[j] = s->row[i];
+	}
+	pp_free(s->hash);
+	pp_free(s->row);
+	s->hash = hash;
+	s->row = row;
+	s->cap = cap;
+	return 0;
+}
+
+/* Adds r's key; *dup tells that an earlier row had it. */
+static int seen_add(struct seen *s, const struct row *r, bool *dup)
+{
+	uint64_t h = pp_hash64(r->key, r->key_len, 0) | 1;
+	size_t j;
+
+	if (s->n * 10 >= s->cap * 7 && seen_grow(s))
+		return PP_ENOMEM;
+	for (j = h & (s->cap - 1); s->hash[j]; j = (j + 1) & (s->cap - 1)) {
+		const struct row *o = s->row[j];
+		if (s->hash[j] == h && o->key_len == r->key_len && !memcmp(o->key, r->key, r->key_len)) {
+			*dup = true;
+			return 0;
+		}
+	}
+	s->hash[j] = h;
+	s->row[j] = r;
+	s->n++;
+	*dup = false;
+	return 0;
+}
+
+/*
  * Sorts, drops duplicates, sessionizes and encodes one date as a Parquet file into
  * d->file. Runs on writer threads: it reads the shared rows and touches only its day.
  */
@@ -498,7 +559,7 @@ static int write_day(const struct etl *e, struct day *d)
 	struct item_stats is;
 	struct pq_writer_opts o;
 	struct pq_writer *w, *fw = NULL;
-	struct strmap seen;
+	struct seen seen = { 0 };
 	uint64_t kept = 0;
 	int32_t seq = 0;
 	size_t i;
@@ -509,7 +570,6 @@ static int write_day(const struct etl *e, struct day *d)
 	memset(&d->funnel, 0, sizeof(d->funnel));
 	memcpy(d->funnel.date, d->date, sizeof(d->date));
 	sessionizer_init(&sz, e->cfg->session_gap_ms);
-	strmap_init(&seen);
 	item_stats_init(&is);
 	pq_writer_opts_default(&o);
 	if ((rc = session_writer_open(&sw)))
@@ -522,12 +582,10 @@ static int write_day(const struct etl *e, struct day *d)
 		struct row *r = &e->rows[d->rows[i]];
 		struct event ev;
 		struct span sid;
-		bool inserted, started;
-		if (!strmap_put(&seen, r->key, r->key_len, &inserted)) {
-			rc = PP_ENOMEM;
+		bool dup, started;
+		if ((rc = seen_add(&seen, r, &dup)))
 			break;
-		}
-		if (!inserted) {
+		if (dup) {
 			d->dups++;
 			r->dup = true;
 			continue;
@@ -594,7 +652,8 @@ out:
 		pq_writer_abort(fw);
 	item_stats_release(&is);
 	session_writer_release(&sw);
-	strmap_release(&seen);
+	pp_free(seen.hash);
+	pp_free(seen.row);
 	sessionizer_release(&sz);
 	return rc;
 }
