@@ -86,7 +86,8 @@ test: deps
 		PPREDICT_TOOLS=$(CURDIR)/$(BUILD)/tools \
 		$(BUILD)/ppredict-tests $(TESTS)
 
-bench: deps
+bench:
+	./scripts/install-deps.sh bench
 	$(MAKE) $(BUILD)/ppredict $(BENCH_BIN)
 	./bench/run.sh $(BUILD)
 

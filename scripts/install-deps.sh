@@ -4,6 +4,7 @@
 # when nothing is missing, so `make test` on a ready machine starts at once.
 #   install-deps.sh          everything (make deps, make test)
 #   install-deps.sh build    only what building and running needs (make demo)
+#   install-deps.sh bench    everything, and the peers the benchmarks compare with
 set -eu
 scope=${1:-all}
 
@@ -13,9 +14,13 @@ BUILD_PKGS="build-essential gcc clang make pkg-config libyaml-dev libzstd-dev li
 # JSON output, libFuzzer ships with clang's runtime.
 TEST_PKGS="zstd jq libclang-rt-14-dev coreutils procps curl wrk postgresql-15 sqlite3"
 
+# Benchmarks: pandas (Debian's) does the ETL for a ratio beside DuckDB's.
+BENCH_PKGS=""
+[ "$scope" = bench ] && BENCH_PKGS="python3 python3-pandas python3-zstandard"
+
 # Node.js runs the test readers; a machine may already have its own node (then keep it).
 NODE_PKGS=""
-if [ "$scope" = all ]; then
+if [ "$scope" = all ] || [ "$scope" = bench ]; then
 	command -v node >/dev/null 2>&1 || NODE_PKGS="nodejs"
 	command -v npm >/dev/null 2>&1 || NODE_PKGS="$NODE_PKGS npm"
 else
@@ -26,7 +31,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 # npm packages for the tests, pinned by tests/node/package-lock.json.
 install_node_modules() {
-	[ "$scope" = all ] || return 0
+	[ "$scope" = all ] || [ "$scope" = bench ] || return 0
 	lock="$here/tests/node/package-lock.json"
 	stamp="$here/tests/node/node_modules/.installed-lock"
 	if [ -f "$stamp" ] && cmp -s "$lock" "$stamp"; then
@@ -38,7 +43,7 @@ install_node_modules() {
 }
 
 missing="$NODE_PKGS"
-for p in $BUILD_PKGS $TEST_PKGS; do
+for p in $BUILD_PKGS $TEST_PKGS $BENCH_PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 		missing="$missing $p"
 	fi
