@@ -1,6 +1,7 @@
 #include "etl/curated.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/strsort.h"
 #include "lake/delta/delta.h"
 
 int curated_commit(struct lake_fs *fs, const char *table, const struct pq_column_def *cols,
@@ -76,5 +77,32 @@ out:
 	pp_free(fields);
 	if (have_snap)
 		delta_snapshot_release(&snap);
+	return rc;
+}
+
+int curated_encode(const void *rows, size_t n, size_t stride, size_t key_field, const size_t *order,
+		   const struct pq_column_def *cols, size_t ncols, curated_put_fn put, void *ctx,
+		   struct buf *out, int64_t *nrows)
+{
+	size_t *own = order ? NULL : str_order(rows, n, stride, key_field);
+	struct pq_writer_opts o;
+	struct pq_writer *w;
+	int rc;
+
+	if (!order && !(order = own))
+		return PP_ENOMEM;
+	pq_writer_opts_default(&o);
+	if (!(rc = pq_writer_open(&w, cols, ncols, &o))) {
+		for (size_t i = 0; i < n && !rc; i++)
+			if (!(rc = put(w, (const char *)rows + order[i] * stride, ctx)))
+				rc = pq_end_row(w);
+		if (rc) {
+			pq_writer_abort(w);
+		} else {
+			*nrows = (int64_t)n;
+			rc = pq_writer_finish(w, out);
+		}
+	}
+	pp_free(own);
 	return rc;
 }

@@ -26,4 +26,15 @@ int curated_commit(struct lake_fs *fs, const char *table, const struct pq_column
 int curated_replace(struct lake_fs *fs, const char *table, const struct pq_column_def *cols,
 		    size_t ncols, const struct buf *file, int64_t records);
 
+/* Puts one row's cells (pq_put_*; the caller ends the row). */
+typedef int (*curated_put_fn)(struct pq_writer *w, const void *row, void *ctx);
+
+/*
+ * Encodes n records (stride bytes apart) as one Parquet file, in `order`, or when that
+ * is NULL in the order of the string at key_field (str_order). *nrows gets n.
+ */
+int curated_encode(const void *rows, size_t n, size_t stride, size_t key_field, const size_t *order,
+		   const struct pq_column_def *cols, size_t ncols, curated_put_fn put, void *ctx,
+		   struct buf *out, int64_t *nrows);
+
 #endif

@@ -1,4 +1,5 @@
 #include "etl/dim_item.h"
+#include "etl/curated.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/strsort.h"
@@ -76,57 +77,57 @@ size_t *dim_item_order(const struct dim_item *d)
 	return str_order(d->m.rows, d->m.n, sizeof(struct item_row), offsetof(struct item_row, id));
 }
 
+struct item_put {
+	const struct item_catalog *c;
+	struct buf path, props;
+};
+
+static int put_item(struct pq_writer *w, const void *row, void *ctx)
+{
+	const struct item_row *r = row;
+	struct item_put *ip = ctx;
+	const struct item_catalog_item *it = item_catalog_find(ip->c, r->id);
+	const char *category = item_catalog_value(it, "categoryid");
+	const char *available = item_catalog_value(it, "available");
+	bool seen = r->first_seen != INT64_MAX;
+	struct span root = { NULL, 0 };
+	int depth = 0, rc;
+
+	if (!category || !*category)
+		category = r->category;
+	if (category && (rc = item_catalog_path(ip->c, category, &ip->path, &depth, &root)))
+		return rc;
+	if (it && (rc = item_catalog_props_json(it, DIM_ITEM_PROPS_LIMIT, &ip->props)))
+		return rc;
+	pq_put_str(w, r->id, strlen(r->id));
+	pq_put_opt_str(w, category);
+	pq_put_opt_str(w, category ? ip->path.data : NULL);
+	category ? pq_put_i32(w, depth) : pq_put_null(w);
+	root.p ? pq_put_str(w, root.p, root.len) : pq_put_null(w);
+	available ? pq_put_bool(w, strcmp(available, "0") != 0) : pq_put_null(w);
+	pq_put_opt_str(w, it ? ip->props.data : NULL);
+	seen ? pq_put_i64(w, r->first_seen) : pq_put_null(w);
+	seen ? pq_put_i64(w, r->last_seen) : pq_put_null(w);
+	pq_put_i64(w, (int64_t)r->counts[EV_VIEW]);
+	pq_put_i64(w, (int64_t)r->counts[EV_ADDTOCART]);
+	pq_put_i64(w, (int64_t)r->counts[EV_REMOVEFROMCART]);
+	pq_put_i64(w, (int64_t)r->counts[EV_TRANSACTION]);
+	pq_put_double(w, r->revenue);
+	isnan(r->last_price) ? pq_put_null(w) : pq_put_double(w, r->last_price);
+	return pq_put_bool(w, it != NULL);
+}
+
 int dim_item_encode(const struct dim_item *d, const size_t *order, const struct item_catalog *c,
 		    struct buf *out, int64_t *rows)
 {
-	struct buf path = BUF_INIT, props = BUF_INIT;
-	struct pq_writer_opts o;
-	struct pq_writer *w;
-	int rc;
+	struct item_put ip = { c, BUF_INIT, BUF_INIT };
+	int rc = curated_encode(d->m.rows, d->m.n, sizeof(struct item_row),
+				offsetof(struct item_row, id), order, dim_item_cols, DIM_ITEM_NCOLS,
+				put_item, &ip, out, rows);
 
-	pq_writer_opts_default(&o);
-	if ((rc = pq_writer_open(&w, dim_item_cols, DIM_ITEM_NCOLS, &o)))
-		return rc;
-	for (size_t i = 0; i < d->m.n && !rc; i++) {
-		const struct item_row *r = &dim_item_rows(d)[order[i]];
-		const struct item_catalog_item *it = item_catalog_find(c, r->id);
-		const char *category = item_catalog_value(it, "categoryid");
-		const char *available = item_catalog_value(it, "available");
-		bool seen = r->first_seen != INT64_MAX;
-		struct span root = { NULL, 0 };
-		int depth = 0;
-		if (!category || !*category)
-			category = r->category;
-		if (category && (rc = item_catalog_path(c, category, &path, &depth, &root)))
-			break;
-		if (it && (rc = item_catalog_props_json(it, DIM_ITEM_PROPS_LIMIT, &props)))
-			break;
-		pq_put_str(w, r->id, strlen(r->id));
-		pq_put_opt_str(w, category);
-		pq_put_opt_str(w, category ? path.data : NULL);
-		category ? pq_put_i32(w, depth) : pq_put_null(w);
-		root.p ? pq_put_str(w, root.p, root.len) : pq_put_null(w);
-		available ? pq_put_bool(w, strcmp(available, "0") != 0) : pq_put_null(w);
-		pq_put_opt_str(w, it ? props.data : NULL);
-		seen ? pq_put_i64(w, r->first_seen) : pq_put_null(w);
-		seen ? pq_put_i64(w, r->last_seen) : pq_put_null(w);
-		pq_put_i64(w, (int64_t)r->counts[EV_VIEW]);
-		pq_put_i64(w, (int64_t)r->counts[EV_ADDTOCART]);
-		pq_put_i64(w, (int64_t)r->counts[EV_REMOVEFROMCART]);
-		pq_put_i64(w, (int64_t)r->counts[EV_TRANSACTION]);
-		pq_put_double(w, r->revenue);
-		isnan(r->last_price) ? pq_put_null(w) : pq_put_double(w, r->last_price);
-		pq_put_bool(w, it != NULL);
-		rc = pq_end_row(w);
-	}
-	buf_release(&path);
-	buf_release(&props);
-	if (rc) {
-		pq_writer_abort(w);
-		return rc;
-	}
-	*rows = (int64_t)d->m.n;
-	return pq_writer_finish(w, out);
+	buf_release(&ip.path);
+	buf_release(&ip.props);
+	return rc;
 }
 
 void dim_item_release(struct dim_item *d)

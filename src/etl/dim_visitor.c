@@ -1,7 +1,7 @@
 #include "etl/dim_visitor.h"
+#include "etl/curated.h"
 #include "core/err.h"
 #include "core/mem.h"
-#include "core/strsort.h"
 #include "core/timeutil.h"
 
 #include <math.h>
@@ -63,50 +63,36 @@ void dim_visitor_event(struct visitor_row *r, int64_t ts, enum event_type type, 
 		r->last_purchase = ts;
 }
 
-static void put_opt_ts(struct pq_writer *w, int64_t ts)
+static int put_opt_ts(struct pq_writer *w, int64_t ts)
 {
-	ts ? pq_put_i64(w, ts) : pq_put_null(w);
+	return ts ? pq_put_i64(w, ts) : pq_put_null(w);
+}
+
+static int put_visitor(struct pq_writer *w, const void *row, void *ctx)
+{
+	const struct visitor_row *r = row;
+
+	(void)ctx;
+	pq_put_str(w, r->id, strlen(r->id));
+	pq_put_i64(w, r->first_seen);
+	pq_put_i64(w, r->last_seen);
+	pq_put_i64(w, (int64_t)r->active_days);
+	pq_put_i64(w, (int64_t)r->sessions);
+	pq_put_i64(w, (int64_t)r->events);
+	pq_put_i64(w, (int64_t)r->counts[EV_VIEW]);
+	pq_put_i64(w, (int64_t)r->counts[EV_ADDTOCART]);
+	pq_put_i64(w, (int64_t)r->counts[EV_REMOVEFROMCART]);
+	pq_put_i64(w, (int64_t)r->counts[EV_TRANSACTION]);
+	pq_put_double(w, r->revenue);
+	put_opt_ts(w, r->first_purchase);
+	return put_opt_ts(w, r->last_purchase);
 }
 
 int dim_visitor_encode(struct dim_visitor *d, struct buf *out, int64_t *rows)
 {
-	const struct visitor_row *v = d->m.rows;
-	size_t *order = str_order(v, d->m.n, sizeof(*v), offsetof(struct visitor_row, id));
-	struct pq_writer_opts o;
-	struct pq_writer *w;
-	int rc;
-
-	if (!order)
-		return PP_ENOMEM;
-	pq_writer_opts_default(&o);
-	if ((rc = pq_writer_open(&w, dim_visitor_cols, DIM_VISITOR_NCOLS, &o))) {
-		pp_free(order);
-		return rc;
-	}
-	for (size_t i = 0; i < d->m.n && !rc; i++) {
-		const struct visitor_row *r = &v[order[i]];
-		pq_put_str(w, r->id, strlen(r->id));
-		pq_put_i64(w, r->first_seen);
-		pq_put_i64(w, r->last_seen);
-		pq_put_i64(w, (int64_t)r->active_days);
-		pq_put_i64(w, (int64_t)r->sessions);
-		pq_put_i64(w, (int64_t)r->events);
-		pq_put_i64(w, (int64_t)r->counts[EV_VIEW]);
-		pq_put_i64(w, (int64_t)r->counts[EV_ADDTOCART]);
-		pq_put_i64(w, (int64_t)r->counts[EV_REMOVEFROMCART]);
-		pq_put_i64(w, (int64_t)r->counts[EV_TRANSACTION]);
-		pq_put_double(w, r->revenue);
-		put_opt_ts(w, r->first_purchase);
-		put_opt_ts(w, r->last_purchase);
-		rc = pq_end_row(w);
-	}
-	pp_free(order);
-	if (rc) {
-		pq_writer_abort(w);
-		return rc;
-	}
-	*rows = (int64_t)d->m.n;
-	return pq_writer_finish(w, out);
+	return curated_encode(d->m.rows, d->m.n, sizeof(struct visitor_row),
+			      offsetof(struct visitor_row, id), NULL, dim_visitor_cols,
+			      DIM_VISITOR_NCOLS, put_visitor, NULL, out, rows);
 }
 
 void dim_visitor_release(struct dim_visitor *d)

@@ -1,7 +1,7 @@
 #include "etl/item_stats.h"
+#include "etl/curated.h"
 #include "core/err.h"
 #include "core/mem.h"
-#include "core/strsort.h"
 
 #include <math.h>
 
@@ -48,40 +48,30 @@ int item_stats_add(struct item_stats *s, struct span item, const char *visitor, 
 	return 0;
 }
 
+static int put_item(struct pq_writer *w, const void *row, void *ctx)
+{
+	const struct item_stat *st = row;
+
+	(void)ctx;
+	pq_put_str(w, st->item, strlen(st->item));
+	pq_put_i64(w, (int64_t)st->counts[EV_VIEW]);
+	pq_put_i64(w, (int64_t)st->counts[EV_ADDTOCART]);
+	pq_put_i64(w, (int64_t)st->counts[EV_REMOVEFROMCART]);
+	pq_put_i64(w, (int64_t)st->counts[EV_TRANSACTION]);
+	pq_put_double(w, st->revenue);
+	pq_put_i64(w, (int64_t)st->visitors);
+	return pq_put_i64(w, (int64_t)st->sessions);
+}
+
 int item_stats_encode(struct item_stats *s, struct buf *out, uint64_t *rows)
 {
-	const struct item_stat *v = s->m.rows;
-	size_t *order = str_order(v, s->m.n, sizeof(*v), offsetof(struct item_stat, item));
-	struct pq_writer_opts o;
-	struct pq_writer *w;
-	int rc;
+	int64_t n = 0;
+	int rc = curated_encode(s->m.rows, s->m.n, sizeof(struct item_stat),
+				offsetof(struct item_stat, item), NULL, item_stats_cols,
+				ITEM_STATS_NCOLS, put_item, NULL, out, &n);
 
-	if (!order)
-		return PP_ENOMEM;
-	pq_writer_opts_default(&o);
-	if ((rc = pq_writer_open(&w, item_stats_cols, ITEM_STATS_NCOLS, &o))) {
-		pp_free(order);
-		return rc;
-	}
-	for (size_t i = 0; i < s->m.n && !rc; i++) {
-		const struct item_stat *st = &v[order[i]];
-		pq_put_str(w, st->item, strlen(st->item));
-		pq_put_i64(w, (int64_t)st->counts[EV_VIEW]);
-		pq_put_i64(w, (int64_t)st->counts[EV_ADDTOCART]);
-		pq_put_i64(w, (int64_t)st->counts[EV_REMOVEFROMCART]);
-		pq_put_i64(w, (int64_t)st->counts[EV_TRANSACTION]);
-		pq_put_double(w, st->revenue);
-		pq_put_i64(w, (int64_t)st->visitors);
-		pq_put_i64(w, (int64_t)st->sessions);
-		rc = pq_end_row(w);
-	}
-	pp_free(order);
-	if (rc) {
-		pq_writer_abort(w);
-		return rc;
-	}
-	*rows = s->m.n;
-	return pq_writer_finish(w, out);
+	*rows = (uint64_t)n;
+	return rc;
 }
 
 void item_stats_release(struct item_stats *s)
