@@ -18,10 +18,13 @@ static const struct cli_opt etl_options[] = {
 
 /*
  * The warehouse load overlaps the history pass: once the per-date tables are committed a
- * thread starts loading them (the largest: fact_events); the rest follows the run.
+ * thread starts loading them (the largest: fact_events), then whichever of the history's
+ * tables are committed by then (dim_visitor is first); the rest follows the run. A table
+ * the run has not rebuilt yet is still at the version loaded before, and is skipped.
  */
-static const char *const dated_tables[] = { "fact_events", "fact_sessions", "agg_item_stats",
-					    "agg_daily_funnel", "dim_date" };
+static const char *const early_tables[] = { "fact_events", "fact_sessions", "agg_item_stats",
+					    "agg_daily_funnel", "dim_date", "dim_visitor",
+					    "dim_item", "item_item" };
 
 struct early_load {
 	const struct config *cfg;
@@ -37,7 +40,7 @@ static void *early_main(void *arg)
 {
 	struct early_load *l = arg;
 
-	l->rc = warehouse_load_lake(l->cfg, dated_tables, ARRAY_SIZE(dated_tables), false, &l->st,
+	l->rc = warehouse_load_lake(l->cfg, early_tables, ARRAY_SIZE(early_tables), false, &l->st,
 				    l->where, sizeof(l->where));
 	if (l->rc)
 		snprintf(l->err, sizeof(l->err), "%s", pp_errmsg());

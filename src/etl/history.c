@@ -182,6 +182,10 @@ static void *visitor_main(void *arg)
 	p->r.rc = read_all(&p->r);
 	if (!p->r.rc)
 		p->r.rc = dim_visitor_encode(&p->dim, &p->file, &p->rows);
+	/* committed from here, while items are still at work: the warehouse can load it */
+	if (!p->r.rc)
+		p->r.rc = curated_replace(p->r.fs, DIM_VISITOR_TABLE, dim_visitor_cols,
+					  DIM_VISITOR_NCOLS, &p->file, p->rows);
 	if (p->r.rc)
 		snprintf(p->r.err, sizeof(p->r.err), "%s", pp_errmsg());
 	return NULL;
@@ -295,9 +299,6 @@ int history_commit(struct lake_fs *fs, const struct config *cfg, const char *eve
 	st->visitors = vp.rows;
 	st->items = ip.nitems;
 	st->item_pairs = ip.npairs;
-	if (!rc)
-		rc = curated_replace(fs, DIM_VISITOR_TABLE, dim_visitor_cols, DIM_VISITOR_NCOLS,
-				     &vp.file, vp.rows);
 	if (!rc)
 		rc = curated_replace(fs, DIM_ITEM_TABLE, dim_item_cols, DIM_ITEM_NCOLS, &ip.items_file,
 				     ip.nitems);
