@@ -278,8 +278,17 @@ static int load_rows(struct warehouse *w, const char *table, struct delta_scan *
 			(*rows)++;
 		}
 	}
-	if (!rc)
-		rc = w->ops->load_end(w);
+	/* load_end always follows load_begin: it stops what the backend started */
+	{
+		char saved[1024];
+		int end_rc;
+		snprintf(saved, sizeof(saved), "%s", pp_errmsg());
+		end_rc = w->ops->load_end(w);
+		if (rc)
+			pp_error(rc, "%s", saved);
+		else
+			rc = end_rc;
+	}
 	pp_free(row);
 	return rc;
 }

@@ -47,7 +47,8 @@ struct warehouse_ops {
 	const char *name; /* "sqlite", "postgresql" */
 	/* Statements without results: DDL, BEGIN, COMMIT. */
 	int (*exec)(struct warehouse *w, const char *sql);
-	/* Bulk load into an existing empty table, inside the caller's transaction. */
+	/* Bulk load into an existing empty table, inside the caller's transaction; load_end
+	 * follows every load_begin, even after a failure (then it only cleans up). */
 	int (*load_begin)(struct warehouse *w, const char *table, const struct wh_column *cols,
 			  size_t ncols);
 	int (*load_row)(struct warehouse *w, const struct wh_value *row);
