@@ -498,9 +498,12 @@ struct seen {
 	size_t cap, n;
 };
 
-static int seen_grow(struct seen *s)
+static int seen_grow(struct seen *s, size_t want)
 {
 	size_t cap = s->cap ? s->cap * 2 : 1024;
+
+	while (cap < want)
+		cap *= 2;
 	uint64_t *hash = pp_calloc(cap, sizeof(*hash));
 	const struct row **row = pp_calloc(cap, sizeof(*row));
 
@@ -532,7 +535,7 @@ static int seen_add(struct seen *s, const struct row *r, bool *dup)
 	uint64_t h = pp_hash64(r->key, r->key_len, 0) | 1;
 	size_t j;
 
-	if (s->n * 10 >= s->cap * 7 && seen_grow(s))
+	if (s->n * 10 >= s->cap * 7 && seen_grow(s, 0))
 		return PP_ENOMEM;
 	for (j = h & (s->cap - 1); s->hash[j]; j = (j + 1) & (s->cap - 1)) {
 		const struct row *o = s->row[j];
@@ -565,7 +568,7 @@ static int write_day(const struct etl *e, struct day *d)
 	size_t i;
 	int rc;
 
-	if ((rc = sort_day(e, d)))
+	if ((rc = sort_day(e, d)) || (rc = seen_grow(&seen, d->n * 2))) /* sized once */
 		return rc;
 	memset(&d->funnel, 0, sizeof(d->funnel));
 	memcpy(d->funnel.date, d->date, sizeof(d->date));
