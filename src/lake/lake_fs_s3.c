@@ -15,6 +15,7 @@
  */
 #include "lake/lake_fs.h"
 #include "lake/s3_sign.h"
+#include "lake/s3_xml.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/mem.h"
@@ -219,52 +220,6 @@ out:
 	return rc;
 }
 
-/* The text of <tag>...</tag> in xml after *from, entities decoded, into out (reset). */
-static bool xml_value(const char *xml, size_t len, const char *tag, size_t *from, struct buf *out)
-{
-	char open[64], close[64];
-	const char *p, *q, *end = xml + len;
-
-	snprintf(open, sizeof(open), "<%s>", tag);
-	snprintf(close, sizeof(close), "</%s>", tag);
-	buf_reset(out);
-	if (!(p = memmem(xml + *from, len - *from, open, strlen(open))))
-		return false;
-	p += strlen(open);
-	if (!(q = memmem(p, (size_t)(end - p), close, strlen(close))))
-		return false;
-	*from = (size_t)(q - xml) + strlen(close);
-	while (p < q) {
-		static const struct {
-			const char *ent;
-			char c;
-		} ents[] = { { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' },
-			     { "&apos;", '\'' } };
-		size_t k;
-		if (*p == '&') {
-			for (k = 0; k < ARRAY_SIZE(ents); k++)
-				if (!strncmp(p, ents[k].ent, strlen(ents[k].ent)))
-					break;
-			if (k < ARRAY_SIZE(ents)) {
-				buf_putc(out, ents[k].c);
-				p += strlen(ents[k].ent);
-				continue;
-			}
-			if (p[1] == '#') { /* &#NN; or &#xNN; (ASCII only in keys we write) */
-				char *e;
-				long v = p[2] == 'x' ? strtol(p + 3, &e, 16) : strtol(p + 2, &e, 10);
-				if (*e == ';' && v > 0 && v < 128) {
-					buf_putc(out, (char)v);
-					p = e + 1;
-					continue;
-				}
-			}
-		}
-		buf_putc(out, *p++);
-	}
-	return true;
-}
-
 /* A request with retries; statuses other than 2xx become errors naming the object. */
 static int perform(struct s3 *s, struct request *r)
 {
@@ -290,8 +245,8 @@ static int perform(struct s3 *s, struct request *r)
 	{
 		struct buf *b = caller_out ? caller_out : &err_body;
 		size_t at = 0, at2 = 0;
-		xml_value(b->data, b->len, "Code", &at, &code);
-		xml_value(b->data, b->len, "Message", &at2, &msg);
+		s3_xml_value(b->data, b->len, "Code", &at, &code);
+		s3_xml_value(b->data, b->len, "Message", &at2, &msg);
 	}
 	rc = r->status == 404 ? PP_ENOENT : r->status == 412 ? PP_EEXIST : PP_EIO;
 	rc = pp_error(rc, "s3://%s/%s: %s %s: HTTP %ld%s%s%s%s", s->bucket, r->key ? r->key : "",
@@ -320,7 +275,7 @@ static int multipart(struct s3 *s, const char *key, const char *data, size_t len
 	size_t at = 0;
 	int part = 0, rc = perform(s, &r);
 
-	if (!rc && !xml_value(resp.data, resp.len, "UploadId", &at, &id))
+	if (!rc && !s3_xml_value(resp.data, resp.len, "UploadId", &at, &id))
 		rc = pp_error(PP_EIO, "s3://%s/%s: no UploadId in the answer to a multipart upload",
 			      s->bucket, key);
 	if (!rc)
@@ -466,18 +421,18 @@ static int s3_list(struct lake_fs *fs, const char *prefix, lake_list_cb cb, void
 		if ((rc = perform(s, &r)))
 			break;
 		/* each <Contents> holds a <Key> and a <Size> */
-		while (!rc && xml_value(resp.data, resp.len, "Contents", &at, &item)) {
+		while (!rc && s3_xml_value(resp.data, resp.len, "Contents", &at, &item)) {
 			size_t a = 0, b = 0;
-			if (!xml_value(item.data, item.len, "Key", &a, &k) ||
-			    !xml_value(item.data, item.len, "Size", &b, &size) || k.len <= strip)
+			if (!s3_xml_value(item.data, item.len, "Key", &a, &k) ||
+			    !s3_xml_value(item.data, item.len, "Size", &b, &size) || k.len <= strip)
 				continue;
 			rc = cb(ctx, k.data + strip, strtoull(size.data, NULL, 10));
 		}
 		at = 0;
-		more = xml_value(resp.data, resp.len, "IsTruncated", &at, &item) &&
+		more = s3_xml_value(resp.data, resp.len, "IsTruncated", &at, &item) &&
 		       !strcmp(item.data, "true");
 		at = 0;
-		if (more && !xml_value(resp.data, resp.len, "NextContinuationToken", &at, &token))
+		if (more && !s3_xml_value(resp.data, resp.len, "NextContinuationToken", &at, &token))
 			rc = pp_error(PP_EIO, "s3://%s: a truncated listing without a continuation token",
 				      s->bucket);
 	}

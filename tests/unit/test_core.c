@@ -12,6 +12,7 @@
 #include "core/sha256.h"
 #include "core/rowmap.h"
 #include "lake/s3_sign.h"
+#include "lake/s3_xml.h"
 #include "core/strmap.h"
 #include "core/strsort.h"
 #include "core/timeutil.h"
@@ -515,4 +516,26 @@ TEST(str_order_matches_strcmp)
 	CHECK_STR(v[order[n - 1]].s, "\xc3\xa9t\xc3\xa9"); /* bytes above 0x7f sort last */
 	pp_free(order);
 	CHECK(str_prefix("ab", 2) < str_prefix("ab\x01", 3));
+}
+
+TEST(s3_xml_values)
+{
+	const char *xml = "<R><IsTruncated>false</IsTruncated><Contents><Key>a &amp; b&#47;c&#x2B;"
+			  "&bogus;</Key><Size>7</Size></Contents><Contents><Key>z</Key></Contents></R>";
+	struct buf v = BUF_INIT, k = BUF_INIT;
+	size_t at = 0, in;
+
+	CHECK(s3_xml_value(xml, strlen(xml), "Contents", &at, &v));
+	in = 0;
+	CHECK(s3_xml_value(v.data, v.len, "Key", &in, &k));
+	CHECK_STR(k.data, "a & b/c+&bogus;");
+	CHECK(s3_xml_value(xml, strlen(xml), "Contents", &at, &v));
+	in = 0;
+	CHECK(s3_xml_value(v.data, v.len, "Key", &in, &k));
+	CHECK_STR(k.data, "z");
+	CHECK(!s3_xml_value(xml, strlen(xml), "Contents", &at, &v));
+	at = 0;
+	CHECK(!s3_xml_value("<Key>open", 9, "Key", &at, &v)); /* no closing tag */
+	buf_release(&v);
+	buf_release(&k);
 }

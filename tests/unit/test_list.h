@@ -22,6 +22,7 @@ X(hash64_spreads_and_is_stable)
 X(out_file_whole_or_nothing)
 X(sha256_vectors)
 X(hmac_sha256_and_s3_signature)
+X(s3_xml_values)
 X(tabular_csv_json_and_text)
 /* config */
 X(config_defaults)
