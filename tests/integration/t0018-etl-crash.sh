@@ -54,4 +54,23 @@ equals "$(live_count)" "$((first + more + last)) $((first + more + last))" "rows
 after=$(funnel_events)
 [ "$after" -gt "$before" ] || fail "no new funnel events: $before then $after"
 equals "$(funnel_views)" "$after" "funnel events after the second rerun"
+
+# killed before the history pass (dim_visitor and the rest are still the old ones): the
+# next run rebuilds them from every event, once
+visitors() {
+	duck "SELECT count(*) n, sum(events) e FROM read_parquet([$(live_files curated/dim_visitor)])" |
+		jq -r '"\(.n) \(.e)"'
+}
+old_visitors=$(visitors)
+"$PP" simulate --visitors 1000 --seed 6 --json >/dev/null
+set +e
+PPREDICT_CRASH_AT=etl-history:1 "$PP" etl >/dev/null 2>&1
+rc=$?
+set -e
+equals "$rc" "137" "the ETL was killed before the history pass"
+equals "$(visitors)" "$old_visitors" "dim_visitor of the version before"
+expect_exit 0 "$PP" etl --json
+total=$(duck "SELECT count(*) n, count(DISTINCT visitor_id) v FROM read_parquet([$(live_files processed/events)])" |
+	jq -r '"\(.v) \(.n)"')
+equals "$(visitors)" "$total" "dim_visitor: every visitor, every event once"
 done_ok
