@@ -47,6 +47,16 @@ expect_exit 0 "$PP" warehouse load --json
 equals "$(jq -c "[.tables_loaded, .tables_current]" <<<"$out")" "[5,3]" "tables loaded after the kill (three committed before it)"
 equals "$(sqlite3 lake/warehouse.db "SELECT count(*) FROM fact_events")" "$((events + more))" "fact_events after the load"
 
+# the warehouse unreachable: the lake still commits, the run says so, the next one loads
+expect_exit 0 "$PP" simulate --visitors 200 --days 1 --start 2015-05-10 --seed 8 --json
+expect_exit 1 "$PP" etl --set warehouse.url=postgresql://nobody@127.0.0.1:1/x
+contains "$err" "the lake's tables are committed; loading the warehouse failed"
+expect_exit 0 "$PP" etl --json
+equals "$(jq -c '[.segments, .warehouse_tables]' <<<"$out")" "[0,8]" "nothing new in the lake, the warehouse caught up"
+equals "$(sqlite3 lake/warehouse.db "SELECT count(*) FROM fact_events")" \
+	"$(duck "SELECT count(*) n FROM read_parquet([$(delta_files "$PWD/lake/curated/fact_events")])" | jq -r .n)" \
+	"fact_events after catching up"
+
 # errors name what is wrong
 expect_exit 1 "$PP" sql "SELEC 1"
 contains "$err" "warehouse.db"
