@@ -19,7 +19,7 @@
 #include "event/catalog.h"
 #include "event/event.h"
 #include "event/sessionize.h"
-#include "lake/delta/delta.h"
+#include "lake/delta/delta_scan.h"
 #include "lake/raw.h"
 
 #include <math.h>
@@ -177,17 +177,24 @@ static struct day *day_of(struct etl *e, int64_t ts)
 	return &e->days[s->value];
 }
 
-static int add_row(struct etl *e, const struct row *r, bool is_new)
+static int append_row(struct etl *e, struct day *d, const struct row *r)
 {
-	struct day *d = day_of(e, r->ts);
-
-	if (!d || pp_array_grow(&e->rows, e->nrows, &e->caprows, sizeof(*e->rows), 4096) ||
+	if (pp_array_grow(&e->rows, e->nrows, &e->caprows, sizeof(*e->rows), 4096) ||
 	    pp_array_grow(&d->rows, d->n, &d->cap, sizeof(size_t), 256))
 		return PP_ENOMEM;
 	e->rows[e->nrows] = *r;
 	d->rows[d->n++] = e->nrows++;
-	d->touched |= is_new;
 	return 0;
+}
+
+static int add_row(struct etl *e, const struct row *r, bool is_new)
+{
+	struct day *d = day_of(e, r->ts);
+
+	if (!d)
+		return PP_ENOMEM;
+	d->touched |= is_new;
+	return append_row(e, d, r);
 }
 
 static void phase(const struct etl *e, const char *what)
@@ -379,65 +386,50 @@ static const char *col_str(struct etl *e, const struct pq_vector *v, size_t i)
 }
 
 /* The current rows of a date, from the table's files. */
+static bool on_date(void *date, const struct delta_file *f)
+{
+	return f->pvalues[0] && !strcmp(f->pvalues[0], date);
+}
+
+/* The current rows of a date, from the table's files. */
 static int read_existing(struct etl *e, const struct delta_snapshot *snap, struct day *d)
 {
-	struct buf path = BUF_INIT, data = BUF_INIT;
-	int rc = 0;
+	const char *names[ARRAY_SIZE(event_cols)];
+	struct delta_scan s;
+	int rc;
 
-	for (size_t f = 0; f < snap->nfiles && !rc; f++) {
-		struct pq_file pf;
-		struct pq_vector v[ARRAY_SIZE(event_cols)];
-		size_t c, rg;
-		if (!snap->files[f].pvalues[0] || strcmp(snap->files[f].pvalues[0], d->date))
-			continue;
-		buf_reset(&path);
-		buf_reset(&data);
-		if ((rc = buf_printf(&path, "%s/%s", ETL_EVENTS_TABLE, snap->files[f].file)) ||
-		    (rc = e->fs->ops->get(e->fs, path.data, 0, UINT64_MAX, &data)) ||
-		    (rc = pq_file_open(&pf, data.data, data.len)))
-			break;
-		for (rg = 0; rg < pf.nrgs && !rc; rg++) {
-			memset(v, 0, sizeof(v));
-			for (c = 0; c < ARRAY_SIZE(event_cols) && !rc; c++) {
-				int ix = pq_column_index(&pf, event_cols[c].name);
-				rc = ix < 0 ? pp_error(PP_ECORRUPT, "%s: no column %s", path.data, event_cols[c].name)
-					    : pq_read_column(&pf, rg, (size_t)ix, &v[c]);
-			}
-			for (size_t i = 0; !rc && i < v[0].n; i++) {
-				struct row r = { .ts = v[0].i[i], .price = v[6].valid[i] ? v[6].d[i] : NAN,
-						 .received_at = v[10].valid[i] ? v[10].i[i] : 0 };
-				const char *type = col_str(e, &v[3], i);
-				r.visitor_id = col_str(e, &v[1], i);
-				r.item_id = col_str(e, &v[4], i);
-				r.category_id = col_str(e, &v[5], i);
-				r.visitor_len = r.visitor_id ? (uint32_t)v[1].s[i].len : 0;
-				r.item_len = r.item_id ? (uint32_t)v[4].s[i].len : 0;
-				r.category_len = r.category_id ? (uint32_t)v[5].s[i].len : 0;
-				r.transaction_id = col_str(e, &v[7], i);
-				r.event_id = col_str(e, &v[8], i);
-				r.props = col_str(e, &v[9], i);
-				r.source_session = col_str(e, &v[11], i);
-				if (!type || event_type_parse(type, strlen(type), &r.type))
-					rc = pp_error(PP_ECORRUPT, "%s: bad event type", path.data);
-				if (!rc && !(rc = row_key(&e->a, &e->tmp, &r))) {
-					struct row *dst;
-					if (pp_array_grow(&e->rows, e->nrows, &e->caprows, sizeof(*e->rows), 4096) ||
-					    pp_array_grow(&d->rows, d->n, &d->cap, sizeof(size_t), 256)) {
-						rc = PP_ENOMEM;
-						break;
-					}
-					dst = &e->rows[e->nrows];
-					*dst = r;
-					d->rows[d->n++] = e->nrows++;
-				}
-			}
-			for (c = 0; c < ARRAY_SIZE(event_cols); c++)
-				pq_vector_release(&v[c]);
+	for (size_t c = 0; c < ARRAY_SIZE(event_cols); c++)
+		names[c] = event_cols[c].name;
+	if ((rc = delta_scan_begin(&s, e->fs, ETL_EVENTS_TABLE, snap, names, ARRAY_SIZE(names))))
+		return rc;
+	s.want = on_date;
+	s.want_ctx = d->date;
+	while (!rc && !(rc = delta_scan_next(&s)) && s.rows) {
+		const struct pq_vector *v = s.v;
+		for (size_t c = 0; c < ARRAY_SIZE(event_cols) && !rc; c++)
+			if (!s.col[c])
+				rc = pp_error(PP_ECORRUPT, "%s: no column %s", s.path.data, names[c]);
+		for (size_t i = 0; !rc && i < s.rows; i++) {
+			struct row r = { .ts = v[0].i[i], .price = v[6].valid[i] ? v[6].d[i] : NAN,
+					 .received_at = v[10].valid[i] ? v[10].i[i] : 0 };
+			const char *type = col_str(e, &v[3], i);
+			r.visitor_id = col_str(e, &v[1], i);
+			r.item_id = col_str(e, &v[4], i);
+			r.category_id = col_str(e, &v[5], i);
+			r.visitor_len = r.visitor_id ? (uint32_t)v[1].s[i].len : 0;
+			r.item_len = r.item_id ? (uint32_t)v[4].s[i].len : 0;
+			r.category_len = r.category_id ? (uint32_t)v[5].s[i].len : 0;
+			r.transaction_id = col_str(e, &v[7], i);
+			r.event_id = col_str(e, &v[8], i);
+			r.props = col_str(e, &v[9], i);
+			r.source_session = col_str(e, &v[11], i);
+			if (!type || event_type_parse(type, strlen(type), &r.type))
+				rc = pp_error(PP_ECORRUPT, "%s: bad event type", s.path.data);
+			if (!rc && !(rc = row_key(&e->a, &e->tmp, &r)))
+				rc = append_row(e, d, &r);
 		}
-		pq_file_release(&pf);
 	}
-	buf_release(&path);
-	buf_release(&data);
+	delta_scan_close(&s);
 	return rc;
 }
 

@@ -5,7 +5,7 @@
 #include "etl/item_item.h"
 #include "core/err.h"
 #include "core/mem.h"
-#include "lake/delta/delta.h"
+#include "lake/delta/delta_scan.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -80,40 +80,6 @@ static int row_of(struct run *run, const struct pq_vector *v, size_t ncols, size
 	return rc;
 }
 
-static int read_file(struct reader *r, const struct delta_file *df, struct buf *path,
-		     struct buf *data)
-{
-	struct pq_file pf;
-	int ix[C__COUNT];
-	size_t c, rg;
-	int rc;
-
-	buf_reset(path);
-	buf_reset(data);
-	if ((rc = buf_printf(path, "%s/%s", r->table, df->file)) ||
-	    (rc = r->fs->ops->get(r->fs, path->data, 0, UINT64_MAX, data)) ||
-	    (rc = pq_file_open(&pf, data->data, data->len)))
-		return rc;
-	for (c = 0; c < r->ncols && !rc; c++)
-		if ((ix[c] = pq_column_index(&pf, col_names[c])) < 0)
-			rc = pp_error(PP_ECORRUPT, "%s: no column %s", path->data, col_names[c]);
-	for (rg = 0; rg < pf.nrgs && !rc; rg++) {
-		struct pq_vector v[C__COUNT];
-		struct history_row row;
-		memset(v, 0, sizeof(v));
-		for (c = 0; c < r->ncols && !rc; c++)
-			rc = pq_read_column(&pf, rg, (size_t)ix[c], &v[c]);
-		for (size_t i = 0; !rc && i < v[C_TS].n; i++)
-			if (!(rc = row_of(&r->run, v, r->ncols, i, path->data, &row)))
-				rc = r->add(r, &row);
-		for (c = 0; c < r->ncols; c++)
-			pq_vector_release(&v[c]);
-	}
-	pq_file_release(&pf);
-	r->run.open = false; /* a file ends the session it ends with */
-	return rc ? rc : r->end(r);
-}
-
 static bool in_memory(const struct history_memory *mem, const char *date)
 {
 	for (size_t d = 0; mem && date && d < mem->ndays; d++)
@@ -122,18 +88,55 @@ static bool in_memory(const struct history_memory *mem, const char *date)
 	return false;
 }
 
+static bool want_file(void *ctx, const struct delta_file *f)
+{
+	return !in_memory(ctx, f->pvalues[0]);
+}
+
+/* The files of the dates not in memory; a file ends the run it ends with. */
+static int read_files(struct reader *r)
+{
+	const struct delta_file *cur = NULL;
+	struct delta_scan s;
+	struct history_row row;
+	int rc;
+
+	if (!r->snap)
+		return 0;
+	if ((rc = delta_scan_begin(&s, r->fs, r->table, r->snap, col_names, r->ncols)))
+		return rc;
+	s.want = want_file;
+	s.want_ctx = (void *)r->mem;
+	while (!rc && !(rc = delta_scan_next(&s)) && s.rows) {
+		if (s.file != cur) {
+			if (cur && (rc = r->end(r)))
+				break;
+			r->run.open = false;
+			cur = s.file;
+			for (size_t c = 0; c < r->ncols && !rc; c++)
+				if (!s.col[c])
+					rc = pp_error(PP_ECORRUPT, "%s: no column %s", s.path.data, col_names[c]);
+		}
+		for (size_t i = 0; !rc && i < s.rows; i++)
+			if (!(rc = row_of(&r->run, s.v, r->ncols, i, s.path.data, &row)))
+				rc = r->add(r, &row);
+	}
+	if (!rc && cur)
+		rc = r->end(r);
+	delta_scan_close(&s);
+	return rc;
+}
+
 static int read_all(struct reader *r)
 {
-	struct buf path = BUF_INIT, data = BUF_INIT;
 	const struct history_memory *mem = r->mem;
 	struct history_row row;
-	int rc = 0;
+	int rc;
 
 	buf_init(&r->run.visitor, 0);
 	buf_init(&r->run.session, 0);
-	for (size_t f = 0; r->snap && f < r->snap->nfiles && !rc; f++)
-		if (!in_memory(mem, r->snap->files[f].pvalues[0]))
-			rc = read_file(r, &r->snap->files[f], &path, &data);
+	rc = read_files(r);
+	r->run.open = false;
 	for (size_t d = 0; mem && d < mem->ndays && !rc; d++) {
 		size_t n = mem->count(mem->ctx, d);
 		for (size_t i = 0; i < n && !rc; i++)
@@ -142,8 +145,6 @@ static int read_all(struct reader *r)
 		if (!rc)
 			rc = r->end(r);
 	}
-	buf_release(&path);
-	buf_release(&data);
 	buf_release(&r->run.visitor);
 	buf_release(&r->run.session);
 	return rc;

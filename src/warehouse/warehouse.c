@@ -353,6 +353,7 @@ static int load_table(struct warehouse *w, struct lake_fs *fs, const char *table
 {
 	char path[64], now[32];
 	struct load_schema ls;
+	struct delta_snapshot snap;
 	struct delta_scan s;
 	struct buf sql = BUF_INIT;
 	int64_t loaded, rows = 0;
@@ -361,24 +362,23 @@ static int load_table(struct warehouse *w, struct lake_fs *fs, const char *table
 
 	snprintf(path, sizeof(path), "curated/%s", table);
 	memset(&ls, 0, sizeof(ls));
+	memset(&s, 0, sizeof(s));
 	if ((rc = loaded_version(w, table, &loaded)))
 		return rc;
-	rc = delta_scan_open(&s, fs, path, -1, NULL, 0);
+	rc = delta_snapshot_load(fs, path, -1, &snap);
 	if (rc == PP_ENOENT) { /* not written yet: nothing to load */
 		pp_error_clear();
 		return 0;
 	}
 	if (rc)
 		return rc;
-	if (!full && s.snap.version == loaded) {
+	if (!full && snap.version == loaded) {
 		st->tables_current++;
 		goto out;
 	}
-	if ((rc = schema_of(path, &s.snap, &ls)))
-		goto out;
 	/* the scan reads the schema's columns by name; partition columns come from the log */
-	delta_scan_close(&s);
-	if ((rc = delta_scan_open(&s, fs, path, -1, ls.names, ls.n)))
+	if ((rc = schema_of(path, &snap, &ls)) ||
+	    (rc = delta_scan_begin(&s, fs, path, &snap, ls.names, ls.n)))
 		goto out;
 	if ((rc = w->ops->exec(w, "BEGIN")))
 		goto out;
@@ -391,7 +391,7 @@ static int load_table(struct warehouse *w, struct lake_fs *fs, const char *table
 		goto out;
 	buf_reset(&sql);
 	if ((rc = buf_printf(&sql, "INSERT INTO " LOADS_TABLE " VALUES ('%s', %" PRId64 ", %" PRId64
-				   ", '%s')", table, s.snap.version, rows, now)) ||
+				   ", '%s')", table, snap.version, rows, now)) ||
 	    (rc = w->ops->exec(w, sql.data)))
 		goto out;
 	fs_crash_point("warehouse-load"); /* tests: a kill before the commit */
@@ -411,6 +411,7 @@ out:
 	buf_release(&sql);
 	schema_release(&ls);
 	delta_scan_close(&s);
+	delta_snapshot_release(&snap);
 	return rc;
 }
 

@@ -2,20 +2,17 @@
 #include "core/err.h"
 #include "core/mem.h"
 
-int delta_scan_open(struct delta_scan *s, struct lake_fs *fs, const char *table, int64_t version,
-		    const char *const *names, size_t ncols)
+int delta_scan_begin(struct delta_scan *s, struct lake_fs *fs, const char *table,
+		     const struct delta_snapshot *snap, const char *const *names, size_t ncols)
 {
-	int rc;
-
 	memset(s, 0, sizeof(*s));
 	s->fs = fs;
 	s->table = table;
+	s->snap = snap;
 	s->names = names;
 	s->ncols = ncols;
 	buf_init(&s->path, 0);
 	buf_init(&s->data, 0);
-	if ((rc = delta_snapshot_load(fs, table, version, &s->snap)))
-		return rc;
 	s->ix = pp_calloc(ncols ? ncols : 1, sizeof(*s->ix));
 	s->col = pp_calloc(ncols ? ncols : 1, sizeof(*s->col));
 	s->v = pp_calloc(ncols ? ncols : 1, sizeof(*s->v));
@@ -23,6 +20,25 @@ int delta_scan_open(struct delta_scan *s, struct lake_fs *fs, const char *table,
 		delta_scan_close(s);
 		return PP_ENOMEM;
 	}
+	return 0;
+}
+
+int delta_scan_open(struct delta_scan *s, struct lake_fs *fs, const char *table, int64_t version,
+		    const char *const *names, size_t ncols)
+{
+	struct delta_snapshot snap;
+	int rc = delta_snapshot_load(fs, table, version, &snap);
+
+	if (rc) {
+		memset(s, 0, sizeof(*s));
+		return rc;
+	}
+	if ((rc = delta_scan_begin(s, fs, table, NULL, names, ncols))) {
+		delta_snapshot_release(&snap);
+		return rc;
+	}
+	s->own = snap;
+	s->snap = &s->own;
 	return 0;
 }
 
@@ -35,7 +51,7 @@ static void release_batch(struct delta_scan *s)
 
 static int open_file(struct delta_scan *s)
 {
-	const struct delta_file *df = &s->snap.files[s->next_file++];
+	const struct delta_file *df = &s->snap->files[s->next_file++];
 	int rc;
 
 	buf_reset(&s->path);
@@ -67,8 +83,12 @@ int delta_scan_next(struct delta_scan *s)
 			pq_file_release(&s->pf);
 			s->file_open = false;
 		}
-		if (s->next_file == s->snap.nfiles)
+		if (s->next_file == s->snap->nfiles)
 			return 0;
+		if (s->want && !s->want(s->want_ctx, &s->snap->files[s->next_file])) {
+			s->next_file++;
+			continue;
+		}
 		if ((rc = open_file(s)))
 			return rc;
 	}
@@ -95,6 +115,6 @@ void delta_scan_close(struct delta_scan *s)
 	pp_free(s->v);
 	buf_release(&s->path);
 	buf_release(&s->data);
-	delta_snapshot_release(&s->snap); /* harmless on a snapshot that never loaded */
+	delta_snapshot_release(&s->own); /* harmless when the snapshot was the caller's */
 	memset(s, 0, sizeof(*s));
 }

@@ -8,7 +8,8 @@
  *   delta_scan_close(&s);
  *
  * A column a file lacks reads as all nulls (s.col[c] is then NULL for that batch); the
- * partition columns are not in the files: their values are s.file->pvalues.
+ * partition columns are not in the files: their values are s.file->pvalues. A new file
+ * starts when s.file changes. With `want` set, files it refuses are not read at all.
  */
 #ifndef PP_DELTA_SCAN_H
 #define PP_DELTA_SCAN_H
@@ -18,9 +19,13 @@
 struct delta_scan {
 	struct lake_fs *fs;
 	const char *table;
-	struct delta_snapshot snap;
+	const struct delta_snapshot *snap; /* &own, or the caller's */
+	struct delta_snapshot own;
 	const char *const *names;
 	size_t ncols;
+	/* optional, set after opening: false skips a file */
+	bool (*want)(void *ctx, const struct delta_file *f);
+	void *want_ctx;
 	/* where it is */
 	size_t next_file, next_rg;
 	bool file_open;
@@ -34,9 +39,13 @@ struct delta_scan {
 	size_t rows; /* 0 after the last batch */
 };
 
-/* PP_ENOENT: no such table or version. */
+/* Loads the table at `version` (-1: latest) and scans it. PP_ENOENT: no such table or
+ * version. */
 int delta_scan_open(struct delta_scan *s, struct lake_fs *fs, const char *table, int64_t version,
 		    const char *const *names, size_t ncols);
+/* Scans a snapshot the caller loaded and keeps until delta_scan_close. */
+int delta_scan_begin(struct delta_scan *s, struct lake_fs *fs, const char *table,
+		     const struct delta_snapshot *snap, const char *const *names, size_t ncols);
 /* The next batch; s->rows is 0 at the end. Errors name the file. */
 int delta_scan_next(struct delta_scan *s);
 void delta_scan_close(struct delta_scan *s);
