@@ -16,11 +16,7 @@ expect_exit 0 "$PP" etl
 equals "$(live_count)" "$first $first" "rows after the first run"
 more=$("$PP" simulate --visitors 3000 --seed 4 --json | jq .events)
 # killed half-way through writing the 3rd Parquet file of the second run
-set +e
-PPREDICT_CRASH_AT=write:3 "$PP" etl >/dev/null 2>&1
-rc=$?
-set -e
-equals "$rc" "137" "the ETL was killed"
+expect_exit 137 env PPREDICT_CRASH_AT=write:3 "$PP" etl
 equals "$(ls lake/processed/events/_delta_log | wc -l)" "1" "commits after the kill"
 equals "$(live_count)" "$first $first" "rows of the version before the kill"
 # the next run does it all
@@ -43,11 +39,7 @@ funnel_events() {
 before=$(funnel_events)
 equals "$(funnel_views)" "$before" "funnel events before the second kill"
 last=$("$PP" simulate --visitors 2000 --seed 5 --json | jq .events)
-set +e
-PPREDICT_CRASH_AT=etl-curated:1 "$PP" etl >/dev/null 2>&1
-rc=$?
-set -e
-equals "$rc" "137" "the ETL was killed before the funnel"
+expect_exit 137 env PPREDICT_CRASH_AT=etl-curated:1 "$PP" etl
 equals "$(funnel_views)" "$before" "funnel of the version before"
 expect_exit 0 "$PP" etl --json
 equals "$(live_count)" "$((first + more + last)) $((first + more + last))" "rows after the second rerun"
@@ -63,11 +55,7 @@ visitors() {
 }
 old_visitors=$(visitors)
 "$PP" simulate --visitors 1000 --seed 6 --json >/dev/null
-set +e
-PPREDICT_CRASH_AT=etl-history:1 "$PP" etl >/dev/null 2>&1
-rc=$?
-set -e
-equals "$rc" "137" "the ETL was killed before the history pass"
+expect_exit 137 env PPREDICT_CRASH_AT=etl-history:1 "$PP" etl
 equals "$(visitors)" "$old_visitors" "dim_visitor of the version before"
 expect_exit 0 "$PP" etl --json
 total=$(duck "SELECT count(*) n, count(DISTINCT visitor_id) v FROM read_parquet([$(live_files processed/events)])" |
