@@ -39,6 +39,20 @@ struct row {
 	bool dup, new_visitor, new_session;
 };
 
+/* The curated tables written per date, beside processed/events (commit_curated). */
+enum { CUR_FACTS, CUR_SESSIONS, CUR_ITEMS, CUR_FUNNEL, CUR__COUNT };
+
+static const struct {
+	const char *table;
+	const struct pq_column_def *cols;
+	size_t ncols;
+} curated_tables[CUR__COUNT] = {
+	[CUR_FACTS] = { FACT_EVENTS_TABLE, fact_events_cols, FACT_EVENTS_NCOLS },
+	[CUR_SESSIONS] = { SESSIONS_TABLE, session_cols, SESSIONS_NCOLS },
+	[CUR_ITEMS] = { ITEM_STATS_TABLE, item_stats_cols, ITEM_STATS_NCOLS },
+	[CUR_FUNNEL] = { FUNNEL_TABLE, funnel_cols, FUNNEL_NCOLS },
+};
+
 struct day {
 	char date[11];
 	size_t *rows;
@@ -48,8 +62,8 @@ struct day {
 	struct buf file;
 	uint64_t kept, dups;
 	struct funnel_day funnel;
-	struct buf funnel_file, sessions_file, items_file, facts_file; /* curated rows of the date */
-	uint64_t nsessions, nitems;
+	struct buf curated[CUR__COUNT]; /* the date's file of each per-date curated table */
+	int64_t curated_rows[CUR__COUNT];
 	int rc;
 	char err[256];
 };
@@ -164,10 +178,8 @@ static struct day *day_of(struct etl *e, int64_t ts)
 			return NULL;
 		memset(&e->days[e->ndays], 0, sizeof(*e->days));
 		buf_init(&e->days[e->ndays].file, 0);
-		buf_init(&e->days[e->ndays].funnel_file, 0);
-		buf_init(&e->days[e->ndays].sessions_file, 0);
-		buf_init(&e->days[e->ndays].items_file, 0);
-		buf_init(&e->days[e->ndays].facts_file, 0);
+		for (int k = 0; k < CUR__COUNT; k++)
+			buf_init(&e->days[e->ndays].curated[k], 0);
 		memcpy(e->days[e->ndays].date, date, 11);
 		s->value = e->ndays++;
 	}
@@ -631,17 +643,22 @@ static int write_day(const struct etl *e, struct day *d)
 	else
 		pq_writer_abort(w);
 	if (!rc) {
-		rc = pq_writer_finish(fw, &d->facts_file);
+		rc = pq_writer_finish(fw, &d->curated[CUR_FACTS]);
 		fw = NULL;
 	}
 	d->kept = kept;
 	funnel_finish(&d->funnel);
 	if (!rc)
-		rc = funnel_encode(&d->funnel, &d->funnel_file);
-	if (!rc && !(rc = session_writer_finish(&sw, &d->sessions_file)))
-		d->nsessions = sw.rows;
-	if (!rc)
-		rc = item_stats_encode(&is, &d->items_file, &d->nitems);
+		rc = funnel_encode(&d->funnel, &d->curated[CUR_FUNNEL]);
+	if (!rc && !(rc = session_writer_finish(&sw, &d->curated[CUR_SESSIONS])))
+		d->curated_rows[CUR_SESSIONS] = (int64_t)sw.rows;
+	if (!rc) {
+		uint64_t items = 0;
+		rc = item_stats_encode(&is, &d->curated[CUR_ITEMS], &items);
+		d->curated_rows[CUR_ITEMS] = (int64_t)items;
+	}
+	d->curated_rows[CUR_FACTS] = (int64_t)kept;
+	d->curated_rows[CUR_FUNNEL] = 1;
 out:
 	if (fw)
 		pq_writer_abort(fw);
@@ -769,36 +786,21 @@ out:
  * leaves the segments unrecorded, so the next run rebuilds those dates and these tables. */
 static int commit_curated(struct etl *e)
 {
-	struct curated_part *sessions = pp_calloc(e->ndays ? e->ndays : 1, sizeof(*sessions));
-	struct curated_part *funnel = pp_calloc(e->ndays ? e->ndays : 1, sizeof(*funnel));
-	struct curated_part *items = pp_calloc(e->ndays ? e->ndays : 1, sizeof(*items));
-	struct curated_part *facts = pp_calloc(e->ndays ? e->ndays : 1, sizeof(*facts));
-	size_t i, n = 0;
-	int rc = 0;
+	struct curated_part *parts = pp_calloc(e->ndays ? e->ndays : 1, sizeof(*parts));
+	int rc = parts ? 0 : PP_ENOMEM;
 
-	if (!sessions || !funnel || !items || !facts)
-		rc = PP_ENOMEM;
-	for (i = 0; !rc && i < e->ndays; i++) {
-		const struct day *d = &e->days[i];
-		if (!d->touched)
-			continue;
-		sessions[n] = (struct curated_part){ d->date, &d->sessions_file, (int64_t)d->nsessions };
-		items[n] = (struct curated_part){ d->date, &d->items_file, (int64_t)d->nitems };
-		facts[n] = (struct curated_part){ d->date, &d->facts_file, (int64_t)d->kept };
-		funnel[n++] = (struct curated_part){ d->date, &d->funnel_file, 1 };
+	for (int k = 0; k < CUR__COUNT && !rc; k++) {
+		size_t n = 0;
+		for (size_t i = 0; i < e->ndays; i++) {
+			const struct day *d = &e->days[i];
+			if (d->touched)
+				parts[n++] = (struct curated_part){ d->date, &d->curated[k],
+								    d->curated_rows[k] };
+		}
+		rc = curated_commit(e->fs, curated_tables[k].table, curated_tables[k].cols,
+				    curated_tables[k].ncols, parts, n);
 	}
-	if (!rc)
-		rc = curated_commit(e->fs, FACT_EVENTS_TABLE, fact_events_cols, FACT_EVENTS_NCOLS, facts, n);
-	if (!rc)
-		rc = curated_commit(e->fs, SESSIONS_TABLE, session_cols, SESSIONS_NCOLS, sessions, n);
-	if (!rc)
-		rc = curated_commit(e->fs, ITEM_STATS_TABLE, item_stats_cols, ITEM_STATS_NCOLS, items, n);
-	if (!rc)
-		rc = curated_commit(e->fs, FUNNEL_TABLE, funnel_cols, FUNNEL_NCOLS, funnel, n);
-	pp_free(sessions);
-	pp_free(funnel);
-	pp_free(items);
-	pp_free(facts);
+	pp_free(parts);
 	return rc;
 }
 
@@ -1015,10 +1017,8 @@ out:
 	for (i = 0; i < e.ndays; i++) {
 		pp_free(e.days[i].rows);
 		buf_release(&e.days[i].file);
-		buf_release(&e.days[i].funnel_file);
-		buf_release(&e.days[i].sessions_file);
-		buf_release(&e.days[i].items_file);
-		buf_release(&e.days[i].facts_file);
+		for (int k = 0; k < CUR__COUNT; k++)
+			buf_release(&e.days[i].curated[k]);
 	}
 	pp_free(touched.day);
 	for (int k = 0; k < 2; k++) {
