@@ -106,6 +106,66 @@ int wh_quote_ident(struct buf *out, const char *name)
 	return rc ? rc : buf_putc(out, '"');
 }
 
+/* ---- query results ------------------------------------------------------------- */
+
+int wh_result_begin(struct wh_result *r, const struct wh_sink *sink, size_t ncols)
+{
+	memset(r, 0, sizeof(*r));
+	r->sink = sink;
+	r->n = ncols;
+	buf_init(&r->cells, 0);
+	r->names = pp_calloc(ncols + 1, sizeof(*r->names));
+	r->ptrs = pp_calloc(ncols + 1, sizeof(*r->ptrs));
+	r->kinds = pp_calloc(ncols + 1, sizeof(*r->kinds));
+	r->offs = pp_calloc(ncols + 1, sizeof(*r->offs));
+	r->lens = pp_calloc(ncols + 1, sizeof(*r->lens));
+	return r->names && r->ptrs && r->kinds && r->offs && r->lens ? 0 : PP_ENOMEM;
+}
+
+int wh_result_columns(struct wh_result *r)
+{
+	return r->n ? r->sink->columns(r->sink->ctx, r->n, r->names, r->kinds) : 0;
+}
+
+struct buf *wh_result_cell(struct wh_result *r)
+{
+	r->offs[r->col++] = r->cells.len;
+	return &r->cells;
+}
+
+void wh_result_null(struct wh_result *r)
+{
+	r->offs[r->col++] = SIZE_MAX;
+}
+
+int wh_result_end_row(struct wh_result *r)
+{
+	size_t end = r->cells.len;
+	int rc;
+
+	/* a cell ends where the next one starts; pointers only now, the buffer has grown */
+	for (size_t c = r->n; c-- > 0;) {
+		r->ptrs[c] = r->offs[c] == SIZE_MAX ? NULL : r->cells.data + r->offs[c];
+		r->lens[c] = r->offs[c] == SIZE_MAX ? 0 : end - r->offs[c];
+		if (r->offs[c] != SIZE_MAX)
+			end = r->offs[c];
+	}
+	rc = r->sink->row(r->sink->ctx, r->n, r->ptrs, r->lens);
+	r->col = 0;
+	buf_reset(&r->cells);
+	return rc;
+}
+
+void wh_result_release(struct wh_result *r)
+{
+	pp_free(r->names);
+	pp_free(r->ptrs);
+	pp_free(r->kinds);
+	pp_free(r->offs);
+	pp_free(r->lens);
+	buf_release(&r->cells);
+}
+
 /* ---- loading ---------------------------------------------------------------------- */
 
 /* The curated tables, by the name they get in the warehouse. */

@@ -41,6 +41,28 @@ struct wh_sink {
 	void *ctx;
 };
 
+/*
+ * A query's result on its way to a sink, for the backends: name the columns, then per
+ * row append each cell's canonical text (or mark it null) and end the row.
+ */
+struct wh_result {
+	const struct wh_sink *sink;
+	size_t n, col;
+	const char **names, **ptrs;
+	enum tab_kind *kinds;
+	size_t *offs, *lens; /* offs[c] SIZE_MAX: null */
+	struct buf cells;
+};
+
+int wh_result_begin(struct wh_result *r, const struct wh_sink *sink, size_t ncols);
+/* After every column is named (names[c], kinds[c]): the sink learns them. */
+int wh_result_columns(struct wh_result *r);
+/* The buffer the next cell's text is appended to. */
+struct buf *wh_result_cell(struct wh_result *r);
+void wh_result_null(struct wh_result *r);
+int wh_result_end_row(struct wh_result *r);
+void wh_result_release(struct wh_result *r);
+
 struct warehouse;
 
 struct warehouse_ops {

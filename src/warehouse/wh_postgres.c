@@ -197,61 +197,41 @@ static int canonical(Oid t, const char *s, struct buf *out)
 static int pg_query(struct warehouse *base, const char *sql, const struct wh_sink *sink)
 {
 	struct wh_pg *w = (struct wh_pg *)base;
-	PGresult *res = PQexec(w->conn, sql);
-	struct buf cells = BUF_INIT;
-	const char **names = NULL, **ptrs = NULL;
-	enum tab_kind *kinds = NULL;
-	size_t *lens = NULL, *offs = NULL;
+	PGresult *pg = PQexec(w->conn, sql);
+	struct wh_result res;
 	int n, rows, rc = 0;
 
-	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-		PQclear(res);
+	if (PQresultStatus(pg) == PGRES_COMMAND_OK) {
+		PQclear(pg);
 		return 0;
 	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = fail(w, "the query", res);
-		PQclear(res);
+	if (PQresultStatus(pg) != PGRES_TUPLES_OK) {
+		rc = fail(w, "the query", pg);
+		PQclear(pg);
 		return rc;
 	}
-	n = PQnfields(res);
-	rows = PQntuples(res);
-	names = pp_calloc((size_t)n + 1, sizeof(*names));
-	ptrs = pp_calloc((size_t)n + 1, sizeof(*ptrs));
-	kinds = pp_calloc((size_t)n + 1, sizeof(*kinds));
-	lens = pp_calloc((size_t)n + 1, sizeof(*lens));
-	offs = pp_calloc((size_t)n + 1, sizeof(*offs));
-	if (!names || !ptrs || !kinds || !lens || !offs) {
-		rc = PP_ENOMEM;
+	n = PQnfields(pg);
+	rows = PQntuples(pg);
+	if ((rc = wh_result_begin(&res, sink, (size_t)n)))
 		goto out;
-	}
 	for (int c = 0; c < n; c++) {
-		names[c] = PQfname(res, c);
-		kinds[c] = kind_of(PQftype(res, c));
+		res.names[c] = PQfname(pg, c);
+		res.kinds[c] = kind_of(PQftype(pg, c));
 	}
-	rc = sink->columns(sink->ctx, (size_t)n, names, kinds);
+	rc = wh_result_columns(&res);
 	for (int r = 0; r < rows && !rc; r++) {
-		buf_reset(&cells);
 		for (int c = 0; c < n && !rc; c++) {
-			offs[c] = cells.len;
-			if (PQgetisnull(res, r, c))
-				offs[c] = SIZE_MAX;
+			if (PQgetisnull(pg, r, c))
+				wh_result_null(&res);
 			else
-				rc = canonical(PQftype(res, c), PQgetvalue(res, r, c), &cells);
-			lens[c] = offs[c] == SIZE_MAX ? 0 : cells.len - offs[c];
+				rc = canonical(PQftype(pg, c), PQgetvalue(pg, r, c), wh_result_cell(&res));
 		}
-		for (int c = 0; c < n; c++)
-			ptrs[c] = offs[c] == SIZE_MAX ? NULL : cells.data + offs[c];
 		if (!rc)
-			rc = sink->row(sink->ctx, (size_t)n, ptrs, lens);
+			rc = wh_result_end_row(&res);
 	}
 out:
-	PQclear(res);
-	pp_free(names);
-	pp_free(ptrs);
-	pp_free(kinds);
-	pp_free(lens);
-	pp_free(offs);
-	buf_release(&cells);
+	PQclear(pg);
+	wh_result_release(&res);
 	return rc;
 }
 

@@ -209,12 +209,8 @@ static int sq_query(struct warehouse *base, const char *sql, const struct wh_sin
 	struct wh_sqlite *w = (struct wh_sqlite *)base;
 	sqlite3_stmt *st = NULL;
 	const char *tail;
-	struct buf cells = BUF_INIT;
-	const char **names = NULL, **ptrs = NULL;
-	enum tab_kind *kinds = NULL;
-	size_t *lens = NULL, *offs = NULL;
-	bool *boolean = NULL;
-	int n = 0, step, rc = 0;
+	struct wh_result res;
+	int n, step, rc;
 
 	if (sqlite3_prepare_v2(w->db, sql, -1, &st, &tail) != SQLITE_OK)
 		return fail(w, "the query");
@@ -227,51 +223,30 @@ static int sq_query(struct warehouse *base, const char *sql, const struct wh_sin
 		return pp_error(PP_EINVAL, "one statement at a time: text follows at '%.20s'", tail);
 	}
 	n = sqlite3_column_count(st);
-	names = pp_calloc((size_t)n + 1, sizeof(*names));
-	ptrs = pp_calloc((size_t)n + 1, sizeof(*ptrs));
-	kinds = pp_calloc((size_t)n + 1, sizeof(*kinds));
-	lens = pp_calloc((size_t)n + 1, sizeof(*lens));
-	offs = pp_calloc((size_t)n + 1, sizeof(*offs));
-	boolean = pp_calloc((size_t)n + 1, sizeof(*boolean));
-	if (!names || !ptrs || !kinds || !lens || !offs || !boolean) {
-		rc = PP_ENOMEM;
+	if ((rc = wh_result_begin(&res, sink, (size_t)n)))
 		goto out;
-	}
 	step = sqlite3_step(st);
 	for (int c = 0; c < n; c++) {
-		const char *decl = sqlite3_column_decltype(st, c);
-		names[c] = sqlite3_column_name(st, c);
-		kinds[c] = kind_of(decl, step == SQLITE_ROW ? sqlite3_column_type(st, c) : SQLITE_TEXT);
-		boolean[c] = kinds[c] == TAB_BOOL;
+		res.names[c] = sqlite3_column_name(st, c);
+		res.kinds[c] = kind_of(sqlite3_column_decltype(st, c),
+				       step == SQLITE_ROW ? sqlite3_column_type(st, c) : SQLITE_TEXT);
 	}
-	if (n && (rc = sink->columns(sink->ctx, (size_t)n, names, kinds)))
-		goto out;
+	rc = wh_result_columns(&res);
 	for (; step == SQLITE_ROW && !rc; step = sqlite3_step(st)) {
-		buf_reset(&cells);
 		for (int c = 0; c < n && !rc; c++) {
-			offs[c] = cells.len;
 			if (sqlite3_column_type(st, c) == SQLITE_NULL)
-				offs[c] = SIZE_MAX;
+				wh_result_null(&res);
 			else
-				rc = cell_text(st, c, boolean[c], &cells);
-			lens[c] = offs[c] == SIZE_MAX ? 0 : cells.len - offs[c];
+				rc = cell_text(st, c, res.kinds[c] == TAB_BOOL, wh_result_cell(&res));
 		}
-		for (int c = 0; c < n; c++) /* cells may have moved while they grew */
-			ptrs[c] = offs[c] == SIZE_MAX ? NULL : cells.data + offs[c];
 		if (!rc)
-			rc = sink->row(sink->ctx, (size_t)n, ptrs, lens);
+			rc = wh_result_end_row(&res);
 	}
 	if (!rc && step != SQLITE_DONE)
 		rc = fail(w, "the query");
 out:
 	sqlite3_finalize(st);
-	pp_free(names);
-	pp_free(ptrs);
-	pp_free(kinds);
-	pp_free(lens);
-	pp_free(offs);
-	pp_free(boolean);
-	buf_release(&cells);
+	wh_result_release(&res);
 	return rc;
 }
 
