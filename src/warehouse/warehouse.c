@@ -60,33 +60,40 @@ static char *digits(char *p, int v, int n)
 
 void wh_format_date(int64_t days, char out[16])
 {
+	/* a load's dates span a few weeks or months: their texts are kept, by day */
+	static _Thread_local struct { int64_t days; char text[11]; } seen[128];
+	unsigned slot = (unsigned)days & 127;
 	struct civil c;
-	char *p = out;
+	char *p = seen[slot].text;
 
-	civil_from_ms(days * MS_PER_DAY, &c);
-	p = digits(p, c.year % 10000, 4);
-	*p++ = '-';
-	p = digits(p, c.month, 2);
-	*p++ = '-';
-	p = digits(p, c.day, 2);
-	*p = 0;
+	if (seen[slot].days != days || !*p) {
+		civil_from_ms(days * MS_PER_DAY, &c);
+		p = digits(p, c.year % 10000, 4);
+		*p++ = '-';
+		p = digits(p, c.month, 2);
+		*p++ = '-';
+		p = digits(p, c.day, 2);
+		seen[slot].days = days;
+	}
+	memcpy(out, seen[slot].text, 10);
+	out[10] = 0;
 }
 
 void wh_format_timestamp(int64_t ms, char out[32])
 {
-	struct civil c;
+	int64_t days = floor_div(ms, MS_PER_DAY);
+	int rem = (int)(ms - days * MS_PER_DAY);
 	char *p = out + 10;
 
-	civil_from_ms(ms, &c);
-	wh_format_date(floor_div(ms, MS_PER_DAY), out);
+	wh_format_date(days, out);
 	*p++ = ' ';
-	p = digits(p, c.hour, 2);
+	p = digits(p, rem / (int)MS_PER_HOUR, 2);
 	*p++ = ':';
-	p = digits(p, c.min, 2);
+	p = digits(p, rem / (int)MS_PER_MIN % 60, 2);
 	*p++ = ':';
-	p = digits(p, c.sec, 2);
+	p = digits(p, rem / (int)MS_PER_SEC % 60, 2);
 	*p++ = '.';
-	p = digits(p, c.ms, 3);
+	p = digits(p, rem % (int)MS_PER_SEC, 3);
 	*p = 0;
 }
 
@@ -324,7 +331,8 @@ static int load_rows(struct warehouse *w, const char *table, struct delta_scan *
 	if (!row)
 		return PP_ENOMEM;
 	rc = w->ops->load_begin(w, table, ls->cols, ls->n);
-	while (!rc && !(rc = delta_scan_next(s)) && s->rows) {
+	/* the batch's strings live until the next delta_scan_next: the backend flushes first */
+	while (!rc && !(rc = w->ops->load_flush(w)) && !(rc = delta_scan_next(s)) && s->rows) {
 		struct wh_value *fixed = row; /* partition cells are the same for the batch */
 		for (size_t c = 0; c < ls->n && !rc; c++)
 			if (ls->part[c] >= 0)

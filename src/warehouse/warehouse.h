@@ -73,7 +73,11 @@ struct warehouse_ops {
 	 * follows every load_begin, even after a failure (then it only cleans up). */
 	int (*load_begin)(struct warehouse *w, const char *table, const struct wh_column *cols,
 			  size_t ncols);
+	/* The row's strings stay valid until the next load_flush or load_end (a backend may
+	 * keep pointers to them instead of copying). */
 	int (*load_row)(struct warehouse *w, const struct wh_value *row);
+	/* The rows given so far are about to die: use or copy them now. */
+	int (*load_flush)(struct warehouse *w);
 	int (*load_end)(struct warehouse *w);
 	int (*query)(struct warehouse *w, const char *sql, const struct wh_sink *sink);
 	void (*close)(struct warehouse *w);

@@ -136,6 +136,12 @@ static int pg_load_row(struct warehouse *base, const struct wh_value *row)
 	return rc;
 }
 
+static int pg_load_flush(struct warehouse *base)
+{
+	(void)base; /* rows are in the COPY buffer as text already */
+	return 0;
+}
+
 static int pg_load_end(struct warehouse *base)
 {
 	struct wh_pg *w = (struct wh_pg *)base;
@@ -250,6 +256,7 @@ static const struct warehouse_ops postgres_ops = {
 	.exec = pg_exec,
 	.load_begin = pg_load_begin,
 	.load_row = pg_load_row,
+	.load_flush = pg_load_flush,
 	.load_end = pg_load_end,
 	.query = pg_query,
 	.close = pg_close,

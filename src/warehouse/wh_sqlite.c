@@ -9,9 +9,10 @@
 struct wh_sqlite {
 	struct warehouse base;
 	sqlite3 *db;
-	/* a load: rows gather in `pending` (their text in `text`) until `batch` of them go in
-	 * one multi-row INSERT (five times fewer statements cost a fifth less time); the
-	 * rest at the end one by one */
+	/* a load: rows gather in `pending` until `batch` of them go in one multi-row INSERT
+	 * (five times fewer statements cost a fifth less time); the rest at a flush one by
+	 * one. Strings are bound where the caller keeps them (valid until the flush); dates
+	 * and times are formatted into `text`. */
 	sqlite3_stmt *one, *many;
 	const struct wh_column *cols;
 	size_t ncols, batch;
@@ -93,8 +94,10 @@ static int bind_row(struct wh_sqlite *w, sqlite3_stmt *st, size_t r, int first)
 		}
 		switch (w->cols[c].type) {
 		case WH_TEXT:
+			rc = sqlite3_bind_text(st, i, v->s.p ? v->s.p : "", (int)v->s.len, SQLITE_STATIC);
+			break;
 		case WH_DATE:
-		case WH_TIMESTAMP: /* s holds an offset into w->text */
+		case WH_TIMESTAMP: /* i holds an offset into w->text */
 			rc = sqlite3_bind_text(st, i, w->text.data + (size_t)v->i, (int)v->s.len, SQLITE_STATIC);
 			break;
 		case WH_DOUBLE:
@@ -134,30 +137,20 @@ static int sq_load_row(struct warehouse *base, const struct wh_value *row)
 	char when[32];
 	int rc = 0;
 
-	/* copy the row: its strings die with the caller's batch; dates and times as text */
+	/* dates and times as text; strings stay where they are until the flush */
 	for (size_t c = 0; c < w->ncols && !rc; c++) {
 		const struct wh_value *v = &row[c];
+		enum wh_type t = w->cols[c].type;
 		dst[c] = *v;
-		if (v->null)
+		if (v->null || (t != WH_DATE && t != WH_TIMESTAMP))
 			continue;
-		switch (w->cols[c].type) {
-		case WH_TEXT:
-			dst[c].i = (int64_t)w->text.len;
-			rc = buf_append(&w->text, v->s.p ? v->s.p : "", v->s.len);
-			break;
-		case WH_DATE:
-		case WH_TIMESTAMP:
-			if (w->cols[c].type == WH_DATE)
-				wh_format_date(v->i, when);
-			else
-				wh_format_timestamp(v->i, when);
-			dst[c].i = (int64_t)w->text.len;
-			dst[c].s.len = strlen(when);
-			rc = buf_append(&w->text, when, dst[c].s.len);
-			break;
-		default:
-			break;
-		}
+		if (t == WH_DATE)
+			wh_format_date(v->i, when);
+		else
+			wh_format_timestamp(v->i, when);
+		dst[c].i = (int64_t)w->text.len;
+		dst[c].s.len = strlen(when);
+		rc = buf_append(&w->text, when, dst[c].s.len);
 	}
 	if (rc)
 		return rc;
@@ -166,7 +159,7 @@ static int sq_load_row(struct warehouse *base, const struct wh_value *row)
 	return 0;
 }
 
-static int sq_load_end(struct warehouse *base)
+static int sq_load_flush(struct warehouse *base)
 {
 	struct wh_sqlite *w = (struct wh_sqlite *)base;
 	int rc = 0;
@@ -174,6 +167,15 @@ static int sq_load_end(struct warehouse *base)
 	for (size_t r = 0; r < w->npending && !rc; r++)
 		rc = step(w, w->one, bind_row(w, w->one, r, 1));
 	w->npending = 0;
+	buf_reset(&w->text);
+	return rc;
+}
+
+static int sq_load_end(struct warehouse *base)
+{
+	struct wh_sqlite *w = (struct wh_sqlite *)base;
+	int rc = sq_load_flush(base);
+
 	sqlite3_finalize(w->one);
 	sqlite3_finalize(w->many);
 	w->one = w->many = NULL;
@@ -268,6 +270,7 @@ static const struct warehouse_ops sqlite_ops = {
 	.exec = sq_exec,
 	.load_begin = sq_load_begin,
 	.load_row = sq_load_row,
+	.load_flush = sq_load_flush,
 	.load_end = sq_load_end,
 	.query = sq_query,
 	.close = sq_close,
