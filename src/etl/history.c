@@ -9,6 +9,9 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /*
  * The pass runs as two readers of the same rows on two threads: one builds dim_visitor,
@@ -37,6 +40,7 @@ struct reader {
 	int (*add)(struct reader *r, const struct history_row *row);
 	int (*end)(struct reader *r);
 	struct run run;
+	bool own_thread; /* started on a thread of its own: yields the CPU */
 	int rc;
 	char err[512];
 };
@@ -176,10 +180,19 @@ static int visitor_end(struct reader *r)
 	return 0;
 }
 
+/* The pass's threads yield the CPU to the rest of the process (the warehouse loader, the
+ * server), whose work is waited on, and die with the lower priority. */
+static void lower_priority(const struct reader *r)
+{
+	if (r->own_thread)
+		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+}
+
 static void *visitor_main(void *arg)
 {
 	struct visitor_pass *p = arg;
 
+	lower_priority(&p->r);
 	p->r.rc = read_all(&p->r);
 	if (!p->r.rc)
 		p->r.rc = dim_visitor_encode(&p->dim, &p->file, &p->rows);
@@ -196,6 +209,10 @@ static void *visitor_main(void *arg)
 
 struct item_pass {
 	struct reader r;
+	const struct config *cfg;
+	struct item_catalog *cat;
+	item_catalog_bad_fn bad;
+	void *bad_ctx;
 	struct dim_item dim;
 	struct item_pairs pairs;
 	struct strmap categories; /* interned: dim_item keeps pointers to them */
@@ -256,6 +273,22 @@ out:
 	return rc;
 }
 
+/* The catalogue, items and pairs, encoded while visitors are. */
+static void *item_main(void *arg)
+{
+	struct item_pass *p = arg;
+	int rc;
+
+	lower_priority(&p->r);
+	if (!(rc = item_catalog_load(p->cat, p->r.fs, p->bad, p->bad_ctx)) && !(rc = read_all(&p->r)) &&
+	    !(rc = dim_item_add_catalog(&p->dim, p->cat)))
+		rc = encode_items(p, p->cfg, p->cat);
+	p->r.rc = rc;
+	if (rc)
+		snprintf(p->r.err, sizeof(p->r.err), "%s", pp_errmsg());
+	return NULL;
+}
+
 /* ---- the pass ------------------------------------------------------------------------ */
 
 int history_commit(struct lake_fs *fs, const struct config *cfg, const char *events_table,
@@ -266,9 +299,10 @@ int history_commit(struct lake_fs *fs, const struct config *cfg, const char *eve
 	struct item_catalog cat;
 	struct visitor_pass vp = { .r = { fs, events_table, NULL, mem, VISITOR_COLS, visitor_add,
 					  visitor_end } };
-	struct item_pass ip = { .r = { fs, events_table, NULL, mem, C__COUNT, item_add, item_end } };
-	pthread_t helper;
-	bool have_snap, helped = false;
+	struct item_pass ip = { .r = { fs, events_table, NULL, mem, C__COUNT, item_add, item_end },
+				.cfg = cfg, .cat = &cat, .bad = bad, .bad_ctx = ctx };
+	pthread_t visitors, items;
+	bool have_snap, vt, it;
 	int rc;
 
 	memset(st, 0, sizeof(*st));
@@ -286,16 +320,24 @@ int history_commit(struct lake_fs *fs, const struct config *cfg, const char *eve
 	have_snap = rc == 0;
 	pp_error_clear();
 	vp.r.snap = ip.r.snap = have_snap ? &snap : NULL;
-	if (!(helped = pthread_create(&helper, NULL, visitor_main, &vp) == 0))
+	/* two threads of their own (inline if none can start): this one only waits */
+	vp.r.own_thread = ip.r.own_thread = true;
+	if (!(vt = pthread_create(&visitors, NULL, visitor_main, &vp) == 0))
+		vp.r.own_thread = false;
+	if (!(it = pthread_create(&items, NULL, item_main, &ip) == 0)) {
+		ip.r.own_thread = false;
+		item_main(&ip);
+	}
+	if (!vt)
 		visitor_main(&vp);
-	/* this thread: the catalogue, items and pairs, encoded while visitors are */
-	if (!(rc = item_catalog_load(&cat, fs, bad, ctx)) && !(rc = read_all(&ip.r)) &&
-	    !(rc = dim_item_add_catalog(&ip.dim, &cat)))
-		rc = encode_items(&ip, cfg, &cat);
-	if (helped)
-		pthread_join(helper, NULL);
-	if (!rc && vp.r.rc)
-		rc = pp_error(vp.r.rc, "%s", vp.r.err);
+	if (it)
+		pthread_join(items, NULL);
+	if (vt)
+		pthread_join(visitors, NULL);
+	if ((rc = ip.r.rc))
+		pp_error(rc, "%s", ip.r.err);
+	else if ((rc = vp.r.rc))
+		pp_error(rc, "%s", vp.r.err);
 	st->catalog_bad = cat.bad_lines;
 	st->visitors = vp.rows;
 	st->items = ip.nitems;
