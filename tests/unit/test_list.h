@@ -79,3 +79,8 @@ X(item_catalog_paths_latest_values_and_bad_lines)
 X(item_pairs_count_sessions_and_rank)
 X(item_pairs_top_k_of_many)
 X(dim_visitor_rows_count_days_sessions_purchases)
+/* quality */
+X(quality_special_functions_match_scipy)
+X(quality_tests_match_scipy)
+X(quality_ks_exact_and_limit_agree_for_large_samples)
+X(quality_tests_reject_bad_input)
