@@ -97,7 +97,7 @@ void wh_format_timestamp(int64_t ms, char out[32])
 	*p = 0;
 }
 
-const char *wh_type_sql(enum wh_type t)
+const char *wh_type_sql(enum cell_type t)
 {
 	static const char *const names[] = { "TEXT", "BIGINT", "DOUBLE PRECISION", "BOOLEAN",
 					     "DATE", "TIMESTAMP" };
@@ -183,149 +183,10 @@ const size_t warehouse_ntables = ARRAY_SIZE(warehouse_tables);
 
 #define LOADS_TABLE "ppredict_loads"
 
-/* A table's columns from its Delta schema (partition columns included). */
-struct load_schema {
-	struct wh_column *cols;
-	const char **names;
-	int *part; /* per column: index of its partition column, or -1 */
-	size_t n;
-	json_t *root;
-};
-
-static int type_of(const char *table, const char *field, const char *spark, enum wh_type *t)
-{
-	static const struct {
-		const char *spark;
-		enum wh_type type;
-	} map[] = {
-		{ "string", WH_TEXT },     { "long", WH_BIGINT },      { "integer", WH_BIGINT },
-		{ "short", WH_BIGINT },    { "byte", WH_BIGINT },      { "double", WH_DOUBLE },
-		{ "float", WH_DOUBLE },    { "boolean", WH_BOOLEAN },  { "date", WH_DATE },
-		{ "timestamp", WH_TIMESTAMP }, { "timestamp_ntz", WH_TIMESTAMP },
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-		if (!strcmp(map[i].spark, spark)) {
-			*t = map[i].type;
-			return 0;
-		}
-	return pp_error(PP_ECORRUPT, "%s: column %s has type '%s', which the warehouse does not load",
-			table, field, spark);
-}
-
-static int schema_of(const char *table, const struct delta_snapshot *snap, struct load_schema *ls)
-{
-	json_error_t jerr;
-	json_t *fields;
-	size_t i;
-
-	memset(ls, 0, sizeof(*ls));
-	ls->root = snap->schema_string ? json_loads(snap->schema_string, 0, &jerr) : NULL;
-	fields = json_object_get(ls->root, "fields");
-	if (!json_is_array(fields) || !json_array_size(fields))
-		return pp_error(PP_ECORRUPT, "%s: the Delta log has no schema with fields", table);
-	ls->n = json_array_size(fields);
-	ls->cols = pp_calloc(ls->n, sizeof(*ls->cols));
-	ls->names = pp_calloc(ls->n, sizeof(*ls->names));
-	ls->part = pp_calloc(ls->n, sizeof(*ls->part));
-	if (!ls->cols || !ls->names || !ls->part)
-		return PP_ENOMEM;
-	for (i = 0; i < ls->n; i++) {
-		json_t *f = json_array_get(fields, i);
-		const char *name = json_string_value(json_object_get(f, "name"));
-		const char *type = json_string_value(json_object_get(f, "type"));
-		int rc;
-		if (!name || !type)
-			return pp_error(PP_ECORRUPT, "%s: schema field %zu lacks a name or a simple type",
-					table, i + 1);
-		if ((rc = type_of(table, name, type, &ls->cols[i].type)))
-			return rc;
-		ls->cols[i].name = ls->names[i] = name;
-		ls->cols[i].nullable = json_is_true(json_object_get(f, "nullable"));
-		ls->part[i] = -1;
-		for (size_t p = 0; p < snap->npart; p++)
-			if (!strcmp(snap->partition_cols[p], name))
-				ls->part[i] = (int)p;
-	}
-	return 0;
-}
-
-static void schema_release(struct load_schema *ls)
-{
-	pp_free(ls->cols);
-	pp_free(ls->names);
-	pp_free(ls->part);
-	json_decref(ls->root);
-}
-
-/* A partition value (text) as a typed cell. */
-static int partition_value(const char *table, const struct wh_column *c, const char *text,
-			   struct wh_value *v)
-{
-	int64_t ms;
-	char *end;
-
-	memset(v, 0, sizeof(*v));
-	if (!text) {
-		v->null = true;
-		return 0;
-	}
-	switch (c->type) {
-	case WH_TEXT:
-		v->s = span_of(text);
-		return 0;
-	case WH_DATE:
-	case WH_TIMESTAMP:
-		if (time_parse(text, strlen(text), &ms))
-			break;
-		v->i = c->type == WH_DATE ? floor_div(ms, MS_PER_DAY) : ms;
-		return 0;
-	case WH_DOUBLE:
-		v->d = strtod(text, &end);
-		if (*text && !*end)
-			return 0;
-		break;
-	default:
-		v->i = strtoll(text, &end, 10);
-		if (c->type == WH_BOOLEAN)
-			v->i = !strcmp(text, "true");
-		if ((*text && !*end) || !strcmp(text, "true") || !strcmp(text, "false"))
-			return 0;
-	}
-	return pp_error(PP_ECORRUPT, "%s: partition value '%s' of %s is not a %s", table, text,
-			c->name, wh_type_sql(c->type));
-}
-
-/* Row r of the scan's batch, column c, as a cell. */
-static void file_value(const struct delta_scan *s, size_t c, size_t r, struct wh_value *v)
-{
-	const struct pq_col_info *info = s->col[c];
-	const struct pq_vector *vec = &s->v[c];
-
-	memset(v, 0, sizeof(*v));
-	if (!info || !vec->valid[r]) {
-		v->null = true;
-		return;
-	}
-	switch (info->type) {
-	case PQ_STRING:
-		v->s = vec->s[r];
-		break;
-	case PQ_DOUBLE:
-		v->d = vec->d[r];
-		break;
-	case PQ_TIMESTAMP_MS:
-		v->i = info->time_unit > 1000 ? floor_div(vec->i[r], info->time_unit / 1000) : vec->i[r];
-		break;
-	default:
-		v->i = vec->i[r];
-	}
-}
-
 static int load_rows(struct warehouse *w, const char *table, struct delta_scan *s,
-		     const struct load_schema *ls, int64_t *rows)
+		     const struct delta_schema *ls, int64_t *rows)
 {
-	struct wh_value *row = pp_calloc(ls->n, sizeof(*row));
+	struct cell *row = pp_calloc(ls->n, sizeof(*row));
 	int rc;
 
 	if (!row)
@@ -333,15 +194,9 @@ static int load_rows(struct warehouse *w, const char *table, struct delta_scan *
 	rc = w->ops->load_begin(w, table, ls->cols, ls->n);
 	/* the batch's strings live until the next delta_scan_next: the backend flushes first */
 	while (!rc && !(rc = w->ops->load_flush(w)) && !(rc = delta_scan_next(s)) && s->rows) {
-		struct wh_value *fixed = row; /* partition cells are the same for the batch */
-		for (size_t c = 0; c < ls->n && !rc; c++)
-			if (ls->part[c] >= 0)
-				rc = partition_value(table, &ls->cols[c], s->file->pvalues[ls->part[c]],
-						     &fixed[c]);
+		rc = delta_row_partitions(ls, table, s, row); /* the same for the batch */
 		for (size_t r = 0; r < s->rows && !rc; r++) {
-			for (size_t c = 0; c < ls->n; c++)
-				if (ls->part[c] < 0)
-					file_value(s, c, r, &row[c]);
+			delta_row_values(ls, s, r, row);
 			rc = w->ops->load_row(w, row);
 			(*rows)++;
 		}
@@ -361,7 +216,7 @@ static int load_rows(struct warehouse *w, const char *table, struct delta_scan *
 	return rc;
 }
 
-static int create_table(struct warehouse *w, const char *table, const struct load_schema *ls)
+static int create_table(struct warehouse *w, const char *table, const struct delta_schema *ls)
 {
 	struct buf sql = BUF_INIT;
 	int rc = buf_puts(&sql, "DROP TABLE IF EXISTS ");
@@ -420,7 +275,7 @@ static int load_table(struct warehouse *w, struct lake_fs *fs, const char *table
 		      struct warehouse_load_stats *st)
 {
 	char path[64], now[32];
-	struct load_schema ls;
+	struct delta_schema ls;
 	struct delta_snapshot snap;
 	struct delta_scan s;
 	struct buf sql = BUF_INIT;
@@ -445,7 +300,7 @@ static int load_table(struct warehouse *w, struct lake_fs *fs, const char *table
 		goto out;
 	}
 	/* the scan reads the schema's columns by name; partition columns come from the log */
-	if ((rc = schema_of(path, &snap, &ls)) ||
+	if ((rc = delta_schema_load(path, &snap, &ls)) ||
 	    (rc = delta_scan_begin(&s, fs, path, &snap, ls.names, ls.n)))
 		goto out;
 	if ((rc = w->ops->exec(w, "BEGIN")))
@@ -477,7 +332,7 @@ out:
 		rc = pp_error(rc, "%s: %s", table, saved);
 	}
 	buf_release(&sql);
-	schema_release(&ls);
+	delta_schema_release(&ls);
 	delta_scan_close(&s);
 	delta_snapshot_release(&snap);
 	return rc;

@@ -16,23 +16,10 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/tabular.h"
+#include "lake/delta/delta_rows.h"
 #include "lake/lake_fs.h"
 
-enum wh_type { WH_TEXT, WH_BIGINT, WH_DOUBLE, WH_BOOLEAN, WH_DATE, WH_TIMESTAMP };
-
-struct wh_column {
-	const char *name;
-	enum wh_type type;
-	bool nullable;
-};
-
-/* One cell to load: i for BIGINT, BOOLEAN (0/1), DATE (days) and TIMESTAMP (ms). */
-struct wh_value {
-	bool null;
-	int64_t i;
-	double d;
-	struct span s;
-};
+/* Cells and columns are the lake's (lake/delta/delta_rows.h): a load is a table's rows. */
 
 /* A query's result, a row at a time: names and kinds first, then cells (NULL: null). */
 struct wh_sink {
@@ -71,11 +58,11 @@ struct warehouse_ops {
 	int (*exec)(struct warehouse *w, const char *sql);
 	/* Bulk load into an existing empty table, inside the caller's transaction; load_end
 	 * follows every load_begin, even after a failure (then it only cleans up). */
-	int (*load_begin)(struct warehouse *w, const char *table, const struct wh_column *cols,
+	int (*load_begin)(struct warehouse *w, const char *table, const struct table_column *cols,
 			  size_t ncols);
 	/* The row's strings stay valid until the next load_flush or load_end (a backend may
 	 * keep pointers to them instead of copying). */
-	int (*load_row)(struct warehouse *w, const struct wh_value *row);
+	int (*load_row)(struct warehouse *w, const struct cell *row);
 	/* The rows given so far are about to die: use or copy them now. */
 	int (*load_flush)(struct warehouse *w);
 	int (*load_end)(struct warehouse *w);
@@ -100,7 +87,7 @@ int wh_format_double(struct buf *out, double v);
 void wh_format_date(int64_t days, char out[16]);
 void wh_format_timestamp(int64_t ms, char out[32]);
 /* The type's name in the DDL both backends take. */
-const char *wh_type_sql(enum wh_type t);
+const char *wh_type_sql(enum cell_type t);
 /* "name" with any '"' doubled. */
 int wh_quote_ident(struct buf *out, const char *name);
 

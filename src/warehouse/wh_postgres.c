@@ -12,7 +12,7 @@
 struct wh_pg {
 	struct warehouse base;
 	PGconn *conn;
-	const struct wh_column *cols;
+	const struct table_column *cols;
 	size_t ncols;
 	struct buf copy; /* rows waiting to be sent */
 };
@@ -39,7 +39,7 @@ static int pg_exec(struct warehouse *base, const char *sql)
 	return rc;
 }
 
-static int pg_load_begin(struct warehouse *base, const char *table, const struct wh_column *cols,
+static int pg_load_begin(struct warehouse *base, const char *table, const struct table_column *cols,
 			 size_t ncols)
 {
 	struct wh_pg *w = (struct wh_pg *)base;
@@ -92,7 +92,7 @@ static int put_text(struct buf *b, struct span s)
 	return rc;
 }
 
-static int pg_load_row(struct warehouse *base, const struct wh_value *row)
+static int pg_load_row(struct warehouse *base, const struct cell *row)
 {
 	struct wh_pg *w = (struct wh_pg *)base;
 	struct buf *b = &w->copy;
@@ -100,7 +100,7 @@ static int pg_load_row(struct warehouse *base, const struct wh_value *row)
 	int rc = 0;
 
 	for (size_t c = 0; c < w->ncols && !rc; c++) {
-		const struct wh_value *v = &row[c];
+		const struct cell *v = &row[c];
 		if (c && (rc = buf_putc(b, '\t')))
 			break;
 		if (v->null) {
@@ -108,20 +108,20 @@ static int pg_load_row(struct warehouse *base, const struct wh_value *row)
 			continue;
 		}
 		switch (w->cols[c].type) {
-		case WH_TEXT:
+		case CELL_TEXT:
 			rc = put_text(b, v->s);
 			break;
-		case WH_DOUBLE:
+		case CELL_DOUBLE:
 			rc = wh_format_double(b, v->d);
 			break;
-		case WH_BOOLEAN:
+		case CELL_BOOL:
 			rc = buf_putc(b, v->i ? 't' : 'f');
 			break;
-		case WH_DATE:
+		case CELL_DATE:
 			wh_format_date(v->i, when);
 			rc = buf_puts(b, when);
 			break;
-		case WH_TIMESTAMP:
+		case CELL_TIMESTAMP:
 			wh_format_timestamp(v->i, when);
 			rc = buf_puts(b, when);
 			break;

@@ -14,9 +14,9 @@ struct wh_sqlite {
 	 * one. Strings are bound where the caller keeps them (valid until the flush); dates
 	 * and times are formatted into `text`. */
 	sqlite3_stmt *one, *many;
-	const struct wh_column *cols;
+	const struct table_column *cols;
 	size_t ncols, batch;
-	struct wh_value *pending;
+	struct cell *pending;
 	size_t npending;
 	struct buf text;
 };
@@ -60,7 +60,7 @@ static int prepare_insert(struct wh_sqlite *w, const char *table, size_t rows, s
 	return rc;
 }
 
-static int sq_load_begin(struct warehouse *base, const char *table, const struct wh_column *cols,
+static int sq_load_begin(struct warehouse *base, const char *table, const struct table_column *cols,
 			 size_t ncols)
 {
 	struct wh_sqlite *w = (struct wh_sqlite *)base;
@@ -86,21 +86,21 @@ static int bind_row(struct wh_sqlite *w, sqlite3_stmt *st, size_t r, int first)
 	int rc = SQLITE_OK;
 
 	for (size_t c = 0; c < w->ncols && rc == SQLITE_OK; c++) {
-		const struct wh_value *v = &w->pending[r * w->ncols + c];
+		const struct cell *v = &w->pending[r * w->ncols + c];
 		int i = first + (int)c;
 		if (v->null) {
 			rc = sqlite3_bind_null(st, i);
 			continue;
 		}
 		switch (w->cols[c].type) {
-		case WH_TEXT:
+		case CELL_TEXT:
 			rc = sqlite3_bind_text(st, i, v->s.p ? v->s.p : "", (int)v->s.len, SQLITE_STATIC);
 			break;
-		case WH_DATE:
-		case WH_TIMESTAMP: /* i holds an offset into w->text */
+		case CELL_DATE:
+		case CELL_TIMESTAMP: /* i holds an offset into w->text */
 			rc = sqlite3_bind_text(st, i, w->text.data + (size_t)v->i, (int)v->s.len, SQLITE_STATIC);
 			break;
-		case WH_DOUBLE:
+		case CELL_DOUBLE:
 			rc = sqlite3_bind_double(st, i, v->d);
 			break;
 		default: /* BIGINT, BOOLEAN */
@@ -130,21 +130,21 @@ static int flush_batch(struct wh_sqlite *w)
 	return rc;
 }
 
-static int sq_load_row(struct warehouse *base, const struct wh_value *row)
+static int sq_load_row(struct warehouse *base, const struct cell *row)
 {
 	struct wh_sqlite *w = (struct wh_sqlite *)base;
-	struct wh_value *dst = &w->pending[w->npending * w->ncols];
+	struct cell *dst = &w->pending[w->npending * w->ncols];
 	char when[32];
 	int rc = 0;
 
 	/* dates and times as text; strings stay where they are until the flush */
 	for (size_t c = 0; c < w->ncols && !rc; c++) {
-		const struct wh_value *v = &row[c];
-		enum wh_type t = w->cols[c].type;
+		const struct cell *v = &row[c];
+		enum cell_type t = w->cols[c].type;
 		dst[c] = *v;
-		if (v->null || (t != WH_DATE && t != WH_TIMESTAMP))
+		if (v->null || (t != CELL_DATE && t != CELL_TIMESTAMP))
 			continue;
-		if (t == WH_DATE)
+		if (t == CELL_DATE)
 			wh_format_date(v->i, when);
 		else
 			wh_format_timestamp(v->i, when);

@@ -1,0 +1,60 @@
+/*
+ * delta_rows.h - a Delta table's rows as typed cells, for the readers that work on
+ * values rather than on Parquet pages (the warehouse load, the quality checks).
+ *
+ * The columns and their types come from the log's schema (Spark's simple types mapped to
+ * six cell types); partition columns, which the files do not hold, take their file's
+ * partition value. Timestamps are milliseconds whatever unit a file stores.
+ *
+ *   struct delta_schema sc;
+ *   delta_schema_load(table, &snap, &sc);      then delta_scan_begin(.., sc.names, sc.n)
+ *   per batch: delta_row_partitions(&sc, table, &scan, row);
+ *              per row r: delta_row_values(&sc, &scan, r, row);
+ */
+#ifndef PP_DELTA_ROWS_H
+#define PP_DELTA_ROWS_H
+
+#include "lake/delta/delta_scan.h"
+
+enum cell_type { CELL_TEXT, CELL_INT, CELL_DOUBLE, CELL_BOOL, CELL_DATE, CELL_TIMESTAMP };
+
+/* One value: i for INT, BOOL (0/1), DATE (days since 1970) and TIMESTAMP (ms); d for
+ * DOUBLE; s for TEXT (borrowed from the batch, valid until the next delta_scan_next). */
+struct cell {
+	bool null;
+	int64_t i;
+	double d;
+	struct span s;
+};
+
+struct table_column {
+	const char *name;
+	enum cell_type type;
+	bool nullable;
+};
+
+struct delta_schema {
+	struct table_column *cols;
+	const char **names; /* the columns' names, for delta_scan */
+	int *part;          /* per column: its index among the partition columns, or -1 */
+	size_t n;
+	const char **spark; /* per column: its type as the log writes it */
+	void *root;         /* the parsed schema the names point into */
+};
+
+/* The columns of snap's schema; errors name the table and the column. */
+int delta_schema_load(const char *table, const struct delta_snapshot *snap, struct delta_schema *sc);
+void delta_schema_release(struct delta_schema *sc);
+
+/* The partition columns' cells of the scan's current file into row[] (the other cells are
+ * left alone); a value that does not parse as its column's type is an error. */
+int delta_row_partitions(const struct delta_schema *sc, const char *table, const struct delta_scan *s,
+			 struct cell *row);
+/* The file columns' cells of row r of the scan's current batch into row[]. */
+void delta_row_values(const struct delta_schema *sc, const struct delta_scan *s, size_t r,
+		      struct cell *row);
+
+/* "string", "long", "double", "boolean", "date", "timestamp". */
+const char *cell_type_name(enum cell_type t);
+
+#endif
