@@ -6,7 +6,6 @@
 #include "core/timeutil.h"
 #include "lake/delta/delta_scan.h"
 
-#include <jansson.h>
 #include <math.h>
 
 int warehouse_open(struct warehouse **out, const struct config *cfg)
