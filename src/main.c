@@ -21,6 +21,7 @@ const struct command *const commands[] = {
 	CMD_ETL,
 	CMD_WAREHOUSE_LOAD,
 	CMD_SQL,
+	CMD_CHECK,
 	CMD_SERVE,
 	CMD_SHIP,
 };
