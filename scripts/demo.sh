@@ -31,6 +31,11 @@ echo "== ETL: raw zone -> processed/events -> curated star schema (Delta Lake) -
 "$PP" -c "$CFG" etl
 
 echo
+echo "== data quality: every table against the expectation suite that ships for it"
+# freshness is measured at the end of the simulated month, not today
+"$PP" -c "$CFG" check --now 2015-06-02T01:00:00Z
+
+echo
 echo "== the daily funnel, from the warehouse"
 "$PP" -c "$CFG" sql "SELECT event_date, \"views\", carts, purchases, sessions, cart_sessions,
 	purchase_sessions, round(100 * conversion, 2) AS conversion_pct
@@ -56,9 +61,11 @@ echo "tables:      $DIR/lake/processed/{events,quarantine}, $DIR/lake/curated/{d
 echo "             dim_visitor,dim_item,fact_events,fact_sessions,agg_daily_funnel,agg_item_stats,"
 echo "             item_item} (Delta Lake)"
 echo "warehouse:   $DIR/lake/warehouse.db (SQLite; warehouse.url can be a postgresql:// URL)"
+echo "quality:     $DIR/lake/_meta/quality/latest.json (Great Expectations' validation-result shape)"
 echo "config:      $CFG"
 echo "try:         $PP -c $CFG lake ls --by hour --from 2015-05-26"
 echo "             $PP -c $CFG lake show processed/events -n 5 -f json"
 echo "             $PP -c $CFG sql -f csv \"SELECT * FROM dim_visitor ORDER BY revenue DESC LIMIT 10\""
+echo "             $PP -c $CFG check --print-suite fact_sessions > my-suite.yaml"
 echo "             $PP -c $CFG simulate --format retailrocket --out $DIR/rr/events.csv"
 echo "             $PP -c $CFG import --format retailrocket $DIR/rr/events.csv"
