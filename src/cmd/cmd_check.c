@@ -206,7 +206,7 @@ static int run_check(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 					      "successful_expectations", (json_int_t)passed,
 					      "failed_errors", (json_int_t)errors, "failed_warnings",
 					      (json_int_t)warnings));
-		rc = save(fs, run, now, where, sizeof(where));
+		rc = save(fs, run, time_now_ms(), where, sizeof(where)); /* named by when it ran */
 	}
 	if (!rc && o->json) {
 		json_dumpf(run, stdout, JSON_COMPACT);

@@ -403,7 +403,7 @@ int suite_validate(const struct suite *s, struct lake_fs *fs, int64_t version, i
 			    percent(out->succeeded, out->evaluated), "results", results, "meta",
 			    "expectation_suite_name", s->name, "batch_spec", "table", s->table,
 			    "delta_version", (json_int_t)out->version, "rows", (json_int_t)out->rows,
-			    "validation_time", when, "failed_by_severity", "error",
+			    "as_of", when, "failed_by_severity", "error",
 			    (int)out->failed_errors, "warn", (int)out->failed_warnings);
 	if (!*result)
 		rc = PP_ENOMEM;
