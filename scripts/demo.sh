@@ -61,7 +61,7 @@ echo "tables:      $DIR/lake/processed/{events,quarantine}, $DIR/lake/curated/{d
 echo "             dim_visitor,dim_item,fact_events,fact_sessions,agg_daily_funnel,agg_item_stats,"
 echo "             item_item} (Delta Lake)"
 echo "warehouse:   $DIR/lake/warehouse.db (SQLite; warehouse.url can be a postgresql:// URL)"
-echo "quality:     $DIR/lake/_meta/quality/latest.json (Great Expectations' validation-result shape)"
+echo "quality:     $DIR/lake/_meta/quality/checks/latest.json (Great Expectations' validation-result shape)"
 echo "config:      $CFG"
 echo "try:         $PP -c $CFG lake ls --by hour --from 2015-05-26"
 echo "             $PP -c $CFG lake show processed/events -n 5 -f json"

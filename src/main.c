@@ -22,6 +22,7 @@ const struct command *const commands[] = {
 	CMD_WAREHOUSE_LOAD,
 	CMD_SQL,
 	CMD_CHECK,
+	CMD_DRIFT,
 	CMD_SERVE,
 	CMD_SHIP,
 };

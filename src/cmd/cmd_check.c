@@ -5,9 +5,8 @@
 #include "core/mem.h"
 #include "core/timeutil.h"
 #include "quality/default_suites.h"
+#include "quality/report_store.h"
 #include "quality/validate.h"
-
-#include <unistd.h>
 
 struct check_opts {
 	bool json;
@@ -23,8 +22,6 @@ static const struct cli_opt check_options[] = {
 	{ "now", 0, OPT_TIME, offsetof(struct check_opts, now), NULL, "TIME",
 	  "the time freshness is measured against (default: now)" },
 };
-
-#define QUALITY_DIR "_meta/quality"
 
 static const struct default_suite *shipped(const char *table)
 {
@@ -103,28 +100,6 @@ static void print_failures(const struct suite *s, const json_t *res)
 			free(obs); /* jansson's allocation */
 		}
 	}
-}
-
-static int save(struct lake_fs *fs, json_t *run, int64_t now, char *where, size_t where_size)
-{
-	char stamp[32], path[160];
-	char *text = json_dumps(run, JSON_COMPACT);
-	struct iovec iov;
-	int rc;
-
-	if (!text)
-		return PP_ENOMEM;
-	time_format_rfc3339(now, stamp);
-	for (char *p = stamp; *p; p++) /* a name without ':' */
-		if (*p == ':' || *p == '.')
-			*p = '-';
-	snprintf(path, sizeof(path), QUALITY_DIR "/runs/%s-%08x.json", stamp, (unsigned)getpid());
-	iov = (struct iovec){ text, strlen(text) };
-	if (!(rc = fs->ops->put(fs, path, &iov, 1, false)))
-		rc = fs->ops->put(fs, QUALITY_DIR "/latest.json", &iov, 1, false);
-	snprintf(where, where_size, "%s", path);
-	free(text);
-	return rc;
 }
 
 static int run_check(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
@@ -206,7 +181,7 @@ static int run_check(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 					      "successful_expectations", (json_int_t)passed,
 					      "failed_errors", (json_int_t)errors, "failed_warnings",
 					      (json_int_t)warnings));
-		rc = save(fs, run, time_now_ms(), where, sizeof(where)); /* named by when it ran */
+		rc = report_store(fs, "checks", run, time_now_ms(), where, sizeof(where));
 	}
 	if (!rc && o->json) {
 		json_dumpf(run, stdout, JSON_COMPACT);
@@ -249,6 +224,6 @@ const struct command cmd_check = {
 		   "ships for it (tables not written yet are skipped); a TABLE uses its shipped\n"
 		   "suite, a .yaml/.yml/.json file is a suite of your own (Great Expectations'\n"
 		   "expectation names and kwargs; its JSON suites load as they are). Results go to\n"
-		   "_meta/quality/runs/ and _meta/quality/latest.json in Great Expectations'\n"
+		   "_meta/quality/checks/ (latest.json: the last) in Great Expectations'\n"
 		   "validation-result shape. Exits 1 when an expectation of severity error fails.",
 };

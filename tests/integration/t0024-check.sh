@@ -17,9 +17,9 @@ equals "$(jq '[.suites[].results[] | select(.success | not) | .expectation_confi
 	"expect_column_max_to_be_recent" "the only failure: the simulated data is old"
 equals "$(jq -r '.suites[0].results[0] | has("expectation_config") and has("result") and has("exception_info")' <<<"$out")" \
 	"true" "GE result shape"
-[ -s lake/_meta/quality/latest.json ] || fail "no latest.json"
-equals "$(ls lake/_meta/quality/runs | wc -l)" "1" "one stored run"
-equals "$(jq -c .statistics lake/_meta/quality/latest.json)" "$(jq -c .statistics <<<"$out")" "stored = printed"
+[ -s lake/_meta/quality/checks/latest.json ] || fail "no latest.json"
+equals "$(ls lake/_meta/quality/checks | grep -vc latest)" "1" "one stored run"
+equals "$(jq -c .statistics lake/_meta/quality/checks/latest.json)" "$(jq -c .statistics <<<"$out")" "stored = printed"
 # freshness measured against a given time passes
 expect_exit 0 "$PP" check processed/events --now 2015-05-08 --json
 equals "$(jq -r .suites[0].success <<<"$out")" "true" "fresh as of the data's end"
@@ -50,7 +50,7 @@ expectations:
 YAML
 expect_exit 1 "$PP" check mine.yaml --json
 contains "$err" "quality gate: 1 expectation of severity error failed"
-res=$(jq -c '.suites[0].results' lake/_meta/quality/latest.json)
+res=$(jq -c '.suites[0].results' lake/_meta/quality/checks/latest.json)
 theirs=$(duck "SELECT count(*) FILTER (WHERE events > 3) over3, count(*) n,
 	(SELECT sum(c) FROM (SELECT count(*) c FROM $fs GROUP BY visitor_id HAVING count(*) > 1)) dup,
 	avg(events) mean, count(DISTINCT visitor_id) / count(*) uniq,

@@ -5,6 +5,8 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
+#include "core/rng.h"
+#include "quality/drift.h"
 #include "quality/special.h"
 #include "quality/stat_tests.h"
 
@@ -257,4 +259,111 @@ TEST(quality_tests_reject_bad_input)
 	CHECK_INT(ks2_test(a, 2, a, 2, &r), 0);
 	CHECK_NEAR(r.statistic, 0, 0);
 	CHECK_NEAR(r.p_value, 1, 0);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Rejections at p < 0.05 over `reps` pairs of samples of n values, the second shifted. */
+static int ks_rejections(struct rng *r, int reps, size_t n, double shift)
+{
+	double a[300], b[300];
+	int rejected = 0;
+
+	for (int k = 0; k < reps; k++) {
+		struct stat_result res;
+		for (size_t i = 0; i < n; i++) {
+			a[i] = rng_normal(r);
+			b[i] = rng_normal(r) + shift;
+		}
+		qsort(a, n, sizeof(double), cmp_double);
+		qsort(b, n, sizeof(double), cmp_double);
+		CHECK_INT(ks2_test(a, n, b, n, &res), 0);
+		rejected += res.p_value < 0.05;
+	}
+	return rejected;
+}
+
+static int draw(struct rng *r, const double *share, int k)
+{
+	double u = rng_uniform(r), acc = 0;
+
+	for (int c = 0; c < k - 1; c++)
+		if (u < (acc += share[c]))
+			return c;
+	return k - 1;
+}
+
+static int chi2_rejections(struct rng *r, int reps, int n, double tilt)
+{
+	const double ref_share[] = { 0.4, 0.3, 0.2, 0.1 };
+	const double cur_share[] = { 0.4 + tilt, 0.3 - tilt, 0.2, 0.1 };
+	int rejected = 0;
+
+	for (int k = 0; k < reps; k++) {
+		double table[8] = { 0 }; /* the reference's counts, then the current's */
+		struct stat_result res;
+		for (int i = 0; i < n; i++) {
+			table[draw(r, ref_share, 4)]++;
+			table[4 + draw(r, cur_share, 4)]++;
+		}
+		/* two samples: homogeneity (2 x k), not goodness of fit to a noisy reference */
+		CHECK_INT(chi2_independence(table, 2, 4, false, &res), 0);
+		rejected += res.p_value < 0.05;
+	}
+	return rejected;
+}
+
+TEST(quality_tests_false_alarms_near_nominal_and_power)
+{
+	/* same distribution: about 5% of 2000 comparisons reject (binomial sd ~ 10); KS of
+	 * two samples is conservative in the discrete exact form, a little below 5% */
+	struct rng r;
+	int ks0, ks1, c0, c1;
+
+	rng_seed(&r, 7);
+	ks0 = ks_rejections(&r, 2000, 200, 0);
+	ks1 = ks_rejections(&r, 200, 200, 0.5);
+	c0 = chi2_rejections(&r, 2000, 500, 0);
+	c1 = chi2_rejections(&r, 200, 500, 0.1);
+	printf("false alarms: KS %d/2000, chi-square %d/2000; power: KS %d/200, chi-square %d/200\n",
+	       ks0, c0, ks1, c1);
+	CHECK(ks0 >= 60 && ks0 <= 130);
+	CHECK(c0 >= 60 && c0 <= 140);
+	CHECK(ks1 >= 190);
+	CHECK(c1 >= 150);
+}
+
+TEST(drift_windows_parse)
+{
+	struct drift_window w;
+
+	CHECK_INT(drift_window_parse("curated/fact_sessions", &w), 0);
+	CHECK_STR(w.table, "curated/fact_sessions");
+	CHECK_INT(w.version, -1);
+	CHECK_STR(w.from, "");
+	CHECK_INT(drift_window_parse("curated/dim_visitor@3", &w), 0);
+	CHECK_STR(w.table, "curated/dim_visitor");
+	CHECK_INT(w.version, 3);
+	CHECK_INT(drift_window_parse("processed/events:2015-05-03..2015-05-25", &w), 0);
+	CHECK_STR(w.table, "processed/events");
+	CHECK_STR(w.from, "2015-05-03");
+	CHECK_STR(w.to, "2015-05-25");
+	CHECK_INT(drift_window_parse("2015-05-26..", &w), 0);
+	CHECK_STR(w.table, "");
+	CHECK_STR(w.from, "2015-05-26");
+	CHECK_STR(w.to, "");
+	CHECK_INT(drift_window_parse("t@2:..2015-01-01", &w), 0);
+	CHECK_INT(w.version, 2);
+	CHECK_STR(w.table, "t");
+	CHECK_STR(w.to, "2015-01-01");
+	CHECK_INT(drift_window_parse("t:2015-5-1..2015-06-01", &w), PP_EUSAGE);
+	CHECK_CONTAINS(pp_errmsg(), "'2015-5-1' is not a date");
+	CHECK_INT(drift_window_parse("t@x", &w), PP_EUSAGE);
+	CHECK_INT(drift_window_parse("t@-1", &w), PP_EUSAGE);
+	CHECK_INT(drift_window_parse("", &w), PP_EUSAGE);
 }
