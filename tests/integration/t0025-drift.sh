@@ -61,6 +61,19 @@ expect_exit 0 "$PP" etl --no-warehouse
 expect_exit 0 "$PP" drift --reference curated/dim_visitor@0 --current curated/dim_visitor@1 --json
 equals "$(jq -r '[.reference.version, .current.version] | join(",")' <<<"$out")" "0,1" "versions compared"
 
+# GET /v1/quality: the latest reports, from the lake
+start_server
+http GET /v1/quality; expect_status 200
+equals "$(jq -r '[.checks, (.drift.reference.table)] | map(tostring) | join(",")' <<<"$body")" \
+	"null,curated/dim_visitor" "no checks yet; the last drift"
+equals "$(jq -c .drift <<<"$body")" "$(jq -c . lake/_meta/quality/drift/latest.json)" "drift served as stored"
+expect_exit 0 "$PP" check curated/fact_sessions
+http GET "/v1/quality?kind=checks"; expect_status 200
+equals "$(jq -r '[(.checks.success), has("drift")] | map(tostring) | join(",")' <<<"$body")" "true,false" "checks only"
+http GET "/v1/quality?kind=everything"; expect_status 400
+contains "$body" "expected checks or drift"
+stop_server
+
 # errors
 expect_exit 2 "$PP" drift --reference curated/dim_visitor:2015-05-01..2015-05-02 --current 2015-05-03..
 contains "$err" "not partitioned by date"
