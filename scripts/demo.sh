@@ -36,6 +36,14 @@ echo "== data quality: every table against the expectation suite that ships for 
 "$PP" -c "$CFG" check --now 2015-06-02T01:00:00Z
 
 echo
+echo "== drift: the last week (the simulator drifts from 2015-05-26) against the two before"
+"$PP" -c "$CFG" drift --reference processed/events:2015-05-12..2015-05-25 --current 2015-05-26..2015-06-01
+
+echo
+echo "== bots: visitors who browse like machines (kept in the lake, left out of training)"
+"$PP" -c "$CFG" outliers
+
+echo
 echo "== the daily funnel, from the warehouse"
 "$PP" -c "$CFG" sql "SELECT event_date, \"views\", carts, purchases, sessions, cart_sessions,
 	purchase_sessions, round(100 * conversion, 2) AS conversion_pct

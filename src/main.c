@@ -23,6 +23,7 @@ const struct command *const commands[] = {
 	CMD_SQL,
 	CMD_CHECK,
 	CMD_DRIFT,
+	CMD_OUTLIERS,
 	CMD_SERVE,
 	CMD_SHIP,
 };

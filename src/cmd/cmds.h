@@ -12,7 +12,7 @@
 
 extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_lake_ls,
 	cmd_lake_cat, cmd_lake_show, cmd_lake_vacuum, cmd_lake_fsck, cmd_serve, cmd_ship, cmd_etl,
-	cmd_warehouse_load, cmd_sql, cmd_check, cmd_drift;
+	cmd_warehouse_load, cmd_sql, cmd_check, cmd_drift, cmd_outliers;
 
 #define CMD_INIT (&cmd_init)
 #define CMD_CONFIG (&cmd_config)
@@ -30,6 +30,7 @@ extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_
 #define CMD_SQL (&cmd_sql)
 #define CMD_CHECK (&cmd_check)
 #define CMD_DRIFT (&cmd_drift)
+#define CMD_OUTLIERS (&cmd_outliers)
 
 /* The warehouse step `etl` and `warehouse load` share (tables NULL: all); where gets the
  * warehouse's name. */

@@ -1,0 +1,255 @@
+/* Visitors who browse like machines (outliers.h). */
+#include "quality/outliers.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/rowmap.h"
+#include "core/strsort.h"
+#include "etl/curated.h"
+#include "lake/delta/delta_rows.h"
+
+#include <float.h>
+#include <math.h>
+
+const char *const outlier_metric_names[OUTLIER_METRICS] = { "peak_events_per_minute",
+							    "views_per_session", "items_per_session" };
+
+struct visitor {
+	const char *id; /* the map's copy */
+	uint64_t sessions, views, items;
+	double peak_rate;
+	double metric[OUTLIER_METRICS], z[OUTLIER_METRICS];
+	bool flagged, bot; /* bot: the simulator's truth */
+};
+
+enum { C_VISITOR, C_EVENTS, C_VIEWS, C_ITEMS, C_DURATION, C__COUNT };
+
+static const char *const needed[C__COUNT] = { "visitor_id", "events", "views", "items",
+					      "duration_ms" };
+
+static int read_sessions(struct lake_fs *fs, struct rowmap *m)
+{
+	struct delta_snapshot snap;
+	struct delta_schema sc;
+	struct delta_scan scan;
+	struct cell *row = NULL;
+	int ix[C__COUNT], rc;
+
+	memset(&scan, 0, sizeof(scan));
+	memset(&sc, 0, sizeof(sc));
+	if ((rc = delta_snapshot_load(fs, "curated/fact_sessions", -1, &snap)))
+		return pp_error_wrap(rc, "curated/fact_sessions (run `ppredict etl` first)");
+	if ((rc = delta_schema_load("curated/fact_sessions", &snap, &sc)))
+		goto out;
+	for (int k = 0; k < C__COUNT; k++) {
+		ix[k] = -1;
+		for (size_t c = 0; c < sc.n; c++)
+			if (!strcmp(sc.cols[c].name, needed[k]))
+				ix[k] = (int)c;
+		if (ix[k] < 0) {
+			rc = pp_error(PP_ECORRUPT, "curated/fact_sessions has no column %s", needed[k]);
+			goto out;
+		}
+	}
+	if (!(row = pp_calloc(sc.n, sizeof(*row)))) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	if ((rc = delta_scan_begin(&scan, fs, "curated/fact_sessions", &snap, sc.names, sc.n)))
+		goto out;
+	while (!(rc = delta_scan_next(&scan)) && scan.rows) {
+		for (size_t r = 0; r < scan.rows && !rc; r++) {
+			const struct cell *id;
+			struct visitor *v;
+			const char *copy;
+			bool ins;
+			double minutes, rate;
+			delta_row_values(&sc, &scan, r, row);
+			id = &row[ix[C_VISITOR]];
+			if (id->null)
+				continue;
+			if (!(v = rowmap_get(m, id->s.p, id->s.len, &copy, &ins))) {
+				rc = PP_ENOMEM;
+				break;
+			}
+			v->id = copy;
+			v->sessions++;
+			v->views += (uint64_t)row[ix[C_VIEWS]].i;
+			v->items += (uint64_t)row[ix[C_ITEMS]].i;
+			/* a session shorter than a minute counts as one minute */
+			minutes = fmax(1.0, (double)row[ix[C_DURATION]].i / 60000.0);
+			rate = (double)row[ix[C_EVENTS]].i / minutes;
+			if (rate > v->peak_rate)
+				v->peak_rate = rate;
+		}
+	}
+out:
+	pp_free(row);
+	delta_scan_close(&scan);
+	delta_schema_release(&sc);
+	delta_snapshot_release(&snap);
+	return rc;
+}
+
+static int by_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median_of(double *v, size_t n)
+{
+	qsort(v, n, sizeof(double), by_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The median of metric k and its robust spread; the scores of every visitor. */
+static int score(struct visitor *vs, size_t n, int k, struct outlier_stats *st)
+{
+	double *v = pp_malloc((n ? n : 1) * sizeof(double)), med, mad, mean_ad = 0;
+
+	if (!v)
+		return PP_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		v[i] = log1p(vs[i].metric[k]);
+	med = median_of(v, n);
+	for (size_t i = 0; i < n; i++) {
+		v[i] = fabs(log1p(vs[i].metric[k]) - med);
+		mean_ad += v[i] / (double)n;
+	}
+	mad = median_of(v, n);
+	pp_free(v);
+	/* modified z-score; with a MAD of 0 the mean absolute deviation stands in for it */
+	st->median[k] = expm1(med);
+	st->spread[k] = mad > 0 ? mad / 0.6745 : 1.253314 * mean_ad;
+	for (size_t i = 0; i < n; i++) {
+		double d = log1p(vs[i].metric[k]) - med;
+		vs[i].z[k] = st->spread[k] > 0 ? d / st->spread[k] : d > 0 ? INFINITY : 0;
+	}
+	return 0;
+}
+
+static const struct pq_column_def outlier_cols[] = {
+	{ "visitor_id", PQ_STRING, false, false },
+	{ "sessions", PQ_INT64, false, false },
+	{ "peak_events_per_minute", PQ_DOUBLE, false, false },
+	{ "views_per_session", PQ_DOUBLE, false, false },
+	{ "items_per_session", PQ_DOUBLE, false, false },
+	{ "z_peak_events_per_minute", PQ_DOUBLE, false, false },
+	{ "z_views_per_session", PQ_DOUBLE, false, false },
+	{ "z_items_per_session", PQ_DOUBLE, false, false },
+};
+
+static int put_outlier(struct pq_writer *w, const void *row, void *ctx)
+{
+	const struct visitor *v = row;
+
+	(void)ctx;
+	pq_put_str(w, v->id, strlen(v->id));
+	pq_put_i64(w, (int64_t)v->sessions);
+	for (int k = 0; k < OUTLIER_METRICS; k++)
+		pq_put_double(w, v->metric[k]);
+	for (int k = 0; k < OUTLIER_METRICS; k++) /* JSON and Parquet readers choke on infinity */
+		pq_put_double(w, isinf(v->z[k]) ? DBL_MAX : v->z[k]);
+	return 0;
+}
+
+/* The simulator's truth, when the lake was simulated: which visitors were bots. */
+struct truth_walk {
+	struct lake_fs *fs;
+	struct rowmap *m;
+	int rc;
+};
+
+static int truth_file(void *ctx, const char *path, uint64_t size)
+{
+	struct truth_walk *t = ctx;
+	struct buf text = BUF_INIT;
+	const char *base = strrchr(path, '/');
+	int rc;
+
+	(void)size;
+	base = base ? base + 1 : path;
+	if (strncmp(base, "truth-", 6) || strcmp(base + strlen(base) - 4, ".csv"))
+		return 0;
+	if ((rc = t->fs->ops->get(t->fs, path, 0, UINT64_MAX, &text)))
+		return t->rc = rc;
+	/* session_id,visitor_id,start_ts,events,intent,propensity,purchased,bot */
+	for (char *line = text.data, *nl, *end = text.data + text.len; line && line < end; line = nl) {
+		char *f[8];
+		int nf = 0;
+		if ((nl = memchr(line, '\n', (size_t)(end - line))))
+			*nl++ = 0;
+		for (char *c = line; nf < 8; ) {
+			f[nf++] = c;
+			if (!(c = strchr(c, ',')))
+				break;
+			*c++ = 0;
+		}
+		if (nf == 8 && !strcmp(f[7], "1")) { /* a bot's session: its visitor, if in the lake */
+			const struct strmap_slot *slot = strmap_get(&t->m->index, f[1], strlen(f[1]));
+			if (slot)
+				((struct visitor *)t->m->rows)[slot->value].bot = true;
+		}
+	}
+	buf_release(&text);
+	return t->rc = rc;
+}
+
+int outliers_find(struct lake_fs *fs, double threshold, struct outlier_stats *st)
+{
+	struct rowmap m;
+	struct visitor *vs, *flagged = NULL;
+	struct truth_walk tw = { fs, &m, 0 };
+	struct buf file = BUF_INIT;
+	int64_t rows;
+	size_t nflag = 0;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	rowmap_init(&m, sizeof(struct visitor));
+	if ((rc = read_sessions(fs, &m)))
+		goto out;
+	rc = fs->ops->list(fs, "_meta/simulate/", truth_file, &tw);
+	if (rc == PP_ENOENT) {
+		pp_error_clear();
+		rc = 0;
+	}
+	if (rc || (rc = tw.rc))
+		goto out;
+	vs = m.rows;
+	for (size_t i = 0; i < m.n; i++) {
+		struct visitor *v = &vs[i];
+		double s = v->sessions ? (double)v->sessions : 1;
+		v->metric[0] = v->peak_rate;
+		v->metric[1] = (double)v->views / s;
+		v->metric[2] = (double)v->items / s;
+	}
+	for (int k = 0; k < OUTLIER_METRICS && !rc; k++)
+		rc = score(vs, m.n, k, st);
+	if (rc || !(flagged = pp_calloc(m.n + 1, sizeof(*flagged)))) {
+		rc = rc ? rc : PP_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < m.n; i++) {
+		struct visitor *v = &vs[i];
+		st->visitors++;
+		v->flagged = true;
+		for (int k = 0; k < OUTLIER_METRICS; k++)
+			v->flagged &= v->z[k] > threshold;
+		st->truth_bots += v->bot;
+		st->true_positives += v->bot && v->flagged;
+		if (v->flagged)
+			flagged[nflag++] = *v;
+	}
+	st->flagged = nflag;
+	if ((rc = curated_encode(flagged, nflag, sizeof(*flagged), offsetof(struct visitor, id), NULL,
+				 outlier_cols, ARRAY_SIZE(outlier_cols), put_outlier, NULL, &file, &rows)))
+		goto out;
+	rc = curated_replace(fs, OUTLIERS_TABLE, outlier_cols, ARRAY_SIZE(outlier_cols), &file, rows);
+out:
+	buf_release(&file);
+	pp_free(flagged);
+	rowmap_release(&m);
+	return rc;
+}
