@@ -5,6 +5,7 @@
 #include "core/mem.h"
 #include "core/parse.h"
 #include "core/strmap.h"
+#include "core/strsort.h"
 #include "core/timeutil.h"
 #include "lake/delta/delta_rows.h"
 
@@ -20,8 +21,18 @@ struct tally {
 	bool have_newest;
 	double lo, hi; /* bounds in the column's units (days, ms, numbers) */
 	bool have_lo, have_hi;
-	struct strmap seen; /* unique, proportion of unique, text sets */
+	int sub; /* among the columns read */
+	struct strmap seen; /* the text sets */
+	/* unique and proportion of unique: every value (NUL-terminated, at offs), sorted at
+	 * the end; sorting beats a hash table of millions of keys here */
 	bool counting;
+	uint64_t distinct;
+	struct buf vals;
+	size_t *offs, nvals, capvals;
+	/* sets and patterns: the verdict on the last value, which often repeats (partition
+	 * values, event types) */
+	struct buf last;
+	bool have_last, last_ok;
 	double *numbers; /* value_set of a numeric column */
 	size_t nnumbers;
 	json_t *sample;
@@ -148,6 +159,29 @@ static int note_unexpected(struct tally *t, struct span text)
 	return 0;
 }
 
+static bool same_as_last(const struct tally *t, struct span text)
+{
+	return t->have_last && t->last.len == text.len && !memcmp(t->last.data, text.p, text.len);
+}
+
+static int remember(struct tally *t, struct span text, bool ok)
+{
+	buf_reset(&t->last);
+	t->have_last = !buf_append(&t->last, text.p, text.len);
+	t->last_ok = ok;
+	return 0;
+}
+
+static int keep_value(struct tally *t, struct span text)
+{
+	if (t->nvals == t->capvals && pp_array_grow(&t->offs, t->nvals, &t->capvals, sizeof(size_t), 1024))
+		return PP_ENOMEM;
+	t->offs[t->nvals++] = t->vals.len;
+	if (buf_append(&t->vals, text.p, text.len) || buf_putc(&t->vals, 0))
+		return PP_ENOMEM;
+	return 0;
+}
+
 static bool in_numbers(const struct tally *t, double v)
 {
 	for (size_t i = 0; i < t->nnumbers; i++)
@@ -161,7 +195,6 @@ static int observe(struct tally *t, enum cell_type type, const struct cell *c, s
 {
 	const struct expectation *e = t->e;
 	struct span text;
-	bool ins;
 
 	t->rows++;
 	if (c->null) {
@@ -173,29 +206,32 @@ static int observe(struct tally *t, enum cell_type type, const struct cell *c, s
 		if (type != CELL_TEXT && !within(t, cell_number(type, c)))
 			return note_unexpected(t, cell_text(type, c, tmp));
 		return 0;
-	case EXP_IN_SET:
+	case EXP_IN_SET: {
+		bool ok;
 		text = cell_text(type, c, tmp);
-		if (t->numbers ? in_numbers(t, cell_number(type, c))
-			       : strmap_get(&t->seen, text.p, text.len) != NULL)
-			return 0;
-		return note_unexpected(t, text);
+		if (same_as_last(t, text))
+			ok = t->last_ok;
+		else if (t->numbers)
+			ok = in_numbers(t, cell_number(type, c));
+		else
+			ok = strmap_get(&t->seen, text.p, text.len) != NULL;
+		remember(t, text, ok);
+		return ok ? 0 : note_unexpected(t, text);
+	}
 	case EXP_MATCH_REGEX: {
-		char small[256];
+		bool ok;
 		text = cell_text(type, c, tmp);
-		/* regexec wants a terminated string */
-		if (text.len < sizeof(small)) {
-			memcpy(small, text.p, text.len);
-			small[text.len] = 0;
-			if (!regexec(&e->re, small, 0, NULL, 0))
-				return 0;
-		} else {
-			char *copy = pp_strndup(text.p, text.len);
-			int miss = copy ? regexec(&e->re, copy, 0, NULL, 0) : 1;
-			pp_free(copy);
-			if (!miss)
-				return 0;
+		if (same_as_last(t, text)) {
+			ok = t->last_ok;
+		} else { /* regexec wants a terminated string: the copy in `last` */
+			remember(t, text, false);
+			if (!t->have_last || buf_putc(&t->last, 0))
+				return PP_ENOMEM;
+			ok = !regexec(&e->re, t->last.data, 0, NULL, 0);
+			t->last.len--;
+			t->last_ok = ok;
 		}
-		return note_unexpected(t, text);
+		return ok ? 0 : note_unexpected(t, text);
 	}
 	case EXP_MEAN_BETWEEN:
 		if (numeric(type))
@@ -210,13 +246,8 @@ static int observe(struct tally *t, enum cell_type type, const struct cell *c, s
 	default:
 		break;
 	}
-	if (t->counting) {
-		struct strmap_slot *slot;
-		text = cell_text(type, c, tmp);
-		if (!(slot = strmap_put(&t->seen, text.p, text.len, &ins)))
-			return PP_ENOMEM;
-		slot->value++;
-	}
+	if (t->counting)
+		return keep_value(t, cell_text(type, c, tmp));
 	return 0;
 }
 
@@ -238,6 +269,38 @@ static json_t *map_result(const struct tally *t, uint64_t domain)
 static bool bounded(const struct tally *t, double v)
 {
 	return !isnan(v) && within(t, v);
+}
+
+/* The kept values sorted: the distinct ones counted and, for
+ * uniqueness, every row of a repeated value counted as unexpected (GE's count). */
+static int distinct(struct tally *t)
+{
+	const char **v = pp_malloc((t->nvals ? t->nvals : 1) * sizeof(*v));
+	size_t *order;
+
+	if (!v)
+		return PP_ENOMEM;
+	for (size_t i = 0; i < t->nvals; i++)
+		v[i] = t->vals.data + t->offs[i];
+	if (!(order = str_order(v, t->nvals, sizeof(*v), 0))) {
+		pp_free(v);
+		return PP_ENOMEM;
+	}
+	t->distinct = 0;
+	for (size_t i = 0, j; i < t->nvals; i = j) {
+		const char *run = v[order[i]];
+		for (j = i + 1; j < t->nvals && !strcmp(v[order[j]], run); j++)
+			;
+		t->distinct++;
+		if (t->e->kind == EXP_UNIQUE && j - i > 1) {
+			t->unexpected += j - i;
+			if (json_array_size(t->sample) < UNEXPECTED_SAMPLE)
+				json_array_append_new(t->sample, json_string(run));
+		}
+	}
+	pp_free(order);
+	pp_free(v);
+	return 0;
 }
 
 /* The expectation's verdict and GE's result object, after the pass. */
@@ -281,7 +344,7 @@ static json_t *conclude(struct tally *t, const struct delta_schema *sc, uint64_t
 		*success = bounded(t, v);
 		return nonnull ? json_pack("{s:f}", "observed_value", v) : json_pack("{s:n}", "observed_value");
 	case EXP_UNIQUE_PROPORTION:
-		v = nonnull ? (double)t->seen.count / (double)nonnull : NAN;
+		v = nonnull ? (double)t->distinct / (double)nonnull : NAN;
 		*success = bounded(t, v);
 		return nonnull ? json_pack("{s:f}", "observed_value", v) : json_pack("{s:n}", "observed_value");
 	case EXP_MAX_AGE: {
@@ -293,15 +356,7 @@ static json_t *conclude(struct tally *t, const struct delta_schema *sc, uint64_t
 		*success = v * 1000.0 <= (double)e->max_age_ms;
 		return json_pack("{s:s,s:f}", "observed_value", newest, "age_seconds", v);
 	}
-	case EXP_UNIQUE:
-		for (size_t i = 0; i < t->seen.cap; i++) {
-			const struct strmap_slot *s = &t->seen.slots[i];
-			if (!s->key || s->value < 2)
-				continue;
-			t->unexpected += s->value;
-			if (json_array_size(t->sample) < UNEXPECTED_SAMPLE)
-				json_array_append_new(t->sample, json_stringn(s->key, s->len));
-		}
+	case EXP_UNIQUE: /* every row of a repeated value is unexpected; runs counted in distinct() */
 		break;
 	default:
 		break;
@@ -317,11 +372,35 @@ static json_t *failed_result(const struct expectation *e, const char *why)
 			 "result", "exception_info", "raised_exception", 1, "exception_message", why);
 }
 
+/* The columns the expectations read (at least one, for the row count), as a schema of
+ * their own; each tally learns its column's place in it. */
+static int narrow(const struct delta_schema *sc, struct tally *t, size_t n, struct delta_schema *sub)
+{
+	const char **names = pp_calloc(n + 1, sizeof(*names));
+	size_t k = 0;
+	int rc;
+
+	if (!names)
+		return PP_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (t[i].col >= 0 && !t[i].problem[0])
+			names[k++] = sc->cols[t[i].col].name;
+	if (!k)
+		names[k++] = sc->cols[0].name;
+	rc = delta_schema_select(sc, names, k, sub);
+	pp_free(names);
+	for (size_t i = 0; i < n && !rc; i++)
+		for (size_t c = 0; c < sub->n; c++)
+			if (t[i].col >= 0 && !strcmp(sub->cols[c].name, sc->cols[t[i].col].name))
+				t[i].sub = (int)c;
+	return rc;
+}
+
 int suite_validate(const struct suite *s, struct lake_fs *fs, int64_t version, int64_t now_ms,
 		   json_t **result, struct suite_outcome *out)
 {
 	struct delta_snapshot snap;
-	struct delta_schema sc;
+	struct delta_schema sc, sub;
 	struct delta_scan scan;
 	struct tally *t = NULL;
 	struct cell *row = NULL;
@@ -333,6 +412,7 @@ int suite_validate(const struct suite *s, struct lake_fs *fs, int64_t version, i
 	memset(out, 0, sizeof(*out));
 	memset(&scan, 0, sizeof(scan));
 	memset(&sc, 0, sizeof(sc));
+	memset(&sub, 0, sizeof(sub));
 	*result = NULL;
 	if ((rc = delta_snapshot_load(fs, s->table, version, &snap)))
 		return pp_error_wrap(rc, "%s: table %s", s->file, s->table);
@@ -360,19 +440,23 @@ int suite_validate(const struct suite *s, struct lake_fs *fs, int64_t version, i
 		if (rc) /* a bound or set that does not fit the column: the suite's error */
 			rc = pp_error_wrap(rc, "%s: expectations[%zu]", s->file, i);
 	}
-	if (rc || (rc = delta_scan_begin(&scan, fs, s->table, &snap, sc.names, sc.n)))
+	if (rc || (rc = narrow(&sc, t, s->n, &sub)) ||
+	    (rc = delta_scan_begin(&scan, fs, s->table, &snap, sub.names, sub.n)))
 		goto out;
 	while (!(rc = delta_scan_next(&scan)) && scan.rows) {
-		if ((rc = delta_row_partitions(&sc, s->table, &scan, row)))
+		if ((rc = delta_row_partitions(&sub, s->table, &scan, row)))
 			break;
 		for (size_t r = 0; r < scan.rows && !rc; r++) {
-			delta_row_values(&sc, &scan, r, row);
+			delta_row_values(&sub, &scan, r, row);
 			for (size_t i = 0; i < s->n && !rc; i++)
 				if (t[i].col >= 0 && !t[i].problem[0])
-					rc = observe(&t[i], sc.cols[t[i].col].type, &row[t[i].col], &tmp);
+					rc = observe(&t[i], sc.cols[t[i].col].type, &row[t[i].sub], &tmp);
 		}
 		out->rows += scan.rows;
 	}
+	for (size_t i = 0; i < s->n && !rc; i++)
+		if (t[i].counting && !t[i].problem[0])
+			rc = distinct(&t[i]);
 	if (rc)
 		goto out;
 	for (size_t i = 0; i < s->n; i++) {
@@ -410,6 +494,9 @@ int suite_validate(const struct suite *s, struct lake_fs *fs, int64_t version, i
 out:
 	for (size_t i = 0; t && i < s->n; i++) {
 		strmap_release(&t[i].seen);
+		buf_release(&t[i].vals);
+		buf_release(&t[i].last);
+		pp_free(t[i].offs);
 		json_decref(t[i].sample);
 		pp_free(t[i].numbers);
 	}
@@ -418,6 +505,7 @@ out:
 	pp_free(row);
 	buf_release(&tmp);
 	delta_scan_close(&scan);
+	delta_schema_release(&sub);
 	delta_schema_release(&sc);
 	delta_snapshot_release(&snap);
 	return rc;

@@ -518,6 +518,40 @@ TEST(str_order_matches_strcmp)
 	CHECK(str_prefix("ab", 2) < str_prefix("ab\x01", 3));
 }
 
+TEST(str_order_random_strings)
+{
+	/* many shared prefixes, ties and lengths around eight bytes: the radix passes and the
+	 * tie-breaking sort together give strcmp's order, as a permutation */
+	enum { N = 20000 };
+	struct rec {
+		const char *s;
+	} *v = pp_calloc(N, sizeof(*v));
+	char *text = pp_calloc(N, 24);
+	bool *seen = pp_calloc(N, sizeof(bool));
+	struct rng r;
+	size_t *order;
+
+	rng_seed(&r, 3);
+	for (size_t i = 0; i < N; i++) {
+		size_t len = (size_t)rng_below(&r, 20);
+		char *p = text + i * 24;
+		for (size_t k = 0; k < len; k++)
+			p[k] = "ab\xc3z"[rng_below(&r, k < 6 ? 2 : 4)];
+		v[i].s = p;
+	}
+	CHECK((order = str_order(v, N, sizeof(*v), 0)) != NULL);
+	for (size_t i = 0; i < N; i++) {
+		CHECK(order[i] < N && !seen[order[i]]);
+		seen[order[i]] = true;
+		if (i)
+			CHECK(strcmp(v[order[i - 1]].s, v[order[i]].s) <= 0);
+	}
+	pp_free(order);
+	pp_free(seen);
+	pp_free(text);
+	pp_free(v);
+}
+
 TEST(s3_xml_values)
 {
 	const char *xml = "<R><IsTruncated>false</IsTruncated><Contents><Key>a &amp; b&#47;c&#x2B;"

@@ -83,6 +83,37 @@ void delta_schema_release(struct delta_schema *sc)
 	memset(sc, 0, sizeof(*sc));
 }
 
+int delta_schema_select(const struct delta_schema *from, const char *const *names, size_t n,
+			struct delta_schema *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+		for (size_t c = 0; c < from->n; c++)
+			found |= !strcmp(from->cols[c].name, names[i]);
+		if (!found)
+			return pp_error(PP_EINVAL, "no column %s", names[i]);
+	}
+	out->cols = pp_calloc(from->n + 1, sizeof(*out->cols));
+	out->names = pp_calloc(from->n + 1, sizeof(*out->names));
+	out->spark = pp_calloc(from->n + 1, sizeof(*out->spark));
+	out->part = pp_calloc(from->n + 1, sizeof(*out->part));
+	if (!out->cols || !out->names || !out->spark || !out->part)
+		return PP_ENOMEM;
+	for (size_t c = 0; c < from->n; c++) {
+		bool wanted = false;
+		for (size_t i = 0; i < n && !wanted; i++)
+			wanted = !strcmp(from->cols[c].name, names[i]);
+		if (!wanted)
+			continue;
+		out->cols[out->n] = from->cols[c];
+		out->names[out->n] = from->names[c];
+		out->spark[out->n] = from->spark[c];
+		out->part[out->n++] = from->part[c];
+	}
+	return 0;
+}
+
 /* A partition value (text) as a typed cell. */
 static int partition_value(const char *table, const struct table_column *c, const char *text,
 			   struct cell *v)

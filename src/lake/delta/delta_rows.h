@@ -46,6 +46,12 @@ struct delta_schema {
 int delta_schema_load(const char *table, const struct delta_snapshot *snap, struct delta_schema *sc);
 void delta_schema_release(struct delta_schema *sc);
 
+/* The columns of `from` named in names[0..n) (each once, in from's order) as a schema of
+ * their own for a narrower scan; it borrows from's names, so `from` must outlive it.
+ * A name from does not have is an error. */
+int delta_schema_select(const struct delta_schema *from, const char *const *names, size_t n,
+			struct delta_schema *out);
+
 /* The partition columns' cells of the scan's current file into row[] (the other cells are
  * left alone); a value that does not parse as its column's type is an error. */
 int delta_row_partitions(const struct delta_schema *sc, const char *table, const struct delta_scan *s,
