@@ -17,6 +17,7 @@
  * is an identifier (visitor, session, item): its histogram says nothing about drift */
 #define IDENTIFIER_MIN 50
 #define IDENTIFIER_SHARE 0.05
+#define IDENTIFIER_EARLY 20000 /* values after which a column half new values is one */
 
 int drift_window_parse(const char *text, struct drift_window *w)
 {
@@ -64,6 +65,8 @@ struct chosen {
 	const char *name;
 	enum cell_type type;
 	int ix[2];             /* in each side's schema */
+	int sub;               /* among the columns the side's scan reads */
+	uint64_t kept;         /* values interned so far (the identifier check on the way) */
 	bool asked;            /* named by the user: never skipped as an identifier */
 	struct strmap cats;    /* text and boolean values, by first appearance */
 	uint32_t ncats;
@@ -113,14 +116,14 @@ static int grow(struct side *s, size_t nch, size_t want)
 }
 
 /* Row `row` of the batch into kept row k. */
-static int keep(struct side *s, struct chosen *ch, size_t nch, int which, const struct cell *row,
+static int keep(struct side *s, struct chosen *ch, size_t nch, const struct cell *row,
 		size_t k)
 {
 	for (size_t c = 0; c < nch; c++) {
 		const struct cell *v;
 		if (ch[c].skip)
 			continue;
-		v = &row[ch[c].ix[which]];
+		v = &row[ch[c].sub];
 		if (s->num[c]) {
 			s->num[c][k] = v->null ? NAN : ch[c].type == CELL_DOUBLE ? v->d : (double)v->i;
 		} else if (v->null) {
@@ -134,6 +137,14 @@ static int keep(struct side *s, struct chosen *ch, size_t nch, int which, const 
 			if (ins)
 				slot->value = ch[c].ncats++;
 			s->cat[c][k] = (uint32_t)slot->value;
+			/* most values new after many: an identifier, not worth interning them all
+			 * (the final rule, applied to what is kept, is stricter) */
+			if (++ch[c].kept >= IDENTIFIER_EARLY && !ch[c].asked && ch[c].type == CELL_TEXT &&
+			    ch[c].ncats > ch[c].kept / 2) {
+				ch[c].skip = "identifier-like (too many distinct values to compare as categories)";
+				strmap_release(&ch[c].cats);
+				strmap_init(&ch[c].cats);
+			}
 		}
 	}
 	return 0;
@@ -144,10 +155,14 @@ static int read_side(struct lake_fs *fs, struct side *s, struct chosen *ch, size
 {
 	const struct drift_window *w = s->w;
 	struct delta_scan scan;
+	struct delta_schema sub;
 	struct cell *row = NULL;
+	const char **names = NULL;
+	size_t nnames = 0;
 	int rc;
 
 	memset(&scan, 0, sizeof(scan));
+	memset(&sub, 0, sizeof(sub));
 	for (size_t c = 0; c < nch; c++) {
 		if (ch[c].skip)
 			continue;
@@ -160,16 +175,30 @@ static int read_side(struct lake_fs *fs, struct side *s, struct chosen *ch, size
 	}
 	if ((rc = grow(s, nch, o->sample ? o->sample : 4096)))
 		return rc;
-	if (!(row = pp_calloc(s->sc.n + 1, sizeof(*row))))
-		return PP_ENOMEM;
-	if ((rc = delta_scan_begin(&scan, fs, w->table, &s->snap, s->sc.names, s->sc.n)))
+	/* only the compared columns are read */
+	if (!(names = pp_calloc(nch + 1, sizeof(*names))) || !(row = pp_calloc(nch + 1, sizeof(*row)))) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	for (size_t c = 0; c < nch; c++)
+		if (!ch[c].skip)
+			names[nnames++] = s->sc.cols[ch[c].ix[which]].name;
+	if (!nnames)
+		names[nnames++] = s->sc.cols[0].name; /* for the row count */
+	if ((rc = delta_schema_select(&s->sc, names, nnames, &sub)))
+		goto out;
+	for (size_t c = 0; c < nch; c++)
+		for (size_t k = 0; k < sub.n; k++)
+			if (!ch[c].skip && !strcmp(sub.cols[k].name, s->sc.cols[ch[c].ix[which]].name))
+				ch[c].sub = (int)k;
+	if ((rc = delta_scan_begin(&scan, fs, w->table, &s->snap, sub.names, sub.n)))
 		goto out;
 	if (w->from[0] || w->to[0]) {
 		scan.want = in_window;
 		scan.want_ctx = (void *)w;
 	}
 	while (!(rc = delta_scan_next(&scan)) && scan.rows) {
-		if ((rc = delta_row_partitions(&s->sc, w->table, &scan, row)))
+		if ((rc = delta_row_partitions(&sub, w->table, &scan, row)))
 			break;
 		for (size_t i = 0; i < scan.rows && !rc; i++) {
 			size_t k;
@@ -181,14 +210,16 @@ static int read_side(struct lake_fs *fs, struct side *s, struct chosen *ch, size
 			} else if ((k = (size_t)rng_below(r, s->seen)) >= o->sample) {
 				continue; /* reservoir sampling: row `seen` is kept with chance sample/seen */
 			}
-			delta_row_values(&s->sc, &scan, i, row);
-			rc = keep(s, ch, nch, which, row, k);
+			delta_row_values(&sub, &scan, i, row);
+			rc = keep(s, ch, nch, row, k);
 		}
 		if (rc)
 			break;
 	}
 out:
 	delta_scan_close(&scan);
+	delta_schema_release(&sub);
+	pp_free(names);
 	pp_free(row);
 	return rc;
 }
