@@ -2,6 +2,7 @@
 #include "quality/drift.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/numsort.h"
 #include "core/rng.h"
 #include "core/strmap.h"
 #include "lake/delta/delta_rows.h"
@@ -224,13 +225,6 @@ out:
 	return rc;
 }
 
-static int by_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The non-null values of a numerical column, sorted; *n their count. */
 static double *sorted_values(const double *v, size_t rows, size_t *n)
 {
@@ -242,7 +236,10 @@ static double *sorted_values(const double *v, size_t rows, size_t *n)
 	for (size_t i = 0; i < rows; i++)
 		if (!isnan(v[i]))
 			out[(*n)++] = v[i];
-	qsort(out, *n, sizeof(double), by_double);
+	if (sort_doubles(out, *n)) {
+		pp_free(out);
+		return NULL;
+	}
 	return out;
 }
 

@@ -2,6 +2,7 @@
 #include "quality/outliers.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/numsort.h"
 #include "core/rowmap.h"
 #include "core/strsort.h"
 #include "etl/curated.h"
@@ -90,35 +91,36 @@ out:
 	return rc;
 }
 
-static int by_double(const void *a, const void *b)
+static int median_of(double *v, size_t n, double *median)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	int rc = sort_doubles(v, n);
 
-	return (x > y) - (x < y);
-}
-
-static double median_of(double *v, size_t n)
-{
-	qsort(v, n, sizeof(double), by_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	*median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return rc;
 }
 
 /* The median of metric k and its robust spread; the scores of every visitor. */
 static int score(struct visitor *vs, size_t n, int k, struct outlier_stats *st)
 {
-	double *v = pp_malloc((n ? n : 1) * sizeof(double)), med, mad, mean_ad = 0;
+	double *v = pp_malloc((n ? n : 1) * sizeof(double)), med = 0, mad = 0, mean_ad = 0;
+	int rc;
 
-	if (!v)
-		return PP_ENOMEM;
+	if (!v || !n) {
+		pp_free(v);
+		return v ? 0 : PP_ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++)
 		v[i] = log1p(vs[i].metric[k]);
-	med = median_of(v, n);
-	for (size_t i = 0; i < n; i++) {
+	rc = median_of(v, n, &med);
+	for (size_t i = 0; i < n && !rc; i++) {
 		v[i] = fabs(log1p(vs[i].metric[k]) - med);
 		mean_ad += v[i] / (double)n;
 	}
-	mad = median_of(v, n);
+	if (!rc)
+		rc = median_of(v, n, &mad);
 	pp_free(v);
+	if (rc)
+		return rc;
 	/* modified z-score; with a MAD of 0 the mean absolute deviation stands in for it */
 	st->median[k] = expm1(med);
 	st->spread[k] = mad > 0 ? mad / 0.6745 : 1.253314 * mean_ad;

@@ -8,6 +8,7 @@
 #include "core/mem.h"
 #include "core/outfile.h"
 #include "core/parse.h"
+#include "core/numsort.h"
 #include "core/rng.h"
 #include "core/sha256.h"
 #include "core/rowmap.h"
@@ -550,6 +551,38 @@ TEST(str_order_random_strings)
 	pp_free(seen);
 	pp_free(text);
 	pp_free(v);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+TEST(sort_doubles_matches_qsort)
+{
+	enum { N = 5000 };
+	double *v = pp_calloc(N, sizeof(double)), *w = pp_calloc(N, sizeof(double));
+	double small[] = { 3, -1, 0.5, -0.0, 2 };
+	struct rng r;
+
+	rng_seed(&r, 11);
+	for (size_t i = 0; i < N; i++) {
+		/* both signs, many magnitudes, repeats, zeros and infinities */
+		double x = rng_chance(&r, 0.1) ? (double)rng_below(&r, 5)
+						: rng_normal(&r) * pow(10, (double)rng_below(&r, 30) - 15);
+		v[i] = w[i] = i % 997 == 0 ? (i % 2 ? INFINITY : -INFINITY) : x;
+	}
+	CHECK_INT(sort_doubles(v, N), 0);
+	qsort(w, N, sizeof(double), cmp_dbl);
+	for (size_t i = 0; i < N; i++)
+		CHECK(v[i] == w[i]);
+	CHECK(isinf(v[0]) && v[0] < 0 && isinf(v[N - 1]));
+	CHECK_INT(sort_doubles(small, 5), 0);
+	CHECK(small[0] == -1 && small[1] == 0 && small[2] == 0.5 && small[4] == 3);
+	pp_free(v);
+	pp_free(w);
 }
 
 TEST(s3_xml_values)

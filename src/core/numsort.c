@@ -1,0 +1,76 @@
+/* Radix sort of doubles (numsort.h). */
+#include "core/numsort.h"
+#include "core/err.h"
+#include "core/mem.h"
+
+/* The bits of a double as an unsigned number in the same order: negative numbers have
+ * all bits flipped, the others only the sign. */
+static uint64_t key_of(double d)
+{
+	uint64_t u;
+
+	memcpy(&u, &d, sizeof(u));
+	return u >> 63 ? ~u : u | 0x8000000000000000ull;
+}
+
+static double double_of(uint64_t k)
+{
+	uint64_t u = k >> 63 ? k & 0x7fffffffffffffffull : ~k;
+	double d;
+
+	memcpy(&d, &u, sizeof(d));
+	return d;
+}
+
+int sort_doubles(double *v, size_t n)
+{
+	uint64_t *a, *b;
+	size_t count[8][256];
+
+	if (n < 64) { /* insertion sort: no buffers for a handful */
+		for (size_t i = 1; i < n; i++) {
+			double x = v[i];
+			size_t j = i;
+			for (; j && v[j - 1] > x; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		return 0;
+	}
+	a = pp_malloc(n * sizeof(*a));
+	b = pp_malloc(n * sizeof(*b));
+	if (!a || !b) {
+		pp_free(a);
+		pp_free(b);
+		return PP_ENOMEM;
+	}
+	memset(count, 0, sizeof(count));
+	for (size_t i = 0; i < n; i++) {
+		a[i] = key_of(v[i]);
+		for (int d = 0; d < 8; d++)
+			count[d][(a[i] >> (8 * d)) & 0xff]++;
+	}
+	for (int d = 0; d < 8; d++) { /* a byte every value shares costs no pass */
+		size_t sum = 0;
+		bool one = false;
+		for (int x = 0; x < 256 && !one; x++)
+			one = count[d][x] == n;
+		if (one)
+			continue;
+		for (int x = 0; x < 256; x++) {
+			size_t c = count[d][x];
+			count[d][x] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			b[count[d][(a[i] >> (8 * d)) & 0xff]++] = a[i];
+		uint64_t *t = a;
+		a = b;
+		b = t;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = double_of(a[i]);
+	pp_free(a);
+	pp_free(b);
+	return 0;
+}
