@@ -49,3 +49,40 @@ out:
 	buf_release(&text);
 	return rc;
 }
+
+int quality_gate(struct lake_fs *fs)
+{
+	json_t *run, *suites;
+	struct buf why = BUF_INIT;
+	size_t failed = 0;
+	int rc = report_latest(fs, "checks", &run);
+
+	if (rc == PP_ENOENT)
+		return pp_error(PP_ENOENT, "no quality check has run (`ppredict check`)");
+	if (rc)
+		return rc;
+	suites = json_object_get(run, "suites");
+	for (size_t i = 0; i < json_array_size(suites); i++) {
+		const json_t *suite = json_array_get(suites, i), *results = json_object_get(suite, "results");
+		const char *table = json_string_value(json_object_get(
+			json_object_get(json_object_get(suite, "meta"), "batch_spec"), "table"));
+		for (size_t k = 0; k < json_array_size(results); k++) {
+			const json_t *one = json_array_get(results, k), *conf = json_object_get(one, "expectation_config");
+			const char *sev = json_string_value(json_object_get(json_object_get(conf, "meta"), "severity"));
+			if (json_is_true(json_object_get(one, "success")) || (sev && !strcmp(sev, "warn")))
+				continue;
+			if (failed++ < 5)
+				buf_printf(&why, "%s%s %s(%s)", failed > 1 ? ", " : "", table ? table : "?",
+					   json_string_value(json_object_get(conf, "expectation_type")),
+					   json_string_value(json_object_get(json_object_get(conf, "kwargs"), "column"))
+						   ?: "table");
+		}
+	}
+	json_decref(run);
+	if (failed)
+		rc = pp_error(PP_EINVAL, "quality gate: %zu expectation%s of severity error failed in the "
+			      "latest check: %s%s", failed, failed == 1 ? "" : "s", why.data ? why.data : "",
+			      failed > 5 ? ", ..." : "");
+	buf_release(&why);
+	return rc;
+}

@@ -18,4 +18,12 @@ int report_store(struct lake_fs *fs, const char *kind, const json_t *report, int
 /* The latest report of kind; PP_ENOENT when there is none. */
 int report_latest(struct lake_fs *fs, const char *kind, json_t **report);
 
+/*
+ * The quality gate training and the pipeline pass through: 0 when the latest check run
+ * has no failed expectation of severity error; PP_EINVAL naming the failures (table and
+ * expectation) when it has; PP_ENOENT when no check has run (the caller decides whether
+ * that blocks).
+ */
+int quality_gate(struct lake_fs *fs);
+
 #endif

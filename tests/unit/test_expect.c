@@ -4,6 +4,7 @@
 #include "core/timeutil.h"
 #include "core/yaml_json.h"
 #include "etl/curated.h"
+#include "quality/report_store.h"
 #include "quality/suite.h"
 #include "quality/validate.h"
 #include "unit/test.h"
@@ -234,4 +235,40 @@ TEST(yaml_json_types_plain_scalars)
 	y = "a: &x 1\nb: *x\n";
 	CHECK_INT(yaml_to_json("y", y, strlen(y), &j), PP_EPARSE);
 	CHECK_CONTAINS(pp_errmsg(), "y:2: aliases");
+}
+
+TEST(quality_gate_reads_the_latest_check)
+{
+	static const char failing[] = HEAD
+		"  - {expectation_type: expect_column_values_to_be_between, kwargs: {column: n, max_value: 5}}\n"
+		"  - {expectation_type: expect_column_values_to_be_between, kwargs: {column: n, max_value: 6}, meta: {severity: warn}}\n";
+	static const char passing[] = HEAD
+		"  - {expectation_type: expect_column_values_to_be_between, kwargs: {column: n, max_value: 5}, meta: {severity: warn}}\n";
+	struct lake_fs *fs = make_table();
+	struct suite s;
+	struct suite_outcome out;
+	json_t *res;
+	char where[200];
+
+	CHECK_INT(quality_gate(fs), PP_ENOENT);
+	CHECK_CONTAINS(pp_errmsg(), "no quality check has run");
+	/* a run as `ppredict check` stores it: the suites' results together */
+	CHECK_INT(suite_parse(&s, "f.yaml", failing, strlen(failing)), 0);
+	CHECK_INT(suite_validate(&s, fs, -1, T0, &res, &out), 0);
+	json_t *run = json_pack("{s:[o]}", "suites", res);
+	CHECK_INT(report_store(fs, "checks", run, T0, where, sizeof(where)), 0);
+	json_decref(run);
+	suite_release(&s);
+	CHECK_INT(quality_gate(fs), PP_EINVAL);
+	CHECK_CONTAINS(pp_errmsg(), "quality gate: 1 expectation of severity error failed in the latest "
+				    "check: curated/t expect_column_values_to_be_between(n)");
+	/* the next run passes (its failure is a warning): the gate opens */
+	CHECK_INT(suite_parse(&s, "p.yaml", passing, strlen(passing)), 0);
+	CHECK_INT(suite_validate(&s, fs, -1, T0, &res, &out), 0);
+	run = json_pack("{s:[o]}", "suites", res);
+	CHECK_INT(report_store(fs, "checks", run, T0 + 1, where, sizeof(where)), 0);
+	json_decref(run);
+	suite_release(&s);
+	CHECK_INT(quality_gate(fs), 0);
+	lake_fs_close(fs);
 }
