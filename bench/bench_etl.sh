@@ -5,18 +5,11 @@
 # dim_visitor, dim_item, item_item; then every table into the SQLite warehouse) against
 # DuckDB (npm) doing the same transformation on the same raw segments and storing the
 # tables in its own database file, in the same run.
-set -eu
-PP=${PPREDICT_BIN:-build/ppredict}
-PP=$(cd "$(dirname "$PP")" && pwd)/$(basename "$PP")
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-dir=$(mktemp -d "${TMPDIR:-/tmp}/ppredict-bench-etl-XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-cd "$dir"
-"$PP" init . >/dev/null
+. "$(dirname "$0")/lib.sh"
+bench_start etl
 "$PP" simulate --visitors ${BENCH_VISITORS:-1250000} --no-catalog --duplicate-rate 0.005 --json > sim.json
 events=$(jq .events sim.json)
 
-now() { date +%s.%N; }
 # three runs, each on a fresh copy of the raw lake after the page cache settled: the
 # median is reported (the machine is shared and noisy), with all three
 cp -a lake lake.raw

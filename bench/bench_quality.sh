@@ -4,30 +4,12 @@
 # alone beside the same checks as SQL in DuckDB (npm) on the same files, drift of a
 # week against two (processed/events, curated/fact_sessions), bot detection; then the
 # false-alarm rate of the drift tests over simulated shops without drift, seed by seed.
-set -eu
-PP=${PPREDICT_BIN:-build/ppredict}
-PP=$(cd "$(dirname "$PP")" && pwd)/$(basename "$PP")
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-dir=$(mktemp -d "${TMPDIR:-/tmp}/ppredict-bench-quality-XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-cd "$dir"
-"$PP" init . >/dev/null
+. "$(dirname "$0")/lib.sh"
+bench_start quality
 "$PP" simulate --visitors ${BENCH_VISITORS:-1250000} --drift-at 2015-05-26 --json > sim.json
 events=$(jq .events sim.json)
 "$PP" etl --no-warehouse >/dev/null
 
-now() { date +%s.%N; }
-# median of three runs of a command
-median3() {
-	local t0 t1 times=""
-	for _ in 1 2 3; do
-		t0=$(now)
-		"$@" >/dev/null
-		t1=$(now)
-		times="$times $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
-	done
-	tr ' ' '\n' <<<"$times" | grep . | sort -n | sed -n 2p
-}
 check_all=$(median3 "$PP" check --now 2015-06-02)
 rows_all=$("$PP" check --now 2015-06-02 --json | jq '[.suites[].meta.batch_spec.rows] | add')
 exps=$("$PP" check --now 2015-06-02 --json | jq .statistics.evaluated_expectations)

@@ -22,10 +22,63 @@ static double double_of(uint64_t k)
 	return d;
 }
 
+static inline uint64_t key_at_u64(const uint64_t *r)
+{
+	return *r;
+}
+
+static inline uint64_t key_at_rec(const struct radix_rec *r)
+{
+	return r->key;
+}
+
+#define key_at(r) _Generic((r), const uint64_t *: key_at_u64, const struct radix_rec *: key_at_rec)(r)
+
+/* One pass of the byte d: records from a to b by the bucket offsets in count. */
+#define SCATTER(type)                                                                    \
+	for (size_t i = 0; i < n; i++) {                                                 \
+		const type *r = (const type *)a + i;                                     \
+		((type *)b)[count[d][(key_at(r) >> (8 * d)) & 0xff]++] = *r;             \
+	}
+
+void *radix_sort_u64(void *recs, void *tmp, size_t n, size_t size)
+{
+	size_t count[8][256];
+	char *a = recs, *b = tmp;
+
+	memset(count, 0, sizeof(count));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k;
+		memcpy(&k, a + i * size, sizeof(k));
+		for (int d = 0; d < 8; d++)
+			count[d][(k >> (8 * d)) & 0xff]++;
+	}
+	for (int d = 0; d < 8; d++) {
+		size_t sum = 0;
+		bool one = false;
+		for (int x = 0; x < 256 && !one; x++)
+			one = count[d][x] == n;
+		if (one)
+			continue;
+		for (int x = 0; x < 256; x++) {
+			size_t c = count[d][x];
+			count[d][x] = sum;
+			sum += c;
+		}
+		if (size == sizeof(uint64_t)) /* typed copies: a call per record would double the time */
+			SCATTER(uint64_t)
+		else
+			SCATTER(struct radix_rec)
+		char *t = a;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
 int sort_doubles(double *v, size_t n)
 {
-	uint64_t *a, *b;
-	size_t count[8][256];
+	uint64_t *a, *b, *sorted;
 
 	if (n < 64) { /* insertion sort: no buffers for a handful */
 		for (size_t i = 1; i < n; i++) {
@@ -44,32 +97,11 @@ int sort_doubles(double *v, size_t n)
 		pp_free(b);
 		return PP_ENOMEM;
 	}
-	memset(count, 0, sizeof(count));
-	for (size_t i = 0; i < n; i++) {
-		a[i] = key_of(v[i]);
-		for (int d = 0; d < 8; d++)
-			count[d][(a[i] >> (8 * d)) & 0xff]++;
-	}
-	for (int d = 0; d < 8; d++) { /* a byte every value shares costs no pass */
-		size_t sum = 0;
-		bool one = false;
-		for (int x = 0; x < 256 && !one; x++)
-			one = count[d][x] == n;
-		if (one)
-			continue;
-		for (int x = 0; x < 256; x++) {
-			size_t c = count[d][x];
-			count[d][x] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			b[count[d][(a[i] >> (8 * d)) & 0xff]++] = a[i];
-		uint64_t *t = a;
-		a = b;
-		b = t;
-	}
 	for (size_t i = 0; i < n; i++)
-		v[i] = double_of(a[i]);
+		a[i] = key_of(v[i]);
+	sorted = radix_sort_u64(a, b, n, sizeof(*a));
+	for (size_t i = 0; i < n; i++)
+		v[i] = double_of(sorted[i]);
 	pp_free(a);
 	pp_free(b);
 	return 0;
