@@ -93,3 +93,6 @@ X(yaml_json_types_plain_scalars)
 X(quality_tests_false_alarms_near_nominal_and_power)
 X(drift_windows_parse)
 X(quality_gate_reads_the_latest_check)
+/* features */
+X(expr_evaluates)
+X(expr_errors_say_where)
