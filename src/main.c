@@ -24,6 +24,9 @@ const struct command *const commands[] = {
 	CMD_CHECK,
 	CMD_DRIFT,
 	CMD_OUTLIERS,
+	CMD_FEATURES_LIST,
+	CMD_FEATURES_DESCRIBE,
+	CMD_FEATURES_SHOW,
 	CMD_SERVE,
 	CMD_SHIP,
 };

@@ -12,7 +12,8 @@
 
 extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_lake_ls,
 	cmd_lake_cat, cmd_lake_show, cmd_lake_vacuum, cmd_lake_fsck, cmd_serve, cmd_ship, cmd_etl,
-	cmd_warehouse_load, cmd_sql, cmd_check, cmd_drift, cmd_outliers;
+	cmd_warehouse_load, cmd_sql, cmd_check, cmd_drift, cmd_outliers, cmd_features_list,
+	cmd_features_describe, cmd_features_show;
 
 #define CMD_INIT (&cmd_init)
 #define CMD_CONFIG (&cmd_config)
@@ -31,6 +32,9 @@ extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_
 #define CMD_CHECK (&cmd_check)
 #define CMD_DRIFT (&cmd_drift)
 #define CMD_OUTLIERS (&cmd_outliers)
+#define CMD_FEATURES_LIST (&cmd_features_list)
+#define CMD_FEATURES_DESCRIBE (&cmd_features_describe)
+#define CMD_FEATURES_SHOW (&cmd_features_show)
 
 /* The warehouse step `etl` and `warehouse load` share (tables NULL: all); where gets the
  * warehouse's name. */

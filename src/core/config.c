@@ -54,6 +54,10 @@ const struct cfg_option config_options[] = {
 	  "Star-schema warehouse: sqlite:PATH (relative to lake.root) or\n"
 	  "postgresql://user:password@host:5432/db (PostgreSQL or Redshift)." },
 
+	{ "features.repository", CFG_STRING, "", OFF(features_repository), 0, 0, NULL,
+	  "Feature definitions (YAML, Feast's vocabulary); empty: the repository that ships\n"
+	  "(`ppredict features show` prints it, a start for your own)." },
+
 	{ "online_store.backend", CFG_ENUM, "lmdb", OFF(online_backend), 0, 0, "lmdb|redis",
 	  "Where live features are kept for serving: lmdb (embedded file) or redis." },
 	{ "online_store.path", CFG_STRING, "_meta/online.lmdb", OFF(online_path), 0, 0, NULL,

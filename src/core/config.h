@@ -45,6 +45,8 @@ struct config {
 	int64_t item_item_k;
 	/* warehouse */
 	char *warehouse_url;
+	/* features */
+	char *features_repository;
 	/* online_store */
 	char *online_backend;
 	char *online_path;

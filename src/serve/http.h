@@ -66,6 +66,7 @@ extern const size_t nroutes;
 /* Handlers defined outside routes.c. */
 int route_post_events(struct http_request *req);
 int route_get_quality(struct http_request *req);
+int route_get_features(struct http_request *req);
 
 struct server {
 	const struct config *cfg;

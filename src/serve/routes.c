@@ -23,6 +23,10 @@ const struct route routes[] = {
 	  "Store events: one JSON object, a JSON array, or NDJSON; gzip or zstd encoded if "
 	  "wanted. A 200 means the accepted events are durable.",
 	  "application/json application/x-ndjson" },
+	{ "GET", "/v1/features", route_get_features, SCOPE_PREDICT, false,
+	  "The feature registry: views (entity, window, TTL, features, definition hash) and "
+	  "on-demand features.",
+	  NULL },
 	{ "GET", "/v1/quality", route_get_quality, SCOPE_PREDICT, false,
 	  "The latest expectation-suite run (`ppredict check`, Great Expectations' validation "
 	  "results) and drift report (`ppredict drift`); ?kind=checks or drift for one.",

@@ -96,3 +96,6 @@ X(quality_gate_reads_the_latest_check)
 /* features */
 X(expr_evaluates)
 X(expr_errors_say_where)
+X(registry_default_loads)
+X(registry_hashes_follow_definitions)
+X(registry_errors_name_view_and_feature)
