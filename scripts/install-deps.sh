@@ -9,10 +9,10 @@ set -eu
 scope=${1:-all}
 
 # Build: compilers, headers of the libraries we link.
-BUILD_PKGS="build-essential gcc clang make pkg-config libyaml-dev libzstd-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev libpq-dev"
+BUILD_PKGS="build-essential gcc clang make pkg-config libyaml-dev libzstd-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev libpq-dev liblmdb-dev libhiredis-dev"
 # Test: the zstd CLI and DuckDB (from npm, below) read our files independently, jq checks
 # JSON output, libFuzzer ships with clang's runtime.
-TEST_PKGS="zstd jq libclang-rt-14-dev coreutils procps curl wrk postgresql-15 sqlite3"
+TEST_PKGS="zstd jq libclang-rt-14-dev coreutils procps curl wrk postgresql-15 sqlite3 redis-server"
 
 # Benchmarks: pandas (Debian's) does the ETL for a ratio beside DuckDB's.
 BENCH_PKGS=""

@@ -1,0 +1,316 @@
+/* The LMDB online store: one file (a directory under the lake) that several processes
+ * share; a row is a key `view\0entity` and a fixed header plus the values. */
+#include "features/online_store.h"
+#include "core/err.h"
+#include "core/fsutil.h"
+#include "core/mem.h"
+
+#include <lmdb.h>
+#include <math.h>
+
+struct lmdb_store {
+	struct online_store base;
+	MDB_env *env;
+	MDB_dbi dbi;
+};
+
+/* The stored form of a row. */
+struct stored {
+	int64_t ts, expires;
+	uint32_t n, pad;
+};
+
+#define MAP_SIZE (64ULL << 30) /* address space reserved; the file grows as needed */
+
+static int fail(struct lmdb_store *s, const char *what, int rc)
+{
+	return pp_error(rc == MDB_MAP_FULL ? PP_ELIMIT : PP_EIO, "%s: %s: %s", s->base.where, what,
+			mdb_strerror(rc));
+}
+
+static int key_of(const struct online_key *k, struct buf *b, MDB_val *key)
+{
+	size_t vl = strlen(k->view);
+
+	buf_reset(b);
+	if (!k->entity.len || k->entity.len + vl + 1 > 511) /* LMDB's longest key */
+		return pp_error(PP_EINVAL, "online store: an entity key of %zu bytes for %s", k->entity.len,
+				k->view);
+	if (buf_append(b, k->view, vl + 1) || buf_append(b, k->entity.p, k->entity.len))
+		return PP_ENOMEM;
+	key->mv_data = b->data;
+	key->mv_size = b->len;
+	return 0;
+}
+
+static bool decode(const MDB_val *v, int64_t now_ms, struct online_row *out)
+{
+	struct stored h;
+
+	if (v->mv_size < sizeof(h))
+		return false;
+	memcpy(&h, v->mv_data, sizeof(h));
+	if (h.n > ONLINE_MAX_VALUES || v->mv_size != sizeof(h) + h.n * sizeof(double))
+		return false;
+	if (h.expires && h.expires <= now_ms)
+		return false;
+	out->ts = h.ts;
+	out->expires = h.expires;
+	out->n = h.n;
+	memcpy(out->v, (const char *)v->mv_data + sizeof(h), h.n * sizeof(double));
+	return true;
+}
+
+static int encode(const struct online_row *r, struct buf *b, MDB_val *v)
+{
+	struct stored h = { r->ts, r->expires, (uint32_t)r->n, 0 };
+
+	buf_reset(b);
+	if (r->n > ONLINE_MAX_VALUES)
+		return pp_error(PP_ELIMIT, "online store: %zu values in a row (at most %d)", r->n,
+				ONLINE_MAX_VALUES);
+	if (buf_append(b, &h, sizeof(h)) || buf_append(b, r->v, r->n * sizeof(double)))
+		return PP_ENOMEM;
+	v->mv_data = b->data;
+	v->mv_size = b->len;
+	return 0;
+}
+
+static int lm_multi_get(struct online_store *base, const struct online_key *k, size_t n,
+			int64_t now_ms, struct online_row *out, bool *found)
+{
+	struct lmdb_store *s = (struct lmdb_store *)base;
+	struct buf kb = BUF_INIT;
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), err = 0;
+
+	if (rc)
+		return fail(s, "starting a read", rc);
+	for (size_t i = 0; i < n && !err; i++) {
+		MDB_val key, val;
+		found[i] = false;
+		if ((err = key_of(&k[i], &kb, &key)))
+			break;
+		rc = mdb_get(txn, s->dbi, &key, &val);
+		if (rc == 0)
+			found[i] = decode(&val, now_ms, &out[i]);
+		else if (rc != MDB_NOTFOUND)
+			err = fail(s, "reading", rc);
+	}
+	mdb_txn_abort(txn);
+	buf_release(&kb);
+	return err;
+}
+
+static int lm_get(struct online_store *base, const struct online_key *k, int64_t now_ms,
+		  struct online_row *out)
+{
+	bool found;
+	int rc = lm_multi_get(base, k, 1, now_ms, out, &found);
+
+	if (!rc && !found)
+		rc = PP_ENOENT;
+	return rc;
+}
+
+static int lm_put(struct online_store *base, const struct online_key *k, const struct online_row *rows,
+		  size_t n)
+{
+	struct lmdb_store *s = (struct lmdb_store *)base;
+	struct buf kb = BUF_INIT, vb = BUF_INIT;
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn), err = 0;
+
+	if (rc)
+		return fail(s, "starting a write", rc);
+	for (size_t i = 0; i < n && !err; i++) {
+		MDB_val key, val;
+		if ((err = key_of(&k[i], &kb, &key)) || (err = encode(&rows[i], &vb, &val)))
+			break;
+		if ((rc = mdb_put(txn, s->dbi, &key, &val, 0)))
+			err = fail(s, "writing", rc);
+	}
+	if (err)
+		mdb_txn_abort(txn);
+	else if ((rc = mdb_txn_commit(txn)))
+		err = fail(s, "committing", rc);
+	buf_release(&kb);
+	buf_release(&vb);
+	return err;
+}
+
+/* A change applied to a value (missing counts as nothing there yet). */
+static double apply(double cur, const struct online_change *c)
+{
+	switch (c->op) {
+	case ONLINE_ADD:
+		return isnan(cur) ? c->v : cur + c->v;
+	case ONLINE_MAX:
+		return isnan(cur) || c->v > cur ? c->v : cur;
+	case ONLINE_MIN:
+		return isnan(cur) || c->v < cur ? c->v : cur;
+	default:
+		return c->v;
+	}
+}
+
+static int lm_update(struct online_store *base, const struct online_key *k, size_t nvalues,
+		     const struct online_change *c, size_t nc, int64_t ts, int64_t expires)
+{
+	struct lmdb_store *s = (struct lmdb_store *)base;
+	struct buf kb = BUF_INIT, vb = BUF_INIT;
+	struct online_row *row = pp_malloc(sizeof(*row));
+	MDB_txn *txn = NULL;
+	MDB_val key, val;
+	int rc, err = 0;
+
+	if (!row)
+		return PP_ENOMEM;
+	if (nvalues > ONLINE_MAX_VALUES) {
+		err = pp_error(PP_ELIMIT, "online store: %zu values in a row", nvalues);
+		goto out;
+	}
+	if ((err = key_of(k, &kb, &key)))
+		goto out;
+	/* LMDB has one writer at a time, across processes: read, change, write is atomic */
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn))) {
+		err = fail(s, "starting a write", rc);
+		goto out;
+	}
+	rc = mdb_get(txn, s->dbi, &key, &val);
+	if (rc && rc != MDB_NOTFOUND) {
+		err = fail(s, "reading", rc);
+		goto out;
+	}
+	if (rc || !decode(&val, ts, row) || row->n != nvalues) { /* a new row (or a stale one) */
+		row->n = nvalues;
+		for (size_t i = 0; i < nvalues; i++)
+			row->v[i] = NAN;
+	}
+	for (size_t i = 0; i < nc; i++) {
+		if (c[i].slot >= nvalues) {
+			err = pp_error(PP_EINVAL, "online store: slot %u of a row of %zu", c[i].slot, nvalues);
+			goto out;
+		}
+		row->v[c[i].slot] = apply(row->v[c[i].slot], &c[i]);
+	}
+	row->ts = ts;
+	row->expires = expires;
+	if ((err = encode(row, &vb, &val)))
+		goto out;
+	if ((rc = mdb_put(txn, s->dbi, &key, &val, 0))) {
+		err = fail(s, "writing", rc);
+		goto out;
+	}
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc)
+		err = fail(s, "committing", rc);
+out:
+	if (txn)
+		mdb_txn_abort(txn);
+	pp_free(row);
+	buf_release(&kb);
+	buf_release(&vb);
+	return err;
+}
+
+static int lm_expire(struct online_store *base, int64_t now_ms, uint64_t *deleted)
+{
+	struct lmdb_store *s = (struct lmdb_store *)base;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val key, val;
+	int rc, err = 0;
+
+	*deleted = 0;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)))
+		return fail(s, "starting a write", rc);
+	if ((rc = mdb_cursor_open(txn, s->dbi, &cur))) {
+		mdb_txn_abort(txn);
+		return fail(s, "opening a cursor", rc);
+	}
+	for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); !rc && !err;
+	     rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+		struct stored h;
+		if (val.mv_size < sizeof(h))
+			continue;
+		memcpy(&h, val.mv_data, sizeof(h));
+		if (h.expires && h.expires <= now_ms) {
+			if ((rc = mdb_cursor_del(cur, 0)))
+				err = fail(s, "deleting", rc);
+			else
+				(*deleted)++;
+		}
+	}
+	mdb_cursor_close(cur);
+	if (err)
+		mdb_txn_abort(txn);
+	else if ((rc = mdb_txn_commit(txn)))
+		err = fail(s, "committing", rc);
+	return err;
+}
+
+static void lm_close(struct online_store *base)
+{
+	struct lmdb_store *s = (struct lmdb_store *)base;
+
+	if (s->env)
+		mdb_env_close(s->env);
+	pp_free(s->base.where);
+	pp_free(s);
+}
+
+static const struct online_store_ops lmdb_ops = {
+	.name = "lmdb",
+	.get = lm_get,
+	.multi_get = lm_multi_get,
+	.put = lm_put,
+	.update = lm_update,
+	.expire = lm_expire,
+	.close = lm_close,
+};
+
+int online_store_lmdb_open(struct online_store **out, const char *path)
+{
+	struct lmdb_store *s = pp_calloc(1, sizeof(*s));
+	MDB_txn *txn;
+	int rc;
+
+	*out = NULL;
+	if (!s || !(s->base.where = pp_strdup(path))) {
+		pp_free(s);
+		return PP_ENOMEM;
+	}
+	s->base.ops = &lmdb_ops;
+	if ((rc = fs_mkdir_p(path))) {
+		lm_close(&s->base);
+		return pp_error_wrap(rc, "online store %s", path);
+	}
+	/* MDB_NOTLS: a read transaction is not tied to the thread (the server's workers);
+	 * MDB_NOMETASYNC: a commit syncs the data, the meta page with the next one (a machine
+	 * crash may undo the last commit, never corrupt the file) */
+	if ((rc = mdb_env_create(&s->env)) || (rc = mdb_env_set_mapsize(s->env, MAP_SIZE)) ||
+	    (rc = mdb_env_set_maxreaders(s->env, 1024)) ||
+	    (rc = mdb_env_open(s->env, path, MDB_NOTLS | MDB_NOMETASYNC, 0644))) {
+		rc = fail(s, "opening", rc);
+		lm_close(&s->base);
+		return rc;
+	}
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn))) {
+		rc = fail(s, "opening its database", rc);
+		lm_close(&s->base);
+		return rc;
+	}
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &s->dbi)))
+		mdb_txn_abort(txn);
+	else
+		rc = mdb_txn_commit(txn); /* frees the transaction either way */
+	if (rc) {
+		rc = fail(s, "opening its database", rc);
+		lm_close(&s->base);
+		return rc;
+	}
+	*out = &s->base;
+	return 0;
+}

@@ -1,0 +1,521 @@
+/* The Redis online store: a row is a hash `ppredict:<view>:<entity>` with the slots'
+ * values as fields "0".."n-1" (a missing value has no field), t (ms), e (expiry ms) and n;
+ * Redis expires it itself. Updates run as one Lua script, atomic on the server, so
+ * several collectors can count into one session. A lost connection is retried once per
+ * call and reported; it never takes the caller down. */
+#include "features/online_store.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/mem.h"
+
+#include <hiredis/hiredis.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+
+#define KEY_PREFIX "ppredict:"
+#define TIMEOUT_MS 500 /* connect and per command: a dead server fails fast */
+#define MAX_ARGS (2 * ONLINE_MAX_VALUES + 16)
+
+static const char update_script[] =
+	"local key, n = KEYS[1], ARGV[1]\n"
+	"if redis.call('HGET', key, 'n') ~= n then redis.call('DEL', key) end\n"
+	"for i = 4, #ARGV, 3 do\n"
+	"  local slot, op, v = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])\n"
+	"  local cur = tonumber(redis.call('HGET', key, slot) or 'x')\n"
+	"  if cur and v then\n"
+	"    if op == 'a' then v = cur + v\n"
+	"    elseif op == 'x' and cur > v then v = cur\n"
+	"    elseif op == 'm' and cur < v then v = cur end\n"
+	"  end\n"
+	"  if v and v == v then redis.call('HSET', key, slot, string.format('%.17g', v))\n"
+	"  elseif op == 's' then redis.call('HDEL', key, slot) end\n"
+	"end\n"
+	"redis.call('HSET', key, 't', ARGV[2], 'e', ARGV[3], 'n', n)\n"
+	"if tonumber(ARGV[3]) > 0 then redis.call('PEXPIREAT', key, ARGV[3]) else redis.call('PERSIST', key) end\n"
+	"return 1\n";
+
+struct redis_store {
+	struct online_store base;
+	pthread_mutex_t mu; /* one connection, one caller at a time */
+	redisContext *c;
+	char host[256], password[256];
+	int port, db;
+	char sha[41]; /* of the update script, once loaded */
+};
+
+/* A command's arguments, built in one buffer. */
+struct args {
+	struct buf text;
+	size_t off[MAX_ARGS], len[MAX_ARGS];
+	const char *argv[MAX_ARGS];
+	int argc;
+};
+
+static void args_reset(struct args *a)
+{
+	buf_reset(&a->text);
+	a->argc = 0;
+}
+
+static int arg(struct args *a, const char *p, size_t n)
+{
+	if (a->argc >= MAX_ARGS)
+		return PP_ELIMIT;
+	a->off[a->argc] = a->text.len;
+	a->len[a->argc++] = n;
+	return buf_append(&a->text, p, n);
+}
+
+static int argf(struct args *a, const char *fmt, ...) PP_PRINTF(2, 3);
+
+static int argf(struct args *a, const char *fmt, ...)
+{
+	char tmp[64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	return arg(a, tmp, (size_t)n);
+}
+
+static const char **argv_of(struct args *a)
+{
+	for (int i = 0; i < a->argc; i++)
+		a->argv[i] = a->text.data + a->off[i];
+	return a->argv;
+}
+
+static int key_arg(struct args *a, const struct online_key *k)
+{
+	size_t at = a->text.len;
+	int rc;
+
+	if (!k->entity.len)
+		return pp_error(PP_EINVAL, "online store: an empty entity key for %s", k->view);
+	if (a->argc >= MAX_ARGS)
+		return PP_ELIMIT;
+	if ((rc = buf_puts(&a->text, KEY_PREFIX)) || (rc = buf_puts(&a->text, k->view)) ||
+	    (rc = buf_putc(&a->text, ':')) || (rc = buf_append(&a->text, k->entity.p, k->entity.len)))
+		return rc;
+	a->off[a->argc] = at;
+	a->len[a->argc++] = a->text.len - at;
+	return 0;
+}
+
+static int lost(struct redis_store *s, const char *what)
+{
+	int rc = pp_error(PP_EIO, "%s: %s: %s", s->base.where, what,
+			  s->c && s->c->errstr[0] ? s->c->errstr : "no connection");
+	if (s->c) {
+		redisFree(s->c);
+		s->c = NULL;
+	}
+	return rc;
+}
+
+/* One command and its reply (the caller frees it); NULL with the error recorded. */
+static redisReply *command(struct redis_store *s, struct args *a)
+{
+	redisReply *r = redisCommandArgv(s->c, a->argc, argv_of(a), a->len);
+
+	if (!r)
+		lost(s, "the connection failed");
+	return r;
+}
+
+static int connect_now(struct redis_store *s)
+{
+	struct timeval tv = { TIMEOUT_MS / 1000, (TIMEOUT_MS % 1000) * 1000 };
+	struct args a = { .text = BUF_INIT };
+	redisReply *r;
+	int rc = 0;
+
+	if (s->c)
+		return 0;
+	s->c = redisConnectWithTimeout(s->host, s->port, tv);
+	if (!s->c || s->c->err)
+		return lost(s, "cannot connect");
+	redisSetTimeout(s->c, tv);
+	if (s->password[0]) {
+		arg(&a, "AUTH", 4);
+		arg(&a, s->password, strlen(s->password));
+		if (!(r = command(s, &a)))
+			rc = PP_EIO;
+		else if (r->type == REDIS_REPLY_ERROR)
+			rc = pp_error(PP_ECONFIG, "%s: AUTH: %s", s->base.where, r->str);
+		if (r)
+			freeReplyObject(r);
+	}
+	if (!rc && s->db) {
+		args_reset(&a);
+		arg(&a, "SELECT", 6);
+		argf(&a, "%d", s->db);
+		if (!(r = command(s, &a)))
+			rc = PP_EIO;
+		else if (r->type == REDIS_REPLY_ERROR)
+			rc = pp_error(PP_ECONFIG, "%s: SELECT %d: %s", s->base.where, s->db, r->str);
+		if (r)
+			freeReplyObject(r);
+	}
+	if (!rc) {
+		args_reset(&a);
+		arg(&a, "SCRIPT", 6);
+		arg(&a, "LOAD", 4);
+		arg(&a, update_script, sizeof(update_script) - 1);
+		if (!(r = command(s, &a)))
+			rc = PP_EIO;
+		else if (r->type != REDIS_REPLY_STRING || r->len != 40)
+			rc = pp_error(PP_EIO, "%s: SCRIPT LOAD: %s", s->base.where,
+				      r->type == REDIS_REPLY_ERROR ? r->str : "an unexpected reply");
+		else
+			memcpy(s->sha, r->str, 41);
+		if (r)
+			freeReplyObject(r);
+	}
+	buf_release(&a.text);
+	if (rc && s->c) {
+		redisFree(s->c);
+		s->c = NULL;
+	}
+	return rc;
+}
+
+/* A hash's fields as a row. */
+static bool row_of(const redisReply *r, int64_t now_ms, struct online_row *out)
+{
+	bool have_n = false;
+
+	if (!r || r->type != REDIS_REPLY_ARRAY || !r->elements)
+		return false;
+	out->n = 0;
+	out->ts = out->expires = 0;
+	for (size_t i = 0; i < ONLINE_MAX_VALUES; i++)
+		out->v[i] = NAN;
+	for (size_t i = 0; i + 1 < r->elements; i += 2) {
+		const redisReply *f = r->element[i], *v = r->element[i + 1];
+		if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+			continue;
+		if (!strcmp(f->str, "t")) {
+			out->ts = strtoll(v->str, NULL, 10);
+		} else if (!strcmp(f->str, "e")) {
+			out->expires = strtoll(v->str, NULL, 10);
+		} else if (!strcmp(f->str, "n")) {
+			long n = strtol(v->str, NULL, 10);
+			out->n = n >= 0 && n <= ONLINE_MAX_VALUES ? (size_t)n : 0;
+			have_n = true;
+		} else {
+			char *end;
+			long slot = strtol(f->str, &end, 10);
+			if (!*end && slot >= 0 && slot < ONLINE_MAX_VALUES)
+				out->v[slot] = strtod(v->str, NULL);
+		}
+	}
+	return have_n && !(out->expires && out->expires <= now_ms);
+}
+
+/*
+ * The commands build(i) for i < n in one round trip, each reply to on_reply(i) (an error
+ * reply is an error). A lost connection is retried once when the commands are idempotent,
+ * or when nothing was sent yet: an update whose reply was lost may have run, and is
+ * reported rather than run twice.
+ */
+typedef int (*build_fn)(struct args *a, size_t i, const void *ctx);
+typedef void (*reply_fn)(const redisReply *r, size_t i, void *ctx);
+
+static int pipeline(struct redis_store *s, size_t n, build_fn build, const void *ctx,
+		    reply_fn on_reply, void *rctx, bool idempotent)
+{
+	struct args a = { .text = BUF_INIT };
+	int rc = 0;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		size_t sent = 0;
+		if ((rc = connect_now(s)))
+			continue;
+		for (size_t i = 0; i < n && !rc; i++, sent++) {
+			args_reset(&a);
+			if (!(rc = build(&a, i, ctx)) &&
+			    redisAppendCommandArgv(s->c, a.argc, argv_of(&a), a.len) != REDIS_OK)
+				rc = lost(s, "sending");
+		}
+		for (size_t i = 0; i < sent && !rc; i++) {
+			redisReply *r = NULL;
+			if (redisGetReply(s->c, (void **)&r) != REDIS_OK) {
+				rc = lost(s, "reading a reply");
+				break;
+			}
+			if (r->type == REDIS_REPLY_ERROR)
+				rc = pp_error(PP_EIO, "%s: %s", s->base.where, r->str);
+			else if (on_reply)
+				on_reply(r, i, rctx);
+			freeReplyObject(r);
+		}
+		if (rc != PP_EIO || s->c || (!idempotent && sent))
+			break;
+	}
+	buf_release(&a.text);
+	return rc;
+}
+
+struct get_ctx {
+	const struct online_key *k;
+	int64_t now_ms;
+	struct online_row *out;
+	bool *found;
+};
+
+static int build_get(struct args *a, size_t i, const void *vctx)
+{
+	const struct get_ctx *g = vctx;
+
+	arg(a, "HGETALL", 7);
+	return key_arg(a, &g->k[i]);
+}
+
+static void got_row(const redisReply *r, size_t i, void *vctx)
+{
+	struct get_ctx *g = vctx;
+
+	g->found[i] = row_of(r, g->now_ms, &g->out[i]);
+}
+
+static int rd_multi_get(struct online_store *base, const struct online_key *k, size_t n,
+			int64_t now_ms, struct online_row *out, bool *found)
+{
+	struct redis_store *s = (struct redis_store *)base;
+	struct get_ctx g = { k, now_ms, out, found };
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		found[i] = false;
+	pthread_mutex_lock(&s->mu);
+	rc = pipeline(s, n, build_get, &g, got_row, &g, true);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static int rd_get(struct online_store *base, const struct online_key *k, int64_t now_ms,
+		  struct online_row *out)
+{
+	bool found = false;
+	int rc = rd_multi_get(base, k, 1, now_ms, out, &found);
+
+	return !rc && !found ? PP_ENOENT : rc;
+}
+
+struct put_ctx {
+	const struct online_key *k;
+	const struct online_row *rows;
+};
+
+/* Row i as four commands: MULTI, DEL, HSET, EXEC (and PEXPIREAT before EXEC). */
+static int build_put(struct args *a, size_t i, const void *vctx)
+{
+	const struct put_ctx *ctx = vctx;
+	const struct online_row *r = &ctx->rows[i / 5];
+	const struct online_key *k = &ctx->k[i / 5];
+	int rc = 0;
+
+	switch (i % 5) {
+	case 0:
+		return arg(a, "MULTI", 5);
+	case 1:
+		arg(a, "DEL", 3);
+		return key_arg(a, k);
+	case 2:
+		if (r->n > ONLINE_MAX_VALUES)
+			return pp_error(PP_ELIMIT, "online store: %zu values in a row", r->n);
+		arg(a, "HSET", 4);
+		rc = key_arg(a, k);
+		argf(a, "t");
+		argf(a, "%" PRId64, r->ts);
+		argf(a, "e");
+		argf(a, "%" PRId64, r->expires);
+		argf(a, "n");
+		argf(a, "%zu", r->n);
+		for (size_t j = 0; j < r->n && !rc; j++)
+			if (!isnan(r->v[j])) {
+				argf(a, "%zu", j);
+				rc = argf(a, "%.17g", r->v[j]);
+			}
+		return rc;
+	case 3:
+		if (r->expires) {
+			arg(a, "PEXPIREAT", 9);
+			rc = key_arg(a, k);
+			argf(a, "%" PRId64, r->expires);
+		} else {
+			arg(a, "PERSIST", 7);
+			rc = key_arg(a, k);
+		}
+		return rc;
+	default:
+		return arg(a, "EXEC", 4);
+	}
+}
+
+static int rd_put(struct online_store *base, const struct online_key *k, const struct online_row *rows,
+		  size_t n)
+{
+	struct redis_store *s = (struct redis_store *)base;
+	struct put_ctx ctx = { k, rows };
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	rc = pipeline(s, 5 * n, build_put, &ctx, NULL, NULL, true);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+struct update_ctx {
+	const struct online_key *k;
+	size_t nvalues;
+	const struct online_change *c;
+	size_t nc;
+	int64_t ts, expires;
+	const char *sha;
+};
+
+static int build_update(struct args *a, size_t i, const void *vctx)
+{
+	const struct update_ctx *u = vctx;
+	static const char ops[] = { 's', 'a', 'x', 'm' };
+	int rc;
+
+	(void)i;
+	if (u->nc > (MAX_ARGS - 10) / 3)
+		return pp_error(PP_ELIMIT, "online store: %zu changes in one update", u->nc);
+	arg(a, "EVALSHA", 7);
+	arg(a, u->sha, 40);
+	arg(a, "1", 1);
+	if ((rc = key_arg(a, u->k)))
+		return rc;
+	argf(a, "%zu", u->nvalues);
+	argf(a, "%" PRId64, u->ts);
+	argf(a, "%" PRId64, u->expires);
+	for (size_t j = 0; j < u->nc && !rc; j++) {
+		if (u->c[j].slot >= u->nvalues)
+			return pp_error(PP_EINVAL, "online store: slot %u of a row of %zu", u->c[j].slot,
+					u->nvalues);
+		argf(a, "%u", u->c[j].slot);
+		arg(a, &ops[u->c[j].op], 1);
+		rc = isnan(u->c[j].v) ? arg(a, "nan", 3) : argf(a, "%.17g", u->c[j].v);
+	}
+	return rc;
+}
+
+static int rd_update(struct online_store *base, const struct online_key *k, size_t nvalues,
+		     const struct online_change *c, size_t nc, int64_t ts, int64_t expires)
+{
+	struct redis_store *s = (struct redis_store *)base;
+	struct update_ctx u = { k, nvalues, c, nc, ts, expires, s->sha };
+	int rc;
+
+	if (nvalues > ONLINE_MAX_VALUES)
+		return pp_error(PP_ELIMIT, "online store: %zu values in a row", nvalues);
+	pthread_mutex_lock(&s->mu);
+	/* an update adds: not retried once sent (see pipeline) */
+	rc = pipeline(s, 1, build_update, &u, NULL, NULL, false);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static int rd_expire(struct online_store *base, int64_t now_ms, uint64_t *deleted)
+{
+	(void)base, (void)now_ms;
+	*deleted = 0; /* Redis expires rows itself */
+	return 0;
+}
+
+static void rd_close(struct online_store *base)
+{
+	struct redis_store *s = (struct redis_store *)base;
+
+	if (s->c)
+		redisFree(s->c);
+	pthread_mutex_destroy(&s->mu);
+	pp_free(s->base.where);
+	pp_free(s);
+}
+
+static const struct online_store_ops redis_ops = {
+	.name = "redis",
+	.get = rd_get,
+	.multi_get = rd_multi_get,
+	.put = rd_put,
+	.update = rd_update,
+	.expire = rd_expire,
+	.close = rd_close,
+};
+
+/* redis://[:password@]host[:port][/db] */
+static int parse_url(struct redis_store *s, const char *url)
+{
+	const char *p = url + 8, *at, *slash, *colon, *host;
+	size_t hlen;
+
+	if (strncmp(url, "redis://", 8))
+		return pp_error(PP_ECONFIG, "online_store.redis_url: expected redis://host:port/db, got '%s'",
+				url);
+	s->port = 6379;
+	if ((at = strchr(p, '@'))) {
+		const char *pw = memchr(p, ':', (size_t)(at - p));
+		pw = pw ? pw + 1 : p;
+		snprintf(s->password, sizeof(s->password), "%.*s", (int)(at - pw), pw);
+		p = at + 1;
+	}
+	host = p;
+	slash = strchr(p, '/');
+	colon = memchr(p, ':', slash ? (size_t)(slash - p) : strlen(p));
+	hlen = (size_t)((colon ? colon : slash ? slash : p + strlen(p)) - host);
+	if (!hlen || hlen >= sizeof(s->host))
+		return pp_error(PP_ECONFIG, "online_store.redis_url: no host in '%s'", url);
+	memcpy(s->host, host, hlen);
+	if (colon) {
+		char *end;
+		long port = strtol(colon + 1, &end, 10);
+		if (port <= 0 || port > 65535 || (end != (slash ? slash : colon + 1 + strlen(colon + 1))))
+			return pp_error(PP_ECONFIG, "online_store.redis_url: bad port in '%s'", url);
+		s->port = (int)port;
+	}
+	if (slash && slash[1]) {
+		char *end;
+		long db = strtol(slash + 1, &end, 10);
+		if (*end || db < 0 || db > 1000000)
+			return pp_error(PP_ECONFIG, "online_store.redis_url: bad database number in '%s'", url);
+		s->db = (int)db;
+	}
+	return 0;
+}
+
+int online_store_redis_open(struct online_store **out, const char *url)
+{
+	struct redis_store *s = pp_calloc(1, sizeof(*s));
+	char where[300];
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return PP_ENOMEM;
+	pthread_mutex_init(&s->mu, NULL);
+	s->base.ops = &redis_ops;
+	if ((rc = parse_url(s, url))) {
+		rd_close(&s->base);
+		return rc;
+	}
+	snprintf(where, sizeof(where), "redis %s:%d/%d", s->host, s->port, s->db);
+	if (!(s->base.where = pp_strdup(where))) {
+		rd_close(&s->base);
+		return PP_ENOMEM;
+	}
+	/* connected now to report a wrong address at once; later losses reconnect */
+	if ((rc = connect_now(s))) {
+		rd_close(&s->base);
+		return rc;
+	}
+	*out = &s->base;
+	return 0;
+}

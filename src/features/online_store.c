@@ -1,0 +1,33 @@
+/* The online store a configuration names (online_store.h). */
+#include "features/online_store.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/err.h"
+
+int online_store_open(struct online_store **out, const struct config *cfg)
+{
+	struct buf path = BUF_INIT;
+	int rc;
+
+	*out = NULL;
+	if (!strcmp(cfg->online_backend, "redis"))
+		return online_store_redis_open(out, cfg->redis_url);
+	if (cfg->online_path[0] == '/')
+		rc = buf_puts(&path, cfg->online_path);
+	else if (strstr(cfg->lake_root, "://"))
+		return pp_error(PP_ECONFIG, "online_store.path: %s is relative to lake.root, which is not "
+				"a local directory (%s): give an absolute path, or use redis",
+				cfg->online_path, cfg->lake_root);
+	else
+		rc = buf_printf(&path, "%s/%s", cfg->lake_root, cfg->online_path);
+	if (!rc)
+		rc = online_store_lmdb_open(out, path.data);
+	buf_release(&path);
+	return rc;
+}
+
+void online_store_close(struct online_store *s)
+{
+	if (s)
+		s->ops->close(s);
+}

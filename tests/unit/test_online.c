@@ -1,0 +1,225 @@
+/* The online stores: the same checks on LMDB and on a real Redis server started here. */
+#include "core/err.h"
+#include "core/timeutil.h"
+#include "features/online_store.h"
+#include "unit/test.h"
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct online_key key(const char *view, const char *entity)
+{
+	return (struct online_key){ view, span_of(entity) };
+}
+
+static struct online_row row3(double a, double b, double c, int64_t ts, int64_t expires)
+{
+	struct online_row r = { .n = 3, .ts = ts, .expires = expires };
+
+	r.v[0] = a;
+	r.v[1] = b;
+	r.v[2] = c;
+	return r;
+}
+
+/* Two processes add into one row at once: no increment is lost. */
+static void concurrent_adds(struct online_store *(*reopen)(void), const struct online_key *k)
+{
+	pid_t kids[2];
+
+	for (int p = 0; p < 2; p++) {
+		if ((kids[p] = fork()) == 0) {
+			struct online_store *s = reopen();
+			struct online_change add = { 0, ONLINE_ADD, 1 };
+			for (int i = 0; i < 200; i++)
+				if (s->ops->update(s, k, 1, &add, 1, 1000 + i, 0))
+					_exit(1);
+			online_store_close(s);
+			_exit(0);
+		}
+		CHECK(kids[p] > 0);
+	}
+	for (int p = 0; p < 2; p++) {
+		int status;
+		CHECK(waitpid(kids[p], &status, 0) == kids[p]);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+}
+
+static void exercise(struct online_store *s, struct online_store *(*reopen)(void))
+{
+	int64_t now = time_now_ms();
+	struct online_key k[4] = { key("session_activity", "s1"), key("session_activity", "s2"),
+				   key("visitor_history", "s1"), key("visitor_history", "nobody") };
+	struct online_row rows[3] = { row3(1, NAN, 2.5, now, 0), row3(-0.125, 1e300, 3, now, now + 3600000),
+				      row3(7, 8, 9, now - 5, 0) }, got[4];
+	struct online_change ch[4] = { { 0, ONLINE_ADD, 1 }, { 1, ONLINE_MAX, 5 }, { 2, ONLINE_MIN, 3 },
+				       { 3, ONLINE_SET, 7 } };
+	bool found[4];
+	uint64_t deleted;
+
+	CHECK_INT(s->ops->get(s, &k[0], now, &got[0]), PP_ENOENT);
+	CHECK_INT(s->ops->put(s, k, rows, 3), 0);
+	CHECK_INT(s->ops->get(s, &k[1], now, &got[0]), 0);
+	CHECK_INT(got[0].n, 3);
+	CHECK(got[0].v[0] == -0.125 && got[0].v[1] == 1e300 && got[0].v[2] == 3);
+	CHECK_INT(got[0].ts, now);
+	CHECK_INT(got[0].expires, now + 3600000);
+	/* several rows at once; a missing value stays missing */
+	CHECK_INT(s->ops->multi_get(s, k, 4, now, got, found), 0);
+	CHECK(found[0] && found[1] && found[2] && !found[3]);
+	CHECK(got[0].v[0] == 1 && isnan(got[0].v[1]) && got[0].v[2] == 2.5);
+	CHECK(got[2].v[2] == 9 && got[2].ts == now - 5);
+	/* a row past its expiry is absent */
+	rows[0].expires = now - 1;
+	CHECK_INT(s->ops->put(s, &k[0], &rows[0], 1), 0);
+	CHECK_INT(s->ops->get(s, &k[0], now, &got[0]), PP_ENOENT);
+	CHECK_INT(s->ops->get(s, &k[1], now + 3600000, &got[0]), PP_ENOENT); /* by the reader's clock too */
+	/* updates create, add, keep extremes, set, and unset with NaN */
+	CHECK_INT(s->ops->update(s, &k[3], 4, ch, 4, now, 0), 0);
+	CHECK_INT(s->ops->get(s, &k[3], now, &got[0]), 0);
+	CHECK(got[0].n == 4 && got[0].v[0] == 1 && got[0].v[1] == 5 && got[0].v[2] == 3 && got[0].v[3] == 7);
+	ch[0].v = 2;
+	ch[1].v = 4;
+	ch[2].v = 1;
+	ch[3].v = NAN;
+	CHECK_INT(s->ops->update(s, &k[3], 4, ch, 4, now + 1, 0), 0);
+	CHECK_INT(s->ops->get(s, &k[3], now, &got[0]), 0);
+	CHECK(got[0].v[0] == 3 && got[0].v[1] == 5 && got[0].v[2] == 1 && isnan(got[0].v[3]));
+	CHECK_INT(got[0].ts, now + 1);
+	/* a row of another length starts again */
+	CHECK_INT(s->ops->update(s, &k[3], 2, ch, 1, now + 2, 0), 0);
+	CHECK_INT(s->ops->get(s, &k[3], now, &got[0]), 0);
+	CHECK(got[0].n == 2 && got[0].v[0] == 2 && isnan(got[0].v[1]));
+	CHECK_INT(s->ops->update(s, &k[3], 2, &(struct online_change){ 5, ONLINE_ADD, 1 }, 1, now, 0),
+		  PP_EINVAL);
+	/* bad keys */
+	struct online_key empty = { "v", { "", 0 } };
+	CHECK_INT(s->ops->get(s, &empty, now, &got[0]), PP_EINVAL);
+	/* several processes, one row */
+	struct online_key shared = key("session_activity", "shared");
+	concurrent_adds(reopen, &shared);
+	CHECK_INT(s->ops->get(s, &shared, now, &got[0]), 0);
+	CHECK(got[0].v[0] == 400);
+	/* expire deletes what has expired (Redis has done it already) */
+	CHECK_INT(s->ops->expire(s, now + 7200000, &deleted), 0);
+	CHECK_INT(s->ops->multi_get(s, k, 3, now, got, found), 0);
+	CHECK(found[2]);
+	if (!strcmp(s->ops->name, "lmdb"))
+		CHECK_INT(deleted, 2); /* k[0] (expired) and k[1] (by then) */
+}
+
+static char lmdb_path[512];
+
+static struct online_store *reopen_lmdb(void)
+{
+	struct online_store *s;
+
+	return online_store_lmdb_open(&s, lmdb_path) ? NULL : s;
+}
+
+TEST(online_store_lmdb)
+{
+	struct online_store *s;
+
+	snprintf(lmdb_path, sizeof(lmdb_path), "%s/online.lmdb", test_tmpdir());
+	CHECK_INT(online_store_lmdb_open(&s, lmdb_path), 0);
+	exercise(s, reopen_lmdb);
+	online_store_close(s);
+	/* the rows outlive the process that wrote them */
+	CHECK_INT(online_store_lmdb_open(&s, lmdb_path), 0);
+	struct online_row r;
+	struct online_key k = key("visitor_history", "s1");
+	CHECK_INT(s->ops->get(s, &k, time_now_ms(), &r), 0);
+	online_store_close(s);
+}
+
+/* ---- a Redis server of our own ---- */
+
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	CHECK(fd >= 0);
+	CHECK(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	CHECK(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+static pid_t start_redis(int port)
+{
+	char p[16];
+	pid_t pid;
+
+	snprintf(p, sizeof(p), "%d", port);
+	if ((pid = fork()) == 0) {
+		execlp("redis-server", "redis-server", "--port", p, "--bind", "127.0.0.1", "--save", "",
+		       "--appendonly", "no", "--dir", test_tmpdir(), "--loglevel", "warning", (char *)NULL);
+		_exit(127);
+	}
+	CHECK(pid > 0);
+	return pid;
+}
+
+static void stop_redis(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+static char redis_url[64];
+
+static struct online_store *open_redis_waiting(void)
+{
+	struct online_store *s = NULL;
+
+	for (int i = 0; i < 200 && online_store_redis_open(&s, redis_url); i++)
+		usleep(20000); /* the server is starting */
+	return s;
+}
+
+TEST(online_store_redis)
+{
+	int port = free_port();
+	pid_t pid = start_redis(port);
+	struct online_store *s;
+	struct online_row r = row3(1, 2, 3, 10, 0);
+	struct online_key k = key("session_activity", "after");
+
+	snprintf(redis_url, sizeof(redis_url), "redis://127.0.0.1:%d/2", port);
+	CHECK((s = open_redis_waiting()) != NULL);
+	exercise(s, open_redis_waiting);
+	/* the server goes away: calls fail at once with a clear error, then recover */
+	stop_redis(pid);
+	CHECK_INT(s->ops->get(s, &k, time_now_ms(), &r), PP_EIO);
+	CHECK_CONTAINS(pp_errmsg(), "redis 127.0.0.1:");
+	CHECK_INT(s->ops->put(s, &k, &r, 1), PP_EIO);
+	pid = start_redis(port);
+	int rc = PP_EIO;
+	for (int i = 0; i < 200 && rc; i++) {
+		rc = s->ops->put(s, &k, &r, 1);
+		if (rc)
+			usleep(20000);
+	}
+	CHECK_INT(rc, 0);
+	CHECK_INT(s->ops->get(s, &k, time_now_ms(), &r), 0);
+	CHECK(r.v[2] == 3);
+	online_store_close(s);
+	stop_redis(pid);
+	/* a wrong address is reported when opening */
+	CHECK_INT(online_store_redis_open(&s, "redis://127.0.0.1:1/0"), PP_EIO);
+	CHECK_CONTAINS(pp_errmsg(), "redis 127.0.0.1:1/0: cannot connect");
+	CHECK_INT(online_store_redis_open(&s, "http://x"), PP_ECONFIG);
+	CHECK_INT(online_store_redis_open(&s, "redis://host:99999/0"), PP_ECONFIG);
+}
