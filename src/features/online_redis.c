@@ -1,8 +1,8 @@
-/* The Redis online store: a row is a hash `ppredict:<view>:<entity>` with the slots'
- * values as fields "0".."n-1" (a missing value has no field), t (ms), e (expiry ms) and n;
- * Redis expires it itself. Updates run as one Lua script, atomic on the server, so
- * several collectors can count into one session. A lost connection is retried once per
- * call and reported; it never takes the caller down. */
+/* The Redis online store: a row is the string `ppredict:<view>:<entity>` holding its bytes
+ * (times, length, the doubles; one SET or GET each, pipelined), which Redis expires
+ * itself. Updates run as one Lua script, atomic on the server, so several collectors can
+ * count into one session. A lost connection is retried once per call and reported; it
+ * never takes the caller down. */
 #include "features/online_store.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -17,22 +17,35 @@
 #define TIMEOUT_MS 500 /* connect and per command: a dead server fails fast */
 #define MAX_ARGS (2 * ONLINE_MAX_VALUES + 16)
 
+/* A row's bytes: ts and expiry (int64), n (uint32), n doubles, little-endian. The update
+ * script reads and writes the same form with Lua's struct library. */
+#define ROW_HEADER 20
+
 static const char update_script[] =
-	"local key, n = KEYS[1], ARGV[1]\n"
-	"if redis.call('HGET', key, 'n') ~= n then redis.call('DEL', key) end\n"
-	"for i = 4, #ARGV, 3 do\n"
-	"  local slot, op, v = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])\n"
-	"  local cur = tonumber(redis.call('HGET', key, slot) or 'x')\n"
-	"  if cur and v then\n"
-	"    if op == 'a' then v = cur + v\n"
-	"    elseif op == 'x' and cur > v then v = cur\n"
-	"    elseif op == 'm' and cur < v then v = cur end\n"
+	"local key, n, ts, exp = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+	"local v, blob = {}, redis.call('GET', key)\n"
+	"local ok = false\n"
+	"if blob and #blob == 20 + 8 * n then\n"
+	"  local _, _, bn = struct.unpack('<i8i8I4', blob)\n"
+	"  if bn == n then\n"
+	"    ok = true\n"
+	"    for i = 1, n do v[i] = struct.unpack('<d', blob, 21 + (i - 1) * 8) end\n"
 	"  end\n"
-	"  if v and v == v then redis.call('HSET', key, slot, string.format('%.17g', v))\n"
-	"  elseif op == 's' then redis.call('HDEL', key, slot) end\n"
 	"end\n"
-	"redis.call('HSET', key, 't', ARGV[2], 'e', ARGV[3], 'n', n)\n"
-	"if tonumber(ARGV[3]) > 0 then redis.call('PEXPIREAT', key, ARGV[3]) else redis.call('PERSIST', key) end\n"
+	"if not ok then for i = 1, n do v[i] = 0/0 end end\n"
+	"for i = 4, #ARGV, 3 do\n"
+	"  local slot, op, x = tonumber(ARGV[i]) + 1, ARGV[i + 1], tonumber(ARGV[i + 2])\n"
+	"  if x == nil then x = 0/0 end\n"
+	"  local cur = v[slot]\n"
+	"  if op == 's' or cur ~= cur then v[slot] = x\n"
+	"  elseif op == 'a' then v[slot] = cur + x\n"
+	"  elseif op == 'x' then if x > cur then v[slot] = x end\n"
+	"  elseif op == 'm' then if x < cur then v[slot] = x end end\n"
+	"end\n"
+	"local parts = { struct.pack('<i8i8I4', ts, exp, n) }\n"
+	"for i = 1, n do parts[i + 1] = struct.pack('<d', v[i]) end\n"
+	"if exp > 0 then redis.call('SET', key, table.concat(parts), 'PXAT', exp)\n"
+	"else redis.call('SET', key, table.concat(parts)) end\n"
 	"return 1\n";
 
 struct redis_store {
@@ -183,37 +196,39 @@ static int connect_now(struct redis_store *s)
 	return rc;
 }
 
-/* A hash's fields as a row. */
+static void put_le64(char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (char)(v >> (8 * i));
+}
+
+static uint64_t get_le64(const char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)(unsigned char)p[i] << (8 * i);
+	return v;
+}
+
+/* A GET reply as a row. */
 static bool row_of(const redisReply *r, int64_t now_ms, struct online_row *out)
 {
-	bool have_n = false;
+	uint32_t n;
 
-	if (!r || r->type != REDIS_REPLY_ARRAY || !r->elements)
+	if (!r || r->type != REDIS_REPLY_STRING || r->len < ROW_HEADER)
 		return false;
-	out->n = 0;
-	out->ts = out->expires = 0;
-	for (size_t i = 0; i < ONLINE_MAX_VALUES; i++)
-		out->v[i] = NAN;
-	for (size_t i = 0; i + 1 < r->elements; i += 2) {
-		const redisReply *f = r->element[i], *v = r->element[i + 1];
-		if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
-			continue;
-		if (!strcmp(f->str, "t")) {
-			out->ts = strtoll(v->str, NULL, 10);
-		} else if (!strcmp(f->str, "e")) {
-			out->expires = strtoll(v->str, NULL, 10);
-		} else if (!strcmp(f->str, "n")) {
-			long n = strtol(v->str, NULL, 10);
-			out->n = n >= 0 && n <= ONLINE_MAX_VALUES ? (size_t)n : 0;
-			have_n = true;
-		} else {
-			char *end;
-			long slot = strtol(f->str, &end, 10);
-			if (!*end && slot >= 0 && slot < ONLINE_MAX_VALUES)
-				out->v[slot] = strtod(v->str, NULL);
-		}
+	n = (uint32_t)(get_le64(r->str + 16) & 0xffffffffu);
+	if (n > ONLINE_MAX_VALUES || r->len != ROW_HEADER + 8 * (size_t)n)
+		return false;
+	out->ts = (int64_t)get_le64(r->str);
+	out->expires = (int64_t)get_le64(r->str + 8);
+	out->n = n;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t bits = get_le64(r->str + ROW_HEADER + 8 * i);
+		memcpy(&out->v[i], &bits, sizeof(double));
 	}
-	return have_n && !(out->expires && out->expires <= now_ms);
+	return !(out->expires && out->expires <= now_ms);
 }
 
 /*
@@ -271,7 +286,7 @@ static int build_get(struct args *a, size_t i, const void *vctx)
 {
 	const struct get_ctx *g = vctx;
 
-	arg(a, "HGETALL", 7);
+	arg(a, "GET", 3);
 	return key_arg(a, &g->k[i]);
 }
 
@@ -311,50 +326,41 @@ struct put_ctx {
 	const struct online_row *rows;
 };
 
-/* Row i as four commands: MULTI, DEL, HSET, EXEC (and PEXPIREAT before EXEC). */
+/* Row i as one SET of its bytes, with its expiry. */
 static int build_put(struct args *a, size_t i, const void *vctx)
 {
 	const struct put_ctx *ctx = vctx;
-	const struct online_row *r = &ctx->rows[i / 5];
-	const struct online_key *k = &ctx->k[i / 5];
-	int rc = 0;
+	const struct online_row *r = &ctx->rows[i];
+	char head[ROW_HEADER];
+	int rc;
 
-	switch (i % 5) {
-	case 0:
-		return arg(a, "MULTI", 5);
-	case 1:
-		arg(a, "DEL", 3);
-		return key_arg(a, k);
-	case 2:
-		if (r->n > ONLINE_MAX_VALUES)
-			return pp_error(PP_ELIMIT, "online store: %zu values in a row", r->n);
-		arg(a, "HSET", 4);
-		rc = key_arg(a, k);
-		argf(a, "t");
-		argf(a, "%" PRId64, r->ts);
-		argf(a, "e");
-		argf(a, "%" PRId64, r->expires);
-		argf(a, "n");
-		argf(a, "%zu", r->n);
-		for (size_t j = 0; j < r->n && !rc; j++)
-			if (!isnan(r->v[j])) {
-				argf(a, "%zu", j);
-				rc = argf(a, "%.17g", r->v[j]);
-			}
+	if (r->n > ONLINE_MAX_VALUES)
+		return pp_error(PP_ELIMIT, "online store: %zu values in a row", r->n);
+	arg(a, "SET", 3);
+	if ((rc = key_arg(a, &ctx->k[i])))
 		return rc;
-	case 3:
-		if (r->expires) {
-			arg(a, "PEXPIREAT", 9);
-			rc = key_arg(a, k);
-			argf(a, "%" PRId64, r->expires);
-		} else {
-			arg(a, "PERSIST", 7);
-			rc = key_arg(a, k);
-		}
+	put_le64(head, (uint64_t)r->ts);
+	put_le64(head + 8, (uint64_t)r->expires);
+	put_le64(head + 16, (uint64_t)r->n); /* the top four bytes are overwritten below */
+	if (a->argc >= MAX_ARGS)
+		return PP_ELIMIT;
+	a->off[a->argc] = a->text.len;
+	if ((rc = buf_append(&a->text, head, ROW_HEADER)))
 		return rc;
-	default:
-		return arg(a, "EXEC", 4);
+	for (size_t j = 0; j < r->n && !rc; j++) {
+		char d[8];
+		uint64_t bits;
+		memcpy(&bits, &r->v[j], sizeof(bits));
+		put_le64(d, bits);
+		rc = buf_append(&a->text, d, 8);
 	}
+	a->len[a->argc] = a->text.len - a->off[a->argc];
+	a->argc++;
+	if (!rc && r->expires) {
+		arg(a, "PXAT", 4);
+		rc = argf(a, "%" PRId64, r->expires);
+	}
+	return rc;
 }
 
 static int rd_put(struct online_store *base, const struct online_key *k, const struct online_row *rows,
@@ -365,7 +371,7 @@ static int rd_put(struct online_store *base, const struct online_key *k, const s
 	int rc;
 
 	pthread_mutex_lock(&s->mu);
-	rc = pipeline(s, 5 * n, build_put, &ctx, NULL, NULL, true);
+	rc = pipeline(s, n, build_put, &ctx, NULL, NULL, true);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }

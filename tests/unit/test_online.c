@@ -5,6 +5,7 @@
 #include "unit/test.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -162,6 +163,11 @@ static pid_t start_redis(int port)
 
 	snprintf(p, sizeof(p), "%d", port);
 	if ((pid = fork()) == 0) {
+		int null = open("/dev/null", O_WRONLY); /* its log is not ours to print */
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
 		execlp("redis-server", "redis-server", "--port", p, "--bind", "127.0.0.1", "--save", "",
 		       "--appendonly", "no", "--dir", test_tmpdir(), "--loglevel", "warning", (char *)NULL);
 		_exit(127);
