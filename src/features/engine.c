@@ -1,0 +1,499 @@
+/* The feature engine (engine.h): per view and entity, the window's contributions and the
+ * aggregations kept incrementally. */
+#include "features/engine.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/strmap.h"
+#include "core/timeutil.h"
+
+#include <math.h>
+
+/* ---- a queue of fixed-size records ---- */
+
+struct ring {
+	char *data;
+	size_t cap, head, n, size;
+};
+
+static void *ring_at(const struct ring *r, size_t i)
+{
+	return r->data + ((r->head + i) % r->cap) * r->size;
+}
+
+static int ring_push(struct ring *r, const void *rec)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 4;
+		char *d = pp_malloc(cap * r->size);
+		if (!d)
+			return PP_ENOMEM;
+		for (size_t i = 0; i < r->n; i++)
+			memcpy(d + i * r->size, ring_at(r, i), r->size);
+		pp_free(r->data);
+		r->data = d;
+		r->cap = cap;
+		r->head = 0;
+	}
+	memcpy(r->data + ((r->head + r->n) % r->cap) * r->size, rec, r->size);
+	r->n++;
+	return 0;
+}
+
+static void ring_pop_front(struct ring *r)
+{
+	r->head = (r->head + 1) % r->cap;
+	r->n--;
+}
+
+/* ---- counts per value (count_distinct) ---- */
+
+struct vslot {
+	uint64_t key;
+	uint32_t count;
+	bool used;
+};
+
+struct vcount {
+	struct vslot *s;
+	size_t cap, used;
+	uint32_t distinct; /* keys with a count above 0 */
+};
+
+static size_t vhash(uint64_t k, size_t cap)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return (size_t)k & (cap - 1);
+}
+
+static struct vslot *vfind(struct vcount *m, uint64_t key)
+{
+	size_t i = vhash(key, m->cap);
+
+	while (m->s[i].used && m->s[i].key != key)
+		i = (i + 1) & (m->cap - 1);
+	return &m->s[i];
+}
+
+static int vadd(struct vcount *m, uint64_t key, int delta)
+{
+	struct vslot *sl;
+
+	if (m->used * 4 >= m->cap * 3) { /* grow, dropping the values counted down to 0 */
+		struct vcount n = { .cap = m->cap ? m->cap * 2 : 8 };
+		if (!(n.s = pp_calloc(n.cap, sizeof(*n.s))))
+			return PP_ENOMEM;
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->s[i].used && m->s[i].count) {
+				*vfind(&n, m->s[i].key) = m->s[i];
+				n.used++;
+			}
+		n.distinct = m->distinct;
+		pp_free(m->s);
+		*m = n;
+	}
+	sl = vfind(m, key);
+	if (!sl->used) {
+		if (delta < 0)
+			return 0;
+		sl->used = true;
+		sl->key = key;
+		m->used++;
+	}
+	if (delta > 0 && sl->count++ == 0)
+		m->distinct++;
+	else if (delta < 0 && sl->count && --sl->count == 0)
+		m->distinct--;
+	return 0;
+}
+
+/* ---- per feature, per entity ---- */
+
+struct tv {
+	int64_t ts;
+	double v;
+};
+
+struct fstate {
+	uint32_t n; /* contributions in the window */
+	double sum;
+	struct tv first, last;
+	struct ring q; /* windowed min/max: a monotonic queue; windowed first: every contribution */
+	struct vcount *distinct;
+};
+
+/* An entity of a view. */
+struct estate {
+	int64_t last_ts;
+	struct ring events; /* windowed views: ts and a contribution per feature */
+	struct fstate f[];
+};
+
+struct view_state {
+	const struct feature_view *v;
+	int64_t window; /* ms; 0: no sliding (session, lifetime) */
+	struct strmap index; /* key -> position in states */
+	struct estate **states;
+	size_t n, cap;
+	size_t rec_size; /* of an event record in the window */
+	int entity;
+};
+
+struct feature_engine {
+	const struct feature_registry *r;
+	struct view_state *views;
+	struct strmap session_last, visitor_last; /* previous event times, for the gaps */
+	struct strmap ids; /* identifiers interned for count_distinct */
+	double *contrib;   /* scratch: a contribution per feature of a view */
+};
+
+static size_t state_size(const struct feature_view *v)
+{
+	return sizeof(struct estate) + v->n * sizeof(struct fstate);
+}
+
+int engine_open(struct feature_engine **out, const struct feature_registry *r)
+{
+	struct feature_engine *e = pp_calloc(1, sizeof(*e));
+	size_t most = 1;
+
+	*out = e;
+	if (!e || !(e->views = pp_calloc(r->nviews + 1, sizeof(*e->views))))
+		return PP_ENOMEM;
+	e->r = r;
+	strmap_init(&e->session_last);
+	strmap_init(&e->visitor_last);
+	strmap_init(&e->ids);
+	for (size_t i = 0; i < r->nviews; i++) {
+		struct view_state *vs = &e->views[i];
+		vs->v = &r->views[i];
+		vs->window = window_ms(vs->v->window);
+		vs->entity = (int)vs->v->entity;
+		vs->rec_size = sizeof(int64_t) + vs->v->n * sizeof(double);
+		strmap_init(&vs->index);
+		if (vs->v->n > most)
+			most = vs->v->n;
+	}
+	if (!(e->contrib = pp_calloc(most, sizeof(double))))
+		return PP_ENOMEM;
+	return 0;
+}
+
+static void free_state(const struct feature_view *v, struct estate *s)
+{
+	if (!s)
+		return;
+	pp_free(s->events.data);
+	for (size_t k = 0; k < v->n; k++) {
+		pp_free(s->f[k].q.data);
+		if (s->f[k].distinct)
+			pp_free(s->f[k].distinct->s);
+		pp_free(s->f[k].distinct);
+	}
+	pp_free(s);
+}
+
+void engine_close(struct feature_engine *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; e->views && i < e->r->nviews; i++) {
+		struct view_state *vs = &e->views[i];
+		for (size_t k = 0; k < vs->n; k++)
+			free_state(vs->v, vs->states[k]);
+		pp_free(vs->states);
+		strmap_release(&vs->index);
+	}
+	pp_free(e->views);
+	pp_free(e->contrib);
+	strmap_release(&e->session_last);
+	strmap_release(&e->visitor_last);
+	strmap_release(&e->ids);
+	pp_free(e);
+}
+
+static struct estate *find_state(struct view_state *vs, struct span key, bool create)
+{
+	struct strmap_slot *slot;
+	bool ins;
+
+	if (!key.len)
+		return NULL;
+	if (!create) {
+		slot = strmap_get(&vs->index, key.p, key.len);
+		return slot ? vs->states[slot->value] : NULL;
+	}
+	if (!(slot = strmap_put(&vs->index, key.p, key.len, &ins)))
+		return NULL;
+	if (ins) {
+		struct estate *s = pp_calloc(1, state_size(vs->v));
+		if (!s || pp_array_grow(&vs->states, vs->n, &vs->cap, sizeof(*vs->states), 1024)) {
+			pp_free(s);
+			return NULL;
+		}
+		s->events.size = vs->rec_size;
+		for (size_t k = 0; k < vs->v->n; k++)
+			s->f[k].q.size = sizeof(struct tv);
+		slot->value = vs->n;
+		vs->states[vs->n++] = s;
+	}
+	return vs->states[slot->value];
+}
+
+/* ---- contributions ---- */
+
+static bool numeric_key_agg(enum feature_agg a)
+{
+	return a == AGG_MIN || a == AGG_MAX;
+}
+
+/* Takes contribution c (at ts) of feature k into the state. */
+static int take(struct fstate *f, const struct feature_def *d, bool sliding, int64_t ts, double c)
+{
+	struct tv tv = { ts, c };
+
+	if (isnan(c))
+		return 0;
+	f->n++;
+	f->sum += c;
+	if (!f->first.ts && f->n == 1)
+		f->first = tv;
+	f->last = tv;
+	if (d->agg == AGG_COUNT_DISTINCT) {
+		uint64_t key;
+		memcpy(&key, &c, sizeof(key));
+		if (!f->distinct && !(f->distinct = pp_calloc(1, sizeof(*f->distinct))))
+			return PP_ENOMEM;
+		return vadd(f->distinct, key, +1);
+	}
+	if (numeric_key_agg(d->agg) && !sliding) { /* nothing leaves: the extreme alone */
+		const struct tv *front = f->q.n ? ring_at(&f->q, 0) : NULL;
+		if (!front || (d->agg == AGG_MIN ? c < front->v : c > front->v)) {
+			f->q.n = 0;
+			return ring_push(&f->q, &tv);
+		}
+		return 0;
+	}
+	if (numeric_key_agg(d->agg)) { /* keep the queue monotonic: the front is the extreme */
+		while (f->q.n) {
+			const struct tv *back = ring_at(&f->q, f->q.n - 1);
+			if (d->agg == AGG_MIN ? back->v < c : back->v > c)
+				break;
+			f->q.n--;
+		}
+		return ring_push(&f->q, &tv);
+	}
+	if (sliding && (d->agg == AGG_FIRST || d->agg == AGG_TIME_SINCE_FIRST))
+		return ring_push(&f->q, &tv);
+	return 0;
+}
+
+/* Drops contribution c (at ts) of an event leaving the window. */
+static void drop(struct fstate *f, const struct feature_def *d, int64_t ts, double c)
+{
+	if (isnan(c))
+		return;
+	f->n--;
+	f->sum -= c;
+	if (!f->n) { /* nothing left: start clean (no rounding left over in the sum) */
+		f->sum = 0;
+		f->first.ts = 0;
+	}
+	if (d->agg == AGG_COUNT_DISTINCT) {
+		uint64_t key;
+		memcpy(&key, &c, sizeof(key));
+		vadd(f->distinct, key, -1);
+	}
+	while (f->q.n && ((const struct tv *)ring_at(&f->q, 0))->ts <= ts)
+		ring_pop_front(&f->q);
+}
+
+/* The window of `s` as of time t: events at or before t - window leave it. */
+static void slide(struct view_state *vs, struct estate *s, int64_t t)
+{
+	if (!vs->window)
+		return;
+	while (s->events.n) {
+		const char *rec = ring_at(&s->events, 0);
+		int64_t ts;
+		memcpy(&ts, rec, sizeof(ts));
+		if (ts > t - vs->window)
+			break;
+		for (size_t k = 0; k < vs->v->n; k++) {
+			double c;
+			memcpy(&c, rec + sizeof(int64_t) + k * sizeof(double), sizeof(c));
+			drop(&s->f[k], &vs->v->f[k], ts, c);
+		}
+		ring_pop_front(&s->events);
+	}
+}
+
+/* ---- events ---- */
+
+void engine_event_fields(const struct fe_event *ev, int64_t session_prev, int64_t visitor_prev,
+			 double *fields)
+{
+	struct civil c;
+
+	civil_from_ms(ev->ts, &c);
+	fields[FLD_TS] = (double)ev->ts / 1000.0;
+	fields[FLD_PRICE] = ev->price;
+	fields[FLD_EVENT] = (double)ev->type;
+	fields[FLD_HOUR] = c.hour;
+	fields[FLD_WEEKDAY] = (c.wday + 6) % 7; /* Monday 0 */
+	fields[FLD_GAP_S] = session_prev ? (double)(ev->ts - session_prev) / 1000.0 : NAN;
+	fields[FLD_VISITOR_GAP_S] = visitor_prev ? (double)(ev->ts - visitor_prev) / 1000.0 : NAN;
+	fields[FLD_NEW_SESSION] = session_prev ? 0 : 1;
+}
+
+/* The previous time under key (0: none), and now ts there. */
+static int exchange_last(struct strmap *m, struct span key, int64_t ts, int64_t *prev)
+{
+	bool ins;
+	struct strmap_slot *s;
+
+	*prev = 0;
+	if (!key.len)
+		return 0;
+	if (!(s = strmap_put(m, key.p, key.len, &ins)))
+		return PP_ENOMEM;
+	if (!ins)
+		*prev = (int64_t)s->value;
+	s->value = (uint64_t)ts;
+	return 0;
+}
+
+/* An identifier as a number: its interned position (a double holds it exactly). */
+static int id_of(struct feature_engine *e, int field, struct span v, double *out)
+{
+	struct strmap_slot *s;
+	bool ins;
+	char key[520];
+
+	*out = NAN;
+	if (!v.len || v.len > 500)
+		return 0;
+	key[0] = (char)('0' + field); /* one map, the fields apart */
+	memcpy(key + 1, v.p, v.len);
+	if (!(s = strmap_put(&e->ids, key, v.len + 1, &ins)))
+		return PP_ENOMEM;
+	if (ins)
+		s->value = e->ids.count;
+	*out = (double)s->value;
+	return 0;
+}
+
+int engine_add(struct feature_engine *e, const struct fe_event *ev)
+{
+	double fields[FLD__NUMBERS];
+	int64_t sprev, vprev;
+	int rc;
+
+	if ((rc = exchange_last(&e->session_last, ev->session, ev->ts, &sprev)) ||
+	    (rc = exchange_last(&e->visitor_last, ev->visitor, ev->ts, &vprev)))
+		return rc;
+	engine_event_fields(ev, sprev, vprev, fields);
+	for (size_t i = 0; i < e->r->nviews; i++) {
+		struct view_state *vs = &e->views[i];
+		const struct feature_view *v = vs->v;
+		struct span key = vs->entity == ENT_SESSION ? ev->session
+				  : vs->entity == ENT_VISITOR ? ev->visitor : ev->item;
+		struct estate *s = find_state(vs, key, true);
+		if (!s)
+			return key.len ? PP_ENOMEM : 0;
+		slide(vs, s, ev->ts);
+		for (size_t k = 0; k < v->n; k++) {
+			const struct feature_def *d = &v->f[k];
+			double c = 1;
+			if (d->where.n) {
+				double w = expr_eval(&d->where, fields);
+				if (isnan(w) || w == 0) {
+					e->contrib[k] = NAN;
+					continue;
+				}
+			}
+			if (d->agg == AGG_TIME_SINCE_FIRST || d->agg == AGG_TIME_SINCE_LAST)
+				c = fields[FLD_TS];
+			else if (d->field >= FLD__NUMBERS) {
+				struct span id = d->field == FLD_ITEM_ID ? ev->item
+						 : d->field == FLD_CATEGORY_ID ? ev->category
+						 : d->field == FLD_SESSION_ID ? ev->session : ev->visitor;
+				if ((rc = id_of(e, d->field, id, &c)))
+					return rc;
+			} else if (d->field >= 0) {
+				c = fields[d->field];
+			}
+			e->contrib[k] = c;
+			if ((rc = take(&s->f[k], d, vs->window != 0, ev->ts, c)))
+				return rc;
+		}
+		if (vs->window) {
+			char rec[8 + 8 * 256];
+			memcpy(rec, &ev->ts, sizeof(ev->ts));
+			memcpy(rec + 8, e->contrib, v->n * sizeof(double));
+			if ((rc = ring_push(&s->events, rec)))
+				return rc;
+		}
+		s->last_ts = ev->ts;
+	}
+	return 0;
+}
+
+/* ---- reads ---- */
+
+static double value_of(const struct fstate *f, const struct feature_def *d, bool sliding, int64_t t)
+{
+	switch (d->agg) {
+	case AGG_COUNT:
+		return f->n;
+	case AGG_COUNT_DISTINCT:
+		return f->distinct ? f->distinct->distinct : 0;
+	default:
+		break;
+	}
+	if (!f->n)
+		return NAN;
+	switch (d->agg) {
+	case AGG_SUM:
+		return f->sum;
+	case AGG_MEAN:
+		return f->sum / f->n;
+	case AGG_MIN:
+	case AGG_MAX:
+		return ((const struct tv *)ring_at(&f->q, 0))->v;
+	case AGG_FIRST:
+		return sliding ? ((const struct tv *)ring_at(&f->q, 0))->v : f->first.v;
+	case AGG_LAST:
+		return f->last.v;
+	case AGG_TIME_SINCE_FIRST:
+		return (double)t / 1000.0 - (sliding ? ((const struct tv *)ring_at(&f->q, 0))->v : f->first.v);
+	default: /* AGG_TIME_SINCE_LAST */
+		return (double)t / 1000.0 - f->last.v;
+	}
+}
+
+int engine_vector(struct feature_engine *e, int64_t ts, struct span session, struct span visitor,
+		  struct span item, double *vec)
+{
+	const struct feature_registry *r = e->r;
+	struct civil c;
+
+	for (size_t i = 0; i < r->nviews; i++) {
+		struct view_state *vs = &e->views[i];
+		const struct feature_view *v = vs->v;
+		struct span key = vs->entity == ENT_SESSION ? session
+				  : vs->entity == ENT_VISITOR ? visitor : item;
+		struct estate *s = find_state(vs, key, false);
+		bool live = s && !(v->ttl_ms && ts - s->last_ts > v->ttl_ms);
+		if (live)
+			slide(vs, s, ts);
+		for (size_t k = 0; k < v->n; k++)
+			vec[v->f[k].slot] = live ? value_of(&s->f[k], &v->f[k], vs->window != 0, ts) : NAN;
+	}
+	civil_from_ms(ts, &c);
+	vec[r->nfeatures + REQ_HOUR] = c.hour;
+	vec[r->nfeatures + REQ_WEEKDAY] = (c.wday + 6) % 7;
+	registry_on_demand(r, vec);
+	return 0;
+}

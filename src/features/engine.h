@@ -1,0 +1,47 @@
+/*
+ * engine.h - the feature engine: the registry's aggregations kept up to date event by
+ * event, per entity, and read as of a time. The batch builder replays the lake through it
+ * and the streaming updater feeds it live events: one piece of code computes both, so
+ * training and serving see the same numbers.
+ *
+ * Windows slide: an entity keeps the events of its window (only their contributions:
+ * per feature a value, or nothing when its filter said no), and a read at time t first
+ * drops those at or before t - window. Counts and sums add and subtract, minimum and
+ * maximum keep a monotonic queue, first a queue of contributions, count_distinct a
+ * count per value. Events must come in time order per entity, and reads at times no
+ * earlier than the entity's last event. See docs/internals/features.md.
+ */
+#ifndef PP_ENGINE_H
+#define PP_ENGINE_H
+
+#include "event/event.h"
+#include "features/registry.h"
+
+struct fe_event {
+	int64_t ts;
+	struct span visitor, session, item, category; /* category may be empty */
+	enum event_type type;
+	double price; /* NAN: none */
+};
+
+struct feature_engine;
+
+int engine_open(struct feature_engine **out, const struct feature_registry *r);
+void engine_close(struct feature_engine *e);
+
+int engine_add(struct feature_engine *e, const struct fe_event *ev);
+
+/*
+ * The feature vector (registry_vector_size slots) as of ts for these entities: each view
+ * reads its entity's key (an empty key, an unknown entity or one past its TTL: the view's
+ * features are missing), then the on-demand features with ts's hour and weekday.
+ */
+int engine_vector(struct feature_engine *e, int64_t ts, struct span session, struct span visitor,
+		  struct span item, double *vec);
+
+/* The numeric fields of an event as filters and aggregations see them (enum event_field
+ * order), given the previous event times of its session and visitor (0: none). */
+void engine_event_fields(const struct fe_event *ev, int64_t session_prev, int64_t visitor_prev,
+			 double *fields);
+
+#endif
