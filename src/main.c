@@ -27,6 +27,7 @@ const struct command *const commands[] = {
 	CMD_FEATURES_LIST,
 	CMD_FEATURES_DESCRIBE,
 	CMD_FEATURES_SHOW,
+	CMD_FEATURES_BUILD,
 	CMD_SERVE,
 	CMD_SHIP,
 };

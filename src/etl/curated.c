@@ -4,8 +4,10 @@
 #include "core/strsort.h"
 #include "lake/delta/delta.h"
 
-int curated_commit(struct lake_fs *fs, const char *table, const struct pq_column_def *cols,
-		   size_t ncols, const struct curated_part *parts, size_t n)
+/* The parts into the table: their dates' partitions replaced, or with `whole` every file
+ * and the schema (the columns may have changed). */
+static int commit_parts(struct lake_fs *fs, const char *table, const struct pq_column_def *cols,
+			size_t ncols, const struct curated_part *parts, size_t n, bool whole)
 {
 	static const char *const part[] = { "event_date" };
 	struct delta_field *fields;
@@ -25,19 +27,21 @@ int curated_commit(struct lake_fs *fs, const char *table, const struct pq_column
 	}
 	rc = 0;
 	delta_txn_begin(&t, fs, table, have_snap ? &snap : NULL);
-	if (!have_snap) {
+	if (!have_snap || whole) {
 		delta_fields_of(cols, ncols, part[0], fields);
 		delta_txn_metadata(&t, fields, ncols + 1, part, 1);
 	}
+	for (i = 0; whole && have_snap && i < snap.nfiles; i++)
+		delta_txn_remove(&t, &snap.files[i]);
 	for (i = 0; i < n && !rc; i++) {
 		const char *pv[1] = { parts[i].date };
-		if (have_snap)
+		if (have_snap && !whole)
 			delta_txn_remove_partition(&t, &snap, parts[i].date);
 		delta_txn_add_parquet(&t, pv, parts[i].file, parts[i].records, NULL);
 		rc = t.rc;
 	}
 	if (!rc)
-		rc = delta_txn_commit(&t, have_snap ? "MERGE" : "WRITE", NULL);
+		rc = delta_txn_commit(&t, !have_snap ? "WRITE" : whole ? "OVERWRITE" : "MERGE", NULL);
 	else
 		delta_txn_abort(&t);
 out:
@@ -45,6 +49,18 @@ out:
 	if (have_snap)
 		delta_snapshot_release(&snap);
 	return rc;
+}
+
+int curated_commit(struct lake_fs *fs, const char *table, const struct pq_column_def *cols,
+		   size_t ncols, const struct curated_part *parts, size_t n)
+{
+	return commit_parts(fs, table, cols, ncols, parts, n, false);
+}
+
+int curated_rewrite(struct lake_fs *fs, const char *table, const struct pq_column_def *cols,
+		    size_t ncols, const struct curated_part *parts, size_t n)
+{
+	return commit_parts(fs, table, cols, ncols, parts, n, true);
 }
 
 int curated_replace(struct lake_fs *fs, const char *table, const struct pq_column_def *cols,

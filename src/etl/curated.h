@@ -21,6 +21,11 @@ struct curated_part {
 int curated_commit(struct lake_fs *fs, const char *table, const struct pq_column_def *cols,
 		   size_t ncols, const struct curated_part *parts, size_t n);
 
+/* Replaces every partition and the schema of a table partitioned by event_date (creating
+ * it if needed): tables rebuilt whole whose columns may change (training sets). */
+int curated_rewrite(struct lake_fs *fs, const char *table, const struct pq_column_def *cols,
+		    size_t ncols, const struct curated_part *parts, size_t n);
+
 /* Replaces the whole of an unpartitioned table with one file (creating it if needed):
  * the small tables rebuilt whole on each run (dimensions, item_item). */
 int curated_replace(struct lake_fs *fs, const char *table, const struct pq_column_def *cols,

@@ -8,6 +8,8 @@
 
 #include <math.h>
 
+#define SWEEP_EVERY 65536 /* events between sweeps of the states nothing can read (below) */
+
 /* ---- a queue of fixed-size records ---- */
 
 struct ring {
@@ -146,6 +148,7 @@ struct feature_engine {
 	struct strmap session_last, visitor_last; /* previous event times, for the gaps */
 	struct strmap ids; /* identifiers interned for count_distinct */
 	double *contrib;   /* scratch: a contribution per feature of a view */
+	uint64_t added, sweep_every;
 };
 
 static size_t state_size(const struct feature_view *v)
@@ -162,6 +165,7 @@ int engine_open(struct feature_engine **out, const struct feature_registry *r)
 	if (!e || !(e->views = pp_calloc(r->nviews + 1, sizeof(*e->views))))
 		return PP_ENOMEM;
 	e->r = r;
+	e->sweep_every = SWEEP_EVERY;
 	strmap_init(&e->session_last);
 	strmap_init(&e->visitor_last);
 	strmap_init(&e->ids);
@@ -227,16 +231,19 @@ static struct estate *find_state(struct view_state *vs, struct span key, bool cr
 	if (!(slot = strmap_put(&vs->index, key.p, key.len, &ins)))
 		return NULL;
 	if (ins) {
-		struct estate *s = pp_calloc(1, state_size(vs->v));
-		if (!s || pp_array_grow(&vs->states, vs->n, &vs->cap, sizeof(*vs->states), 1024)) {
-			pp_free(s);
+		if (pp_array_grow(&vs->states, vs->n, &vs->cap, sizeof(*vs->states), 1024))
 			return NULL;
-		}
+		slot->value = vs->n;
+		vs->states[vs->n++] = NULL;
+	}
+	if (!vs->states[slot->value]) { /* new, or swept away after its TTL */
+		struct estate *s = pp_calloc(1, state_size(vs->v));
+		if (!s)
+			return NULL;
 		s->events.size = vs->rec_size;
 		for (size_t k = 0; k < vs->v->n; k++)
 			s->f[k].q.size = sizeof(struct tv);
-		slot->value = vs->n;
-		vs->states[vs->n++] = s;
+		vs->states[slot->value] = s;
 	}
 	return vs->states[slot->value];
 }
@@ -329,6 +336,34 @@ static void slide(struct view_state *vs, struct estate *s, int64_t t)
 	}
 }
 
+/*
+ * Entities nothing can be read from any more (past their TTL, their window empty) are
+ * freed every SWEEP_EVERY events: finished sessions would otherwise pile up. Reading one
+ * gives what reading the kept state would (missing values); its key stays, and an event
+ * of it starts a new state.
+ */
+static void sweep(struct feature_engine *e, int64_t now)
+{
+	for (size_t i = 0; i < e->r->nviews; i++) {
+		struct view_state *vs = &e->views[i];
+		int64_t keep = vs->v->ttl_ms;
+		if (!keep)
+			continue; /* no TTL: a state may be read whenever */
+		if (vs->window > keep)
+			keep = vs->window;
+		for (size_t k = 0; k < vs->n; k++)
+			if (vs->states[k] && now - vs->states[k]->last_ts > keep) {
+				free_state(vs->v, vs->states[k]);
+				vs->states[k] = NULL;
+			}
+	}
+}
+
+void engine_sweep_every(struct feature_engine *e, uint64_t n)
+{
+	e->sweep_every = n ? n : SWEEP_EVERY;
+}
+
 /* ---- events ---- */
 
 void engine_event_fields(const struct fe_event *ev, int64_t session_prev, int64_t visitor_prev,
@@ -390,6 +425,8 @@ int engine_add(struct feature_engine *e, const struct fe_event *ev)
 	int64_t sprev, vprev;
 	int rc;
 
+	if (++e->added % e->sweep_every == 0)
+		sweep(e, ev->ts);
 	if ((rc = exchange_last(&e->session_last, ev->session, ev->ts, &sprev)) ||
 	    (rc = exchange_last(&e->visitor_last, ev->visitor, ev->ts, &vprev)))
 		return rc;

@@ -39,6 +39,9 @@ int engine_add(struct feature_engine *e, const struct fe_event *ev);
 int engine_vector(struct feature_engine *e, int64_t ts, struct span session, struct span visitor,
 		  struct span item, double *vec);
 
+/* How often (in events) states nothing can be read from are freed; tests make it often. */
+void engine_sweep_every(struct feature_engine *e, uint64_t n);
+
 /* The numeric fields of an event as filters and aggregations see them (enum event_field
  * order), given the previous event times of its session and visitor (0: none). */
 void engine_event_fields(const struct fe_event *ev, int64_t session_prev, int64_t visitor_prev,

@@ -187,6 +187,7 @@ TEST(engine_matches_recomputation)
 
 	CHECK_INT(registry_parse(&r, "t.yaml", repo, sizeof(repo) - 1), 0);
 	CHECK_INT(engine_open(&e, &r), 0);
+	engine_sweep_every(e, 97); /* finished sessions and quiet items are freed on the way */
 	CHECK((vec = pp_calloc(registry_vector_size(&r), sizeof(double))) != NULL);
 	rng_seed(&rg, 17);
 	for (size_t i = 0; i < NEV; i++) {

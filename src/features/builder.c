@@ -1,0 +1,324 @@
+/* Training sets from the processed lake (builder.h). */
+#include "features/builder.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/numsort.h"
+#include "core/strmap.h"
+#include "core/timeutil.h"
+#include "etl/curated.h"
+#include "features/engine.h"
+#include "lake/delta/delta_rows.h"
+
+#include <math.h>
+
+/* The events, interned: every id points into `strings`. */
+struct events {
+	struct strmap strings;
+	int64_t *ts;
+	const char **visitor, **session, **item, **category;
+	uint8_t *type;
+	double *price;
+	char (*date)[11];
+	size_t n, cap;
+};
+
+static const char *intern(struct strmap *m, struct span s)
+{
+	bool ins;
+	struct strmap_slot *slot;
+
+	if (!s.len)
+		return "";
+	slot = strmap_put(m, s.p, s.len, &ins);
+	return slot ? slot->key : NULL;
+}
+
+static int grow(struct events *ev)
+{
+	size_t cap = ev->cap ? ev->cap * 2 : 1 << 16;
+
+	if (!(ev->ts = pp_realloc(ev->ts, cap * sizeof(*ev->ts))) ||
+	    !(ev->visitor = pp_realloc(ev->visitor, cap * sizeof(*ev->visitor))) ||
+	    !(ev->session = pp_realloc(ev->session, cap * sizeof(*ev->session))) ||
+	    !(ev->item = pp_realloc(ev->item, cap * sizeof(*ev->item))) ||
+	    !(ev->category = pp_realloc(ev->category, cap * sizeof(*ev->category))) ||
+	    !(ev->type = pp_realloc(ev->type, cap * sizeof(*ev->type))) ||
+	    !(ev->price = pp_realloc(ev->price, cap * sizeof(*ev->price))) ||
+	    !(ev->date = pp_realloc(ev->date, cap * sizeof(*ev->date))))
+		return PP_ENOMEM;
+	ev->cap = cap;
+	return 0;
+}
+
+static bool until(void *ctx, const struct delta_file *f)
+{
+	const char *to = ctx;
+
+	return !*to || (f->pvalues[0] && strncmp(f->pvalues[0], to, 10) <= 0);
+}
+
+enum { C_TS, C_VISITOR, C_SESSION, C_EVENT, C_ITEM, C_CATEGORY, C_PRICE, C_DATE, C__COUNT };
+
+/* The events of processed/events up to `to` (the history every point may look back on). */
+static int read_events(struct lake_fs *fs, const char *to, struct events *ev, int64_t *version)
+{
+	static const char *const names[C__COUNT] = { "ts", "visitor_id", "session_id", "event",
+						     "item_id", "category_id", "price", "event_date" };
+	struct delta_snapshot snap;
+	struct delta_schema all, sc;
+	struct delta_scan scan;
+	struct cell row[C__COUNT];
+	int rc;
+
+	memset(&scan, 0, sizeof(scan));
+	memset(&all, 0, sizeof(all));
+	memset(&sc, 0, sizeof(sc));
+	if ((rc = delta_snapshot_load(fs, "processed/events", -1, &snap)))
+		return pp_error_wrap(rc, "processed/events (run `ppredict etl` first)");
+	*version = snap.version;
+	if ((rc = delta_schema_load("processed/events", &snap, &all)) ||
+	    (rc = delta_schema_select(&all, names, C__COUNT, &sc)))
+		goto out;
+	for (int c = 0; c < C__COUNT; c++)
+		if (strcmp(sc.cols[c].name, names[c])) {
+			rc = pp_error(PP_ECORRUPT, "processed/events: column %s is not where it was expected",
+				      names[c]);
+			goto out;
+		}
+	if ((rc = delta_scan_begin(&scan, fs, "processed/events", &snap, sc.names, sc.n)))
+		goto out;
+	scan.want = until;
+	scan.want_ctx = (void *)to;
+	while (!(rc = delta_scan_next(&scan)) && scan.rows) {
+		if ((rc = delta_row_partitions(&sc, "processed/events", &scan, row)))
+			break;
+		for (size_t r = 0; r < scan.rows && !rc; r++) {
+			enum event_type type;
+			size_t i = ev->n;
+			delta_row_values(&sc, &scan, r, row);
+			if (row[C_TS].null || row[C_VISITOR].null || row[C_SESSION].null ||
+			    row[C_ITEM].null || event_type_parse(row[C_EVENT].s.p, row[C_EVENT].s.len, &type))
+				continue; /* processed rows are valid; a table from elsewhere may not be */
+			if (ev->n == ev->cap && (rc = grow(ev)))
+				break;
+			ev->ts[i] = row[C_TS].i;
+			ev->type[i] = (uint8_t)type;
+			ev->price[i] = row[C_PRICE].null ? NAN : row[C_PRICE].d;
+			snprintf(ev->date[i], 11, "%.10s", row[C_DATE].null ? "" : row[C_DATE].s.p);
+			if (!(ev->visitor[i] = intern(&ev->strings, row[C_VISITOR].s)) ||
+			    !(ev->session[i] = intern(&ev->strings, row[C_SESSION].s)) ||
+			    !(ev->item[i] = intern(&ev->strings, row[C_ITEM].s)) ||
+			    !(ev->category[i] = intern(&ev->strings, row[C_CATEGORY].null ? (struct span){ "", 0 }
+											   : row[C_CATEGORY].s))) {
+				rc = PP_ENOMEM;
+				break;
+			}
+			ev->n++;
+		}
+	}
+out:
+	delta_scan_close(&scan);
+	delta_schema_release(&sc);
+	delta_schema_release(&all);
+	delta_snapshot_release(&snap);
+	return rc;
+}
+
+/* The visitors curated/visitor_outliers flags (none when the table is absent). */
+static int read_bots(struct lake_fs *fs, struct strmap *bots)
+{
+	static const char *const names[] = { "visitor_id" };
+	struct delta_scan scan;
+	int rc = delta_scan_open(&scan, fs, "curated/visitor_outliers", -1, names, 1);
+	bool ins;
+
+	if (rc == PP_ENOENT) {
+		pp_error_clear();
+		return 0;
+	}
+	while (!rc && !(rc = delta_scan_next(&scan)) && scan.rows)
+		for (size_t r = 0; r < scan.rows && !rc; r++)
+			if (scan.col[0] && scan.v[0].valid[r] &&
+			    !strmap_put(bots, scan.v[0].s[r].p, scan.v[0].s[r].len, &ins))
+				rc = PP_ENOMEM;
+	delta_scan_close(&scan);
+	return rc;
+}
+
+/* A day's rows, written as they come. */
+struct day_out {
+	char date[11];
+	struct pq_writer *w;
+	struct buf file;
+	int64_t rows;
+};
+
+#define FIXED_COLS 5 /* session_id, visitor_id, item_id, ts, label; then the features */
+
+int features_build(struct lake_fs *fs, const struct feature_registry *r, const struct build_opts *o,
+		   struct build_stats *st)
+{
+	struct events ev = { 0 };
+	struct strmap first_tx, bots;
+	struct feature_engine *eng = NULL;
+	struct radix_rec *order = NULL, *tmp = NULL, *sorted;
+	struct pq_column_def *cols = NULL;
+	struct day_out *days = NULL;
+	struct curated_part *parts = NULL;
+	size_t ndays = 0, ncols = FIXED_COLS + r->nfeatures;
+	double *vec = NULL;
+	uint64_t t0 = time_mono_ns();
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	strmap_init(&ev.strings);
+	strmap_init(&first_tx);
+	strmap_init(&bots);
+	if ((rc = read_events(fs, o->to, &ev, &st->version)) || (!o->include_bots && (rc = read_bots(fs, &bots))))
+		goto out;
+	st->events = ev.n;
+	/* time order; ties keep the table's order, which within a session is the session's */
+	order = pp_malloc((ev.n + 1) * sizeof(*order));
+	tmp = pp_malloc((ev.n + 1) * sizeof(*tmp));
+	cols = pp_calloc(ncols, sizeof(*cols));
+	vec = pp_calloc(registry_vector_size(r), sizeof(*vec));
+	days = pp_calloc(400, sizeof(*days));
+	if (!order || !tmp || !cols || !vec || !days) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < ev.n; i++)
+		order[i] = (struct radix_rec){ (uint64_t)ev.ts[i] ^ (1ULL << 63), i };
+	sorted = radix_sort_u64(order, tmp, ev.n, sizeof(*order));
+	/* each session's first transaction: points stop there, and it is their label */
+	for (size_t k = 0; k < ev.n; k++) {
+		size_t i = sorted[k].value;
+		bool ins;
+		struct strmap_slot *s;
+		if (ev.type[i] != EV_TRANSACTION)
+			continue;
+		if (!(s = strmap_put(&first_tx, ev.session[i], strlen(ev.session[i]), &ins))) {
+			rc = PP_ENOMEM;
+			goto out;
+		}
+		if (ins)
+			s->value = (uint64_t)ev.ts[i];
+	}
+	cols[0] = (struct pq_column_def){ "session_id", PQ_STRING, false, true };
+	cols[1] = (struct pq_column_def){ "visitor_id", PQ_STRING, false, true };
+	cols[2] = (struct pq_column_def){ "item_id", PQ_STRING, false, true };
+	cols[3] = (struct pq_column_def){ "ts", PQ_TIMESTAMP_MS, false, false };
+	cols[4] = (struct pq_column_def){ "label", PQ_INT32, false, false };
+	for (size_t f = 0; f < r->nfeatures; f++)
+		cols[FIXED_COLS + f] = (struct pq_column_def){ r->names[f], PQ_DOUBLE, true, false };
+	if ((rc = engine_open(&eng, r)))
+		goto out;
+	for (size_t k = 0; k < ev.n && !rc; k++) {
+		size_t i = sorted[k].value;
+		const struct strmap_slot *tx;
+		struct fe_event e = { ev.ts[i], span_of(ev.visitor[i]), span_of(ev.session[i]),
+				      span_of(ev.item[i]), span_of(ev.category[i]),
+				      (enum event_type)ev.type[i], ev.price[i] };
+		struct day_out *d;
+		if ((rc = engine_add(eng, &e)))
+			break;
+		/* a prediction point? */
+		if (ev.type[i] == EV_TRANSACTION || (o->from[0] && strcmp(ev.date[i], o->from) < 0) ||
+		    (o->to[0] && strcmp(ev.date[i], o->to) > 0))
+			continue;
+		tx = strmap_get(&first_tx, ev.session[i], strlen(ev.session[i]));
+		if (tx && ev.ts[i] >= (int64_t)tx->value)
+			continue; /* at or after the first purchase: nothing left to predict */
+		if (strmap_get(&bots, ev.visitor[i], strlen(ev.visitor[i]))) {
+			st->bot_points_skipped++;
+			continue;
+		}
+		if ((rc = engine_vector(eng, ev.ts[i], e.session, e.visitor, e.item, vec)))
+			break;
+		/* the day's writer: points come in time order, so a day is done when the next
+		 * starts (its file encoded then, its column buffers freed) */
+		d = ndays && !strcmp(days[ndays - 1].date, ev.date[i]) ? &days[ndays - 1] : NULL;
+		for (size_t j = 0; !d && j < ndays; j++)
+			if (!strcmp(days[j].date, ev.date[i]))
+				d = &days[j];
+		if (!d && ndays && days[ndays - 1].w) {
+			rc = pq_writer_finish(days[ndays - 1].w, &days[ndays - 1].file);
+			days[ndays - 1].w = NULL;
+			if (rc)
+				break;
+		}
+		if (d && !d->w) {
+			rc = pp_error(PP_EORDER, "processed/events: %s comes back after %s", d->date,
+				      days[ndays - 1].date);
+			break;
+		}
+		if (!d) {
+			struct pq_writer_opts po;
+			if (ndays == 400) {
+				rc = pp_error(PP_ELIMIT, "a training set spans at most 400 days: give --from and --to");
+				break;
+			}
+			d = &days[ndays++];
+			memcpy(d->date, ev.date[i], 11);
+			buf_init(&d->file, 0);
+			pq_writer_opts_default(&po);
+			if ((rc = pq_writer_open(&d->w, cols, ncols, &po)))
+				break;
+		}
+		pq_put_str(d->w, ev.session[i], strlen(ev.session[i]));
+		pq_put_str(d->w, ev.visitor[i], strlen(ev.visitor[i]));
+		pq_put_str(d->w, ev.item[i], strlen(ev.item[i]));
+		pq_put_i64(d->w, ev.ts[i]);
+		pq_put_i32(d->w, tx != NULL);
+		for (size_t f = 0; f < r->nfeatures; f++)
+			isnan(vec[f]) ? pq_put_null(d->w) : pq_put_double(d->w, vec[f]);
+		rc = pq_end_row(d->w);
+		d->rows++;
+		st->points++;
+		st->positives += tx != NULL;
+	}
+	if (rc)
+		goto out;
+	if (!(parts = pp_calloc(ndays + 1, sizeof(*parts)))) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	for (size_t j = 0; j < ndays && !rc; j++) {
+		if (days[j].w)
+			rc = pq_writer_finish(days[j].w, &days[j].file);
+		days[j].w = NULL;
+		parts[j] = (struct curated_part){ days[j].date, &days[j].file, days[j].rows };
+	}
+	if (!rc && !ndays)
+		rc = pp_error(PP_EINVAL, "no prediction points between %s and %s", o->from[0] ? o->from : "the start",
+			      o->to[0] ? o->to : "the end");
+	if (!rc)
+		rc = curated_rewrite(fs, TRAINING_SET_TABLE, cols, ncols, parts, ndays);
+	st->buying_sessions = first_tx.count;
+out:
+	st->seconds = (double)(time_mono_ns() - t0) / 1e9;
+	for (size_t j = 0; days && j < ndays; j++) {
+		if (days[j].w)
+			pq_writer_abort(days[j].w);
+		buf_release(&days[j].file);
+	}
+	engine_close(eng);
+	pp_free(days);
+	pp_free(parts);
+	pp_free(cols);
+	pp_free(vec);
+	pp_free(order);
+	pp_free(tmp);
+	pp_free(ev.ts);
+	pp_free(ev.visitor);
+	pp_free(ev.session);
+	pp_free(ev.item);
+	pp_free(ev.category);
+	pp_free(ev.type);
+	pp_free(ev.price);
+	pp_free(ev.date);
+	strmap_release(&ev.strings);
+	strmap_release(&first_tx);
+	strmap_release(&bots);
+	return rc;
+}

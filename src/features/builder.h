@@ -1,0 +1,30 @@
+/*
+ * builder.h - training sets: the processed events replayed in time order through the
+ * feature engine, one row per prediction point (after each event of a session before its
+ * first transaction; label 1 when the session buys later), every view read as of that
+ * point. Written to features/training_set (Delta, by date of the point), replaced whole.
+ * See docs/internals/features.md.
+ */
+#ifndef PP_BUILDER_H
+#define PP_BUILDER_H
+
+#include "features/registry.h"
+#include "lake/lake_fs.h"
+
+#define TRAINING_SET_TABLE "features/training_set"
+
+struct build_opts {
+	char from[11], to[11]; /* dates of the points, inclusive; "" unbounded */
+	bool include_bots;     /* visitors in curated/visitor_outliers get points too */
+};
+
+struct build_stats {
+	uint64_t events, points, positives, buying_sessions, bot_points_skipped;
+	int64_t version;
+	double seconds;
+};
+
+int features_build(struct lake_fs *fs, const struct feature_registry *r, const struct build_opts *o,
+		   struct build_stats *st);
+
+#endif

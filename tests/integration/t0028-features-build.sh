@@ -1,0 +1,63 @@
+#!/bin/bash
+# ppredict features build: the prediction points are the ones the definition gives
+# (counted again by DuckDB from processed/events), labels say whether the session buys
+# later, and features recomputed by DuckDB from the events at or before each point agree
+# for every point: no leakage from the future.
+. "$PPREDICT_ROOT/tests/integration/lib.sh"
+set -e
+
+"$PP" init . >/dev/null
+expect_exit 1 "$PP" features build
+contains "$err" "processed/events (run \`ppredict etl\` first)"
+expect_exit 0 "$PP" simulate --visitors 4000 --days 7 --bot-share 0.005
+expect_exit 0 "$PP" etl --no-warehouse
+expect_exit 0 "$PP" outliers
+expect_exit 0 "$PP" features build --json
+built=$out
+
+ev="read_parquet([$(delta_files "$PWD/lake/processed/events")], hive_partitioning = true)"
+ts="read_parquet([$(delta_files "$PWD/lake/features/training_set")], hive_partitioning = true)"
+bots="read_parquet([$(delta_files "$PWD/lake/curated/visitor_outliers")])"
+# the points: every non-purchase before its session's first purchase, bots left out
+theirs=$(duck "WITH e AS (SELECT * FROM $ev), f AS (SELECT session_id, min(ts) t FROM e WHERE event = 'transaction' GROUP BY 1)
+	SELECT count(*) n, count(f.t) pos FROM e LEFT JOIN f USING (session_id)
+	WHERE e.event <> 'transaction' AND (f.t IS NULL OR e.ts < f.t)
+	  AND e.visitor_id NOT IN (SELECT visitor_id FROM $bots)")
+equals "$(jq .points <<<"$built")" "$(jq -r .n <<<"$theirs")" "prediction points"
+equals "$(jq .positives <<<"$built")" "$(jq -r .pos <<<"$theirs")" "positive points"
+[ "$(jq .bot_points_skipped <<<"$built")" -gt 0 ] || fail "no bot points left out: $built"
+equals "$(duck "SELECT count(*) n FROM $ts" | jq -r .n)" "$(jq .points <<<"$built")" "rows in the table"
+
+# features recomputed from the events at or before each point, for every point
+wrong=$(duck "WITH e AS (SELECT * FROM $ev), p AS (SELECT * FROM $ts)
+	SELECT count(*) FILTER (WHERE s_events IS DISTINCT FROM se OR s_views IS DISTINCT FROM sv OR s_carts IS DISTINCT FROM sc OR s_items IS DISTINCT FROM si
+	                          OR i_views IS DISTINCT FROM iv OR v_purchases IS DISTINCT FROM vp OR abs(coalesce(s_cart_value, 0) - coalesce(scv, 0)) > 1e-9 OR (s_cart_value IS NULL) <> (scv IS NULL)) bad,
+	       count(*) n, sum(label) FILTER (WHERE label <> buys) mislabelled
+	FROM (SELECT p.*,
+	  (SELECT count(*) FROM e x WHERE x.session_id = p.session_id AND x.ts <= p.ts) se,
+	  (SELECT count(*) FROM e x WHERE x.session_id = p.session_id AND x.ts <= p.ts AND x.event = 'view') sv,
+	  (SELECT count(*) FROM e x WHERE x.session_id = p.session_id AND x.ts <= p.ts AND x.event = 'addtocart') sc,
+	  (SELECT count(DISTINCT item_id) FROM e x WHERE x.session_id = p.session_id AND x.ts <= p.ts) si,
+	  (SELECT sum(price) FROM e x WHERE x.session_id = p.session_id AND x.ts <= p.ts AND x.event = 'addtocart') scv,
+	  (SELECT count(*) FROM e x WHERE x.item_id = p.item_id AND x.event = 'view' AND x.ts <= p.ts
+	      AND x.ts > p.ts - INTERVAL 7 DAY) iv,
+	  (SELECT count(*) FROM e x WHERE x.visitor_id = p.visitor_id AND x.event = 'transaction' AND x.ts <= p.ts
+	      AND x.ts > p.ts - INTERVAL 30 DAY) vp,
+	  (SELECT CASE WHEN count(*) > 0 THEN 1 ELSE 0 END FROM e x WHERE x.session_id = p.session_id AND x.event = 'transaction') buys
+	  FROM p)")
+equals "$(jq -r .bad <<<"$wrong")" "0" "points whose features differ from the events before them"
+equals "$(jq -r .mislabelled <<<"$wrong")" "null" "labels"
+[ "$(jq -r .n <<<"$wrong")" -gt 5000 ] || fail "too few points compared: $wrong"
+
+# a window of dates; bots back in
+expect_exit 0 "$PP" features build --from 2015-05-05 --to 2015-05-06 --include-bots --json
+equals "$(jq .bot_points_skipped <<<"$out")" "0" "bots kept"
+equals "$(duck "SELECT min(event_date) || ' ' || max(event_date) d FROM $(echo "read_parquet([$(delta_files "$PWD/lake/features/training_set")], hive_partitioning = true)")" | jq -r .d)" \
+	"2015-05-05 2015-05-06" "the window's dates"
+expect_exit 2 "$PP" features build --from 2015-5-5
+contains "$err" "--from: expected a date"
+expect_exit 2 "$PP" features build --from 2015-05-06 --to 2015-05-05
+contains "$err" "is after --to"
+expect_exit 1 "$PP" features build --from 2016-01-01
+contains "$err" "no prediction points"
+done_ok
