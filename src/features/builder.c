@@ -1,6 +1,7 @@
 /* Training sets from the processed lake (builder.h). */
 #include "features/builder.h"
 #include "core/err.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/numsort.h"
 #include "core/strmap.h"
@@ -177,6 +178,7 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	if ((rc = read_events(fs, o->to, &ev, &st->version)) || (!o->include_bots && (rc = read_bots(fs, &bots))))
 		goto out;
 	st->events = ev.n;
+	log_debug("features build: %zu events read (%.2f s)", ev.n, (double)(time_mono_ns() - t0) / 1e9);
 	/* time order; ties keep the table's order, which within a session is the session's */
 	order = pp_malloc((ev.n + 1) * sizeof(*order));
 	tmp = pp_malloc((ev.n + 1) * sizeof(*tmp));
@@ -279,6 +281,8 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	}
 	if (rc)
 		goto out;
+	log_debug("features build: %" PRIu64 " points replayed (%.2f s)", st->points,
+		  (double)(time_mono_ns() - t0) / 1e9);
 	if (!(parts = pp_calloc(ndays + 1, sizeof(*parts)))) {
 		rc = PP_ENOMEM;
 		goto out;

@@ -135,21 +135,35 @@ struct estate {
 struct view_state {
 	const struct feature_view *v;
 	int64_t window; /* ms; 0: no sliding (session, lifetime) */
-	struct strmap index; /* key -> position in states */
-	struct estate **states;
-	size_t n, cap;
+	struct estate **states; /* by the entity's id; NULL: none (or swept) */
+	size_t cap;
+	struct estate **spare; /* swept states, emptied, their buffers kept for the next */
+	size_t nspare, capspare;
 	size_t rec_size; /* of an event record in the window */
 	int entity;
+};
+
+/* The keys of one kind, each interned once to a dense id that indexes every per-entity
+ * array: one hash lookup per key and event instead of one per view and feature. */
+enum key_kind { KEY_SESSION, KEY_VISITOR, KEY_ITEM, KEY_CATEGORY, KEY__COUNT };
+
+struct keyspace {
+	struct strmap ids;
+	int64_t *last; /* per id: the time of its latest event (sessions and visitors: the gaps) */
+	size_t cap;
 };
 
 struct feature_engine {
 	const struct feature_registry *r;
 	struct view_state *views;
-	struct strmap session_last, visitor_last; /* previous event times, for the gaps */
-	struct strmap ids; /* identifiers interned for count_distinct */
-	double *contrib;   /* scratch: a contribution per feature of a view */
+	struct keyspace keys[KEY__COUNT];
+	double *contrib; /* scratch: a contribution per feature of a view */
 	uint64_t added, sweep_every;
 };
+
+static const enum key_kind entity_keys_kind[ENT__COUNT] = { [ENT_SESSION] = KEY_SESSION,
+							     [ENT_VISITOR] = KEY_VISITOR,
+							     [ENT_ITEM] = KEY_ITEM };
 
 static size_t state_size(const struct feature_view *v)
 {
@@ -166,16 +180,14 @@ int engine_open(struct feature_engine **out, const struct feature_registry *r)
 		return PP_ENOMEM;
 	e->r = r;
 	e->sweep_every = SWEEP_EVERY;
-	strmap_init(&e->session_last);
-	strmap_init(&e->visitor_last);
-	strmap_init(&e->ids);
+	for (int k = 0; k < KEY__COUNT; k++)
+		strmap_init(&e->keys[k].ids);
 	for (size_t i = 0; i < r->nviews; i++) {
 		struct view_state *vs = &e->views[i];
 		vs->v = &r->views[i];
 		vs->window = window_ms(vs->v->window);
 		vs->entity = (int)vs->v->entity;
 		vs->rec_size = sizeof(int64_t) + vs->v->n * sizeof(double);
-		strmap_init(&vs->index);
 		if (vs->v->n > most)
 			most = vs->v->n;
 	}
@@ -204,48 +216,80 @@ void engine_close(struct feature_engine *e)
 		return;
 	for (size_t i = 0; e->views && i < e->r->nviews; i++) {
 		struct view_state *vs = &e->views[i];
-		for (size_t k = 0; k < vs->n; k++)
+		for (size_t k = 0; k < vs->cap; k++)
 			free_state(vs->v, vs->states[k]);
+		for (size_t k = 0; k < vs->nspare; k++)
+			free_state(vs->v, vs->spare[k]);
 		pp_free(vs->states);
-		strmap_release(&vs->index);
+		pp_free(vs->spare);
+	}
+	for (int k = 0; k < KEY__COUNT; k++) {
+		strmap_release(&e->keys[k].ids);
+		pp_free(e->keys[k].last);
 	}
 	pp_free(e->views);
 	pp_free(e->contrib);
-	strmap_release(&e->session_last);
-	strmap_release(&e->visitor_last);
-	strmap_release(&e->ids);
 	pp_free(e);
 }
 
-static struct estate *find_state(struct view_state *vs, struct span key, bool create)
+/* The dense id of key (-1: empty, or unknown when not creating). */
+static int64_t key_id(struct keyspace *ks, struct span key, bool create)
 {
 	struct strmap_slot *slot;
 	bool ins;
 
 	if (!key.len)
-		return NULL;
+		return -1;
 	if (!create) {
-		slot = strmap_get(&vs->index, key.p, key.len);
-		return slot ? vs->states[slot->value] : NULL;
+		slot = strmap_get(&ks->ids, key.p, key.len);
+		return slot ? (int64_t)slot->value : -1;
 	}
-	if (!(slot = strmap_put(&vs->index, key.p, key.len, &ins)))
-		return NULL;
+	if (!(slot = strmap_put(&ks->ids, key.p, key.len, &ins)))
+		return -2;
 	if (ins) {
-		if (pp_array_grow(&vs->states, vs->n, &vs->cap, sizeof(*vs->states), 1024))
-			return NULL;
-		slot->value = vs->n;
-		vs->states[vs->n++] = NULL;
+		slot->value = ks->ids.count - 1;
+		if (slot->value >= ks->cap) {
+			size_t cap = ks->cap ? ks->cap * 2 : 4096;
+			int64_t *last = pp_realloc(ks->last, cap * sizeof(*last));
+			if (!last)
+				return -2;
+			memset(last + ks->cap, 0, (cap - ks->cap) * sizeof(*last));
+			ks->last = last;
+			ks->cap = cap;
+		}
 	}
-	if (!vs->states[slot->value]) { /* new, or swept away after its TTL */
-		struct estate *s = pp_calloc(1, state_size(vs->v));
+	return (int64_t)slot->value;
+}
+
+/* The state of entity `id` in the view (created when asked); NULL when out of memory, or
+ * when not creating and there is none. */
+static struct estate *find_state(struct view_state *vs, int64_t id, bool create)
+{
+	if (id < 0)
+		return NULL;
+	if ((size_t)id >= vs->cap) {
+		size_t cap = vs->cap ? vs->cap : 4096;
+		struct estate **st;
+		if (!create)
+			return NULL;
+		while (cap <= (size_t)id)
+			cap *= 2;
+		if (!(st = pp_realloc(vs->states, cap * sizeof(*st))))
+			return NULL;
+		memset(st + vs->cap, 0, (cap - vs->cap) * sizeof(*st));
+		vs->states = st;
+		vs->cap = cap;
+	}
+	if (!vs->states[id] && create) { /* new, or swept away after its TTL */
+		struct estate *s = vs->nspare ? vs->spare[--vs->nspare] : pp_calloc(1, state_size(vs->v));
 		if (!s)
 			return NULL;
 		s->events.size = vs->rec_size;
 		for (size_t k = 0; k < vs->v->n; k++)
 			s->f[k].q.size = sizeof(struct tv);
-		vs->states[slot->value] = s;
+		vs->states[id] = s;
 	}
-	return vs->states[slot->value];
+	return vs->states[id];
 }
 
 /* ---- contributions ---- */
@@ -274,12 +318,9 @@ static int take(struct fstate *f, const struct feature_def *d, bool sliding, int
 			return PP_ENOMEM;
 		return vadd(f->distinct, key, +1);
 	}
-	if (numeric_key_agg(d->agg) && !sliding) { /* nothing leaves: the extreme alone */
-		const struct tv *front = f->q.n ? ring_at(&f->q, 0) : NULL;
-		if (!front || (d->agg == AGG_MIN ? c < front->v : c > front->v)) {
-			f->q.n = 0;
-			return ring_push(&f->q, &tv);
-		}
+	if (numeric_key_agg(d->agg) && !sliding) { /* nothing leaves: the extreme alone, kept in `first` */
+		if (f->n == 1 || (d->agg == AGG_MIN ? c < f->first.v : c > f->first.v))
+			f->first = tv;
 		return 0;
 	}
 	if (numeric_key_agg(d->agg)) { /* keep the queue monotonic: the front is the extreme */
@@ -342,6 +383,31 @@ static void slide(struct view_state *vs, struct estate *s, int64_t t)
  * gives what reading the kept state would (missing values); its key stays, and an event
  * of it starts a new state.
  */
+/* A state emptied for reuse: its buffers stay, its values go. */
+static void retire(struct view_state *vs, struct estate *s)
+{
+	if (vs->nspare == vs->capspare &&
+	    pp_array_grow(&vs->spare, vs->nspare, &vs->capspare, sizeof(*vs->spare), 256)) {
+		free_state(vs->v, s);
+		return;
+	}
+	s->last_ts = 0;
+	s->events.n = s->events.head = 0;
+	for (size_t k = 0; k < vs->v->n; k++) {
+		struct fstate *f = &s->f[k];
+		struct ring q = f->q;
+		struct vcount *d = f->distinct;
+		memset(f, 0, sizeof(*f));
+		f->q = q;
+		f->q.n = f->q.head = 0;
+		if ((f->distinct = d)) {
+			memset(d->s, 0, d->cap * sizeof(*d->s));
+			d->used = d->distinct = 0;
+		}
+	}
+	vs->spare[vs->nspare++] = s;
+}
+
 static void sweep(struct feature_engine *e, int64_t now)
 {
 	for (size_t i = 0; i < e->r->nviews; i++) {
@@ -351,9 +417,9 @@ static void sweep(struct feature_engine *e, int64_t now)
 			continue; /* no TTL: a state may be read whenever */
 		if (vs->window > keep)
 			keep = vs->window;
-		for (size_t k = 0; k < vs->n; k++)
+		for (size_t k = 0; k < vs->cap; k++)
 			if (vs->states[k] && now - vs->states[k]->last_ts > keep) {
-				free_state(vs->v, vs->states[k]);
+				retire(vs, vs->states[k]);
 				vs->states[k] = NULL;
 			}
 	}
@@ -382,63 +448,34 @@ void engine_event_fields(const struct fe_event *ev, int64_t session_prev, int64_
 	fields[FLD_NEW_SESSION] = session_prev ? 0 : 1;
 }
 
-/* The previous time under key (0: none), and now ts there. */
-static int exchange_last(struct strmap *m, struct span key, int64_t ts, int64_t *prev)
-{
-	bool ins;
-	struct strmap_slot *s;
-
-	*prev = 0;
-	if (!key.len)
-		return 0;
-	if (!(s = strmap_put(m, key.p, key.len, &ins)))
-		return PP_ENOMEM;
-	if (!ins)
-		*prev = (int64_t)s->value;
-	s->value = (uint64_t)ts;
-	return 0;
-}
-
-/* An identifier as a number: its interned position (a double holds it exactly). */
-static int id_of(struct feature_engine *e, int field, struct span v, double *out)
-{
-	struct strmap_slot *s;
-	bool ins;
-	char key[520];
-
-	*out = NAN;
-	if (!v.len || v.len > 500)
-		return 0;
-	key[0] = (char)('0' + field); /* one map, the fields apart */
-	memcpy(key + 1, v.p, v.len);
-	if (!(s = strmap_put(&e->ids, key, v.len + 1, &ins)))
-		return PP_ENOMEM;
-	if (ins)
-		s->value = e->ids.count;
-	*out = (double)s->value;
-	return 0;
-}
-
 int engine_add(struct feature_engine *e, const struct fe_event *ev)
 {
+	const struct span keys[KEY__COUNT] = { ev->session, ev->visitor, ev->item, ev->category };
 	double fields[FLD__NUMBERS];
-	int64_t sprev, vprev;
+	int64_t id[KEY__COUNT], prev[2] = { 0, 0 };
 	int rc;
 
 	if (++e->added % e->sweep_every == 0)
 		sweep(e, ev->ts);
-	if ((rc = exchange_last(&e->session_last, ev->session, ev->ts, &sprev)) ||
-	    (rc = exchange_last(&e->visitor_last, ev->visitor, ev->ts, &vprev)))
-		return rc;
-	engine_event_fields(ev, sprev, vprev, fields);
+	for (int k = 0; k < KEY__COUNT; k++)
+		if ((id[k] = key_id(&e->keys[k], keys[k], true)) == -2)
+			return PP_ENOMEM;
+	for (int k = KEY_SESSION; k <= KEY_VISITOR; k++) /* the gaps: previous times, then now */
+		if (id[k] >= 0) {
+			prev[k] = e->keys[k].last[id[k]];
+			e->keys[k].last[id[k]] = ev->ts;
+		}
+	engine_event_fields(ev, prev[KEY_SESSION], prev[KEY_VISITOR], fields);
 	for (size_t i = 0; i < e->r->nviews; i++) {
 		struct view_state *vs = &e->views[i];
 		const struct feature_view *v = vs->v;
-		struct span key = vs->entity == ENT_SESSION ? ev->session
-				  : vs->entity == ENT_VISITOR ? ev->visitor : ev->item;
-		struct estate *s = find_state(vs, key, true);
-		if (!s)
-			return key.len ? PP_ENOMEM : 0;
+		int64_t eid = id[entity_keys_kind[vs->entity]];
+		struct estate *s = find_state(vs, eid, true);
+		if (!s) {
+			if (eid >= 0)
+				return PP_ENOMEM;
+			continue; /* the event has no key for this view's entity */
+		}
 		slide(vs, s, ev->ts);
 		for (size_t k = 0; k < v->n; k++) {
 			const struct feature_def *d = &v->f[k];
@@ -450,14 +487,13 @@ int engine_add(struct feature_engine *e, const struct fe_event *ev)
 					continue;
 				}
 			}
-			if (d->agg == AGG_TIME_SINCE_FIRST || d->agg == AGG_TIME_SINCE_LAST)
+			if (d->agg == AGG_TIME_SINCE_FIRST || d->agg == AGG_TIME_SINCE_LAST) {
 				c = fields[FLD_TS];
-			else if (d->field >= FLD__NUMBERS) {
-				struct span id = d->field == FLD_ITEM_ID ? ev->item
-						 : d->field == FLD_CATEGORY_ID ? ev->category
-						 : d->field == FLD_SESSION_ID ? ev->session : ev->visitor;
-				if ((rc = id_of(e, d->field, id, &c)))
-					return rc;
+			} else if (d->field >= FLD__NUMBERS) { /* an identifier: its dense id */
+				int64_t x = id[d->field == FLD_ITEM_ID ? KEY_ITEM
+					      : d->field == FLD_CATEGORY_ID ? KEY_CATEGORY
+					      : d->field == FLD_SESSION_ID ? KEY_SESSION : KEY_VISITOR];
+				c = x >= 0 ? (double)x : NAN;
 			} else if (d->field >= 0) {
 				c = fields[d->field];
 			}
@@ -498,7 +534,7 @@ static double value_of(const struct fstate *f, const struct feature_def *d, bool
 		return f->sum / f->n;
 	case AGG_MIN:
 	case AGG_MAX:
-		return ((const struct tv *)ring_at(&f->q, 0))->v;
+		return sliding ? ((const struct tv *)ring_at(&f->q, 0))->v : f->first.v;
 	case AGG_FIRST:
 		return sliding ? ((const struct tv *)ring_at(&f->q, 0))->v : f->first.v;
 	case AGG_LAST:
@@ -521,7 +557,8 @@ int engine_vector(struct feature_engine *e, int64_t ts, struct span session, str
 		const struct feature_view *v = vs->v;
 		struct span key = vs->entity == ENT_SESSION ? session
 				  : vs->entity == ENT_VISITOR ? visitor : item;
-		struct estate *s = find_state(vs, key, false);
+		enum key_kind kind = entity_keys_kind[vs->entity];
+		struct estate *s = find_state(vs, key_id(&e->keys[kind], key, false), false);
 		bool live = s && !(v->ttl_ms && ts - s->last_ts > v->ttl_ms);
 		if (live)
 			slide(vs, s, ts);
