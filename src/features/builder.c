@@ -12,26 +12,33 @@
 
 #include <math.h>
 
-/* The events, interned: every id points into `strings`. */
+/* The events, interned: every id points into `strings`, whose slot values number them
+ * densely (the engine's ids, and the index of the per-session and per-visitor arrays). */
 struct events {
 	struct strmap strings;
 	int64_t *ts;
 	const char **visitor, **session, **item, **category;
+	int64_t (*ids)[EK__COUNT];
 	uint8_t *type;
 	double *price;
 	char (*date)[11];
 	size_t n, cap;
 };
 
-static const char *intern(struct strmap *m, struct span s)
+static const char *intern(struct strmap *m, struct span s, int64_t *id)
 {
 	bool ins;
 	struct strmap_slot *slot;
 
+	*id = -1;
 	if (!s.len)
 		return "";
-	slot = strmap_put(m, s.p, s.len, &ins);
-	return slot ? slot->key : NULL;
+	if (!(slot = strmap_put(m, s.p, s.len, &ins)))
+		return NULL;
+	if (ins)
+		slot->value = m->count - 1;
+	*id = (int64_t)slot->value;
+	return slot->key;
 }
 
 static int grow(struct events *ev)
@@ -45,6 +52,7 @@ static int grow(struct events *ev)
 	    !(ev->category = pp_realloc(ev->category, cap * sizeof(*ev->category))) ||
 	    !(ev->type = pp_realloc(ev->type, cap * sizeof(*ev->type))) ||
 	    !(ev->price = pp_realloc(ev->price, cap * sizeof(*ev->price))) ||
+	    !(ev->ids = pp_realloc(ev->ids, cap * sizeof(*ev->ids))) ||
 	    !(ev->date = pp_realloc(ev->date, cap * sizeof(*ev->date))))
 		return PP_ENOMEM;
 	ev->cap = cap;
@@ -106,11 +114,12 @@ static int read_events(struct lake_fs *fs, const char *to, struct events *ev, in
 			ev->type[i] = (uint8_t)type;
 			ev->price[i] = row[C_PRICE].null ? NAN : row[C_PRICE].d;
 			snprintf(ev->date[i], 11, "%.10s", row[C_DATE].null ? "" : row[C_DATE].s.p);
-			if (!(ev->visitor[i] = intern(&ev->strings, row[C_VISITOR].s)) ||
-			    !(ev->session[i] = intern(&ev->strings, row[C_SESSION].s)) ||
-			    !(ev->item[i] = intern(&ev->strings, row[C_ITEM].s)) ||
+			if (!(ev->visitor[i] = intern(&ev->strings, row[C_VISITOR].s, &ev->ids[i][EK_VISITOR])) ||
+			    !(ev->session[i] = intern(&ev->strings, row[C_SESSION].s, &ev->ids[i][EK_SESSION])) ||
+			    !(ev->item[i] = intern(&ev->strings, row[C_ITEM].s, &ev->ids[i][EK_ITEM])) ||
 			    !(ev->category[i] = intern(&ev->strings, row[C_CATEGORY].null ? (struct span){ "", 0 }
-											   : row[C_CATEGORY].s))) {
+											   : row[C_CATEGORY].s,
+						       &ev->ids[i][EK_CATEGORY]))) {
 				rc = PP_ENOMEM;
 				break;
 			}
@@ -125,23 +134,25 @@ out:
 	return rc;
 }
 
-/* The visitors curated/visitor_outliers flags (none when the table is absent). */
-static int read_bots(struct lake_fs *fs, struct strmap *bots)
+/* The visitors curated/visitor_outliers flags, marked by their ids (none when the table
+ * is absent; a flagged visitor without events here has no id). */
+static int read_bots(struct lake_fs *fs, const struct strmap *strings, bool *bot)
 {
 	static const char *const names[] = { "visitor_id" };
 	struct delta_scan scan;
 	int rc = delta_scan_open(&scan, fs, "curated/visitor_outliers", -1, names, 1);
-	bool ins;
 
 	if (rc == PP_ENOENT) {
 		pp_error_clear();
 		return 0;
 	}
 	while (!rc && !(rc = delta_scan_next(&scan)) && scan.rows)
-		for (size_t r = 0; r < scan.rows && !rc; r++)
+		for (size_t r = 0; r < scan.rows; r++) {
+			const struct strmap_slot *s;
 			if (scan.col[0] && scan.v[0].valid[r] &&
-			    !strmap_put(bots, scan.v[0].s[r].p, scan.v[0].s[r].len, &ins))
-				rc = PP_ENOMEM;
+			    (s = strmap_get(strings, scan.v[0].s[r].p, scan.v[0].s[r].len)))
+				bot[s->value] = true;
+		}
 	delta_scan_close(&scan);
 	return rc;
 }
@@ -160,7 +171,9 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 		   struct build_stats *st)
 {
 	struct events ev = { 0 };
-	struct strmap first_tx, bots;
+	int64_t *first_tx = NULL; /* per session id: its first purchase's time, 0: none */
+	bool *bot = NULL;         /* per visitor id */
+	size_t nstrings;
 	struct feature_engine *eng = NULL;
 	struct radix_rec *order = NULL, *tmp = NULL, *sorted;
 	struct pq_column_def *cols = NULL;
@@ -173,9 +186,14 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 
 	memset(st, 0, sizeof(*st));
 	strmap_init(&ev.strings);
-	strmap_init(&first_tx);
-	strmap_init(&bots);
-	if ((rc = read_events(fs, o->to, &ev, &st->version)) || (!o->include_bots && (rc = read_bots(fs, &bots))))
+	if ((rc = read_events(fs, o->to, &ev, &st->version)))
+		goto out;
+	nstrings = ev.strings.count + 1;
+	if (!(first_tx = pp_calloc(nstrings, sizeof(*first_tx))) || !(bot = pp_calloc(nstrings, sizeof(*bot)))) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	if (!o->include_bots && (rc = read_bots(fs, &ev.strings, bot)))
 		goto out;
 	st->events = ev.n;
 	log_debug("features build: %zu events read (%.2f s)", ev.n, (double)(time_mono_ns() - t0) / 1e9);
@@ -195,16 +213,11 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	/* each session's first transaction: points stop there, and it is their label */
 	for (size_t k = 0; k < ev.n; k++) {
 		size_t i = sorted[k].value;
-		bool ins;
-		struct strmap_slot *s;
-		if (ev.type[i] != EV_TRANSACTION)
-			continue;
-		if (!(s = strmap_put(&first_tx, ev.session[i], strlen(ev.session[i]), &ins))) {
-			rc = PP_ENOMEM;
-			goto out;
+		int64_t sid = ev.ids[i][EK_SESSION];
+		if (ev.type[i] == EV_TRANSACTION && !first_tx[sid]) {
+			first_tx[sid] = ev.ts[i] ? ev.ts[i] : 1;
+			st->buying_sessions++;
 		}
-		if (ins)
-			s->value = (uint64_t)ev.ts[i];
 	}
 	cols[0] = (struct pq_column_def){ "session_id", PQ_STRING, false, true };
 	cols[1] = (struct pq_column_def){ "visitor_id", PQ_STRING, false, true };
@@ -217,25 +230,23 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 		goto out;
 	for (size_t k = 0; k < ev.n && !rc; k++) {
 		size_t i = sorted[k].value;
-		const struct strmap_slot *tx;
-		struct fe_event e = { ev.ts[i], span_of(ev.visitor[i]), span_of(ev.session[i]),
-				      span_of(ev.item[i]), span_of(ev.category[i]),
-				      (enum event_type)ev.type[i], ev.price[i] };
+		int64_t tx;
+		struct fe_event e = { .ts = ev.ts[i], .type = (enum event_type)ev.type[i], .price = ev.price[i] };
 		struct day_out *d;
-		if ((rc = engine_add(eng, &e)))
+		if ((rc = engine_add_ids(eng, &e, ev.ids[i])))
 			break;
 		/* a prediction point? */
 		if (ev.type[i] == EV_TRANSACTION || (o->from[0] && strcmp(ev.date[i], o->from) < 0) ||
 		    (o->to[0] && strcmp(ev.date[i], o->to) > 0))
 			continue;
-		tx = strmap_get(&first_tx, ev.session[i], strlen(ev.session[i]));
-		if (tx && ev.ts[i] >= (int64_t)tx->value)
+		tx = first_tx[ev.ids[i][EK_SESSION]];
+		if (tx && ev.ts[i] >= tx)
 			continue; /* at or after the first purchase: nothing left to predict */
-		if (strmap_get(&bots, ev.visitor[i], strlen(ev.visitor[i]))) {
+		if (bot[ev.ids[i][EK_VISITOR]]) {
 			st->bot_points_skipped++;
 			continue;
 		}
-		if ((rc = engine_vector(eng, ev.ts[i], e.session, e.visitor, e.item, vec)))
+		if ((rc = engine_vector_ids(eng, ev.ts[i], ev.ids[i], vec)))
 			break;
 		/* the day's writer: points come in time order, so a day is done when the next
 		 * starts (its file encoded then, its column buffers freed) */
@@ -271,13 +282,13 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 		pq_put_str(d->w, ev.visitor[i], strlen(ev.visitor[i]));
 		pq_put_str(d->w, ev.item[i], strlen(ev.item[i]));
 		pq_put_i64(d->w, ev.ts[i]);
-		pq_put_i32(d->w, tx != NULL);
+		pq_put_i32(d->w, tx != 0);
 		for (size_t f = 0; f < r->nfeatures; f++)
 			isnan(vec[f]) ? pq_put_null(d->w) : pq_put_double(d->w, vec[f]);
 		rc = pq_end_row(d->w);
 		d->rows++;
 		st->points++;
-		st->positives += tx != NULL;
+		st->positives += tx != 0;
 	}
 	if (rc)
 		goto out;
@@ -298,7 +309,6 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 			      o->to[0] ? o->to : "the end");
 	if (!rc)
 		rc = curated_rewrite(fs, TRAINING_SET_TABLE, cols, ncols, parts, ndays);
-	st->buying_sessions = first_tx.count;
 out:
 	st->seconds = (double)(time_mono_ns() - t0) / 1e9;
 	for (size_t j = 0; days && j < ndays; j++) {
@@ -321,8 +331,9 @@ out:
 	pp_free(ev.type);
 	pp_free(ev.price);
 	pp_free(ev.date);
+	pp_free(ev.ids);
+	pp_free(first_tx);
+	pp_free(bot);
 	strmap_release(&ev.strings);
-	strmap_release(&first_tx);
-	strmap_release(&bots);
 	return rc;
 }

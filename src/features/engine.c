@@ -14,29 +14,29 @@
 
 struct ring {
 	char *data;
-	size_t cap, head, n, size;
+	uint32_t cap, head, n, size;
 };
 
-static void *ring_at(const struct ring *r, size_t i)
+static void *ring_at(const struct ring *r, uint32_t i)
 {
-	return r->data + ((r->head + i) % r->cap) * r->size;
+	return r->data + (size_t)((r->head + i) % r->cap) * r->size;
 }
 
 static int ring_push(struct ring *r, const void *rec)
 {
 	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 4;
-		char *d = pp_malloc(cap * r->size);
+		uint32_t cap = r->cap ? r->cap * 2 : 4;
+		char *d = pp_malloc((size_t)cap * r->size);
 		if (!d)
 			return PP_ENOMEM;
-		for (size_t i = 0; i < r->n; i++)
+		for (uint32_t i = 0; i < r->n; i++)
 			memcpy(d + i * r->size, ring_at(r, i), r->size);
 		pp_free(r->data);
 		r->data = d;
 		r->cap = cap;
 		r->head = 0;
 	}
-	memcpy(r->data + ((r->head + r->n) % r->cap) * r->size, rec, r->size);
+	memcpy(r->data + (size_t)((r->head + r->n) % r->cap) * r->size, rec, r->size);
 	r->n++;
 	return 0;
 }
@@ -117,13 +117,40 @@ struct tv {
 	double v;
 };
 
+/*
+ * One feature of one entity: the number of contributions in the window, and one of what
+ * the aggregation needs (32 bytes: millions of visitors and items have states).
+ */
+enum keep { KEEP_COUNT, KEEP_SUM, KEEP_ONE, KEEP_QUEUE, KEEP_DISTINCT };
+
 struct fstate {
-	uint32_t n; /* contributions in the window */
-	double sum;
-	struct tv first, last;
-	struct ring q; /* windowed min/max: a monotonic queue; windowed first: every contribution */
-	struct vcount *distinct;
+	uint32_t n;
+	union {
+		double sum;              /* sum, mean */
+		struct tv one;           /* last, time_since_last; without sliding also first,
+					  * time_since_first, min and max (the extreme) */
+		struct ring q;           /* sliding min and max (monotonic), first (every one) */
+		struct vcount *distinct; /* count_distinct */
+	} u;
 };
+
+static enum keep keep_of(enum feature_agg a, bool sliding)
+{
+	switch (a) {
+	case AGG_COUNT:
+		return KEEP_COUNT;
+	case AGG_SUM:
+	case AGG_MEAN:
+		return KEEP_SUM;
+	case AGG_COUNT_DISTINCT:
+		return KEEP_DISTINCT;
+	case AGG_LAST:
+	case AGG_TIME_SINCE_LAST:
+		return KEEP_ONE;
+	default: /* first, time_since_first, min, max */
+		return sliding ? KEEP_QUEUE : KEEP_ONE;
+	}
+}
 
 /* An entity of a view. */
 struct estate {
@@ -139,14 +166,13 @@ struct view_state {
 	size_t cap;
 	struct estate **spare; /* swept states, emptied, their buffers kept for the next */
 	size_t nspare, capspare;
+	uint8_t *keep; /* per feature: enum keep */
 	size_t rec_size; /* of an event record in the window */
 	int entity;
 };
 
 /* The keys of one kind, each interned once to a dense id that indexes every per-entity
  * array: one hash lookup per key and event instead of one per view and feature. */
-enum key_kind { KEY_SESSION, KEY_VISITOR, KEY_ITEM, KEY_CATEGORY, KEY__COUNT };
-
 struct keyspace {
 	struct strmap ids;
 	int64_t *last; /* per id: the time of its latest event (sessions and visitors: the gaps) */
@@ -156,14 +182,14 @@ struct keyspace {
 struct feature_engine {
 	const struct feature_registry *r;
 	struct view_state *views;
-	struct keyspace keys[KEY__COUNT];
+	struct keyspace keys[EK__COUNT];
 	double *contrib; /* scratch: a contribution per feature of a view */
 	uint64_t added, sweep_every;
 };
 
-static const enum key_kind entity_keys_kind[ENT__COUNT] = { [ENT_SESSION] = KEY_SESSION,
-							     [ENT_VISITOR] = KEY_VISITOR,
-							     [ENT_ITEM] = KEY_ITEM };
+static const enum engine_key entity_keys_kind[ENT__COUNT] = { [ENT_SESSION] = EK_SESSION,
+							     [ENT_VISITOR] = EK_VISITOR,
+							     [ENT_ITEM] = EK_ITEM };
 
 static size_t state_size(const struct feature_view *v)
 {
@@ -180,7 +206,7 @@ int engine_open(struct feature_engine **out, const struct feature_registry *r)
 		return PP_ENOMEM;
 	e->r = r;
 	e->sweep_every = SWEEP_EVERY;
-	for (int k = 0; k < KEY__COUNT; k++)
+	for (int k = 0; k < EK__COUNT; k++)
 		strmap_init(&e->keys[k].ids);
 	for (size_t i = 0; i < r->nviews; i++) {
 		struct view_state *vs = &e->views[i];
@@ -188,6 +214,10 @@ int engine_open(struct feature_engine **out, const struct feature_registry *r)
 		vs->window = window_ms(vs->v->window);
 		vs->entity = (int)vs->v->entity;
 		vs->rec_size = sizeof(int64_t) + vs->v->n * sizeof(double);
+		if (!(vs->keep = pp_calloc(vs->v->n + 1, 1)))
+			return PP_ENOMEM;
+		for (size_t k = 0; k < vs->v->n; k++)
+			vs->keep[k] = (uint8_t)keep_of(vs->v->f[k].agg, vs->window != 0);
 		if (vs->v->n > most)
 			most = vs->v->n;
 	}
@@ -196,16 +226,18 @@ int engine_open(struct feature_engine **out, const struct feature_registry *r)
 	return 0;
 }
 
-static void free_state(const struct feature_view *v, struct estate *s)
+static void free_state(const struct view_state *vs, struct estate *s)
 {
 	if (!s)
 		return;
 	pp_free(s->events.data);
-	for (size_t k = 0; k < v->n; k++) {
-		pp_free(s->f[k].q.data);
-		if (s->f[k].distinct)
-			pp_free(s->f[k].distinct->s);
-		pp_free(s->f[k].distinct);
+	for (size_t k = 0; k < vs->v->n; k++) {
+		if (vs->keep[k] == KEEP_QUEUE)
+			pp_free(s->f[k].u.q.data);
+		if (vs->keep[k] == KEEP_DISTINCT && s->f[k].u.distinct) {
+			pp_free(s->f[k].u.distinct->s);
+			pp_free(s->f[k].u.distinct);
+		}
 	}
 	pp_free(s);
 }
@@ -216,14 +248,15 @@ void engine_close(struct feature_engine *e)
 		return;
 	for (size_t i = 0; e->views && i < e->r->nviews; i++) {
 		struct view_state *vs = &e->views[i];
-		for (size_t k = 0; k < vs->cap; k++)
-			free_state(vs->v, vs->states[k]);
-		for (size_t k = 0; k < vs->nspare; k++)
-			free_state(vs->v, vs->spare[k]);
+		for (size_t k = 0; vs->keep && k < vs->cap; k++)
+			free_state(vs, vs->states[k]);
+		for (size_t k = 0; vs->keep && k < vs->nspare; k++)
+			free_state(vs, vs->spare[k]);
 		pp_free(vs->states);
 		pp_free(vs->spare);
+		pp_free(vs->keep);
 	}
-	for (int k = 0; k < KEY__COUNT; k++) {
+	for (int k = 0; k < EK__COUNT; k++) {
 		strmap_release(&e->keys[k].ids);
 		pp_free(e->keys[k].last);
 	}
@@ -246,19 +279,27 @@ static int64_t key_id(struct keyspace *ks, struct span key, bool create)
 	}
 	if (!(slot = strmap_put(&ks->ids, key.p, key.len, &ins)))
 		return -2;
-	if (ins) {
+	if (ins)
 		slot->value = ks->ids.count - 1;
-		if (slot->value >= ks->cap) {
-			size_t cap = ks->cap ? ks->cap * 2 : 4096;
-			int64_t *last = pp_realloc(ks->last, cap * sizeof(*last));
-			if (!last)
-				return -2;
-			memset(last + ks->cap, 0, (cap - ks->cap) * sizeof(*last));
-			ks->last = last;
-			ks->cap = cap;
-		}
-	}
 	return (int64_t)slot->value;
+}
+
+/* Room in ks->last for id. */
+static int last_room(struct keyspace *ks, int64_t id)
+{
+	size_t cap = ks->cap ? ks->cap : 4096;
+	int64_t *last;
+
+	if ((size_t)id < ks->cap)
+		return 0;
+	while (cap <= (size_t)id)
+		cap *= 2;
+	if (!(last = pp_realloc(ks->last, cap * sizeof(*last))))
+		return PP_ENOMEM;
+	memset(last + ks->cap, 0, (cap - ks->cap) * sizeof(*last));
+	ks->last = last;
+	ks->cap = cap;
+	return 0;
 }
 
 /* The state of entity `id` in the view (created when asked); NULL when out of memory, or
@@ -284,9 +325,10 @@ static struct estate *find_state(struct view_state *vs, int64_t id, bool create)
 		struct estate *s = vs->nspare ? vs->spare[--vs->nspare] : pp_calloc(1, state_size(vs->v));
 		if (!s)
 			return NULL;
-		s->events.size = vs->rec_size;
+		s->events.size = (uint32_t)vs->rec_size;
 		for (size_t k = 0; k < vs->v->n; k++)
-			s->f[k].q.size = sizeof(struct tv);
+			if (vs->keep[k] == KEEP_QUEUE)
+				s->f[k].u.q.size = sizeof(struct tv);
 		vs->states[id] = s;
 	}
 	return vs->states[id];
@@ -299,62 +341,67 @@ static bool numeric_key_agg(enum feature_agg a)
 	return a == AGG_MIN || a == AGG_MAX;
 }
 
-/* Takes contribution c (at ts) of feature k into the state. */
-static int take(struct fstate *f, const struct feature_def *d, bool sliding, int64_t ts, double c)
+/* Takes contribution c (at ts) into the feature's state. */
+static int take(struct fstate *f, const struct feature_def *d, enum keep keep, int64_t ts, double c)
 {
 	struct tv tv = { ts, c };
 
 	if (isnan(c))
 		return 0;
 	f->n++;
-	f->sum += c;
-	if (!f->first.ts && f->n == 1)
-		f->first = tv;
-	f->last = tv;
-	if (d->agg == AGG_COUNT_DISTINCT) {
+	switch (keep) {
+	case KEEP_SUM:
+		f->u.sum += c;
+		return 0;
+	case KEEP_ONE:
+		if (f->n == 1 || d->agg == AGG_LAST || d->agg == AGG_TIME_SINCE_LAST ||
+		    (d->agg == AGG_MIN && c < f->u.one.v) || (d->agg == AGG_MAX && c > f->u.one.v))
+			f->u.one = tv; /* first ones keep the first: n == 1 only */
+		return 0;
+	case KEEP_QUEUE:
+		if (numeric_key_agg(d->agg)) /* monotonic: the front is the extreme */
+			while (f->u.q.n) {
+				const struct tv *back = ring_at(&f->u.q, f->u.q.n - 1);
+				if (d->agg == AGG_MIN ? back->v < c : back->v > c)
+					break;
+				f->u.q.n--;
+			}
+		return ring_push(&f->u.q, &tv);
+	case KEEP_DISTINCT: {
 		uint64_t key;
 		memcpy(&key, &c, sizeof(key));
-		if (!f->distinct && !(f->distinct = pp_calloc(1, sizeof(*f->distinct))))
+		if (!f->u.distinct && !(f->u.distinct = pp_calloc(1, sizeof(*f->u.distinct))))
 			return PP_ENOMEM;
-		return vadd(f->distinct, key, +1);
+		return vadd(f->u.distinct, key, +1);
 	}
-	if (numeric_key_agg(d->agg) && !sliding) { /* nothing leaves: the extreme alone, kept in `first` */
-		if (f->n == 1 || (d->agg == AGG_MIN ? c < f->first.v : c > f->first.v))
-			f->first = tv;
+	default:
 		return 0;
 	}
-	if (numeric_key_agg(d->agg)) { /* keep the queue monotonic: the front is the extreme */
-		while (f->q.n) {
-			const struct tv *back = ring_at(&f->q, f->q.n - 1);
-			if (d->agg == AGG_MIN ? back->v < c : back->v > c)
-				break;
-			f->q.n--;
-		}
-		return ring_push(&f->q, &tv);
-	}
-	if (sliding && (d->agg == AGG_FIRST || d->agg == AGG_TIME_SINCE_FIRST))
-		return ring_push(&f->q, &tv);
-	return 0;
 }
 
 /* Drops contribution c (at ts) of an event leaving the window. */
-static void drop(struct fstate *f, const struct feature_def *d, int64_t ts, double c)
+static void drop(struct fstate *f, enum keep keep, int64_t ts, double c)
 {
 	if (isnan(c))
 		return;
 	f->n--;
-	f->sum -= c;
-	if (!f->n) { /* nothing left: start clean (no rounding left over in the sum) */
-		f->sum = 0;
-		f->first.ts = 0;
-	}
-	if (d->agg == AGG_COUNT_DISTINCT) {
+	switch (keep) {
+	case KEEP_SUM: /* nothing left: start clean, no rounding left over */
+		f->u.sum = f->n ? f->u.sum - c : 0;
+		break;
+	case KEEP_QUEUE:
+		while (f->u.q.n && ((const struct tv *)ring_at(&f->u.q, 0))->ts <= ts)
+			ring_pop_front(&f->u.q);
+		break;
+	case KEEP_DISTINCT: {
 		uint64_t key;
 		memcpy(&key, &c, sizeof(key));
-		vadd(f->distinct, key, -1);
+		vadd(f->u.distinct, key, -1);
+		break;
 	}
-	while (f->q.n && ((const struct tv *)ring_at(&f->q, 0))->ts <= ts)
-		ring_pop_front(&f->q);
+	default:
+		break;
+	}
 }
 
 /* The window of `s` as of time t: events at or before t - window leave it. */
@@ -371,7 +418,7 @@ static void slide(struct view_state *vs, struct estate *s, int64_t t)
 		for (size_t k = 0; k < vs->v->n; k++) {
 			double c;
 			memcpy(&c, rec + sizeof(int64_t) + k * sizeof(double), sizeof(c));
-			drop(&s->f[k], &vs->v->f[k], ts, c);
+			drop(&s->f[k], (enum keep)vs->keep[k], ts, c);
 		}
 		ring_pop_front(&s->events);
 	}
@@ -388,21 +435,24 @@ static void retire(struct view_state *vs, struct estate *s)
 {
 	if (vs->nspare == vs->capspare &&
 	    pp_array_grow(&vs->spare, vs->nspare, &vs->capspare, sizeof(*vs->spare), 256)) {
-		free_state(vs->v, s);
+		free_state(vs, s);
 		return;
 	}
 	s->last_ts = 0;
 	s->events.n = s->events.head = 0;
 	for (size_t k = 0; k < vs->v->n; k++) {
 		struct fstate *f = &s->f[k];
-		struct ring q = f->q;
-		struct vcount *d = f->distinct;
-		memset(f, 0, sizeof(*f));
-		f->q = q;
-		f->q.n = f->q.head = 0;
-		if ((f->distinct = d)) {
-			memset(d->s, 0, d->cap * sizeof(*d->s));
-			d->used = d->distinct = 0;
+		f->n = 0;
+		if (vs->keep[k] == KEEP_QUEUE) {
+			f->u.q.n = f->u.q.head = 0;
+		} else if (vs->keep[k] == KEEP_DISTINCT) {
+			struct vcount *d = f->u.distinct;
+			if (d) {
+				memset(d->s, 0, d->cap * sizeof(*d->s));
+				d->used = d->distinct = 0;
+			}
+		} else {
+			memset(&f->u, 0, sizeof(f->u));
 		}
 	}
 	vs->spare[vs->nspare++] = s;
@@ -450,22 +500,31 @@ void engine_event_fields(const struct fe_event *ev, int64_t session_prev, int64_
 
 int engine_add(struct feature_engine *e, const struct fe_event *ev)
 {
-	const struct span keys[KEY__COUNT] = { ev->session, ev->visitor, ev->item, ev->category };
+	const struct span keys[EK__COUNT] = { ev->session, ev->visitor, ev->item, ev->category };
+	int64_t id[EK__COUNT];
+
+	for (int k = 0; k < EK__COUNT; k++)
+		if ((id[k] = key_id(&e->keys[k], keys[k], true)) == -2)
+			return PP_ENOMEM;
+	return engine_add_ids(e, ev, id);
+}
+
+int engine_add_ids(struct feature_engine *e, const struct fe_event *ev, const int64_t *id)
+{
 	double fields[FLD__NUMBERS];
-	int64_t id[KEY__COUNT], prev[2] = { 0, 0 };
+	int64_t prev[2] = { 0, 0 };
 	int rc;
 
 	if (++e->added % e->sweep_every == 0)
 		sweep(e, ev->ts);
-	for (int k = 0; k < KEY__COUNT; k++)
-		if ((id[k] = key_id(&e->keys[k], keys[k], true)) == -2)
-			return PP_ENOMEM;
-	for (int k = KEY_SESSION; k <= KEY_VISITOR; k++) /* the gaps: previous times, then now */
+	for (int k = EK_SESSION; k <= EK_VISITOR; k++) /* the gaps: previous times, then now */
 		if (id[k] >= 0) {
+			if ((rc = last_room(&e->keys[k], id[k])))
+				return rc;
 			prev[k] = e->keys[k].last[id[k]];
 			e->keys[k].last[id[k]] = ev->ts;
 		}
-	engine_event_fields(ev, prev[KEY_SESSION], prev[KEY_VISITOR], fields);
+	engine_event_fields(ev, prev[EK_SESSION], prev[EK_VISITOR], fields);
 	for (size_t i = 0; i < e->r->nviews; i++) {
 		struct view_state *vs = &e->views[i];
 		const struct feature_view *v = vs->v;
@@ -490,15 +549,15 @@ int engine_add(struct feature_engine *e, const struct fe_event *ev)
 			if (d->agg == AGG_TIME_SINCE_FIRST || d->agg == AGG_TIME_SINCE_LAST) {
 				c = fields[FLD_TS];
 			} else if (d->field >= FLD__NUMBERS) { /* an identifier: its dense id */
-				int64_t x = id[d->field == FLD_ITEM_ID ? KEY_ITEM
-					      : d->field == FLD_CATEGORY_ID ? KEY_CATEGORY
-					      : d->field == FLD_SESSION_ID ? KEY_SESSION : KEY_VISITOR];
+				int64_t x = id[d->field == FLD_ITEM_ID ? EK_ITEM
+					      : d->field == FLD_CATEGORY_ID ? EK_CATEGORY
+					      : d->field == FLD_SESSION_ID ? EK_SESSION : EK_VISITOR];
 				c = x >= 0 ? (double)x : NAN;
 			} else if (d->field >= 0) {
 				c = fields[d->field];
 			}
 			e->contrib[k] = c;
-			if ((rc = take(&s->f[k], d, vs->window != 0, ev->ts, c)))
+			if ((rc = take(&s->f[k], d, (enum keep)vs->keep[k], ev->ts, c)))
 				return rc;
 		}
 		if (vs->window) {
@@ -515,39 +574,39 @@ int engine_add(struct feature_engine *e, const struct fe_event *ev)
 
 /* ---- reads ---- */
 
-static double value_of(const struct fstate *f, const struct feature_def *d, bool sliding, int64_t t)
+static double value_of(const struct fstate *f, const struct feature_def *d, enum keep keep, int64_t t)
 {
+	const struct tv *x;
+
 	switch (d->agg) {
 	case AGG_COUNT:
 		return f->n;
 	case AGG_COUNT_DISTINCT:
-		return f->distinct ? f->distinct->distinct : 0;
+		return f->u.distinct ? f->u.distinct->distinct : 0;
 	default:
 		break;
 	}
 	if (!f->n)
 		return NAN;
-	switch (d->agg) {
-	case AGG_SUM:
-		return f->sum;
-	case AGG_MEAN:
-		return f->sum / f->n;
-	case AGG_MIN:
-	case AGG_MAX:
-		return sliding ? ((const struct tv *)ring_at(&f->q, 0))->v : f->first.v;
-	case AGG_FIRST:
-		return sliding ? ((const struct tv *)ring_at(&f->q, 0))->v : f->first.v;
-	case AGG_LAST:
-		return f->last.v;
-	case AGG_TIME_SINCE_FIRST:
-		return (double)t / 1000.0 - (sliding ? ((const struct tv *)ring_at(&f->q, 0))->v : f->first.v);
-	default: /* AGG_TIME_SINCE_LAST */
-		return (double)t / 1000.0 - f->last.v;
-	}
+	if (keep == KEEP_SUM)
+		return d->agg == AGG_SUM ? f->u.sum : f->u.sum / f->n;
+	x = keep == KEEP_QUEUE ? ring_at(&f->u.q, 0) : &f->u.one; /* the first, extreme or last */
+	if (d->agg == AGG_TIME_SINCE_FIRST || d->agg == AGG_TIME_SINCE_LAST)
+		return (double)t / 1000.0 - x->v;
+	return x->v;
 }
 
 int engine_vector(struct feature_engine *e, int64_t ts, struct span session, struct span visitor,
 		  struct span item, double *vec)
+{
+	const int64_t ids[3] = { key_id(&e->keys[EK_SESSION], session, false),
+				 key_id(&e->keys[EK_VISITOR], visitor, false),
+				 key_id(&e->keys[EK_ITEM], item, false) };
+
+	return engine_vector_ids(e, ts, ids, vec);
+}
+
+int engine_vector_ids(struct feature_engine *e, int64_t ts, const int64_t *ids, double *vec)
 {
 	const struct feature_registry *r = e->r;
 	struct civil c;
@@ -555,15 +614,12 @@ int engine_vector(struct feature_engine *e, int64_t ts, struct span session, str
 	for (size_t i = 0; i < r->nviews; i++) {
 		struct view_state *vs = &e->views[i];
 		const struct feature_view *v = vs->v;
-		struct span key = vs->entity == ENT_SESSION ? session
-				  : vs->entity == ENT_VISITOR ? visitor : item;
-		enum key_kind kind = entity_keys_kind[vs->entity];
-		struct estate *s = find_state(vs, key_id(&e->keys[kind], key, false), false);
+		struct estate *s = find_state(vs, ids[entity_keys_kind[vs->entity]], false);
 		bool live = s && !(v->ttl_ms && ts - s->last_ts > v->ttl_ms);
 		if (live)
 			slide(vs, s, ts);
 		for (size_t k = 0; k < v->n; k++)
-			vec[v->f[k].slot] = live ? value_of(&s->f[k], &v->f[k], vs->window != 0, ts) : NAN;
+			vec[v->f[k].slot] = live ? value_of(&s->f[k], &v->f[k], (enum keep)vs->keep[k], ts) : NAN;
 	}
 	civil_from_ms(ts, &c);
 	vec[r->nfeatures + REQ_HOUR] = c.hour;

@@ -32,12 +32,22 @@ void engine_close(struct feature_engine *e);
 int engine_add(struct feature_engine *e, const struct fe_event *ev);
 
 /*
+ * The same with the caller's own dense ids for the keys (>= 0, or -1 for none), in this
+ * order; the spans of ev are then not read. For a caller that has interned its keys
+ * already (the builder): no hashing per event. An engine is fed one way or the other.
+ */
+enum engine_key { EK_SESSION, EK_VISITOR, EK_ITEM, EK_CATEGORY, EK__COUNT };
+int engine_add_ids(struct feature_engine *e, const struct fe_event *ev, const int64_t *ids);
+
+/*
  * The feature vector (registry_vector_size slots) as of ts for these entities: each view
  * reads its entity's key (an empty key, an unknown entity or one past its TTL: the view's
  * features are missing), then the on-demand features with ts's hour and weekday.
  */
 int engine_vector(struct feature_engine *e, int64_t ts, struct span session, struct span visitor,
 		  struct span item, double *vec);
+/* The same by dense ids (session, visitor, item; as given to engine_add_ids). */
+int engine_vector_ids(struct feature_engine *e, int64_t ts, const int64_t *ids, double *vec);
 
 /* How often (in events) states nothing can be read from are freed; tests make it often. */
 void engine_sweep_every(struct feature_engine *e, uint64_t n);
