@@ -10,6 +10,7 @@
 #include "features/engine.h"
 #include "lake/delta/delta_rows.h"
 
+#include <jansson.h>
 #include <math.h>
 
 /* The events, interned: every id points into `strings`, whose slot values number them
@@ -165,6 +166,36 @@ struct day_out {
 	int64_t rows;
 };
 
+/* The matrix file: header lines, labels, values (the host is little-endian: checked). */
+static int write_matrix(struct lake_fs *fs, const struct feature_registry *r, const struct build_stats *st,
+			const struct buf *labels, const struct buf *values)
+{
+	json_t *names = json_array(), *head;
+	char *text = NULL;
+	struct buf h = BUF_INIT;
+	int rc = 0;
+	uint16_t one = 1;
+
+	if (*(const uint8_t *)&one != 1)
+		return pp_error(PP_EINVAL, "the training matrix is little-endian; this machine is not");
+	for (size_t f = 0; f < r->nfeatures; f++)
+		json_array_append_new(names, json_string(r->names[f]));
+	head = json_pack("{s:I,s:I,s:o,s:s,s:I,s:s,s:s}", "rows", (json_int_t)st->points, "cols",
+			 (json_int_t)r->nfeatures, "features", names, "registry", r->hash, "events_version",
+			 (json_int_t)st->version, "dtype", "f32le", "label", "label");
+	if (!head || !(text = json_dumps(head, JSON_COMPACT)) || buf_printf(&h, "PPMATRIX1\n%s\n", text))
+		rc = PP_ENOMEM;
+	if (!rc) {
+		struct iovec iov[3] = { { h.data, h.len }, { labels->data, labels->len },
+					{ values->data, values->len } };
+		rc = fs->ops->put(fs, TRAINING_MATRIX, iov, 3, false);
+	}
+	free(text); /* jansson's */
+	json_decref(head);
+	buf_release(&h);
+	return rc;
+}
+
 #define FIXED_COLS 5 /* session_id, visitor_id, item_id, ts, label; then the features */
 
 int features_build(struct lake_fs *fs, const struct feature_registry *r, const struct build_opts *o,
@@ -181,6 +212,7 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	struct curated_part *parts = NULL;
 	size_t ndays = 0, ncols = FIXED_COLS + r->nfeatures;
 	double *vec = NULL;
+	struct buf labels = BUF_INIT, values = BUF_INIT;
 	uint64_t t0 = time_mono_ns();
 	int rc;
 
@@ -286,6 +318,16 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 		for (size_t f = 0; f < r->nfeatures; f++)
 			isnan(vec[f]) ? pq_put_null(d->w) : pq_put_double(d->w, vec[f]);
 		rc = pq_end_row(d->w);
+		{ /* the matrix's row */
+			float lf = tx != 0, *row;
+			if (!rc && !(rc = buf_append(&labels, &lf, sizeof(lf))) &&
+			    !(rc = buf_grow(&values, r->nfeatures * sizeof(float)))) {
+				row = (float *)(values.data + values.len);
+				for (size_t f = 0; f < r->nfeatures; f++)
+					row[f] = (float)vec[f];
+				values.len += r->nfeatures * sizeof(float);
+			}
+		}
 		d->rows++;
 		st->points++;
 		st->positives += tx != 0;
@@ -309,6 +351,8 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 			      o->to[0] ? o->to : "the end");
 	if (!rc)
 		rc = curated_rewrite(fs, TRAINING_SET_TABLE, cols, ncols, parts, ndays);
+	if (!rc)
+		rc = write_matrix(fs, r, st, &labels, &values);
 out:
 	st->seconds = (double)(time_mono_ns() - t0) / 1e9;
 	for (size_t j = 0; days && j < ndays; j++) {
@@ -331,6 +375,8 @@ out:
 	pp_free(ev.type);
 	pp_free(ev.price);
 	pp_free(ev.date);
+	buf_release(&labels);
+	buf_release(&values);
 	pp_free(ev.ids);
 	pp_free(first_tx);
 	pp_free(bot);

@@ -13,6 +13,14 @@
 
 #define TRAINING_SET_TABLE "features/training_set"
 
+/*
+ * The same rows as a dense matrix the trainer loads without decoding anything: the line
+ * "PPMATRIX1", a line of JSON (rows, cols, feature names in order, the registry's hash, the
+ * events table's version, "dtype": "f32le"), then rows labels and rows x cols values as
+ * little-endian float32, row-major, NaN for missing. Written after the table commits.
+ */
+#define TRAINING_MATRIX "features/training_set.matrix"
+
 struct build_opts {
 	char from[11], to[11]; /* dates of the points, inclusive; "" unbounded */
 	bool include_bots;     /* visitors in curated/visitor_outliers get points too */

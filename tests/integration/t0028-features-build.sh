@@ -49,6 +49,21 @@ equals "$(jq -r .bad <<<"$wrong")" "0" "points whose features differ from the ev
 equals "$(jq -r .mislabelled <<<"$wrong")" "null" "labels"
 [ "$(jq -r .n <<<"$wrong")" -gt 5000 ] || fail "too few points compared: $wrong"
 
+# the dense matrix: the same rows, labels and values as float32
+m=lake/features/training_set.matrix
+equals "$(head -1 $m)" "PPMATRIX1" "matrix magic"
+hdr=$(head -2 $m | tail -1)
+hlen=$(head -2 $m | wc -c)
+rows=$(jq .rows <<<"$hdr")
+cols=$(jq .cols <<<"$hdr")
+equals "$rows" "$(jq .points <<<"$built")" "matrix rows"
+equals "$(jq -r '.features[0] + " " + .dtype' <<<"$hdr")" "s_events f32le" "matrix columns"
+equals "$(stat -c %s $m)" "$((hlen + 4 * rows + 4 * rows * cols))" "matrix size"
+equals "$(od -A n -t f4 -v -j "$hlen" -N $((4 * rows)) $m | tr -s ' ' '\n' | awk '$1 != "" { s += $1 } END { print s }')" \
+	"$(jq .positives <<<"$built")" "matrix labels"
+first=$(duck "SELECT s_events, s_dwell_s FROM $ts ORDER BY event_date, ts LIMIT 1")
+equals "$(od -A n -t f4 -j $((hlen + 4 * rows)) -N 4 $m | tr -d ' ')" "$(jq -r .s_events <<<"$first")" "first row's s_events"
+
 # a window of dates; bots back in
 expect_exit 0 "$PP" features build --from 2015-05-05 --to 2015-05-06 --include-bots --json
 equals "$(jq .bot_points_skipped <<<"$out")" "0" "bots kept"
