@@ -1,5 +1,6 @@
 /* Training sets from the processed lake (builder.h). */
 #include "features/builder.h"
+#include "features/event_table.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -12,128 +13,6 @@
 
 #include <jansson.h>
 #include <math.h>
-
-/* The events, interned: every id points into `strings`, whose slot values number them
- * densely (the engine's ids, and the index of the per-session and per-visitor arrays). */
-struct events {
-	struct strmap strings;
-	int64_t *ts;
-	const char **visitor, **session, **item, **category;
-	int64_t (*ids)[EK__COUNT];
-	uint8_t *type;
-	double *price;
-	char (*date)[11];
-	size_t n, cap;
-};
-
-static const char *intern(struct strmap *m, struct span s, int64_t *id)
-{
-	bool ins;
-	struct strmap_slot *slot;
-
-	*id = -1;
-	if (!s.len)
-		return "";
-	if (!(slot = strmap_put(m, s.p, s.len, &ins)))
-		return NULL;
-	if (ins)
-		slot->value = m->count - 1;
-	*id = (int64_t)slot->value;
-	return slot->key;
-}
-
-static int grow(struct events *ev)
-{
-	size_t cap = ev->cap ? ev->cap * 2 : 1 << 16;
-
-	if (!(ev->ts = pp_realloc(ev->ts, cap * sizeof(*ev->ts))) ||
-	    !(ev->visitor = pp_realloc(ev->visitor, cap * sizeof(*ev->visitor))) ||
-	    !(ev->session = pp_realloc(ev->session, cap * sizeof(*ev->session))) ||
-	    !(ev->item = pp_realloc(ev->item, cap * sizeof(*ev->item))) ||
-	    !(ev->category = pp_realloc(ev->category, cap * sizeof(*ev->category))) ||
-	    !(ev->type = pp_realloc(ev->type, cap * sizeof(*ev->type))) ||
-	    !(ev->price = pp_realloc(ev->price, cap * sizeof(*ev->price))) ||
-	    !(ev->ids = pp_realloc(ev->ids, cap * sizeof(*ev->ids))) ||
-	    !(ev->date = pp_realloc(ev->date, cap * sizeof(*ev->date))))
-		return PP_ENOMEM;
-	ev->cap = cap;
-	return 0;
-}
-
-static bool until(void *ctx, const struct delta_file *f)
-{
-	const char *to = ctx;
-
-	return !*to || (f->pvalues[0] && strncmp(f->pvalues[0], to, 10) <= 0);
-}
-
-enum { C_TS, C_VISITOR, C_SESSION, C_EVENT, C_ITEM, C_CATEGORY, C_PRICE, C_DATE, C__COUNT };
-
-/* The events of processed/events up to `to` (the history every point may look back on). */
-static int read_events(struct lake_fs *fs, const char *to, struct events *ev, int64_t *version)
-{
-	static const char *const names[C__COUNT] = { "ts", "visitor_id", "session_id", "event",
-						     "item_id", "category_id", "price", "event_date" };
-	struct delta_snapshot snap;
-	struct delta_schema all, sc;
-	struct delta_scan scan;
-	struct cell row[C__COUNT];
-	int rc;
-
-	memset(&scan, 0, sizeof(scan));
-	memset(&all, 0, sizeof(all));
-	memset(&sc, 0, sizeof(sc));
-	if ((rc = delta_snapshot_load(fs, "processed/events", -1, &snap)))
-		return pp_error_wrap(rc, "processed/events (run `ppredict etl` first)");
-	*version = snap.version;
-	if ((rc = delta_schema_load("processed/events", &snap, &all)) ||
-	    (rc = delta_schema_select(&all, names, C__COUNT, &sc)))
-		goto out;
-	for (int c = 0; c < C__COUNT; c++)
-		if (strcmp(sc.cols[c].name, names[c])) {
-			rc = pp_error(PP_ECORRUPT, "processed/events: column %s is not where it was expected",
-				      names[c]);
-			goto out;
-		}
-	if ((rc = delta_scan_begin(&scan, fs, "processed/events", &snap, sc.names, sc.n)))
-		goto out;
-	scan.want = until;
-	scan.want_ctx = (void *)to;
-	while (!(rc = delta_scan_next(&scan)) && scan.rows) {
-		if ((rc = delta_row_partitions(&sc, "processed/events", &scan, row)))
-			break;
-		for (size_t r = 0; r < scan.rows && !rc; r++) {
-			enum event_type type;
-			size_t i = ev->n;
-			delta_row_values(&sc, &scan, r, row);
-			if (row[C_TS].null || row[C_VISITOR].null || row[C_SESSION].null ||
-			    row[C_ITEM].null || event_type_parse(row[C_EVENT].s.p, row[C_EVENT].s.len, &type))
-				continue; /* processed rows are valid; a table from elsewhere may not be */
-			if (ev->n == ev->cap && (rc = grow(ev)))
-				break;
-			ev->ts[i] = row[C_TS].i;
-			ev->type[i] = (uint8_t)type;
-			ev->price[i] = row[C_PRICE].null ? NAN : row[C_PRICE].d;
-			snprintf(ev->date[i], 11, "%.10s", row[C_DATE].null ? "" : row[C_DATE].s.p);
-			if (!(ev->visitor[i] = intern(&ev->strings, row[C_VISITOR].s, &ev->ids[i][EK_VISITOR])) ||
-			    !(ev->session[i] = intern(&ev->strings, row[C_SESSION].s, &ev->ids[i][EK_SESSION])) ||
-			    !(ev->item[i] = intern(&ev->strings, row[C_ITEM].s, &ev->ids[i][EK_ITEM])) ||
-			    !(ev->category[i] = intern(&ev->strings, row[C_CATEGORY].null ? (struct span){ "", 0 }
-											   : row[C_CATEGORY].s,
-						       &ev->ids[i][EK_CATEGORY]))) {
-				rc = PP_ENOMEM;
-				break;
-			}
-			ev->n++;
-		}
-	}
-out:
-	delta_scan_close(&scan);
-	delta_schema_release(&sc);
-	delta_schema_release(&all);
-	delta_snapshot_release(&snap);
-	return rc;
-}
 
 /* The visitors curated/visitor_outliers flags, marked by their ids (none when the table
  * is absent; a flagged visitor without events here has no id). */
@@ -201,12 +80,12 @@ static int write_matrix(struct lake_fs *fs, const struct feature_registry *r, co
 int features_build(struct lake_fs *fs, const struct feature_registry *r, const struct build_opts *o,
 		   struct build_stats *st)
 {
-	struct events ev = { 0 };
+	struct event_table ev = { 0 };
 	int64_t *first_tx = NULL; /* per session id: its first purchase's time, 0: none */
 	bool *bot = NULL;         /* per visitor id */
 	size_t nstrings;
 	struct feature_engine *eng = NULL;
-	struct radix_rec *order = NULL, *tmp = NULL, *sorted;
+	const struct radix_rec *sorted;
 	struct pq_column_def *cols = NULL;
 	struct day_out *days = NULL;
 	struct curated_part *parts = NULL;
@@ -217,8 +96,7 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	int rc;
 
 	memset(st, 0, sizeof(*st));
-	strmap_init(&ev.strings);
-	if ((rc = read_events(fs, o->to, &ev, &st->version)))
+	if ((rc = event_table_read(fs, o->to, &ev, &st->version)))
 		goto out;
 	nstrings = ev.strings.count + 1;
 	if (!(first_tx = pp_calloc(nstrings, sizeof(*first_tx))) || !(bot = pp_calloc(nstrings, sizeof(*bot)))) {
@@ -229,19 +107,13 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 		goto out;
 	st->events = ev.n;
 	log_debug("features build: %zu events read (%.2f s)", ev.n, (double)(time_mono_ns() - t0) / 1e9);
-	/* time order; ties keep the table's order, which within a session is the session's */
-	order = pp_malloc((ev.n + 1) * sizeof(*order));
-	tmp = pp_malloc((ev.n + 1) * sizeof(*tmp));
 	cols = pp_calloc(ncols, sizeof(*cols));
 	vec = pp_calloc(registry_vector_size(r), sizeof(*vec));
 	days = pp_calloc(400, sizeof(*days));
-	if (!order || !tmp || !cols || !vec || !days) {
+	if (!cols || !vec || !days || !(sorted = event_table_by_time(&ev))) {
 		rc = PP_ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < ev.n; i++)
-		order[i] = (struct radix_rec){ (uint64_t)ev.ts[i] ^ (1ULL << 63), i };
-	sorted = radix_sort_u64(order, tmp, ev.n, sizeof(*order));
 	/* each session's first transaction: points stop there, and it is their label */
 	for (size_t k = 0; k < ev.n; k++) {
 		size_t i = sorted[k].value;
@@ -365,21 +237,10 @@ out:
 	pp_free(parts);
 	pp_free(cols);
 	pp_free(vec);
-	pp_free(order);
-	pp_free(tmp);
-	pp_free(ev.ts);
-	pp_free(ev.visitor);
-	pp_free(ev.session);
-	pp_free(ev.item);
-	pp_free(ev.category);
-	pp_free(ev.type);
-	pp_free(ev.price);
-	pp_free(ev.date);
 	buf_release(&labels);
 	buf_release(&values);
-	pp_free(ev.ids);
 	pp_free(first_tx);
 	pp_free(bot);
-	strmap_release(&ev.strings);
+	event_table_release(&ev);
 	return rc;
 }

@@ -627,3 +627,19 @@ int engine_vector_ids(struct feature_engine *e, int64_t ts, const int64_t *ids, 
 	registry_on_demand(r, vec);
 	return 0;
 }
+
+int engine_view_values(struct feature_engine *e, size_t view, int64_t id, int64_t t, double *vals,
+		       int64_t *last_ts)
+{
+	struct view_state *vs = &e->views[view];
+	const struct feature_view *v = vs->v;
+	struct estate *s = find_state(vs, id, false);
+
+	if (!s || (v->ttl_ms && t - s->last_ts > v->ttl_ms))
+		return PP_ENOENT;
+	slide(vs, s, t);
+	for (size_t k = 0; k < v->n; k++)
+		vals[k] = value_of(&s->f[k], &v->f[k], (enum keep)vs->keep[k], t);
+	*last_ts = s->last_ts;
+	return 0;
+}

@@ -49,6 +49,14 @@ int engine_vector(struct feature_engine *e, int64_t ts, struct span session, str
 /* The same by dense ids (session, visitor, item; as given to engine_add_ids). */
 int engine_vector_ids(struct feature_engine *e, int64_t ts, const int64_t *ids, double *vec);
 
+/*
+ * One view's values for entity `id` (its dense id, of the view's entity kind) as of t, in
+ * the view's feature order; *last_ts gets its latest event. PP_ENOENT when the entity is
+ * unknown or past the view's TTL. The window slides as for a vector.
+ */
+int engine_view_values(struct feature_engine *e, size_t view, int64_t id, int64_t t, double *vals,
+		       int64_t *last_ts);
+
 /* How often (in events) states nothing can be read from are freed; tests make it often. */
 void engine_sweep_every(struct feature_engine *e, uint64_t n);
 

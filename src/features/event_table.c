@@ -1,0 +1,159 @@
+/* processed/events in memory, interned and ordered by time (event_table.h). */
+#include "features/event_table.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "lake/delta/delta_rows.h"
+
+#include <math.h>
+
+static const char *intern(struct strmap *m, struct span s, int64_t *id)
+{
+	bool ins;
+	struct strmap_slot *slot;
+
+	*id = -1;
+	if (!s.len)
+		return "";
+	if (!(slot = strmap_put(m, s.p, s.len, &ins)))
+		return NULL;
+	if (ins)
+		slot->value = m->count - 1;
+	*id = (int64_t)slot->value;
+	return slot->key;
+}
+
+static int grow(struct event_table *ev)
+{
+	size_t cap = ev->cap ? ev->cap * 2 : 1 << 16;
+
+	if (!(ev->ts = pp_realloc(ev->ts, cap * sizeof(*ev->ts))) ||
+	    !(ev->visitor = pp_realloc(ev->visitor, cap * sizeof(*ev->visitor))) ||
+	    !(ev->session = pp_realloc(ev->session, cap * sizeof(*ev->session))) ||
+	    !(ev->item = pp_realloc(ev->item, cap * sizeof(*ev->item))) ||
+	    !(ev->category = pp_realloc(ev->category, cap * sizeof(*ev->category))) ||
+	    !(ev->type = pp_realloc(ev->type, cap * sizeof(*ev->type))) ||
+	    !(ev->price = pp_realloc(ev->price, cap * sizeof(*ev->price))) ||
+	    !(ev->ids = pp_realloc(ev->ids, cap * sizeof(*ev->ids))) ||
+	    !(ev->date = pp_realloc(ev->date, cap * sizeof(*ev->date))))
+		return PP_ENOMEM;
+	ev->cap = cap;
+	return 0;
+}
+
+static bool until(void *ctx, const struct delta_file *f)
+{
+	const char *to = ctx;
+
+	return !*to || (f->pvalues[0] && strncmp(f->pvalues[0], to, 10) <= 0);
+}
+
+enum { C_TS, C_VISITOR, C_SESSION, C_EVENT, C_ITEM, C_CATEGORY, C_PRICE, C_DATE, C__COUNT };
+
+/* The events of processed/events up to `to` (the history every point may look back on). */
+int event_table_read(struct lake_fs *fs, const char *to, struct event_table *ev, int64_t *version)
+{
+	static const char *const names[C__COUNT] = { "ts", "visitor_id", "session_id", "event",
+						     "item_id", "category_id", "price", "event_date" };
+	struct delta_snapshot snap;
+	struct delta_schema all, sc;
+	struct delta_scan scan;
+	struct cell row[C__COUNT];
+	int rc;
+
+	memset(ev, 0, sizeof(*ev));
+	strmap_init(&ev->strings);
+	memset(&scan, 0, sizeof(scan));
+	memset(&all, 0, sizeof(all));
+	memset(&sc, 0, sizeof(sc));
+	if ((rc = delta_snapshot_load(fs, "processed/events", -1, &snap)))
+		return pp_error_wrap(rc, "processed/events (run `ppredict etl` first)");
+	*version = snap.version;
+	if ((rc = delta_schema_load("processed/events", &snap, &all)) ||
+	    (rc = delta_schema_select(&all, names, C__COUNT, &sc)))
+		goto out;
+	for (int c = 0; c < C__COUNT; c++)
+		if (strcmp(sc.cols[c].name, names[c])) {
+			rc = pp_error(PP_ECORRUPT, "processed/events: column %s is not where it was expected",
+				      names[c]);
+			goto out;
+		}
+	if ((rc = delta_scan_begin(&scan, fs, "processed/events", &snap, sc.names, sc.n)))
+		goto out;
+	scan.want = until;
+	scan.want_ctx = (void *)to;
+	while (!(rc = delta_scan_next(&scan)) && scan.rows) {
+		if ((rc = delta_row_partitions(&sc, "processed/events", &scan, row)))
+			break;
+		for (size_t r = 0; r < scan.rows && !rc; r++) {
+			enum event_type type;
+			size_t i = ev->n;
+			delta_row_values(&sc, &scan, r, row);
+			if (row[C_TS].null || row[C_VISITOR].null || row[C_SESSION].null ||
+			    row[C_ITEM].null || event_type_parse(row[C_EVENT].s.p, row[C_EVENT].s.len, &type))
+				continue; /* processed rows are valid; a table from elsewhere may not be */
+			if (ev->n == ev->cap && (rc = grow(ev)))
+				break;
+			ev->ts[i] = row[C_TS].i;
+			ev->type[i] = (uint8_t)type;
+			ev->price[i] = row[C_PRICE].null ? NAN : row[C_PRICE].d;
+			snprintf(ev->date[i], 11, "%.10s", row[C_DATE].null ? "" : row[C_DATE].s.p);
+			if (!(ev->visitor[i] = intern(&ev->strings, row[C_VISITOR].s, &ev->ids[i][EK_VISITOR])) ||
+			    !(ev->session[i] = intern(&ev->strings, row[C_SESSION].s, &ev->ids[i][EK_SESSION])) ||
+			    !(ev->item[i] = intern(&ev->strings, row[C_ITEM].s, &ev->ids[i][EK_ITEM])) ||
+			    !(ev->category[i] = intern(&ev->strings, row[C_CATEGORY].null ? (struct span){ "", 0 }
+											   : row[C_CATEGORY].s,
+						       &ev->ids[i][EK_CATEGORY]))) {
+				rc = PP_ENOMEM;
+				break;
+			}
+			ev->n++;
+		}
+	}
+out:
+	delta_scan_close(&scan);
+	delta_schema_release(&sc);
+	delta_schema_release(&all);
+	delta_snapshot_release(&snap);
+	return rc;
+}
+
+
+const struct radix_rec *event_table_by_time(struct event_table *t)
+{
+	pp_free(t->order);
+	pp_free(t->tmp);
+	t->order = pp_malloc((t->n + 1) * sizeof(*t->order));
+	t->tmp = pp_malloc((t->n + 1) * sizeof(*t->tmp));
+	if (!t->order || !t->tmp)
+		return NULL;
+	for (size_t i = 0; i < t->n; i++)
+		t->order[i] = (struct radix_rec){ (uint64_t)t->ts[i] ^ (1ULL << 63), i };
+	return radix_sort_u64(t->order, t->tmp, t->n, sizeof(*t->order));
+}
+
+const char **event_table_names(const struct event_table *t)
+{
+	const char **names = pp_calloc(t->strings.count + 1, sizeof(*names));
+
+	for (size_t i = 0; names && i < t->strings.cap; i++)
+		if (t->strings.slots[i].key)
+			names[t->strings.slots[i].value] = t->strings.slots[i].key;
+	return names;
+}
+
+void event_table_release(struct event_table *t)
+{
+	pp_free(t->ts);
+	pp_free(t->visitor);
+	pp_free(t->session);
+	pp_free(t->item);
+	pp_free(t->category);
+	pp_free(t->ids);
+	pp_free(t->type);
+	pp_free(t->price);
+	pp_free(t->date);
+	pp_free(t->order);
+	pp_free(t->tmp);
+	strmap_release(&t->strings);
+	memset(t, 0, sizeof(*t));
+}
