@@ -2,8 +2,12 @@
 #include "cmd/cmds.h"
 #include "core/err.h"
 #include "core/timeutil.h"
+#include "core/mem.h"
 #include "features/builder.h"
+#include "features/materialize.h"
 #include "features/registry.h"
+
+#include <math.h>
 
 struct features_opts {
 	bool json;
@@ -216,4 +220,112 @@ const struct command cmd_features_build = {
 		   "prediction point follows each event of a session before its first purchase,\n"
 		   "labelled 1 when the session buys later. Rows go to features/training_set\n"
 		   "(Delta, by date), replaced whole.",
+};
+
+struct materialize_opts {
+	int64_t as_of;
+	bool json;
+};
+
+static const struct cli_opt materialize_options[] = {
+	{ "as-of", 0, OPT_TIME, offsetof(struct materialize_opts, as_of), NULL, "TIME",
+	  "the time the values hold for (default: the newest event's)" },
+	{ "json", 0, OPT_FLAG, offsetof(struct materialize_opts, json), NULL, NULL, "print the counts as JSON" },
+};
+
+static int run_materialize(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
+{
+	struct materialize_opts *o = vopts;
+	struct materialize_stats st;
+	struct feature_registry r;
+	struct lake_fs *fs = NULL;
+	struct online_store *store = NULL;
+	char as_of[32];
+	int rc;
+
+	(void)argc, (void)argv;
+	if ((rc = registry_load(&r, &ctx->cfg)) || (rc = lake_fs_open_config(&fs, &ctx->cfg)) ||
+	    (rc = online_store_open(&store, &ctx->cfg)) ||
+	    (rc = features_materialize(fs, &r, store, o->as_of, &st)))
+		goto out;
+	time_format_rfc3339(st.as_of, as_of);
+	if (o->json)
+		printf("{\"events\":%" PRIu64 ",\"rows\":%" PRIu64 ",\"expired\":%" PRIu64 ",\"as_of\":\"%s\","
+		       "\"store\":\"%s\",\"seconds\":%.3f}\n", st.events, st.rows, st.expired, as_of,
+		       store->ops->name, st.seconds);
+	else
+		printf("%" PRIu64 " rows into the online store (%s, %s) as of %s from %" PRIu64 " events; %"
+		       PRIu64 " entities past their TTL left out (%.2f s)\n", st.rows, store->ops->name,
+		       store->where, as_of, st.events, st.expired, st.seconds);
+out:
+	online_store_close(store);
+	lake_fs_close(fs);
+	registry_release(&r);
+	return rc;
+}
+
+const struct command cmd_materialize = {
+	.name = "materialize",
+	.fn = run_materialize,
+	.summary = "the feature views' latest values into the online store (online_store.backend)",
+	CMD_OPTS(materialize_options, struct materialize_opts),
+	.max_args = 0,
+	.details = "processed/events is replayed up to --as-of through the feature engine; every\n"
+		   "entity of every view still within its TTL becomes one row, expiring at its last\n"
+		   "event plus the TTL.",
+};
+
+struct online_opts {
+	const char *session, *visitor, *item;
+	int64_t at;
+};
+
+static const struct cli_opt online_options[] = {
+	{ "session", 0, OPT_STR, offsetof(struct online_opts, session), NULL, "ID", "the session" },
+	{ "visitor", 0, OPT_STR, offsetof(struct online_opts, visitor), NULL, "ID", "the visitor" },
+	{ "item", 0, OPT_STR, offsetof(struct online_opts, item), NULL, "ID", "the item" },
+	{ "at", 0, OPT_TIME, offsetof(struct online_opts, at), NULL, "TIME",
+	  "read as of this time (default: now)" },
+};
+
+static int run_online(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
+{
+	struct online_opts *o = vopts;
+	struct feature_registry r;
+	struct online_store *store = NULL;
+	double *vec = NULL;
+	int rc;
+
+	(void)argc, (void)argv;
+	if (!o->session && !o->visitor && !o->item)
+		return pp_error(PP_EUSAGE, "give --session, --visitor or --item");
+	if ((rc = registry_load(&r, &ctx->cfg)) || (rc = online_store_open(&store, &ctx->cfg)))
+		goto out;
+	if (!(vec = pp_calloc(registry_vector_size(&r), sizeof(*vec)))) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	if ((rc = online_vector(store, &r, span_of(o->session ? o->session : ""),
+				span_of(o->visitor ? o->visitor : ""), span_of(o->item ? o->item : ""),
+				o->at ? o->at : time_now_ms(), vec)))
+		goto out;
+	json_t *j = json_object();
+	for (size_t f = 0; f < r.nfeatures; f++)
+		json_object_set_new(j, r.names[f], isnan(vec[f]) ? json_null() : json_real(vec[f]));
+	json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(j);
+out:
+	pp_free(vec);
+	online_store_close(store);
+	registry_release(&r);
+	return rc;
+}
+
+const struct command cmd_features_online = {
+	.name = "features online",
+	.fn = run_online,
+	.summary = "the feature vector serving reads for a session, visitor and item (JSON)",
+	CMD_OPTS(online_options, struct online_opts),
+	.max_args = 0,
 };

@@ -1,6 +1,7 @@
 /* The Redis online store: a row is the string `ppredict:<view>:<entity>` holding its bytes
- * (times, length, the doubles; one SET or GET each, pipelined), which Redis expires
- * itself. Updates run as one Lua script, atomic on the server, so several collectors can
+ * (times, length, the doubles; one SET or GET each, pipelined). A read checks the row's
+ * expiry against the reader's time (the data's clock); Redis drops the key itself once
+ * its TTL (expiry minus the row's time) has passed on its own clock, as cleanup. Updates run as one Lua script, atomic on the server, so several collectors can
  * count into one session. A lost connection is retried once per call and reported; it
  * never takes the caller down. */
 #include "features/online_store.h"
@@ -44,7 +45,7 @@ static const char update_script[] =
 	"end\n"
 	"local parts = { struct.pack('<i8i8I4', ts, exp, n) }\n"
 	"for i = 1, n do parts[i + 1] = struct.pack('<d', v[i]) end\n"
-	"if exp > 0 then redis.call('SET', key, table.concat(parts), 'PXAT', exp)\n"
+	"if exp > 0 then redis.call('SET', key, table.concat(parts), 'PX', math.max(1, exp - ts))\n"
 	"else redis.call('SET', key, table.concat(parts)) end\n"
 	"return 1\n";
 
@@ -356,9 +357,9 @@ static int build_put(struct args *a, size_t i, const void *vctx)
 	}
 	a->len[a->argc] = a->text.len - a->off[a->argc];
 	a->argc++;
-	if (!rc && r->expires) {
-		arg(a, "PXAT", 4);
-		rc = argf(a, "%" PRId64, r->expires);
+	if (!rc && r->expires) { /* Redis's clock is not the data's: it counts the TTL from now */
+		arg(a, "PX", 2);
+		rc = argf(a, "%" PRId64, r->expires > r->ts ? r->expires - r->ts : 1);
 	}
 	return rc;
 }

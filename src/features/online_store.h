@@ -4,8 +4,9 @@
  * view's TTL). A vtable with two backends: LMDB (default; a file under the lake, shared
  * by several processes) and Redis (a server, for several machines).
  *
- * A value is a double; NaN is missing. Rows past their expiry read as absent on both
- * backends (Redis expires them itself; LMDB checks on read, and `expire` deletes them).
+ * A value is a double; NaN is missing. Rows past their expiry (by the reader's clock, the
+ * data's time) read as absent on both backends; LMDB's `expire` deletes them, Redis drops a
+ * key once its TTL (expiry minus the row's time) has passed on its own clock.
  * `update` changes a row in place, atomically even against other processes: counters add,
  * extremes keep the larger or smaller, the rest are set; that is how the streaming path
  * applies one event to a session without losing another process's increments.

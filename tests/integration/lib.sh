@@ -149,3 +149,28 @@ start_s3() {
 	grep -q "listening" s3.log || fail "s3rver did not start: $(tail -5 s3.log)"
 	export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
 }
+
+# start_redis: a Redis server of our own (Debian's redis-server) on a free loopback port,
+# no persistence, in the test's directory; sets REDIS_URL (database 0) and REDIS_PID.
+start_redis() {
+	local try port
+	command -v redis-server >/dev/null || fail "no redis-server (make deps)"
+	for try in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 30000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+		redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$PWD" \
+			--loglevel warning >redis.log 2>&1 &
+		REDIS_PID=$!
+		trap 'kill $REDIS_PID 2>/dev/null || true' EXIT
+		for _ in $(seq 100); do
+			(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+			sleep 0.05
+		done
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			REDIS_URL="redis://127.0.0.1:$port/0"
+			return 0
+		fi
+		kill "$REDIS_PID" 2>/dev/null
+	done
+	fail "redis-server did not start: $(tail -5 redis.log)"
+}

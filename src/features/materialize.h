@@ -1,0 +1,31 @@
+/*
+ * materialize.h - the batch values into the online store: processed/events replayed up
+ * to a time through the feature engine, then every entity of every view still within its
+ * TTL written as one row (the view's features in order; the time_since ones as the time
+ * they count from, so a read later counts on), expiring at its last event plus the TTL.
+ * And the read serving does: the rows of a session, a visitor and an item assembled into
+ * the registry's vector, on-demand features included.
+ */
+#ifndef PP_MATERIALIZE_H
+#define PP_MATERIALIZE_H
+
+#include "features/online_store.h"
+#include "features/registry.h"
+#include "lake/lake_fs.h"
+
+struct materialize_stats {
+	uint64_t events, rows, expired; /* expired: entities past their TTL, not written */
+	int64_t as_of;
+	double seconds;
+};
+
+/* as_of 0: the newest event's time. */
+int features_materialize(struct lake_fs *fs, const struct feature_registry *r, struct online_store *store,
+			 int64_t as_of, struct materialize_stats *st);
+
+/* The vector (registry_vector_size) for these entities as of now, from the store; a view
+ * whose row is absent (or of another length: an old registry) is missing. */
+int online_vector(struct online_store *store, const struct feature_registry *r, struct span session,
+		  struct span visitor, struct span item, int64_t now, double *vec);
+
+#endif
