@@ -219,7 +219,9 @@ static bool row_of(const redisReply *r, int64_t now_ms, struct online_row *out)
 
 	if (!r || r->type != REDIS_REPLY_STRING || r->len < ROW_HEADER)
 		return false;
-	n = (uint32_t)(get_le64(r->str + 16) & 0xffffffffu);
+	n = 0;
+	for (int b = 0; b < 4; b++)
+		n |= (uint32_t)(unsigned char)r->str[16 + b] << (8 * b);
 	if (n > ONLINE_MAX_VALUES || r->len != ROW_HEADER + 8 * (size_t)n)
 		return false;
 	out->ts = (int64_t)get_le64(r->str);
@@ -342,7 +344,8 @@ static int build_put(struct args *a, size_t i, const void *vctx)
 		return rc;
 	put_le64(head, (uint64_t)r->ts);
 	put_le64(head + 8, (uint64_t)r->expires);
-	put_le64(head + 16, (uint64_t)r->n); /* the top four bytes are overwritten below */
+	for (int b = 0; b < 4; b++) /* n: four bytes */
+		head[16 + b] = (char)(r->n >> (8 * b));
 	if (a->argc >= MAX_ARGS)
 		return PP_ELIMIT;
 	a->off[a->argc] = a->text.len;
