@@ -44,6 +44,15 @@ echo "== bots: visitors who browse like machines (kept in the lake, left out of 
 "$PP" -c "$CFG" outliers
 
 echo
+echo "== features: the training set (one row per prediction point, every feature as of it)"
+"$PP" -c "$CFG" features list
+"$PP" -c "$CFG" features build
+
+echo
+echo "== the online store: the views' values as of the last event (LMDB; Redis when configured)"
+"$PP" -c "$CFG" materialize
+
+echo
 echo "== the daily funnel, from the warehouse"
 "$PP" -c "$CFG" sql "SELECT event_date, \"views\", carts, purchases, sessions, cart_sessions,
 	purchase_sessions, round(100 * conversion, 2) AS conversion_pct
@@ -70,6 +79,7 @@ echo "             dim_visitor,dim_item,fact_events,fact_sessions,agg_daily_funn
 echo "             item_item} (Delta Lake)"
 echo "warehouse:   $DIR/lake/warehouse.db (SQLite; warehouse.url can be a postgresql:// URL)"
 echo "quality:     $DIR/lake/_meta/quality/checks/latest.json (Great Expectations' validation-result shape)"
+echo "features:    $DIR/lake/features/training_set (Delta) and training_set.matrix (float32 for the trainer)"
 echo "config:      $CFG"
 echo "try:         $PP -c $CFG lake ls --by hour --from 2015-05-26"
 echo "             $PP -c $CFG lake show processed/events -n 5 -f json"
