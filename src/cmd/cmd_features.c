@@ -198,7 +198,7 @@ static int run_build(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		       "\"events_version\":%" PRId64 ",\"seconds\":%.3f}\n", st.events, st.points,
 		       st.positives, st.bot_points_skipped, r.nfeatures, r.hash, st.version, st.seconds);
 	else
-		printf("%" PRIu64 " prediction points (%" PRIu64 " of them before a purchase, %.2f%%) from %"
+		printf("%" PRIu64 " prediction points (%" PRIu64 " labelled 1: the session buys later, %.2f%%) from %"
 		       PRIu64 " events, %zu features each -> %s (%.2f s, %.0f points/s); %" PRIu64
 		       " points of flagged bots left out\n", st.points, st.positives,
 		       st.points ? 100.0 * (double)st.positives / (double)st.points : 0.0, st.events,
