@@ -192,42 +192,35 @@ static int unary(struct parser *ps)
 	return primary(ps);
 }
 
-static int product(struct parser *ps)
+/* operand { (op_a | op_b) operand }, left-associative: the two levels of + - and * /. */
+static int chain(struct parser *ps, int (*operand)(struct parser *), char op_a, enum opcode code_a,
+		 char op_b, enum opcode code_b)
 {
-	if (unary(ps))
+	if (operand(ps))
 		return ps->rc;
 	for (;;) {
 		enum opcode op;
 		skip_space(ps);
-		if (*ps->p == '*')
-			op = OP_MUL;
-		else if (*ps->p == '/')
-			op = OP_DIV;
+		if (*ps->p == op_a)
+			op = code_a;
+		else if (*ps->p == op_b)
+			op = code_b;
 		else
 			return 0;
 		ps->p++;
-		if (unary(ps) || emit(ps, op, 0, 0, 2))
+		if (operand(ps) || emit(ps, op, 0, 0, 2))
 			return ps->rc;
 	}
 }
 
+static int product(struct parser *ps)
+{
+	return chain(ps, unary, '*', OP_MUL, '/', OP_DIV);
+}
+
 static int sum(struct parser *ps)
 {
-	if (product(ps))
-		return ps->rc;
-	for (;;) {
-		enum opcode op;
-		skip_space(ps);
-		if (*ps->p == '+')
-			op = OP_ADD;
-		else if (*ps->p == '-')
-			op = OP_SUB;
-		else
-			return 0;
-		ps->p++;
-		if (product(ps) || emit(ps, op, 0, 0, 2))
-			return ps->rc;
-	}
+	return chain(ps, product, '+', OP_ADD, '-', OP_SUB);
 }
 
 /* 'text' at ps->p as the code of slot's values. */

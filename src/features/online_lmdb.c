@@ -4,10 +4,10 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
+#include "core/pool.h"
 
 #include <lmdb.h>
 #include <math.h>
-#include <pthread.h>
 
 #define READERS_KEPT 64 /* reset read transactions kept for reuse */
 
@@ -17,9 +17,7 @@ struct lmdb_store {
 	MDB_dbi dbi;
 	/* a read transaction costs a few microseconds to begin and a fraction to renew: the
 	 * reset ones wait here (MDB_NOTLS lets any thread take one) */
-	pthread_mutex_t mu;
-	MDB_txn *idle[READERS_KEPT];
-	size_t nidle;
+	struct pool readers;
 };
 
 /* The stored form of a row. */
@@ -88,12 +86,7 @@ static int begin_read(struct lmdb_store *s, MDB_txn **txn)
 {
 	int rc;
 
-	*txn = NULL;
-	pthread_mutex_lock(&s->mu);
-	if (s->nidle)
-		*txn = s->idle[--s->nidle];
-	pthread_mutex_unlock(&s->mu);
-	if (*txn && !(rc = mdb_txn_renew(*txn)))
+	if ((*txn = pool_take(&s->readers)) && !(rc = mdb_txn_renew(*txn)))
 		return 0;
 	if (*txn)
 		mdb_txn_abort(*txn);
@@ -105,13 +98,7 @@ static int begin_read(struct lmdb_store *s, MDB_txn **txn)
 static void end_read(struct lmdb_store *s, MDB_txn *txn)
 {
 	mdb_txn_reset(txn);
-	pthread_mutex_lock(&s->mu);
-	if (s->nidle < READERS_KEPT) {
-		s->idle[s->nidle++] = txn;
-		txn = NULL;
-	}
-	pthread_mutex_unlock(&s->mu);
-	if (txn)
+	if (!pool_give(&s->readers, txn))
 		mdb_txn_abort(txn);
 }
 
@@ -298,11 +285,11 @@ static void lm_close(struct online_store *base)
 {
 	struct lmdb_store *s = (struct lmdb_store *)base;
 
-	for (size_t i = 0; i < s->nidle; i++)
-		mdb_txn_abort(s->idle[i]);
+	for (MDB_txn *t; (t = pool_drain(&s->readers));)
+		mdb_txn_abort(t);
 	if (s->env)
 		mdb_env_close(s->env);
-	pthread_mutex_destroy(&s->mu);
+	pool_destroy(&s->readers);
 	pp_free(s->base.where);
 	pp_free(s);
 }
@@ -329,7 +316,7 @@ int online_store_lmdb_open(struct online_store **out, const char *path)
 		return PP_ENOMEM;
 	}
 	s->base.ops = &lmdb_ops;
-	pthread_mutex_init(&s->mu, NULL);
+	pool_init(&s->readers, READERS_KEPT);
 	if ((rc = fs_mkdir_p(path))) {
 		lm_close(&s->base);
 		return pp_error_wrap(rc, "online store %s", path);

@@ -19,6 +19,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/pool.h"
 #include "core/sha256.h"
 
 #include <curl/curl.h>
@@ -37,9 +38,7 @@ struct s3 {
 	bool path_style;
 	char *access_key, *secret_key, *token, *region;
 	uint64_t part_size;
-	pthread_mutex_t lock;
-	CURL *pool[POOL];
-	int npool;
+	struct pool handles; /* idle curl handles */
 };
 
 struct request {
@@ -63,24 +62,14 @@ static struct s3 *s3_of(struct lake_fs *fs)
 
 static CURL *take_handle(struct s3 *s)
 {
-	CURL *c = NULL;
+	CURL *c = pool_take(&s->handles);
 
-	pthread_mutex_lock(&s->lock);
-	if (s->npool)
-		c = s->pool[--s->npool];
-	pthread_mutex_unlock(&s->lock);
 	return c ? c : curl_easy_init();
 }
 
 static void give_handle(struct s3 *s, CURL *c)
 {
-	pthread_mutex_lock(&s->lock);
-	if (s->npool < POOL) {
-		s->pool[s->npool++] = c;
-		c = NULL;
-	}
-	pthread_mutex_unlock(&s->lock);
-	if (c)
+	if (!pool_give(&s->handles, c))
 		curl_easy_cleanup(c);
 }
 
@@ -471,9 +460,9 @@ static void s3_close(struct lake_fs *fs)
 
 	if (!s)
 		return;
-	for (int i = 0; i < s->npool; i++)
-		curl_easy_cleanup(s->pool[i]);
-	pthread_mutex_destroy(&s->lock);
+	for (CURL *c; (c = pool_drain(&s->handles));)
+		curl_easy_cleanup(c);
+	pool_destroy(&s->handles);
 	pp_free(s->base);
 	pp_free(s->host);
 	pp_free(s->bucket);
@@ -550,7 +539,7 @@ int lake_fs_s3_open(struct lake_fs *fs, const struct config *cfg)
 	if (!(s = pp_calloc(1, sizeof(*s))))
 		return PP_ENOMEM;
 	pthread_once(&curl_once, init_curl);
-	pthread_mutex_init(&s->lock, NULL);
+	pool_init(&s->handles, POOL);
 	fs->impl = s;
 	s->path_style = cfg ? cfg->s3_path_style : false;
 	s->part_size = cfg && cfg->s3_part_size ? cfg->s3_part_size : 16u << 20;
