@@ -150,6 +150,7 @@ const struct command cmd_features_show = {
 struct build_cmd_opts {
 	const char *from, *to;
 	bool include_bots, json;
+	int64_t per_session, seed;
 };
 
 static const struct cli_opt build_options[] = {
@@ -159,6 +160,9 @@ static const struct cli_opt build_options[] = {
 	  "last date of the prediction points and of the history read (default: the last)" },
 	{ "include-bots", 0, OPT_FLAG, offsetof(struct build_cmd_opts, include_bots), NULL, NULL,
 	  "keep the points of visitors in curated/visitor_outliers" },
+	{ "points-per-session", 0, OPT_INT, offsetof(struct build_cmd_opts, per_session), "0", "N",
+	  "at most N points of a session, drawn at random (0: every point)", 0, 1e6 },
+	{ "seed", 0, OPT_INT, offsetof(struct build_cmd_opts, seed), "42", "N", "seed of that draw", 0, 1e18 },
 	{ "json", 0, OPT_FLAG, offsetof(struct build_cmd_opts, json), NULL, NULL, "print the counts as JSON" },
 };
 
@@ -178,7 +182,8 @@ static int date_opt(const char *name, const char *v, char out[11])
 static int run_build(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 {
 	struct build_cmd_opts *o = vopts;
-	struct build_opts bo = { .include_bots = o->include_bots };
+	struct build_opts bo = { .include_bots = o->include_bots, .per_session = (uint32_t)o->per_session,
+				 .seed = (uint64_t)o->seed };
 	struct build_stats st;
 	struct feature_registry r;
 	struct lake_fs *fs = NULL;
@@ -194,9 +199,10 @@ static int run_build(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		goto out;
 	if (o->json)
 		printf("{\"events\":%" PRIu64 ",\"points\":%" PRIu64 ",\"positives\":%" PRIu64
-		       ",\"bot_points_skipped\":%" PRIu64 ",\"features\":%zu,\"registry\":\"%s\","
+		       ",\"bot_points_skipped\":%" PRIu64 ",\"sampled_out\":%" PRIu64 ",\"features\":%zu,\"registry\":\"%s\","
 		       "\"events_version\":%" PRId64 ",\"seconds\":%.3f}\n", st.events, st.points,
-		       st.positives, st.bot_points_skipped, r.nfeatures, r.hash, st.version, st.seconds);
+		       st.positives, st.bot_points_skipped, st.sampled_out, r.nfeatures, r.hash, st.version,
+		       st.seconds);
 	else
 		printf("%" PRIu64 " prediction points (%" PRIu64 " labelled 1: the session buys later, %.2f%%) from %"
 		       PRIu64 " events, %zu features each -> %s (%.2f s, %.0f points/s); %" PRIu64

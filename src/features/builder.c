@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/numsort.h"
+#include "core/rng.h"
 #include "core/strmap.h"
 #include "core/timeutil.h"
 #include "etl/curated.h"
@@ -75,6 +76,19 @@ static int write_matrix(struct lake_fs *fs, const struct feature_registry *r, co
 	return rc;
 }
 
+/* Whether row i is a prediction point: not a purchase, in the date window, before its
+ * session's first purchase. */
+static bool is_point(const struct event_table *ev, size_t i, const struct build_opts *o,
+		     const int64_t *first_tx)
+{
+	int64_t tx = first_tx[ev->ids[i][EK_SESSION]];
+
+	if (ev->type[i] == EV_TRANSACTION || (o->from[0] && strcmp(ev->date[i], o->from) < 0) ||
+	    (o->to[0] && strcmp(ev->date[i], o->to) > 0))
+		return false;
+	return !tx || ev->ts[i] < tx; /* at or after the first purchase: nothing to predict */
+}
+
 #define FIXED_COLS 5 /* session_id, visitor_id, item_id, ts, label; then the features */
 
 int features_build(struct lake_fs *fs, const struct feature_registry *r, const struct build_opts *o,
@@ -83,6 +97,8 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	struct event_table ev = { 0 };
 	int64_t *first_tx = NULL; /* per session id: its first purchase's time, 0: none */
 	bool *bot = NULL;         /* per visitor id */
+	uint32_t *cand = NULL, *seen = NULL, *chosen = NULL; /* per session id, when sampling */
+	struct rng rg;
 	size_t nstrings;
 	struct feature_engine *eng = NULL;
 	const struct radix_rec *sorted;
@@ -123,6 +139,17 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 			st->buying_sessions++;
 		}
 	}
+	if (o->per_session) { /* each session's candidates, counted before the draw */
+		if (!(cand = pp_calloc(nstrings, sizeof(*cand))) || !(seen = pp_calloc(nstrings, sizeof(*seen))) ||
+		    !(chosen = pp_calloc(nstrings, sizeof(*chosen)))) {
+			rc = PP_ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < ev.n; i++)
+			if (is_point(&ev, i, o, first_tx))
+				cand[ev.ids[i][EK_SESSION]]++;
+		rng_seed(&rg, o->seed);
+	}
 	cols[0] = (struct pq_column_def){ "session_id", PQ_STRING, false, true };
 	cols[1] = (struct pq_column_def){ "visitor_id", PQ_STRING, false, true };
 	cols[2] = (struct pq_column_def){ "item_id", PQ_STRING, false, true };
@@ -139,16 +166,21 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 		struct day_out *d;
 		if ((rc = engine_add_ids(eng, &e, ev.ids[i])))
 			break;
-		/* a prediction point? */
-		if (ev.type[i] == EV_TRANSACTION || (o->from[0] && strcmp(ev.date[i], o->from) < 0) ||
-		    (o->to[0] && strcmp(ev.date[i], o->to) > 0))
+		if (!is_point(&ev, i, o, first_tx))
 			continue;
 		tx = first_tx[ev.ids[i][EK_SESSION]];
-		if (tx && ev.ts[i] >= tx)
-			continue; /* at or after the first purchase: nothing left to predict */
 		if (bot[ev.ids[i][EK_VISITOR]]) {
 			st->bot_points_skipped++;
 			continue;
+		}
+		if (o->per_session) { /* selection sampling: each session's draw is uniform */
+			int64_t sid = ev.ids[i][EK_SESSION];
+			uint32_t left = cand[sid] - seen[sid]++;
+			if (rng_uniform(&rg) * left >= (double)(o->per_session - chosen[sid])) {
+				st->sampled_out++;
+				continue;
+			}
+			chosen[sid]++;
 		}
 		if ((rc = engine_vector_ids(eng, ev.ts[i], ev.ids[i], vec)))
 			break;
@@ -241,6 +273,9 @@ out:
 	buf_release(&values);
 	pp_free(first_tx);
 	pp_free(bot);
+	pp_free(cand);
+	pp_free(seen);
+	pp_free(chosen);
 	event_table_release(&ev);
 	return rc;
 }

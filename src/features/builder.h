@@ -24,10 +24,12 @@
 struct build_opts {
 	char from[11], to[11]; /* dates of the points, inclusive; "" unbounded */
 	bool include_bots;     /* visitors in curated/visitor_outliers get points too */
+	uint32_t per_session;  /* at most this many points of a session, drawn at random; 0: all */
+	uint64_t seed;         /* of that draw */
 };
 
 struct build_stats {
-	uint64_t events, points, positives, buying_sessions, bot_points_skipped;
+	uint64_t events, points, positives, buying_sessions, bot_points_skipped, sampled_out;
 	int64_t version;
 	double seconds;
 };

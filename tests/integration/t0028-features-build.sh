@@ -64,6 +64,25 @@ equals "$(od -A n -t f4 -v -j "$hlen" -N $((4 * rows)) $m | tr -s ' ' '\n' | awk
 first=$(duck "SELECT s_events, s_dwell_s FROM $ts ORDER BY event_date, ts LIMIT 1")
 equals "$(od -A n -t f4 -j $((hlen + 4 * rows)) -N 4 $m | tr -d ' ')" "$(jq -r .s_events <<<"$first")" "first row's s_events"
 
+# one point per session, drawn at random: every session with a point keeps exactly one
+expect_exit 0 "$PP" features build --points-per-session 1 --seed 7 --json
+one=$out
+sessions=$(duck "WITH e AS (SELECT * FROM $ev), f AS (SELECT session_id, min(ts) t FROM e WHERE event = 'transaction' GROUP BY 1)
+	SELECT count(DISTINCT e.session_id) n FROM e LEFT JOIN f USING (session_id)
+	WHERE e.event <> 'transaction' AND (f.t IS NULL OR e.ts < f.t)
+	  AND e.visitor_id NOT IN (SELECT visitor_id FROM $bots)" | jq -r .n)
+equals "$(jq .points <<<"$one")" "$sessions" "one point per session"
+equals "$(( $(jq .points <<<"$one") + $(jq .sampled_out <<<"$one") ))" "$(jq .points <<<"$built")" "the others sampled out"
+ts1="read_parquet([$(delta_files "$PWD/lake/features/training_set")], hive_partitioning = true)"
+equals "$(duck "SELECT max(c) m FROM (SELECT count(*) c FROM $ts1 GROUP BY session_id)" | jq -r .m)" "1" "at most one per session"
+first_pick=$(duck "SELECT string_agg(session_id || '@' || epoch_ms(ts), ',' ORDER BY session_id) s FROM $ts1" | jq -r .s)
+expect_exit 0 "$PP" features build --points-per-session 1 --seed 7
+equals "$(duck "SELECT string_agg(session_id || '@' || epoch_ms(ts), ',' ORDER BY session_id) s FROM read_parquet([$(delta_files "$PWD/lake/features/training_set")], hive_partitioning = true)" | jq -r .s)" \
+	"$first_pick" "the same seed draws the same points"
+expect_exit 0 "$PP" features build --points-per-session 1 --seed 8
+[ "$(duck "SELECT string_agg(session_id || '@' || epoch_ms(ts), ',' ORDER BY session_id) s FROM read_parquet([$(delta_files "$PWD/lake/features/training_set")], hive_partitioning = true)" | jq -r .s)" != "$first_pick" ] ||
+	fail "another seed drew the same points"
+
 # a window of dates; bots back in
 expect_exit 0 "$PP" features build --from 2015-05-05 --to 2015-05-06 --include-bots --json
 equals "$(jq .bot_points_skipped <<<"$out")" "0" "bots kept"
