@@ -64,6 +64,33 @@ equals "$(od -A n -t f4 -v -j "$hlen" -N $((4 * rows)) $m | tr -s ' ' '\n' | awk
 first=$(duck "SELECT s_events, s_dwell_s FROM $ts ORDER BY event_date, ts LIMIT 1")
 equals "$(od -A n -t f4 -j $((hlen + 4 * rows)) -N 4 $m | tr -d ' ')" "$(jq -r .s_events <<<"$first")" "first row's s_events"
 
+# get_historical_features for points of the training set: the same values (points whose
+# time no other event shares, so "as of" means the same in both)
+duck "COPY (SELECT p.session_id, p.visitor_id, p.item_id, epoch_ms(p.ts) AS event_timestamp, 'x,y' AS note
+	FROM $ts p WHERE (SELECT count(*) FROM $ev e WHERE e.ts = p.ts) = 1 ORDER BY p.session_id LIMIT 300)
+	TO '$PWD/entities.csv' (HEADER)" >/dev/null
+printf 's1,v1,i1,soon,bad row\n' >> entities.csv
+expect_exit 0 "$PP" features historical entities.csv --out hist.csv
+contains "$err" "entities.csv:302: event_timestamp: expected RFC 3339 or epoch milliseconds, got 'soon'"
+contains "$err" "300 rows with 41 features as of their times (1 rows left out"
+equals "$(head -1 hist.csv | cut -d, -f1-6)" "session_id,visitor_id,item_id,event_timestamp,note,s_events" "header"
+diff=$(duck "SELECT count(*) n, count(*) FILTER (WHERE
+	  h.s_events IS DISTINCT FROM p.s_events OR h.s_items IS DISTINCT FROM p.s_items
+	  OR h.v_events IS DISTINCT FROM p.v_events OR h.i_views IS DISTINCT FROM p.i_views
+	  OR abs(coalesce(h.s_dwell_s, 0) - coalesce(p.s_dwell_s, 0)) > 1e-6 OR (h.s_dwell_s IS NULL) <> (p.s_dwell_s IS NULL)
+	  OR abs(coalesce(h.s_cart_rate, 0) - coalesce(p.s_cart_rate, 0)) > 1e-12
+	  OR abs(coalesce(h.v_since_first_s, 0) - coalesce(p.v_since_first_s, 0)) > 1e-6
+	  OR h.note <> 'x,y') bad
+	FROM read_csv('$PWD/hist.csv', header = true, all_varchar = false) h
+	JOIN $ts p ON p.session_id = h.session_id AND epoch_ms(p.ts) = h.event_timestamp")
+equals "$(jq -r .n <<<"$diff")" "300" "historical rows matched to the training set"
+equals "$(jq -r .bad <<<"$diff")" "0" "historical features = training-set features"
+expect_exit 1 "$PP" features historical /dev/null
+contains "$err" "empty: expected a header line"
+printf 'a,b\n1,2\n' > nokeys.csv
+expect_exit 1 "$PP" features historical nokeys.csv
+contains "$err" "nokeys.csv:1: expected a time column"
+
 # one point per session, drawn at random: every session with a point keeps exactly one
 expect_exit 0 "$PP" features build --points-per-session 1 --seed 7 --json
 one=$out

@@ -1,0 +1,220 @@
+/* Point-in-time features for a user's entity rows (historical.h). */
+#include "features/historical.h"
+#include "core/err.h"
+#include "core/fsutil.h"
+#include "core/mem.h"
+#include "core/parse.h"
+#include "core/timeutil.h"
+#include "event/csv.h"
+#include "features/engine.h"
+#include "features/event_table.h"
+
+#include <math.h>
+
+struct entity_row {
+	int64_t ts;
+	uint64_t line;
+	size_t first, nfields; /* its fields: spans into `fields` */
+	struct span key[3];    /* session, visitor, item (len 0: none) */
+};
+
+static int put_csv_field(FILE *out, struct span f)
+{
+	bool quote = false;
+
+	for (size_t i = 0; i < f.len && !quote; i++)
+		quote = f.p[i] == ',' || f.p[i] == '"' || f.p[i] == '\n' || f.p[i] == '\r';
+	if (!quote)
+		return fwrite(f.p, 1, f.len, out) == f.len ? 0 : PP_EIO;
+	fputc('"', out);
+	for (size_t i = 0; i < f.len; i++) {
+		if (f.p[i] == '"')
+			fputc('"', out);
+		fputc(f.p[i], out);
+	}
+	fputc('"', out);
+	return 0;
+}
+
+static bool named(struct span s, const char *name)
+{
+	return s.len == strlen(name) && !memcmp(s.p, name, s.len);
+}
+
+int features_historical(struct lake_fs *fs, const struct feature_registry *r, const char *file,
+			FILE *out, struct historical_stats *st)
+{
+	static const char *const key_names[3] = { "session_id", "visitor_id", "item_id" };
+	struct buf text = BUF_INIT, scratch = BUF_INIT;
+	struct span *fields = NULL, header[CSV_MAX_FIELDS];
+	size_t nfields = 0, capfields = 0, nheader = 0, nrows = 0, caprows = 0;
+	struct entity_row *rows = NULL;
+	struct radix_rec *order = NULL, *tmp = NULL, *sorted;
+	struct event_table ev;
+	const struct radix_rec *evs;
+	struct feature_engine *eng = NULL;
+	struct csv_reader rd;
+	struct csv_record rec;
+	double *vec = NULL, *results = NULL;
+	int tcol = -1, kcol[3] = { -1, -1, -1 }, rc;
+	int64_t version, latest = 0;
+	uint64_t t0 = time_mono_ns();
+	char to[32] = "";
+
+	memset(st, 0, sizeof(*st));
+	memset(&ev, 0, sizeof(ev));
+	if ((rc = fs_read_file(file, &text)))
+		return rc;
+	csv_init(&rd, text.data ? text.data : "", text.len);
+	/* the header: the time column and the keys */
+	if ((rc = csv_next(&rd, &rec, &scratch)) != 1) {
+		rc = rc == 0 ? pp_error(PP_EINVAL, "%s: empty: expected a header line", file)
+			     : pp_error(PP_EPARSE, "%s:%" PRIu64 ": the header: %s", file, rec.line,
+					rec.error ? rec.error : "unreadable");
+		goto out;
+	}
+	nheader = rec.n;
+	for (size_t c = 0; c < rec.n; c++) {
+		if (!(header[c].p = pp_strndup(rec.field[c].p, rec.field[c].len))) {
+			rc = PP_ENOMEM;
+			goto out;
+		}
+		header[c].len = rec.field[c].len;
+		if (named(rec.field[c], "event_timestamp") || named(rec.field[c], "ts"))
+			tcol = (int)c;
+		for (int k = 0; k < 3; k++)
+			if (named(rec.field[c], key_names[k]))
+				kcol[k] = (int)c;
+	}
+	if (tcol < 0 || (kcol[0] < 0 && kcol[1] < 0 && kcol[2] < 0)) {
+		rc = pp_error(PP_EINVAL, "%s:1: expected a time column (event_timestamp or ts) and at least "
+			      "one of session_id, visitor_id, item_id", file);
+		goto out;
+	}
+	/* the rows; a bad one is reported and left out */
+	while ((rc = csv_next(&rd, &rec, &scratch)) != 0) {
+		struct entity_row *row;
+		struct span t;
+		int64_t ms;
+		if (rc == PP_ENOMEM)
+			goto out;
+		if (rc == PP_EPARSE || rec.n != nheader) {
+			fprintf(stderr, "%s:%" PRIu64 ": %s\n", file, rec.line,
+				rc == PP_EPARSE ? rec.error : "not as many fields as the header");
+			st->bad_rows++;
+			continue;
+		}
+		t = rec.field[tcol];
+		if (parse_int64(t.p, t.len, &ms) && time_parse(t.p, t.len, &ms)) {
+			fprintf(stderr, "%s:%" PRIu64 ": %s: expected RFC 3339 or epoch milliseconds, got '%.*s'\n",
+				file, rec.line, header[tcol].p, (int)(t.len > 40 ? 40 : t.len), t.p);
+			st->bad_rows++;
+			continue;
+		}
+		if (pp_array_grow(&rows, nrows, &caprows, sizeof(*rows), 1024) ||
+		    pp_array_grow(&fields, nfields + rec.n, &capfields, sizeof(*fields), 4096)) {
+			rc = PP_ENOMEM;
+			goto out;
+		}
+		row = &rows[nrows++];
+		*row = (struct entity_row){ .ts = ms, .line = rec.line, .first = nfields, .nfields = rec.n };
+		for (size_t c = 0; c < rec.n; c++) { /* copies: the scratch buffer is reused */
+			char *copy = pp_strndup(rec.field[c].p, rec.field[c].len);
+			if (!copy) {
+				rc = PP_ENOMEM;
+				goto out;
+			}
+			fields[nfields++] = (struct span){ copy, rec.field[c].len };
+		}
+		for (int k = 0; k < 3; k++)
+			row->key[k] = kcol[k] >= 0 ? fields[row->first + (size_t)kcol[k]] : (struct span){ "", 0 };
+		if (ms > latest)
+			latest = ms;
+	}
+	st->rows = nrows;
+	if (!nrows) {
+		rc = pp_error(PP_EINVAL, "%s: no entity row to compute features for", file);
+		goto out;
+	}
+	/* the events up to the latest row's day, and both in time order */
+	time_format_rfc3339(latest, to);
+	to[10] = 0;
+	if ((rc = event_table_read(fs, to, &ev, &version)))
+		goto out;
+	st->events = ev.n;
+	order = pp_malloc(nrows * sizeof(*order));
+	tmp = pp_malloc(nrows * sizeof(*tmp));
+	vec = pp_calloc(registry_vector_size(r), sizeof(*vec));
+	results = pp_malloc(nrows * r->nfeatures * sizeof(*results));
+	if (!order || !tmp || !vec || !results || !(evs = event_table_by_time(&ev))) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nrows; i++)
+		order[i] = (struct radix_rec){ (uint64_t)rows[i].ts ^ (1ULL << 63), i };
+	sorted = radix_sort_u64(order, tmp, nrows, sizeof(*order));
+	if ((rc = engine_open(&eng, r)))
+		goto out;
+	for (size_t k = 0, e = 0; k < nrows && !rc; k++) {
+		const struct entity_row *row = &rows[sorted[k].value];
+		int64_t ids[EK__COUNT] = { -1, -1, -1, -1 };
+		for (; e < ev.n && ev.ts[evs[e].value] <= row->ts && !rc; e++) {
+			size_t i = evs[e].value;
+			struct fe_event x = { .ts = ev.ts[i], .type = (enum event_type)ev.type[i], .price = ev.price[i] };
+			rc = engine_add_ids(eng, &x, ev.ids[i]);
+		}
+		for (int key = 0; key < 3; key++) { /* the row's keys as the events' ids */
+			const struct strmap_slot *s = row->key[key].len
+							      ? strmap_get(&ev.strings, row->key[key].p, row->key[key].len)
+							      : NULL;
+			ids[key] = s ? (int64_t)s->value : -1;
+		}
+		if (!rc && !(rc = engine_vector_ids(eng, row->ts, ids, vec)))
+			memcpy(results + sorted[k].value * r->nfeatures, vec, r->nfeatures * sizeof(*vec));
+	}
+	if (rc)
+		goto out;
+	/* out: the rows' own columns, then the features */
+	for (size_t c = 0; c < nheader; c++) {
+		if (c)
+			fputc(',', out);
+		put_csv_field(out, header[c]);
+	}
+	for (size_t f = 0; f < r->nfeatures; f++)
+		fprintf(out, ",%s", r->names[f]);
+	fputc('\n', out);
+	for (size_t i = 0; i < nrows; i++) {
+		for (size_t c = 0; c < rows[i].nfields; c++) {
+			if (c)
+				fputc(',', out);
+			put_csv_field(out, fields[rows[i].first + c]);
+		}
+		for (size_t f = 0; f < r->nfeatures; f++) {
+			double x = results[i * r->nfeatures + f];
+			if (isnan(x))
+				fputc(',', out);
+			else
+				fprintf(out, ",%.17g", x);
+		}
+		fputc('\n', out);
+	}
+	if (fflush(out) || ferror(out))
+		rc = pp_error(PP_EIO, "writing the rows: %s", strerror(errno));
+out:
+	st->seconds = (double)(time_mono_ns() - t0) / 1e9;
+	engine_close(eng);
+	for (size_t i = 0; i < nfields; i++)
+		pp_free((void *)fields[i].p);
+	for (size_t c = 0; c < nheader; c++)
+		pp_free((void *)header[c].p);
+	pp_free(fields);
+	pp_free(rows);
+	pp_free(order);
+	pp_free(tmp);
+	pp_free(vec);
+	pp_free(results);
+	event_table_release(&ev);
+	buf_release(&text);
+	buf_release(&scratch);
+	return rc;
+}
