@@ -49,6 +49,17 @@ static bool has_subcommands(const char *word)
 	return false;
 }
 
+/* The width of the command column: the longest name. */
+static int name_width(void)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < ncommands; i++)
+		if (strlen(commands[i]->name) > w)
+			w = strlen(commands[i]->name);
+	return (int)w;
+}
+
 static void print_overview(FILE *f)
 {
 	size_t i;
@@ -56,7 +67,7 @@ static void print_overview(FILE *f)
 	fprintf(f, "usage: ppredict <command> [options] [args]\n\n"
 		   "Real-time e-commerce purchase prediction.\n\ncommands:\n");
 	for (i = 0; i < ncommands; i++)
-		fprintf(f, "  %-14s %s\n", commands[i]->name, commands[i]->summary);
+		fprintf(f, "  %-*s %s\n", name_width(), commands[i]->name, commands[i]->summary);
 	fprintf(f, "\ncommon options: -c FILE (config), --set KEY=VALUE, --progress, -q, -v\n"
 		   "'ppredict help <command>' shows a command's options.\n");
 }
@@ -370,7 +381,8 @@ static int cmd_help(int argc, char **argv)
 			printf("'%s' commands:\n", argv[0]);
 			for (i = 0; i < ncommands; i++)
 				if (!strncmp(commands[i]->name, argv[0], n) && commands[i]->name[n] == ' ')
-					printf("  %-14s %s\n", commands[i]->name, commands[i]->summary);
+					printf("  %-*s %s\n", name_width(), commands[i]->name,
+					       commands[i]->summary);
 			return EXIT_OK;
 		}
 		fprintf(stderr, "ppredict help: no command '%s' (see 'ppredict help')\n", argv[0]);
