@@ -104,6 +104,30 @@ static int free_port(void)
 	return port;
 }
 
+/* The same lookup from Python (redis-py, as Feast's SDK reads Redis), when Debian's
+ * python3-redis is there: its figures and the ratio. */
+static void peer(int port, double p50, double p99)
+{
+	char cmd[256], line[128];
+	double q50, q99;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 bench/online_python.py %d %d %d 2>/dev/null", port,
+		 LOOKUPS_REDIS, ENTITIES);
+	if (access("/usr/bin/python3", X_OK) || !(p = popen(cmd, "r"))) {
+		printf("%-44s (no /usr/bin/python3)\n", "the same from Python");
+		return;
+	}
+	if (fgets(line, sizeof(line), p) && sscanf(line, "%lf %lf", &q50, &q99) == 2)
+		printf("%-44s p50 %6.1f us, p99 %6.1f us  Python / ppredict at p99: %.1fx\n",
+		       "the same from Python (redis-py, Feast's way)", q50, q99, q99 / p99);
+	else
+		printf("%-44s (python3-redis not installed; `make bench` installs it)\n",
+		       "the same from Python");
+	(void)p50;
+	pclose(p);
+}
+
 int main(void)
 {
 	struct online_store *s = NULL;
@@ -153,6 +177,7 @@ int main(void)
 	lookups(s, LOOKUPS_REDIS, &p50, &p99);
 	printf("%-44s p50 %6.1f us, p99 %6.1f us  goal p99 <= 250 us: %s\n",
 	       "lookup: 3 rows in one round trip, Redis", p50, p99, p99 <= 250 ? "met" : "NOT MET");
+	peer(port, p50, p99);
 	online_store_close(s);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);

@@ -16,7 +16,7 @@ TEST_PKGS="zstd jq libclang-rt-14-dev coreutils procps curl wrk postgresql-15 sq
 
 # Benchmarks: pandas (Debian's) does the ETL for a ratio beside DuckDB's.
 BENCH_PKGS=""
-[ "$scope" = bench ] && BENCH_PKGS="python3 python3-pandas python3-zstandard"
+[ "$scope" = bench ] && BENCH_PKGS="python3 python3-pandas python3-zstandard python3-redis"
 
 # Node.js runs the test readers; a machine may already have its own node (then keep it).
 NODE_PKGS=""
