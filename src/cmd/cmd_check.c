@@ -106,7 +106,8 @@ static int run_check(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 {
 	struct check_opts *o = vopts;
 	const char **args = NULL;
-	size_t nargs = (size_t)argc;
+	struct suite *kept = NULL; /* the suites run, for their failures' names and severities */
+	size_t nargs = (size_t)argc, nkept = 0;
 	struct lake_fs *fs = NULL;
 	json_t *run = NULL, *runs;
 	struct tab tab;
@@ -122,8 +123,11 @@ static int run_check(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		fputs(d->text, stdout);
 		return 0;
 	}
-	if (!(args = pp_calloc(default_suites_n + nargs + 1, sizeof(*args))))
+	if (!(args = pp_calloc(default_suites_n + nargs + 1, sizeof(*args))) ||
+	    !(kept = pp_calloc(default_suites_n + nargs + 1, sizeof(*kept)))) {
+		pp_free(args);
 		return PP_ENOMEM;
+	}
 	for (size_t i = 0; i < nargs; i++)
 		args[i] = argv[i];
 	if (!nargs) /* every shipped suite; tables not written yet are skipped */
@@ -170,6 +174,8 @@ static int run_check(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 				tab_cell(&tab, num, strlen(num));
 			}
 			tab_end_row(&tab);
+			kept[nkept++] = s;
+			continue;
 		}
 		suite_release(&s);
 	}
@@ -188,16 +194,8 @@ static int run_check(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		putchar('\n');
 	} else if (!rc) {
 		tab_finish(&tab);
-		for (size_t i = 0; i < json_array_size(runs); i++) {
-			struct suite s;
-			const json_t *one = json_array_get(runs, i);
-			const char *table = json_string_value(json_object_get(
-				json_object_get(json_object_get(one, "meta"), "batch_spec"), "table"));
-			/* the suite again, for its parsed expectations (names, severities) */
-			if (!suite_of(argc ? args[i] : table, &s))
-				print_failures(&s, one);
-			suite_release(&s);
-		}
+		for (size_t i = 0; i < nkept; i++)
+			print_failures(&kept[i], json_array_get(runs, i));
 		printf("quality: %zu tables, %zu expectations, %zu passed; %zu failed with severity "
 		       "error, %zu warn (results: %s)\n", tables, expectations, passed, errors, warnings,
 		       where);
@@ -207,6 +205,9 @@ static int run_check(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		rc = pp_error(PP_EINVAL, "quality gate: %zu expectation%s of severity error failed", errors,
 			      errors == 1 ? "" : "s");
 out:
+	for (size_t i = 0; i < nkept; i++)
+		suite_release(&kept[i]);
+	pp_free(kept);
 	json_decref(run);
 	lake_fs_close(fs);
 	pp_free(args);

@@ -136,11 +136,11 @@ static int run_drift(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		const json_t *r = json_object_get(rep, "reference"), *c = json_object_get(rep, "current");
 		printf("reference: %s v%" JSON_INTEGER_FORMAT " %s..%s, %" JSON_INTEGER_FORMAT " rows\n",
 		       json_string_value(json_object_get(r, "table")),
-		       json_integer_value(json_object_get(r, "version")), ref.from, ref.to,
+		       json_integer_value(json_object_get(r, "version")), ref.dates.from, ref.dates.to,
 		       json_integer_value(json_object_get(r, "rows")));
 		printf("current:   %s v%" JSON_INTEGER_FORMAT " %s..%s, %" JSON_INTEGER_FORMAT " rows\n",
 		       json_string_value(json_object_get(c, "table")),
-		       json_integer_value(json_object_get(c, "version")), cur.from, cur.to,
+		       json_integer_value(json_object_get(c, "version")), cur.dates.from, cur.dates.to,
 		       json_integer_value(json_object_get(c, "rows")));
 		print_report(rep);
 		printf("dataset drift: %s (%zu of %zu columns drifted; the rule: at least %g of them) "

@@ -398,24 +398,21 @@ static const char *col_str(struct etl *e, const struct pq_vector *v, size_t i)
 }
 
 /* The current rows of a date, from the table's files. */
-static bool on_date(void *date, const struct delta_file *f)
-{
-	return f->pvalues[0] && !strcmp(f->pvalues[0], date);
-}
-
-/* The current rows of a date, from the table's files. */
 static int read_existing(struct etl *e, const struct delta_snapshot *snap, struct day *d)
 {
 	const char *names[ARRAY_SIZE(event_cols)];
+	struct delta_dates one;
 	struct delta_scan s;
 	int rc;
 
+	snprintf(one.from, sizeof(one.from), "%s", d->date);
+	memcpy(one.to, one.from, sizeof(one.to));
 	for (size_t c = 0; c < ARRAY_SIZE(event_cols); c++)
 		names[c] = event_cols[c].name;
 	if ((rc = delta_scan_begin(&s, e->fs, ETL_EVENTS_TABLE, snap, names, ARRAY_SIZE(names))))
 		return rc;
-	s.want = on_date;
-	s.want_ctx = d->date;
+	s.want = delta_file_in_dates;
+	s.want_ctx = &one;
 	while (!rc && !(rc = delta_scan_next(&s)) && s.rows) {
 		const struct pq_vector *v = s.v;
 		for (size_t c = 0; c < ARRAY_SIZE(event_cols) && !rc; c++)

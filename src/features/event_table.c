@@ -40,13 +40,6 @@ static int grow(struct event_table *ev)
 	return 0;
 }
 
-static bool until(void *ctx, const struct delta_file *f)
-{
-	const char *to = ctx;
-
-	return !*to || (f->pvalues[0] && strncmp(f->pvalues[0], to, 10) <= 0);
-}
-
 enum { C_TS, C_VISITOR, C_SESSION, C_EVENT, C_ITEM, C_CATEGORY, C_PRICE, C_DATE, C__COUNT };
 
 /* The events of processed/events up to `to` (the history every point may look back on). */
@@ -57,7 +50,9 @@ int event_table_read(struct lake_fs *fs, const char *to, struct event_table *ev,
 	struct delta_snapshot snap;
 	struct delta_schema all, sc;
 	struct delta_scan scan;
-	struct cell row[C__COUNT];
+	struct cell cells[C__COUNT], row[C__COUNT];
+	struct delta_dates dates = { "", "" };
+	int ix[C__COUNT];
 	int rc;
 
 	memset(ev, 0, sizeof(*ev));
@@ -71,23 +66,22 @@ int event_table_read(struct lake_fs *fs, const char *to, struct event_table *ev,
 	if ((rc = delta_schema_load("processed/events", &snap, &all)) ||
 	    (rc = delta_schema_select(&all, names, C__COUNT, &sc)))
 		goto out;
-	for (int c = 0; c < C__COUNT; c++)
-		if (strcmp(sc.cols[c].name, names[c])) {
-			rc = pp_error(PP_ECORRUPT, "processed/events: column %s is not where it was expected",
-				      names[c]);
-			goto out;
-		}
+	for (int c = 0; c < C__COUNT; c++) /* the scan's order is the table's */
+		ix[c] = delta_schema_index(&sc, names[c]);
 	if ((rc = delta_scan_begin(&scan, fs, "processed/events", &snap, sc.names, sc.n)))
 		goto out;
-	scan.want = until;
-	scan.want_ctx = (void *)to;
+	snprintf(dates.to, sizeof(dates.to), "%.10s", to);
+	scan.want = delta_file_in_dates;
+	scan.want_ctx = &dates;
 	while (!(rc = delta_scan_next(&scan)) && scan.rows) {
-		if ((rc = delta_row_partitions(&sc, "processed/events", &scan, row)))
+		if ((rc = delta_row_partitions(&sc, "processed/events", &scan, cells)))
 			break;
 		for (size_t r = 0; r < scan.rows && !rc; r++) {
 			enum event_type type;
 			size_t i = ev->n;
-			delta_row_values(&sc, &scan, r, row);
+			delta_row_values(&sc, &scan, r, cells);
+			for (int c = 0; c < C__COUNT; c++) /* in the order below */
+				row[c] = cells[ix[c]];
 			if (row[C_TS].null || row[C_VISITOR].null || row[C_SESSION].null ||
 			    row[C_ITEM].null || event_type_parse(row[C_EVENT].s.p, row[C_EVENT].s.len, &type))
 				continue; /* processed rows are valid; a table from elsewhere may not be */

@@ -132,17 +132,6 @@ static int lm_multi_get(struct online_store *base, const struct online_key *k, s
 	return err;
 }
 
-static int lm_get(struct online_store *base, const struct online_key *k, int64_t now_ms,
-		  struct online_row *out)
-{
-	bool found;
-	int rc = lm_multi_get(base, k, 1, now_ms, out, &found);
-
-	if (!rc && !found)
-		rc = PP_ENOENT;
-	return rc;
-}
-
 static int lm_put(struct online_store *base, const struct online_key *k, const struct online_row *rows,
 		  size_t n)
 {
@@ -296,7 +285,7 @@ static void lm_close(struct online_store *base)
 
 static const struct online_store_ops lmdb_ops = {
 	.name = "lmdb",
-	.get = lm_get,
+	.get = online_store_get_one,
 	.multi_get = lm_multi_get,
 	.put = lm_put,
 	.update = lm_update,

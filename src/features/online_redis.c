@@ -315,15 +315,6 @@ static int rd_multi_get(struct online_store *base, const struct online_key *k, s
 	return rc;
 }
 
-static int rd_get(struct online_store *base, const struct online_key *k, int64_t now_ms,
-		  struct online_row *out)
-{
-	bool found = false;
-	int rc = rd_multi_get(base, k, 1, now_ms, out, &found);
-
-	return !rc && !found ? PP_ENOENT : rc;
-}
-
 struct put_ctx {
 	const struct online_key *k;
 	const struct online_row *rows;
@@ -453,7 +444,7 @@ static void rd_close(struct online_store *base)
 
 static const struct online_store_ops redis_ops = {
 	.name = "redis",
-	.get = rd_get,
+	.get = online_store_get_one,
 	.multi_get = rd_multi_get,
 	.put = rd_put,
 	.update = rd_update,

@@ -26,6 +26,15 @@ int online_store_open(struct online_store **out, const struct config *cfg)
 	return rc;
 }
 
+int online_store_get_one(struct online_store *s, const struct online_key *k, int64_t now_ms,
+			 struct online_row *out)
+{
+	bool found = false;
+	int rc = s->ops->multi_get(s, k, 1, now_ms, out, &found);
+
+	return !rc && !found ? PP_ENOENT : rc;
+}
+
 void online_store_close(struct online_store *s)
 {
 	if (s)

@@ -69,6 +69,10 @@ struct online_store {
 	char *where; /* the file or the server, for messages */
 };
 
+/* get by way of multi_get, for backends whose single read is no cheaper. */
+int online_store_get_one(struct online_store *s, const struct online_key *k, int64_t now_ms,
+			 struct online_row *out);
+
 /* online_store.backend of cfg: LMDB at online_store.path (relative to lake.root) or Redis
  * at online_store.redis_url. */
 int online_store_open(struct online_store **out, const struct config *cfg);

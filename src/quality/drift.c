@@ -35,9 +35,9 @@ int drift_window_parse(const char *text, struct drift_window *w)
 		colon = start == text ? NULL : start - 1;
 		if ((size_t)(range - start) > 10 || strlen(range + 2) > 10)
 			return pp_error(PP_EUSAGE, "'%s': expected FROM..TO as dates (YYYY-MM-DD)", text);
-		memcpy(w->from, start, (size_t)(range - start));
-		snprintf(w->to, sizeof(w->to), "%s", range + 2);
-		for (const char *d = w->from; d; d = d == w->from ? w->to : NULL)
+		memcpy(w->dates.from, start, (size_t)(range - start));
+		snprintf(w->dates.to, sizeof(w->dates.to), "%s", range + 2);
+		for (const char *d = w->dates.from; d; d = d == w->dates.from ? w->dates.to : NULL)
 			if (*d && (strlen(d) != 10 || d[4] != '-' || d[7] != '-'))
 				return pp_error(PP_EUSAGE, "'%s': '%s' is not a date (YYYY-MM-DD)", text, d);
 		end = colon ? colon : text;
@@ -88,14 +88,6 @@ struct side {
 static bool categorical_type(enum cell_type t)
 {
 	return t == CELL_TEXT || t == CELL_BOOL;
-}
-
-static bool in_window(void *ctx, const struct delta_file *f)
-{
-	const struct drift_window *w = ctx;
-	const char *d = f->pvalues[0];
-
-	return d && (!w->from[0] || strncmp(d, w->from, 10) >= 0) && (!w->to[0] || strncmp(d, w->to, 10) <= 0);
 }
 
 static int grow(struct side *s, size_t nch, size_t want)
@@ -189,14 +181,13 @@ static int read_side(struct lake_fs *fs, struct side *s, struct chosen *ch, size
 	if ((rc = delta_schema_select(&s->sc, names, nnames, &sub)))
 		goto out;
 	for (size_t c = 0; c < nch; c++)
-		for (size_t k = 0; k < sub.n; k++)
-			if (!ch[c].skip && !strcmp(sub.cols[k].name, s->sc.cols[ch[c].ix[which]].name))
-				ch[c].sub = (int)k;
+		if (!ch[c].skip)
+			ch[c].sub = delta_schema_index(&sub, s->sc.cols[ch[c].ix[which]].name);
 	if ((rc = delta_scan_begin(&scan, fs, w->table, &s->snap, sub.names, sub.n)))
 		goto out;
-	if (w->from[0] || w->to[0]) {
-		scan.want = in_window;
-		scan.want_ctx = (void *)w;
+	if (w->dates.from[0] || w->dates.to[0]) {
+		scan.want = delta_file_in_dates;
+		scan.want_ctx = (void *)&w->dates;
 	}
 	while (!(rc = delta_scan_next(&scan)) && scan.rows) {
 		if ((rc = delta_row_partitions(&sub, w->table, &scan, row)))
@@ -493,17 +484,13 @@ static int choose(const struct side *ref, const struct side *cur, const struct d
 	if (!ch)
 		return PP_ENOMEM;
 	*out = ch;
-	for (size_t i = 0; i < o->ncolumns; i++) {
-		bool found = false;
-		for (size_t c = 0; c < rs->n; c++)
-			found |= !strcmp(rs->cols[c].name, o->columns[i]);
-		if (!found)
+	for (size_t i = 0; i < o->ncolumns; i++)
+		if (delta_schema_index(rs, o->columns[i]) < 0)
 			return pp_error(PP_EUSAGE, "--columns: %s has no column '%s'", ref->w->table,
 					o->columns[i]);
-	}
 	for (size_t c = 0; c < rs->n; c++) {
 		const struct table_column *col = &rs->cols[c];
-		bool asked = false, window = (ref->w->from[0] || ref->w->to[0]) && rs->part[c] == 0;
+		bool asked = false, window = (ref->w->dates.from[0] || ref->w->dates.to[0]) && rs->part[c] == 0;
 		for (size_t i = 0; i < o->ncolumns; i++)
 			asked |= !strcmp(col->name, o->columns[i]);
 		if (o->ncolumns && !asked)
@@ -512,11 +499,8 @@ static int choose(const struct side *ref, const struct side *cur, const struct d
 		ch[n].type = col->type;
 		ch[n].asked = asked;
 		ch[n].ix[0] = (int)c;
-		ch[n].ix[1] = -1;
+		ch[n].ix[1] = delta_schema_index(cs, col->name);
 		strmap_init(&ch[n].cats);
-		for (size_t k = 0; k < cs->n; k++)
-			if (!strcmp(cs->cols[k].name, col->name))
-				ch[n].ix[1] = (int)k;
 		if (!asked && window)
 			ch[n].skip = "the window's column";
 		else if (!asked && (col->type == CELL_DATE || col->type == CELL_TIMESTAMP))
@@ -542,7 +526,7 @@ static int load_side(struct lake_fs *fs, struct side *s)
 	s->loaded = true;
 	if ((rc = delta_schema_load(s->w->table, &s->snap, &s->sc)))
 		return rc;
-	if ((s->w->from[0] || s->w->to[0]) && !s->snap.npart)
+	if ((s->w->dates.from[0] || s->w->dates.to[0]) && !s->snap.npart)
 		return pp_error(PP_EUSAGE, "%s is not partitioned by date: compare versions "
 				"(TABLE@VERSION) instead of a window", s->w->table);
 	return 0;
@@ -554,10 +538,10 @@ static json_t *side_json(const struct side *s)
 			      (json_int_t)s->snap.version, "rows", (json_int_t)s->seen, "rows_compared",
 			      (json_int_t)s->rows);
 
-	if (s->w->from[0])
-		json_object_set_new(j, "from", json_string(s->w->from));
-	if (s->w->to[0])
-		json_object_set_new(j, "to", json_string(s->w->to));
+	if (s->w->dates.from[0])
+		json_object_set_new(j, "from", json_string(s->w->dates.from));
+	if (s->w->dates.to[0])
+		json_object_set_new(j, "to", json_string(s->w->dates.to));
 	return j;
 }
 

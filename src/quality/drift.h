@@ -18,6 +18,7 @@
 #ifndef PP_DRIFT_H
 #define PP_DRIFT_H
 
+#include "lake/delta/delta_scan.h"
 #include "lake/lake_fs.h"
 
 #include <jansson.h>
@@ -27,7 +28,7 @@
 struct drift_window {
 	char table[128];
 	int64_t version; /* -1: the latest */
-	char from[11], to[11];
+	struct delta_dates dates;
 };
 
 int drift_window_parse(const char *text, struct drift_window *w);

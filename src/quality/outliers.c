@@ -30,31 +30,25 @@ static const char *const needed[C__COUNT] = { "visitor_id", "events", "views", "
 static int read_sessions(struct lake_fs *fs, struct rowmap *m)
 {
 	struct delta_snapshot snap;
-	struct delta_schema sc;
+	struct delta_schema all, sc;
 	struct delta_scan scan;
-	struct cell *row = NULL;
+	struct cell row[C__COUNT];
 	int ix[C__COUNT], rc;
 
 	memset(&scan, 0, sizeof(scan));
+	memset(&all, 0, sizeof(all));
 	memset(&sc, 0, sizeof(sc));
 	if ((rc = delta_snapshot_load(fs, "curated/fact_sessions", -1, &snap)))
 		return pp_error_wrap(rc, "curated/fact_sessions (run `ppredict etl` first)");
-	if ((rc = delta_schema_load("curated/fact_sessions", &snap, &sc)))
+	/* the five columns it needs, no more */
+	if ((rc = delta_schema_load("curated/fact_sessions", &snap, &all)))
 		goto out;
-	for (int k = 0; k < C__COUNT; k++) {
-		ix[k] = -1;
-		for (size_t c = 0; c < sc.n; c++)
-			if (!strcmp(sc.cols[c].name, needed[k]))
-				ix[k] = (int)c;
-		if (ix[k] < 0) {
-			rc = pp_error(PP_ECORRUPT, "curated/fact_sessions has no column %s", needed[k]);
-			goto out;
-		}
-	}
-	if (!(row = pp_calloc(sc.n, sizeof(*row)))) {
-		rc = PP_ENOMEM;
+	if ((rc = delta_schema_select(&all, needed, C__COUNT, &sc))) {
+		rc = pp_error_wrap(rc, "curated/fact_sessions");
 		goto out;
 	}
+	for (int k = 0; k < C__COUNT; k++)
+		ix[k] = delta_schema_index(&sc, needed[k]);
 	if ((rc = delta_scan_begin(&scan, fs, "curated/fact_sessions", &snap, sc.names, sc.n)))
 		goto out;
 	while (!(rc = delta_scan_next(&scan)) && scan.rows) {
@@ -84,9 +78,9 @@ static int read_sessions(struct lake_fs *fs, struct rowmap *m)
 		}
 	}
 out:
-	pp_free(row);
 	delta_scan_close(&scan);
 	delta_schema_release(&sc);
+	delta_schema_release(&all);
 	delta_snapshot_release(&snap);
 	return rc;
 }

@@ -390,9 +390,8 @@ static int narrow(const struct delta_schema *sc, struct tally *t, size_t n, stru
 	rc = delta_schema_select(sc, names, k, sub);
 	pp_free(names);
 	for (size_t i = 0; i < n && !rc; i++)
-		for (size_t c = 0; c < sub->n; c++)
-			if (t[i].col >= 0 && !strcmp(sub->cols[c].name, sc->cols[t[i].col].name))
-				t[i].sub = (int)c;
+		if (t[i].col >= 0)
+			t[i].sub = delta_schema_index(sub, sc->cols[t[i].col].name);
 	return rc;
 }
 
@@ -426,12 +425,9 @@ int suite_validate(const struct suite *s, struct lake_fs *fs, int64_t version, i
 	}
 	for (size_t i = 0; i < s->n && !rc; i++) {
 		t[i].e = &s->e[i];
-		t[i].col = -1;
+		t[i].col = s->e[i].column ? delta_schema_index(&sc, s->e[i].column) : -1;
 		strmap_init(&t[i].seen);
 		t[i].sample = json_array();
-		for (size_t c = 0; s->e[i].column && c < sc.n; c++)
-			if (!strcmp(sc.cols[c].name, s->e[i].column))
-				t[i].col = (int)c;
 		if (s->e[i].column && t[i].col < 0 && s->e[i].kind != EXP_COLUMN_EXISTS)
 			snprintf(t[i].problem, sizeof(t[i].problem), "%s has no column %s", s->table,
 				 s->e[i].column);

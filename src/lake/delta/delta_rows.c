@@ -83,17 +83,21 @@ void delta_schema_release(struct delta_schema *sc)
 	memset(sc, 0, sizeof(*sc));
 }
 
+int delta_schema_index(const struct delta_schema *sc, const char *name)
+{
+	for (size_t c = 0; c < sc->n; c++)
+		if (!strcmp(sc->cols[c].name, name))
+			return (int)c;
+	return -1;
+}
+
 int delta_schema_select(const struct delta_schema *from, const char *const *names, size_t n,
 			struct delta_schema *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < n; i++) {
-		bool found = false;
-		for (size_t c = 0; c < from->n; c++)
-			found |= !strcmp(from->cols[c].name, names[i]);
-		if (!found)
+	for (size_t i = 0; i < n; i++)
+		if (delta_schema_index(from, names[i]) < 0)
 			return pp_error(PP_EINVAL, "no column %s", names[i]);
-	}
 	out->cols = pp_calloc(from->n + 1, sizeof(*out->cols));
 	out->names = pp_calloc(from->n + 1, sizeof(*out->names));
 	out->spark = pp_calloc(from->n + 1, sizeof(*out->spark));

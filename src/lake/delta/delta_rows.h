@@ -46,6 +46,9 @@ struct delta_schema {
 int delta_schema_load(const char *table, const struct delta_snapshot *snap, struct delta_schema *sc);
 void delta_schema_release(struct delta_schema *sc);
 
+/* The position of the column called name, or -1. */
+int delta_schema_index(const struct delta_schema *sc, const char *name);
+
 /* The columns of `from` named in names[0..n) (each once, in from's order) as a schema of
  * their own for a narrower scan; it borrows from's names, so `from` must outlive it.
  * A name from does not have is an error. */

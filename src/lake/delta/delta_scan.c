@@ -118,3 +118,11 @@ void delta_scan_close(struct delta_scan *s)
 	delta_snapshot_release(&s->own); /* harmless when the snapshot was the caller's */
 	memset(s, 0, sizeof(*s));
 }
+
+bool delta_file_in_dates(void *ctx, const struct delta_file *f)
+{
+	const struct delta_dates *r = ctx;
+	const char *d = f->pvalues[0];
+
+	return d && (!r->from[0] || strncmp(d, r->from, 10) >= 0) && (!r->to[0] || strncmp(d, r->to, 10) <= 0);
+}

@@ -50,4 +50,11 @@ int delta_scan_begin(struct delta_scan *s, struct lake_fs *fs, const char *table
 int delta_scan_next(struct delta_scan *s);
 void delta_scan_close(struct delta_scan *s);
 
+/* A `want` for tables partitioned by date first: the files whose first partition value
+ * lies in [from, to] (dates, "YYYY-MM-DD"; an empty end is open). ctx: the range. */
+struct delta_dates {
+	char from[11], to[11];
+};
+bool delta_file_in_dates(void *ctx, const struct delta_file *f);
+
 #endif
