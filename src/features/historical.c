@@ -4,6 +4,7 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "core/parse.h"
+#include "core/tabular.h"
 #include "core/timeutil.h"
 #include "event/csv.h"
 #include "features/engine.h"
@@ -17,24 +18,6 @@ struct entity_row {
 	size_t first, nfields; /* its fields: spans into `fields` */
 	struct span key[3];    /* session, visitor, item (len 0: none) */
 };
-
-static int put_csv_field(FILE *out, struct span f)
-{
-	bool quote = false;
-
-	for (size_t i = 0; i < f.len && !quote; i++)
-		quote = f.p[i] == ',' || f.p[i] == '"' || f.p[i] == '\n' || f.p[i] == '\r';
-	if (!quote)
-		return fwrite(f.p, 1, f.len, out) == f.len ? 0 : PP_EIO;
-	fputc('"', out);
-	for (size_t i = 0; i < f.len; i++) {
-		if (f.p[i] == '"')
-			fputc('"', out);
-		fputc(f.p[i], out);
-	}
-	fputc('"', out);
-	return 0;
-}
 
 static bool named(struct span s, const char *name)
 {
@@ -54,6 +37,7 @@ int features_historical(struct lake_fs *fs, const struct feature_registry *r, co
 	const struct radix_rec *evs;
 	struct feature_engine *eng = NULL;
 	struct csv_reader rd;
+	struct tab tab;
 	struct csv_record rec;
 	double *vec = NULL, *results = NULL;
 	int tcol = -1, kcol[3] = { -1, -1, -1 }, rc;
@@ -174,31 +158,28 @@ int features_historical(struct lake_fs *fs, const struct feature_registry *r, co
 	}
 	if (rc)
 		goto out;
-	/* out: the rows' own columns, then the features */
-	for (size_t c = 0; c < nheader; c++) {
-		if (c)
-			fputc(',', out);
-		put_csv_field(out, header[c]);
-	}
-	for (size_t f = 0; f < r->nfeatures; f++)
-		fprintf(out, ",%s", r->names[f]);
-	fputc('\n', out);
-	for (size_t i = 0; i < nrows; i++) {
-		for (size_t c = 0; c < rows[i].nfields; c++) {
-			if (c)
-				fputc(',', out);
-			put_csv_field(out, fields[rows[i].first + c]);
-		}
-		for (size_t f = 0; f < r->nfeatures; f++) {
+	/* out: the rows' own columns, then the features (CSV through core/tabular) */
+	tab_init(&tab, TAB_CSV, out);
+	for (size_t c = 0; c < nheader && !rc; c++)
+		rc = tab_add_column(&tab, header[c].p, TAB_STRING);
+	for (size_t f = 0; f < r->nfeatures && !rc; f++)
+		rc = tab_add_column(&tab, r->names[f], TAB_NUMBER);
+	for (size_t i = 0; i < nrows && !rc; i++) {
+		for (size_t c = 0; c < rows[i].nfields && !rc; c++)
+			rc = tab_cell(&tab, fields[rows[i].first + c].p, fields[rows[i].first + c].len);
+		for (size_t f = 0; f < r->nfeatures && !rc; f++) {
 			double x = results[i * r->nfeatures + f];
-			if (isnan(x))
-				fputc(',', out);
-			else
-				fprintf(out, ",%.17g", x);
+			char num[32];
+			int n = isnan(x) ? 0 : snprintf(num, sizeof(num), "%.17g", x);
+			rc = tab_cell(&tab, isnan(x) ? NULL : num, (size_t)n);
 		}
-		fputc('\n', out);
+		if (!rc)
+			rc = tab_end_row(&tab);
 	}
-	if (fflush(out) || ferror(out))
+	if (!rc)
+		rc = tab_finish(&tab);
+	tab_release(&tab);
+	if (!rc && (fflush(out) || ferror(out)))
 		rc = pp_error(PP_EIO, "writing the rows: %s", strerror(errno));
 out:
 	st->seconds = (double)(time_mono_ns() - t0) / 1e9;
