@@ -47,41 +47,29 @@ int event_table_read(struct lake_fs *fs, const char *to, struct event_table *ev,
 {
 	static const char *const names[C__COUNT] = { "ts", "visitor_id", "session_id", "event",
 						     "item_id", "category_id", "price", "event_date" };
-	struct delta_snapshot snap;
-	struct delta_schema all, sc;
-	struct delta_scan scan;
-	struct cell cells[C__COUNT], row[C__COUNT];
+	struct delta_reader rd;
+	struct cell row[C__COUNT];
 	struct delta_dates dates = { "", "" };
-	int ix[C__COUNT];
 	int rc;
 
 	memset(ev, 0, sizeof(*ev));
 	strmap_init(&ev->strings);
-	memset(&scan, 0, sizeof(scan));
-	memset(&all, 0, sizeof(all));
-	memset(&sc, 0, sizeof(sc));
-	if ((rc = delta_snapshot_load(fs, "processed/events", -1, &snap)))
-		return pp_error_wrap(rc, "processed/events (run `ppredict etl` first)");
-	*version = snap.version;
-	if ((rc = delta_schema_load("processed/events", &snap, &all)) ||
-	    (rc = delta_schema_select(&all, names, C__COUNT, &sc)))
+	if ((rc = delta_reader_open(&rd, fs, "processed/events", names, C__COUNT))) {
+		if (rc == PP_ENOENT)
+			rc = pp_error_wrap(rc, "processed/events (run `ppredict etl` first)");
 		goto out;
-	for (int c = 0; c < C__COUNT; c++) /* the scan's order is the table's */
-		ix[c] = delta_schema_index(&sc, names[c]);
-	if ((rc = delta_scan_begin(&scan, fs, "processed/events", &snap, sc.names, sc.n)))
-		goto out;
+	}
+	*version = rd.snap.version;
 	snprintf(dates.to, sizeof(dates.to), "%.10s", to);
-	scan.want = delta_file_in_dates;
-	scan.want_ctx = &dates;
-	while (!(rc = delta_scan_next(&scan)) && scan.rows) {
-		if ((rc = delta_row_partitions(&sc, "processed/events", &scan, cells)))
-			break;
-		for (size_t r = 0; r < scan.rows && !rc; r++) {
+	rd.scan.want = delta_file_in_dates;
+	rd.scan.want_ctx = &dates;
+	while (!(rc = delta_reader_next(&rd)) && rd.scan.rows) {
+		for (size_t r = 0; r < rd.scan.rows && !rc; r++) {
 			enum event_type type;
 			size_t i = ev->n;
-			delta_row_values(&sc, &scan, r, cells);
+			delta_reader_row(&rd, r);
 			for (int c = 0; c < C__COUNT; c++) /* in the order below */
-				row[c] = cells[ix[c]];
+				row[c] = rd.row[rd.ix[c]];
 			if (row[C_TS].null || row[C_VISITOR].null || row[C_SESSION].null ||
 			    row[C_ITEM].null || event_type_parse(row[C_EVENT].s.p, row[C_EVENT].s.len, &type))
 				continue; /* processed rows are valid; a table from elsewhere may not be */
@@ -104,13 +92,9 @@ int event_table_read(struct lake_fs *fs, const char *to, struct event_table *ev,
 		}
 	}
 out:
-	delta_scan_close(&scan);
-	delta_schema_release(&sc);
-	delta_schema_release(&all);
-	delta_snapshot_release(&snap);
+	delta_reader_close(&rd);
 	return rc;
 }
-
 
 const struct radix_rec *event_table_by_time(struct event_table *t)
 {

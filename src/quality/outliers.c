@@ -29,37 +29,20 @@ static const char *const needed[C__COUNT] = { "visitor_id", "events", "views", "
 
 static int read_sessions(struct lake_fs *fs, struct rowmap *m)
 {
-	struct delta_snapshot snap;
-	struct delta_schema all, sc;
-	struct delta_scan scan;
-	struct cell row[C__COUNT];
-	int ix[C__COUNT], rc;
+	struct delta_reader rd;
+	int rc = delta_reader_open(&rd, fs, "curated/fact_sessions", needed, C__COUNT);
 
-	memset(&scan, 0, sizeof(scan));
-	memset(&all, 0, sizeof(all));
-	memset(&sc, 0, sizeof(sc));
-	if ((rc = delta_snapshot_load(fs, "curated/fact_sessions", -1, &snap)))
-		return pp_error_wrap(rc, "curated/fact_sessions (run `ppredict etl` first)");
-	/* the five columns it needs, no more */
-	if ((rc = delta_schema_load("curated/fact_sessions", &snap, &all)))
-		goto out;
-	if ((rc = delta_schema_select(&all, needed, C__COUNT, &sc))) {
-		rc = pp_error_wrap(rc, "curated/fact_sessions");
-		goto out;
-	}
-	for (int k = 0; k < C__COUNT; k++)
-		ix[k] = delta_schema_index(&sc, needed[k]);
-	if ((rc = delta_scan_begin(&scan, fs, "curated/fact_sessions", &snap, sc.names, sc.n)))
-		goto out;
-	while (!(rc = delta_scan_next(&scan)) && scan.rows) {
-		for (size_t r = 0; r < scan.rows && !rc; r++) {
-			const struct cell *id;
+	if (rc == PP_ENOENT)
+		rc = pp_error_wrap(rc, "curated/fact_sessions (run `ppredict etl` first)");
+	while (!rc && !(rc = delta_reader_next(&rd)) && rd.scan.rows) {
+		for (size_t r = 0; r < rd.scan.rows && !rc; r++) {
+			const struct cell *row = rd.row, *id;
 			struct visitor *v;
 			const char *copy;
 			bool ins;
 			double minutes, rate;
-			delta_row_values(&sc, &scan, r, row);
-			id = &row[ix[C_VISITOR]];
+			delta_reader_row(&rd, r);
+			id = &row[rd.ix[C_VISITOR]];
 			if (id->null)
 				continue;
 			if (!(v = rowmap_get(m, id->s.p, id->s.len, &copy, &ins))) {
@@ -68,20 +51,16 @@ static int read_sessions(struct lake_fs *fs, struct rowmap *m)
 			}
 			v->id = copy;
 			v->sessions++;
-			v->views += (uint64_t)row[ix[C_VIEWS]].i;
-			v->items += (uint64_t)row[ix[C_ITEMS]].i;
+			v->views += (uint64_t)row[rd.ix[C_VIEWS]].i;
+			v->items += (uint64_t)row[rd.ix[C_ITEMS]].i;
 			/* a session shorter than a minute counts as one minute */
-			minutes = fmax(1.0, (double)row[ix[C_DURATION]].i / 60000.0);
-			rate = (double)row[ix[C_EVENTS]].i / minutes;
+			minutes = fmax(1.0, (double)row[rd.ix[C_DURATION]].i / 60000.0);
+			rate = (double)row[rd.ix[C_EVENTS]].i / minutes;
 			if (rate > v->peak_rate)
 				v->peak_rate = rate;
 		}
 	}
-out:
-	delta_scan_close(&scan);
-	delta_schema_release(&sc);
-	delta_schema_release(&all);
-	delta_snapshot_release(&snap);
+	delta_reader_close(&rd);
 	return rc;
 }
 

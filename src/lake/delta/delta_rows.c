@@ -199,3 +199,48 @@ void delta_row_values(const struct delta_schema *sc, const struct delta_scan *s,
 		}
 	}
 }
+
+int delta_reader_open(struct delta_reader *r, struct lake_fs *fs, const char *table,
+		      const char *const *names, size_t n)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->table = table;
+	if (n > DELTA_READER_MAX)
+		return pp_error(PP_ELIMIT, "%s: %zu columns at once (at most %d)", table, n, DELTA_READER_MAX);
+	if ((rc = delta_snapshot_load(fs, table, -1, &r->snap)))
+		return rc;
+	r->have_snap = true;
+	if ((rc = delta_schema_load(table, &r->snap, &r->all)))
+		return rc;
+	if ((rc = delta_schema_select(&r->all, names, n, &r->sc)))
+		return pp_error_wrap(rc, "%s", table);
+	for (size_t k = 0; k < n; k++) /* the scan's order is the table's */
+		r->ix[k] = delta_schema_index(&r->sc, names[k]);
+	return delta_scan_begin(&r->scan, fs, table, &r->snap, r->sc.names, r->sc.n);
+}
+
+int delta_reader_next(struct delta_reader *r)
+{
+	int rc = delta_scan_next(&r->scan);
+
+	if (!rc && r->scan.rows)
+		rc = delta_row_partitions(&r->sc, r->table, &r->scan, r->row);
+	return rc;
+}
+
+void delta_reader_row(struct delta_reader *r, size_t i)
+{
+	delta_row_values(&r->sc, &r->scan, i, r->row);
+}
+
+void delta_reader_close(struct delta_reader *r)
+{
+	delta_scan_close(&r->scan);
+	delta_schema_release(&r->sc);
+	delta_schema_release(&r->all);
+	if (r->have_snap)
+		delta_snapshot_release(&r->snap);
+	memset(r, 0, sizeof(*r));
+}

@@ -63,6 +63,30 @@ int delta_row_partitions(const struct delta_schema *sc, const char *table, const
 void delta_row_values(const struct delta_schema *sc, const struct delta_scan *s, size_t r,
 		      struct cell *row);
 
+/*
+ * The rows of some columns of a table's latest version, as cells: the snapshot, the schema
+ * narrowed to them, the scan. After each delta_reader_next (0 rows at the end),
+ * delta_reader_row(r, i) puts row i in r->row, where names[k] is r->row[r->ix[k]]. A
+ * `want` may be set on r->scan before the first batch.
+ */
+#define DELTA_READER_MAX 32
+struct delta_reader {
+	const char *table;
+	struct delta_snapshot snap;
+	struct delta_schema all, sc;
+	struct delta_scan scan;
+	bool have_snap;
+	int ix[DELTA_READER_MAX];
+	struct cell row[DELTA_READER_MAX];
+};
+
+/* PP_ENOENT: no such table; a missing column is an error naming table and column. */
+int delta_reader_open(struct delta_reader *r, struct lake_fs *fs, const char *table,
+		      const char *const *names, size_t n);
+int delta_reader_next(struct delta_reader *r);
+void delta_reader_row(struct delta_reader *r, size_t i);
+void delta_reader_close(struct delta_reader *r);
+
 /* "string", "long", "double", "boolean", "date", "timestamp". */
 const char *cell_type_name(enum cell_type t);
 
