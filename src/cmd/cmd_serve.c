@@ -58,6 +58,8 @@ static int run_serve(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	collector_opts_from_config(&co, &ctx->cfg, journal.data);
 	if ((rc = collector_open(&s.collector, s.fs, &co)))
 		goto out;
+	if (ctx->cfg.features_live && (rc = serve_live_start(&s)))
+		goto out;
 	if ((rc = http_server_start(&s)))
 		goto out;
 	log_info("listening on %s (lake %s)", s.url, ctx->cfg.lake_root);
@@ -67,6 +69,7 @@ static int run_serve(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	log_info("%s: finishing requests in flight, then stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 out:
 	http_server_stop(&s, o->grace_ms);
+	serve_live_stop(&s);
 	{
 		int rc2 = collector_close(s.collector);
 		rc = rc ? rc : rc2;
@@ -81,10 +84,11 @@ out:
 const struct command cmd_serve = {
 	.name = "serve",
 	.fn = run_serve,
-	.summary = "run the HTTP API: event collection, health, metrics",
+	.summary = "run the HTTP API: event collection, live features, health, metrics",
 	CMD_OPTS(serve_options, struct serve_opts),
 	.max_args = 0,
 	.details = "Binds server.listen (127.0.0.1:8080; port 0 picks a free one). Events posted to\n"
 		   "/v1/events are journaled and fsynced before the answer, then sealed into the\n"
-		   "raw zone. SIGTERM or SIGINT stop it gracefully.",
+		   "raw zone; each one also updates the online store's live features before the\n"
+		   "answer (features.live). SIGTERM or SIGINT stop it gracefully.",
 };

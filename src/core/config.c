@@ -57,6 +57,9 @@ const struct cfg_option config_options[] = {
 	{ "features.repository", CFG_STRING, "", OFF(features_repository), 0, 0, NULL,
 	  "Feature definitions (YAML, Feast's vocabulary); empty: the repository that ships\n"
 	  "(`ppredict features show` prints it, a start for your own)." },
+	{ "features.live", CFG_BOOL, "true", OFF(features_live), 0, 0, NULL,
+	  "Whether `serve` applies each accepted event to the online store's features (the\n"
+	  "session's, the visitor's and the item's) before it answers." },
 
 	{ "online_store.backend", CFG_ENUM, "lmdb", OFF(online_backend), 0, 0, "lmdb|redis",
 	  "Where live features are kept for serving: lmdb (embedded file) or redis." },

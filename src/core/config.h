@@ -47,6 +47,7 @@ struct config {
 	char *warehouse_url;
 	/* features */
 	char *features_repository;
+	bool features_live;
 	/* online_store */
 	char *online_backend;
 	char *online_path;

@@ -24,7 +24,8 @@
 	X(ELIMIT, -8, "limit exceeded")                       \
 	X(ECORRUPT, -9, "corrupt data")                       \
 	X(EORDER, -10, "out of order")                        \
-	X(ECONFIG, -11, "configuration error")
+	X(ECONFIG, -11, "configuration error")               \
+	X(ECONFLICT, -12, "changed by another writer")
 
 enum pp_err {
 #define X(name, value, desc) PP_##name = value,

@@ -1,6 +1,7 @@
 #include "event/sessionize.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/timeutil.h"
 
 struct visitor_session {
 	int64_t start_ts;
@@ -35,6 +36,11 @@ int session_id_format(struct buf *out, struct span visitor_id, int64_t start_ts)
 	return buf_put_i64(out, start_ts);
 }
 
+bool session_starts(int64_t last, int64_t ts, int64_t gap_ms)
+{
+	return !last || ts - last > gap_ms || floor_div(ts, MS_PER_DAY) != floor_div(last, MS_PER_DAY);
+}
+
 int sessionizer_assign(struct sessionizer *s, const struct event *ev, struct span *id,
 		       bool *started)
 {
@@ -61,7 +67,7 @@ int sessionizer_assign(struct sessionizer *s, const struct event *ev, struct spa
 			return pp_error(PP_EORDER, "visitor %.*s: event at %" PRId64 " is older than the "
 					"previous one at %" PRId64, (int)ev->visitor_id.len,
 					ev->visitor_id.p, ev->ts, vs->last_ts);
-		*started = ev->ts - vs->last_ts > s->gap_ms;
+		*started = session_starts(vs->last_ts, ev->ts, s->gap_ms);
 		if (*started)
 			vs->start_ts = ev->ts;
 		vs->last_ts = ev->ts;

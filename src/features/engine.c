@@ -153,7 +153,7 @@ static enum keep keep_of(enum feature_agg a, bool sliding)
 }
 
 /* An entity of a view. */
-struct estate {
+struct engine_entity {
 	int64_t last_ts;
 	struct ring events; /* windowed views: ts and a contribution per feature */
 	struct fstate f[];
@@ -162,13 +162,14 @@ struct estate {
 struct view_state {
 	const struct feature_view *v;
 	int64_t window; /* ms; 0: no sliding (session, lifetime) */
-	struct estate **states; /* by the entity's id; NULL: none (or swept) */
+	struct engine_entity **states; /* by the entity's id; NULL: none (or swept) */
 	size_t cap;
-	struct estate **spare; /* swept states, emptied, their buffers kept for the next */
+	struct engine_entity **spare; /* swept states, emptied, their buffers kept for the next */
 	size_t nspare, capspare;
 	uint8_t *keep; /* per feature: enum keep */
 	size_t rec_size; /* of an event record in the window */
 	int entity;
+	char hash[8]; /* the definition's hash as bytes (stored states carry it) */
 };
 
 /* The keys of one kind, each interned once to a dense id that indexes every per-entity
@@ -193,7 +194,7 @@ static const enum engine_key entity_keys_kind[ENT__COUNT] = { [ENT_SESSION] = EK
 
 static size_t state_size(const struct feature_view *v)
 {
-	return sizeof(struct estate) + v->n * sizeof(struct fstate);
+	return sizeof(struct engine_entity) + v->n * sizeof(struct fstate);
 }
 
 int engine_open(struct feature_engine **out, const struct feature_registry *r)
@@ -214,6 +215,11 @@ int engine_open(struct feature_engine **out, const struct feature_registry *r)
 		vs->window = window_ms(vs->v->window);
 		vs->entity = (int)vs->v->entity;
 		vs->rec_size = sizeof(int64_t) + vs->v->n * sizeof(double);
+		for (int b = 0; b < 8; b++) {
+			unsigned x = 0;
+			sscanf(vs->v->hash + 2 * b, "%2x", &x);
+			vs->hash[b] = (char)x;
+		}
 		if (!(vs->keep = pp_calloc(vs->v->n + 1, 1)))
 			return PP_ENOMEM;
 		for (size_t k = 0; k < vs->v->n; k++)
@@ -226,7 +232,7 @@ int engine_open(struct feature_engine **out, const struct feature_registry *r)
 	return 0;
 }
 
-static void free_state(const struct view_state *vs, struct estate *s)
+static void free_state(const struct view_state *vs, struct engine_entity *s)
 {
 	if (!s)
 		return;
@@ -304,13 +310,13 @@ static int last_room(struct keyspace *ks, int64_t id)
 
 /* The state of entity `id` in the view (created when asked); NULL when out of memory, or
  * when not creating and there is none. */
-static struct estate *find_state(struct view_state *vs, int64_t id, bool create)
+static struct engine_entity *find_state(struct view_state *vs, int64_t id, bool create)
 {
 	if (id < 0)
 		return NULL;
 	if ((size_t)id >= vs->cap) {
 		size_t cap = vs->cap ? vs->cap : 4096;
-		struct estate **st;
+		struct engine_entity **st;
 		if (!create)
 			return NULL;
 		while (cap <= (size_t)id)
@@ -322,7 +328,7 @@ static struct estate *find_state(struct view_state *vs, int64_t id, bool create)
 		vs->cap = cap;
 	}
 	if (!vs->states[id] && create) { /* new, or swept away after its TTL */
-		struct estate *s = vs->nspare ? vs->spare[--vs->nspare] : pp_calloc(1, state_size(vs->v));
+		struct engine_entity *s = vs->nspare ? vs->spare[--vs->nspare] : pp_calloc(1, state_size(vs->v));
 		if (!s)
 			return NULL;
 		s->events.size = (uint32_t)vs->rec_size;
@@ -405,7 +411,7 @@ static void drop(struct fstate *f, enum keep keep, int64_t ts, double c)
 }
 
 /* The window of `s` as of time t: events at or before t - window leave it. */
-static void slide(struct view_state *vs, struct estate *s, int64_t t)
+static void slide(struct view_state *vs, struct engine_entity *s, int64_t t)
 {
 	if (!vs->window)
 		return;
@@ -424,20 +430,9 @@ static void slide(struct view_state *vs, struct estate *s, int64_t t)
 	}
 }
 
-/*
- * Entities nothing can be read from any more (past their TTL, their window empty) are
- * freed every SWEEP_EVERY events: finished sessions would otherwise pile up. Reading one
- * gives what reading the kept state would (missing values); its key stays, and an event
- * of it starts a new state.
- */
-/* A state emptied for reuse: its buffers stay, its values go. */
-static void retire(struct view_state *vs, struct estate *s)
+/* Empties a state: its buffers stay, its values go. */
+static void empty_state(const struct view_state *vs, struct engine_entity *s)
 {
-	if (vs->nspare == vs->capspare &&
-	    pp_array_grow(&vs->spare, vs->nspare, &vs->capspare, sizeof(*vs->spare), 256)) {
-		free_state(vs, s);
-		return;
-	}
 	s->last_ts = 0;
 	s->events.n = s->events.head = 0;
 	for (size_t k = 0; k < vs->v->n; k++) {
@@ -455,9 +450,26 @@ static void retire(struct view_state *vs, struct estate *s)
 			memset(&f->u, 0, sizeof(f->u));
 		}
 	}
+}
+
+/* A state emptied for reuse. */
+static void retire(struct view_state *vs, struct engine_entity *s)
+{
+	if (vs->nspare == vs->capspare &&
+	    pp_array_grow(&vs->spare, vs->nspare, &vs->capspare, sizeof(*vs->spare), 256)) {
+		free_state(vs, s);
+		return;
+	}
+	empty_state(vs, s);
 	vs->spare[vs->nspare++] = s;
 }
 
+/*
+ * Entities nothing can be read from any more (past their TTL, their window empty) are
+ * freed every SWEEP_EVERY events: finished sessions would otherwise pile up. Reading one
+ * gives what reading the kept state would (missing values); its key stays, and an event
+ * of it starts a new state, as it would the kept one (restarts(), below).
+ */
 static void sweep(struct feature_engine *e, int64_t now)
 {
 	for (size_t i = 0; i < e->r->nviews; i++) {
@@ -509,9 +521,68 @@ int engine_add(struct feature_engine *e, const struct fe_event *ev)
 	return engine_add_ids(e, ev, id);
 }
 
+/*
+ * Whether an event at ts finds s's values gone: a view without a sliding window whose
+ * entity was quiet past its TTL starts over (a sliding window has emptied by then anyway,
+ * so both kinds read the same whether the state was swept or kept).
+ */
+static bool restarts(const struct view_state *vs, const struct engine_entity *s, int64_t ts)
+{
+	return !vs->window && vs->v->ttl_ms && s->last_ts && ts - s->last_ts > vs->v->ttl_ms;
+}
+
+/*
+ * Event ev into s: fields are its numbers (engine_event_fields), keyval per enum
+ * engine_key the number count_distinct counts for that identifier (NaN: none).
+ */
+static int state_add(struct feature_engine *e, struct view_state *vs, struct engine_entity *s,
+		     const struct fe_event *ev, const double *fields, const double *keyval)
+{
+	const struct feature_view *v = vs->v;
+	int64_t ts = ev->ts;
+	int rc;
+
+	if (restarts(vs, s, ts))
+		empty_state(vs, s);
+	if (ts < s->last_ts) /* late (the live path): counted as of the entity's latest */
+		ts = s->last_ts;
+	slide(vs, s, ts);
+	for (size_t k = 0; k < v->n; k++) {
+		const struct feature_def *d = &v->f[k];
+		double c = 1;
+		if (d->where.n) {
+			double w = expr_eval(&d->where, fields);
+			if (isnan(w) || w == 0) {
+				e->contrib[k] = NAN;
+				continue;
+			}
+		}
+		if (d->agg == AGG_TIME_SINCE_FIRST || d->agg == AGG_TIME_SINCE_LAST)
+			c = fields[FLD_TS];
+		else if (d->field >= FLD__NUMBERS)
+			c = keyval[d->field == FLD_ITEM_ID ? EK_ITEM
+				   : d->field == FLD_CATEGORY_ID ? EK_CATEGORY
+				   : d->field == FLD_SESSION_ID ? EK_SESSION : EK_VISITOR];
+		else if (d->field >= 0)
+			c = fields[d->field];
+		e->contrib[k] = c;
+		if ((rc = take(&s->f[k], d, (enum keep)vs->keep[k], ts, c)))
+			return rc;
+	}
+	if (vs->window) {
+		char rec[8 + 8 * 256];
+		memcpy(rec, &ts, sizeof(ts));
+		memcpy(rec + 8, e->contrib, v->n * sizeof(double));
+		if ((rc = ring_push(&s->events, rec)))
+			return rc;
+	}
+	s->last_ts = ts;
+	return 0;
+}
+
 int engine_add_ids(struct feature_engine *e, const struct fe_event *ev, const int64_t *id)
 {
-	double fields[FLD__NUMBERS];
+	double fields[FLD__NUMBERS], keyval[EK__COUNT];
 	int64_t prev[2] = { 0, 0 };
 	int rc;
 
@@ -521,55 +592,30 @@ int engine_add_ids(struct feature_engine *e, const struct fe_event *ev, const in
 		if (id[k] >= 0) {
 			if ((rc = last_room(&e->keys[k], id[k])))
 				return rc;
-			prev[k] = e->keys[k].last[id[k]];
+			prev[k] = engine_clock_prev(e->keys[k].last[id[k]], ev->ts);
 			e->keys[k].last[id[k]] = ev->ts;
 		}
+	for (int k = 0; k < EK__COUNT; k++) /* distinct counts count the dense ids */
+		keyval[k] = id[k] >= 0 ? (double)id[k] : NAN;
 	engine_event_fields(ev, prev[EK_SESSION], prev[EK_VISITOR], fields);
 	for (size_t i = 0; i < e->r->nviews; i++) {
 		struct view_state *vs = &e->views[i];
-		const struct feature_view *v = vs->v;
 		int64_t eid = id[entity_keys_kind[vs->entity]];
-		struct estate *s = find_state(vs, eid, true);
+		struct engine_entity *s = find_state(vs, eid, true);
 		if (!s) {
 			if (eid >= 0)
 				return PP_ENOMEM;
 			continue; /* the event has no key for this view's entity */
 		}
-		slide(vs, s, ev->ts);
-		for (size_t k = 0; k < v->n; k++) {
-			const struct feature_def *d = &v->f[k];
-			double c = 1;
-			if (d->where.n) {
-				double w = expr_eval(&d->where, fields);
-				if (isnan(w) || w == 0) {
-					e->contrib[k] = NAN;
-					continue;
-				}
-			}
-			if (d->agg == AGG_TIME_SINCE_FIRST || d->agg == AGG_TIME_SINCE_LAST) {
-				c = fields[FLD_TS];
-			} else if (d->field >= FLD__NUMBERS) { /* an identifier: its dense id */
-				int64_t x = id[d->field == FLD_ITEM_ID ? EK_ITEM
-					      : d->field == FLD_CATEGORY_ID ? EK_CATEGORY
-					      : d->field == FLD_SESSION_ID ? EK_SESSION : EK_VISITOR];
-				c = x >= 0 ? (double)x : NAN;
-			} else if (d->field >= 0) {
-				c = fields[d->field];
-			}
-			e->contrib[k] = c;
-			if ((rc = take(&s->f[k], d, (enum keep)vs->keep[k], ev->ts, c)))
-				return rc;
-		}
-		if (vs->window) {
-			char rec[8 + 8 * 256];
-			memcpy(rec, &ev->ts, sizeof(ev->ts));
-			memcpy(rec + 8, e->contrib, v->n * sizeof(double));
-			if ((rc = ring_push(&s->events, rec)))
-				return rc;
-		}
-		s->last_ts = ev->ts;
+		if ((rc = state_add(e, vs, s, ev, fields, keyval)))
+			return rc;
 	}
 	return 0;
+}
+
+int64_t engine_clock_prev(int64_t last, int64_t ts)
+{
+	return last && ts - last <= ENGINE_CLOCK_KEEP_MS ? last : 0;
 }
 
 /* ---- reads ---- */
@@ -614,7 +660,7 @@ int engine_vector_ids(struct feature_engine *e, int64_t ts, const int64_t *ids, 
 	for (size_t i = 0; i < r->nviews; i++) {
 		struct view_state *vs = &e->views[i];
 		const struct feature_view *v = vs->v;
-		struct estate *s = find_state(vs, ids[entity_keys_kind[vs->entity]], false);
+		struct engine_entity *s = find_state(vs, ids[entity_keys_kind[vs->entity]], false);
 		bool live = s && !(v->ttl_ms && ts - s->last_ts > v->ttl_ms);
 		if (live)
 			slide(vs, s, ts);
@@ -633,7 +679,7 @@ int engine_view_values(struct feature_engine *e, size_t view, int64_t id, int64_
 {
 	struct view_state *vs = &e->views[view];
 	const struct feature_view *v = vs->v;
-	struct estate *s = find_state(vs, id, false);
+	struct engine_entity *s = find_state(vs, id, false);
 
 	if (!s || (v->ttl_ms && t - s->last_ts > v->ttl_ms))
 		return PP_ENOENT;
@@ -642,4 +688,217 @@ int engine_view_values(struct feature_engine *e, size_t view, int64_t id, int64_
 		vals[k] = value_of(&s->f[k], &v->f[k], (enum keep)vs->keep[k], t);
 	*last_ts = s->last_ts;
 	return 0;
+}
+
+/* ---- one entity's state on its own (the live path) ---- */
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the stored state is written in the host's order, which must be little-endian"
+#endif
+
+#define STATE_MAGIC 0x31535050u /* "PPS1" */
+
+/*
+ * A stored state, little-endian: magic, the view's definition hash (8 bytes, so a state
+ * of an older definition is not read as this one's), the feature count, the last event's
+ * time, the window's events (ts and a contribution per feature), then per feature its
+ * count and what its aggregation keeps: sum (8), one (16), queue (count, 16 each),
+ * value counts (count, key 8 and count 4 each).
+ */
+struct state_head {
+	uint32_t magic, nfeatures;
+	char hash[8];
+	int64_t last_ts;
+	uint32_t nevents, pad;
+};
+
+int engine_entity_new(struct feature_engine *e, size_t view, struct engine_entity **out)
+{
+	struct view_state *vs = &e->views[view];
+	struct engine_entity *s = pp_calloc(1, state_size(vs->v));
+
+	if (!(*out = s))
+		return PP_ENOMEM;
+	s->events.size = (uint32_t)vs->rec_size;
+	for (size_t k = 0; k < vs->v->n; k++)
+		if (vs->keep[k] == KEEP_QUEUE)
+			s->f[k].u.q.size = sizeof(struct tv);
+	return 0;
+}
+
+void engine_entity_free(struct feature_engine *e, size_t view, struct engine_entity *s)
+{
+	free_state(&e->views[view], s);
+}
+
+/* Reads n bytes at *p, within end. */
+static bool take_bytes(const char **p, const char *end, void *out, size_t n)
+{
+	if ((size_t)(end - *p) < n)
+		return false;
+	memcpy(out, *p, n);
+	*p += n;
+	return true;
+}
+
+static int bad_state(const struct view_state *vs, const char *why)
+{
+	return pp_error(PP_ECORRUPT, "feature view %s: a stored state that does not decode: %s",
+			vs->v->name, why);
+}
+
+int engine_entity_decode(struct feature_engine *e, size_t view, struct span blob,
+			 struct engine_entity **out)
+{
+	struct view_state *vs = &e->views[view];
+	const char *p = blob.p, *end = blob.p + blob.len;
+	struct engine_entity *s;
+	struct state_head h;
+	int rc;
+
+	if ((rc = engine_entity_new(e, view, out)))
+		return rc;
+	s = *out;
+	if (!blob.len || !take_bytes(&p, end, &h, sizeof(h)) || h.magic != STATE_MAGIC ||
+	    memcmp(h.hash, vs->hash, 8) || h.nfeatures != vs->v->n)
+		return 0; /* none, or of another definition: a new state */
+	if (!vs->window && h.nevents)
+		return bad_state(vs, "events kept by a view without a sliding window");
+	s->last_ts = h.last_ts;
+	for (uint32_t i = 0; i < h.nevents; i++) {
+		char rec[8 + 8 * 256];
+		if (!take_bytes(&p, end, rec, vs->rec_size))
+			return bad_state(vs, "the window's events are cut short");
+		if ((rc = ring_push(&s->events, rec)))
+			return rc;
+	}
+	for (size_t k = 0; k < vs->v->n; k++) {
+		struct fstate *f = &s->f[k];
+		uint32_t len;
+		if (!take_bytes(&p, end, &f->n, 4))
+			return bad_state(vs, "a feature's count is cut short");
+		switch (vs->keep[k]) {
+		case KEEP_SUM:
+			if (!take_bytes(&p, end, &f->u.sum, 8))
+				return bad_state(vs, "a sum is cut short");
+			break;
+		case KEEP_ONE:
+			if (!take_bytes(&p, end, &f->u.one, sizeof(f->u.one)))
+				return bad_state(vs, "a value is cut short");
+			break;
+		case KEEP_QUEUE:
+			if (!take_bytes(&p, end, &len, 4) || len > (size_t)(end - p) / sizeof(struct tv))
+				return bad_state(vs, "a queue is cut short");
+			for (uint32_t i = 0; i < len; i++) {
+				struct tv tv = { 0, 0 };
+				take_bytes(&p, end, &tv, sizeof(tv));
+				if ((rc = ring_push(&f->u.q, &tv)))
+					return rc;
+			}
+			break;
+		case KEEP_DISTINCT:
+			if (!take_bytes(&p, end, &len, 4) || len > (size_t)(end - p) / 12)
+				return bad_state(vs, "value counts are cut short");
+			if (len && !(f->u.distinct = pp_calloc(1, sizeof(*f->u.distinct))))
+				return PP_ENOMEM;
+			for (uint32_t i = 0; i < len; i++) {
+				uint64_t key = 0;
+				uint32_t count = 0;
+				take_bytes(&p, end, &key, 8);
+				take_bytes(&p, end, &count, 4);
+				if (!count)
+					return bad_state(vs, "a value counted zero times");
+				if ((rc = vadd(f->u.distinct, key, +1)))
+					return rc;
+				vfind(f->u.distinct, key)->count = count;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	if (p != end)
+		return bad_state(vs, "bytes left over");
+	return 0;
+}
+
+int engine_entity_encode(struct feature_engine *e, size_t view, const struct engine_entity *s,
+			 struct buf *out)
+{
+	const struct view_state *vs = &e->views[view];
+	struct state_head h = { STATE_MAGIC, (uint32_t)vs->v->n, { 0 }, s->last_ts, s->events.n, 0 };
+	int rc;
+
+	buf_reset(out);
+	memcpy(h.hash, vs->hash, 8);
+	if ((rc = buf_append(out, &h, sizeof(h))))
+		return rc;
+	for (uint32_t i = 0; i < s->events.n && !rc; i++)
+		rc = buf_append(out, ring_at(&s->events, i), vs->rec_size);
+	for (size_t k = 0; k < vs->v->n && !rc; k++) {
+		const struct fstate *f = &s->f[k];
+		uint32_t len;
+		rc = buf_append(out, &f->n, 4);
+		switch (vs->keep[k]) {
+		case KEEP_SUM:
+			rc = rc ? rc : buf_append(out, &f->u.sum, 8);
+			break;
+		case KEEP_ONE:
+			rc = rc ? rc : buf_append(out, &f->u.one, sizeof(f->u.one));
+			break;
+		case KEEP_QUEUE:
+			len = f->u.q.n;
+			rc = rc ? rc : buf_append(out, &len, 4);
+			for (uint32_t i = 0; i < len && !rc; i++)
+				rc = buf_append(out, ring_at(&f->u.q, i), sizeof(struct tv));
+			break;
+		case KEEP_DISTINCT: {
+			const struct vcount *d = f->u.distinct;
+			len = d ? d->distinct : 0;
+			rc = rc ? rc : buf_append(out, &len, 4);
+			for (size_t i = 0; d && i < d->cap && !rc; i++)
+				if (d->s[i].used && d->s[i].count &&
+				    !(rc = buf_append(out, &d->s[i].key, 8)))
+					rc = buf_append(out, &d->s[i].count, 4);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	return rc;
+}
+
+int engine_entity_add(struct feature_engine *e, size_t view, struct engine_entity *s,
+		      const struct fe_event *ev, const double *fields, const double *keyval)
+{
+	return state_add(e, &e->views[view], s, ev, fields, keyval);
+}
+
+int engine_entity_values(struct feature_engine *e, size_t view, struct engine_entity *s, int64_t t,
+			 double *vals)
+{
+	struct view_state *vs = &e->views[view];
+
+	if (!s->last_ts || (vs->v->ttl_ms && t - s->last_ts > vs->v->ttl_ms))
+		return PP_ENOENT;
+	slide(vs, s, t);
+	for (size_t k = 0; k < vs->v->n; k++)
+		vals[k] = value_of(&s->f[k], &vs->v->f[k], (enum keep)vs->keep[k], t);
+	return 0;
+}
+
+int64_t engine_entity_last(const struct engine_entity *s)
+{
+	return s->last_ts;
+}
+
+int64_t engine_entity_keep_until(struct feature_engine *e, size_t view, const struct engine_entity *s)
+{
+	const struct view_state *vs = &e->views[view];
+	int64_t keep = vs->v->ttl_ms;
+
+	if (!keep)
+		return vs->window ? s->last_ts + vs->window : 0; /* no TTL, no window: kept for good */
+	return s->last_ts + (vs->window > keep ? vs->window : keep);
 }

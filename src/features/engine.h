@@ -14,6 +14,7 @@
 #ifndef PP_ENGINE_H
 #define PP_ENGINE_H
 
+#include "core/buf.h"
 #include "event/event.h"
 #include "features/registry.h"
 
@@ -64,5 +65,38 @@ void engine_sweep_every(struct feature_engine *e, uint64_t n);
  * order), given the previous event times of its session and visitor (0: none). */
 void engine_event_fields(const struct fe_event *ev, int64_t session_prev, int64_t visitor_prev,
 			 double *fields);
+
+/*
+ * The previous event time of a session or visitor for the gaps: `last`, or 0 (none) when
+ * it is older than ENGINE_CLOCK_KEEP_MS before ts. Both paths forget alike, so the live
+ * path need not keep a clock for ever.
+ */
+#define ENGINE_CLOCK_KEEP_MS (400LL * 86400 * 1000)
+int64_t engine_clock_prev(int64_t last, int64_t ts);
+
+/*
+ * One entity's state of one view, on its own: the live path keeps each in the online store
+ * and changes it there, event by event, with the same code as the engine's own states.
+ *
+ * decode: a stored state (len 0, one of another definition or feature count: a new one;
+ * bytes that do not decode: PP_EFORMAT naming the view); encode: its bytes, replacing out's.
+ * add: an event, fields from engine_event_fields, keyval per enum engine_key the number
+ * count_distinct counts for that identifier (NaN: none); an event older than the state's
+ * latest counts as of that latest. values: as engine_view_values (PP_ENOENT: none, or past
+ * the TTL). keep_until: when nothing can be read from it any more (0: never).
+ */
+struct engine_entity;
+int engine_entity_new(struct feature_engine *e, size_t view, struct engine_entity **out);
+int engine_entity_decode(struct feature_engine *e, size_t view, struct span blob,
+			 struct engine_entity **out);
+int engine_entity_encode(struct feature_engine *e, size_t view, const struct engine_entity *s,
+			 struct buf *out);
+int engine_entity_add(struct feature_engine *e, size_t view, struct engine_entity *s,
+		      const struct fe_event *ev, const double *fields, const double *keyval);
+int engine_entity_values(struct feature_engine *e, size_t view, struct engine_entity *s, int64_t t,
+			 double *vals);
+int64_t engine_entity_last(const struct engine_entity *s);
+int64_t engine_entity_keep_until(struct feature_engine *e, size_t view, const struct engine_entity *s);
+void engine_entity_free(struct feature_engine *e, size_t view, struct engine_entity *s);
 
 #endif

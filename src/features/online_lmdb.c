@@ -20,11 +20,13 @@ struct lmdb_store {
 	struct pool readers;
 };
 
-/* The stored form of a row. */
+/* The stored form of a row (n values follow) or of a blob (n is BLOB_N, bytes follow). */
 struct stored {
 	int64_t ts, expires;
 	uint32_t n, pad;
 };
+
+#define BLOB_N UINT32_MAX
 
 #define MAP_SIZE (64ULL << 30) /* address space reserved; the file grows as needed */
 
@@ -234,6 +236,117 @@ out:
 	return err;
 }
 
+/* ---- transactions: LMDB's one write transaction ---- */
+
+struct lmdb_txn {
+	struct online_txn base;
+	MDB_txn *txn;
+	struct buf kb, vb;
+};
+
+static int lm_txn_begin(struct online_store *base, struct online_txn **out)
+{
+	struct lmdb_store *s = (struct lmdb_store *)base;
+	struct lmdb_txn *t = pp_calloc(1, sizeof(*t));
+	int rc;
+
+	*out = NULL;
+	if (!t)
+		return PP_ENOMEM;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &t->txn))) {
+		pp_free(t);
+		return fail(s, "starting a write", rc);
+	}
+	t->base.store = base;
+	*out = &t->base;
+	return 0;
+}
+
+static void lm_txn_free(struct lmdb_txn *t)
+{
+	buf_release(&t->kb);
+	buf_release(&t->vb);
+	pp_free(t);
+}
+
+static void lm_txn_abort(struct online_txn *base)
+{
+	struct lmdb_txn *t = (struct lmdb_txn *)base;
+
+	mdb_txn_abort(t->txn);
+	lm_txn_free(t);
+}
+
+static int lm_txn_get(struct online_txn *base, const struct online_key *k, size_t n, int64_t now_ms,
+		      struct span *blob, bool *found)
+{
+	struct lmdb_txn *t = (struct lmdb_txn *)base;
+	struct lmdb_store *s = (struct lmdb_store *)base->store;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		MDB_val key, val;
+		struct stored h;
+		found[i] = false;
+		if ((rc = key_of(&k[i], &t->kb, &key)))
+			return rc;
+		if ((rc = mdb_get(t->txn, s->dbi, &key, &val)) == MDB_NOTFOUND)
+			continue;
+		if (rc)
+			return fail(s, "reading", rc);
+		if (val.mv_size < sizeof(h))
+			continue;
+		memcpy(&h, val.mv_data, sizeof(h));
+		if (h.n != BLOB_N || (h.expires && h.expires <= now_ms))
+			continue;
+		blob[i] = (struct span){ (const char *)val.mv_data + sizeof(h), val.mv_size - sizeof(h) };
+		found[i] = true;
+	}
+	return 0;
+}
+
+static int lm_txn_put_blob(struct online_txn *base, const struct online_key *k, struct span blob,
+			   int64_t ts, int64_t expires)
+{
+	struct lmdb_txn *t = (struct lmdb_txn *)base;
+	struct lmdb_store *s = (struct lmdb_store *)base->store;
+	struct stored h = { ts, expires, BLOB_N, 0 };
+	MDB_val key, val = { sizeof(h) + blob.len, NULL };
+	int rc;
+
+	if ((rc = key_of(k, &t->kb, &key)))
+		return rc;
+	if ((rc = mdb_put(t->txn, s->dbi, &key, &val, MDB_RESERVE)))
+		return fail(s, "writing", rc);
+	memcpy(val.mv_data, &h, sizeof(h));
+	memcpy((char *)val.mv_data + sizeof(h), blob.p, blob.len);
+	return 0;
+}
+
+static int lm_txn_put_row(struct online_txn *base, const struct online_key *k, const struct online_row *row)
+{
+	struct lmdb_txn *t = (struct lmdb_txn *)base;
+	struct lmdb_store *s = (struct lmdb_store *)base->store;
+	MDB_val key, val;
+	int rc;
+
+	if ((rc = key_of(k, &t->kb, &key)) || (rc = encode(row, &t->vb, &val)))
+		return rc;
+	if ((rc = mdb_put(t->txn, s->dbi, &key, &val, 0)))
+		return fail(s, "writing", rc);
+	return 0;
+}
+
+static int lm_txn_commit(struct online_txn *base)
+{
+	struct lmdb_txn *t = (struct lmdb_txn *)base;
+	struct lmdb_store *s = (struct lmdb_store *)base->store;
+	int rc = mdb_txn_commit(t->txn); /* frees the transaction either way */
+
+	lm_txn_free(t);
+	return rc ? fail(s, "committing", rc) : 0;
+}
+
 static int lm_expire(struct online_store *base, int64_t now_ms, uint64_t *deleted)
 {
 	struct lmdb_store *s = (struct lmdb_store *)base;
@@ -289,6 +402,12 @@ static const struct online_store_ops lmdb_ops = {
 	.multi_get = lm_multi_get,
 	.put = lm_put,
 	.update = lm_update,
+	.txn_begin = lm_txn_begin,
+	.txn_get = lm_txn_get,
+	.txn_put_blob = lm_txn_put_blob,
+	.txn_put_row = lm_txn_put_row,
+	.txn_commit = lm_txn_commit,
+	.txn_abort = lm_txn_abort,
 	.expire = lm_expire,
 	.close = lm_close,
 };

@@ -21,6 +21,7 @@
 /* A row's bytes: ts and expiry (int64), n (uint32), n doubles, little-endian. The update
  * script reads and writes the same form with Lua's struct library. */
 #define ROW_HEADER 20
+#define BLOB_N UINT32_MAX /* n of a blob: its bytes follow the header */
 
 static const char update_script[] =
 	"local key, n, ts, exp = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])\n"
@@ -212,6 +213,34 @@ static uint64_t get_le64(const char *p)
 	return v;
 }
 
+/* A stored header: the time, the expiry and n (BLOB_N for a blob), little-endian. */
+static void put_head(char *head, int64_t ts, int64_t expires, uint32_t n)
+{
+	put_le64(head, (uint64_t)ts);
+	put_le64(head + 8, (uint64_t)expires);
+	for (int b = 0; b < 4; b++)
+		head[16 + b] = (char)(n >> (8 * b));
+}
+
+static uint32_t head_n(const char *head)
+{
+	uint32_t n = 0;
+
+	for (int b = 0; b < 4; b++)
+		n |= (uint32_t)(unsigned char)head[16 + b] << (8 * b);
+	return n;
+}
+
+/* PX for a value expiring at `expires` (0: never): Redis's clock is not the data's, so
+ * the TTL counts from now. */
+static int ttl_args(struct args *a, int64_t ts, int64_t expires)
+{
+	if (!expires)
+		return 0;
+	arg(a, "PX", 2);
+	return argf(a, "%" PRId64, expires > ts ? expires - ts : 1);
+}
+
 /* A GET reply as a row. */
 static bool row_of(const redisReply *r, int64_t now_ms, struct online_row *out)
 {
@@ -219,9 +248,7 @@ static bool row_of(const redisReply *r, int64_t now_ms, struct online_row *out)
 
 	if (!r || r->type != REDIS_REPLY_STRING || r->len < ROW_HEADER)
 		return false;
-	n = 0;
-	for (int b = 0; b < 4; b++)
-		n |= (uint32_t)(unsigned char)r->str[16 + b] << (8 * b);
+	n = head_n(r->str);
 	if (n > ONLINE_MAX_VALUES || r->len != ROW_HEADER + 8 * (size_t)n)
 		return false;
 	out->ts = (int64_t)get_le64(r->str);
@@ -333,10 +360,7 @@ static int build_put(struct args *a, size_t i, const void *vctx)
 	arg(a, "SET", 3);
 	if ((rc = key_arg(a, &ctx->k[i])))
 		return rc;
-	put_le64(head, (uint64_t)r->ts);
-	put_le64(head + 8, (uint64_t)r->expires);
-	for (int b = 0; b < 4; b++) /* n: four bytes */
-		head[16 + b] = (char)(r->n >> (8 * b));
+	put_head(head, r->ts, r->expires, (uint32_t)r->n);
 	if (a->argc >= MAX_ARGS)
 		return PP_ELIMIT;
 	a->off[a->argc] = a->text.len;
@@ -351,11 +375,7 @@ static int build_put(struct args *a, size_t i, const void *vctx)
 	}
 	a->len[a->argc] = a->text.len - a->off[a->argc];
 	a->argc++;
-	if (!rc && r->expires) { /* Redis's clock is not the data's: it counts the TTL from now */
-		arg(a, "PX", 2);
-		rc = argf(a, "%" PRId64, r->expires > r->ts ? r->expires - r->ts : 1);
-	}
-	return rc;
+	return rc ? rc : ttl_args(a, r->ts, r->expires);
 }
 
 static int rd_put(struct online_store *base, const struct online_key *k, const struct online_row *rows,
@@ -424,6 +444,203 @@ static int rd_update(struct online_store *base, const struct online_key *k, size
 	return rc;
 }
 
+/* ---- transactions: WATCH, then MULTI/EXEC ---- */
+
+struct redis_txn {
+	struct online_txn base;
+	struct args a;
+	redisReply **replies; /* GETs: the blobs point into them */
+	size_t nreplies, capreplies;
+	struct buf writes; /* the commands of the commit, formatted */
+	size_t nwrites;
+	bool watched;
+};
+
+static int rd_txn_begin(struct online_store *base, struct online_txn **out)
+{
+	struct redis_store *s = (struct redis_store *)base;
+	struct redis_txn *t;
+	int rc;
+
+	*out = NULL;
+	if (!(t = pp_calloc(1, sizeof(*t))))
+		return PP_ENOMEM;
+	pthread_mutex_lock(&s->mu); /* held until the transaction ends */
+	if ((rc = connect_now(s))) {
+		pthread_mutex_unlock(&s->mu);
+		pp_free(t);
+		return rc;
+	}
+	t->base.store = base;
+	t->a.text = (struct buf)BUF_INIT;
+	*out = &t->base;
+	return 0;
+}
+
+static void rd_txn_end(struct redis_txn *t)
+{
+	struct redis_store *s = (struct redis_store *)t->base.store;
+
+	for (size_t i = 0; i < t->nreplies; i++)
+		freeReplyObject(t->replies[i]);
+	pp_free(t->replies);
+	buf_release(&t->writes);
+	buf_release(&t->a.text);
+	pthread_mutex_unlock(&s->mu);
+	pp_free(t);
+}
+
+static void rd_txn_abort(struct online_txn *base)
+{
+	struct redis_txn *t = (struct redis_txn *)base;
+	struct redis_store *s = (struct redis_store *)base->store;
+
+	if (t->watched && s->c) { /* the connection is reused: no WATCH may linger */
+		redisReply *r = redisCommand(s->c, "UNWATCH");
+		if (r)
+			freeReplyObject(r);
+		else
+			lost(s, "UNWATCH");
+	}
+	rd_txn_end(t);
+}
+
+static int rd_txn_get(struct online_txn *base, const struct online_key *k, size_t n, int64_t now_ms,
+		      struct span *blob, bool *found)
+{
+	struct redis_txn *t = (struct redis_txn *)base;
+	struct redis_store *s = (struct redis_store *)base->store;
+	int rc;
+
+	if (!n)
+		return 0;
+	if (!s->c)
+		return lost(s, "the connection was lost");
+	while (t->capreplies < t->nreplies + n + 1) /* WATCH's and a GET's per key */
+		if (pp_array_grow(&t->replies, t->capreplies, &t->capreplies, sizeof(*t->replies), 16))
+			return PP_ENOMEM;
+	args_reset(&t->a);
+	arg(&t->a, "WATCH", 5);
+	for (size_t i = 0; i < n; i++)
+		if ((rc = key_arg(&t->a, &k[i])))
+			return rc;
+	if (redisAppendCommandArgv(s->c, t->a.argc, argv_of(&t->a), t->a.len) != REDIS_OK)
+		return lost(s, "sending");
+	for (size_t i = 0; i < n; i++) {
+		args_reset(&t->a);
+		arg(&t->a, "GET", 3);
+		key_arg(&t->a, &k[i]);
+		if (redisAppendCommandArgv(s->c, t->a.argc, argv_of(&t->a), t->a.len) != REDIS_OK)
+			return lost(s, "sending");
+	}
+	t->watched = true;
+	for (size_t i = 0; i <= n; i++) {
+		redisReply *r = NULL;
+		if (redisGetReply(s->c, (void **)&r) != REDIS_OK)
+			return lost(s, "reading a reply");
+		t->replies[t->nreplies++] = r;
+		if (r->type == REDIS_REPLY_ERROR)
+			return pp_error(PP_EIO, "%s: %s", s->base.where, r->str);
+		if (!i)
+			continue; /* WATCH's OK */
+		found[i - 1] = false;
+		if (r->type != REDIS_REPLY_STRING || r->len < ROW_HEADER || head_n(r->str) != BLOB_N)
+			continue;
+		int64_t expires = (int64_t)get_le64(r->str + 8);
+		if (expires && expires <= now_ms)
+			continue;
+		blob[i - 1] = (struct span){ r->str + ROW_HEADER, r->len - ROW_HEADER };
+		found[i - 1] = true;
+	}
+	return 0;
+}
+
+/* Formats the command in t->a onto the commit's list. */
+static int queue_write(struct redis_txn *t)
+{
+	char *cmd = NULL;
+	int len = redisFormatCommandArgv(&cmd, t->a.argc, argv_of(&t->a), t->a.len);
+	int rc;
+
+	if (len < 0)
+		return PP_ENOMEM;
+	rc = buf_append(&t->writes, cmd, (size_t)len);
+	redisFreeCommand(cmd);
+	t->nwrites++;
+	return rc;
+}
+
+static int rd_txn_put_blob(struct online_txn *base, const struct online_key *k, struct span blob,
+			   int64_t ts, int64_t expires)
+{
+	struct redis_txn *t = (struct redis_txn *)base;
+	char head[ROW_HEADER];
+	int rc;
+
+	args_reset(&t->a);
+	arg(&t->a, "SET", 3);
+	if ((rc = key_arg(&t->a, k)))
+		return rc;
+	put_head(head, ts, expires, BLOB_N);
+	if (t->a.argc >= MAX_ARGS)
+		return PP_ELIMIT;
+	t->a.off[t->a.argc] = t->a.text.len;
+	t->a.len[t->a.argc++] = ROW_HEADER + blob.len;
+	if ((rc = buf_append(&t->a.text, head, ROW_HEADER)) ||
+	    (rc = buf_append(&t->a.text, blob.p, blob.len)) || (rc = ttl_args(&t->a, ts, expires)))
+		return rc;
+	return queue_write(t);
+}
+
+static int rd_txn_put_row(struct online_txn *base, const struct online_key *k, const struct online_row *row)
+{
+	struct redis_txn *t = (struct redis_txn *)base;
+	struct put_ctx ctx = { k, row };
+	int rc;
+
+	args_reset(&t->a);
+	if ((rc = build_put(&t->a, 0, &ctx)))
+		return rc;
+	return queue_write(t);
+}
+
+static int rd_txn_commit(struct online_txn *base)
+{
+	struct redis_txn *t = (struct redis_txn *)base;
+	struct redis_store *s = (struct redis_store *)base->store;
+	redisReply *r = NULL;
+	int rc = 0;
+
+	if (!t->nwrites) {
+		rd_txn_abort(base);
+		return 0;
+	}
+	if (!s->c) {
+		rc = lost(s, "the connection was lost");
+		goto out;
+	}
+	if (redisAppendCommand(s->c, "MULTI") != REDIS_OK ||
+	    redisAppendFormattedCommand(s->c, t->writes.data, t->writes.len) != REDIS_OK ||
+	    redisAppendCommand(s->c, "EXEC") != REDIS_OK) {
+		rc = lost(s, "sending a transaction (it may or may not have been applied)");
+		goto out;
+	}
+	for (size_t i = 0; i < t->nwrites + 2; i++) { /* OK, QUEUED per write, EXEC's */
+		if (redisGetReply(s->c, (void **)&r) != REDIS_OK) {
+			rc = lost(s, "reading a transaction's reply (it may or may not have been applied)");
+			goto out;
+		}
+		if (r->type == REDIS_REPLY_ERROR && !rc)
+			rc = pp_error(PP_EIO, "%s: %s", s->base.where, r->str);
+		else if (i == t->nwrites + 1 && !rc && r->type == REDIS_REPLY_NIL)
+			rc = PP_ECONFLICT; /* a key WATCHed changed: nothing was written */
+		freeReplyObject(r);
+	}
+out:
+	rd_txn_end(t);
+	return rc;
+}
+
 static int rd_expire(struct online_store *base, int64_t now_ms, uint64_t *deleted)
 {
 	(void)base, (void)now_ms;
@@ -448,6 +665,12 @@ static const struct online_store_ops redis_ops = {
 	.multi_get = rd_multi_get,
 	.put = rd_put,
 	.update = rd_update,
+	.txn_begin = rd_txn_begin,
+	.txn_get = rd_txn_get,
+	.txn_put_blob = rd_txn_put_blob,
+	.txn_put_row = rd_txn_put_row,
+	.txn_commit = rd_txn_commit,
+	.txn_abort = rd_txn_abort,
 	.expire = rd_expire,
 	.close = rd_close,
 };

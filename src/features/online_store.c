@@ -35,6 +35,28 @@ int online_store_get_one(struct online_store *s, const struct online_key *k, int
 	return !rc && !found ? PP_ENOENT : rc;
 }
 
+#define TXN_TRIES 64
+
+int online_store_transact(struct online_store *s, online_txn_fn fn, void *ctx)
+{
+	int rc = 0, lost = 0;
+
+	for (int attempt = 0; attempt < TXN_TRIES; attempt++) {
+		struct online_txn *t = NULL;
+		if ((rc = s->ops->txn_begin(s, &t)) || (rc = fn(t, ctx))) {
+			if (t)
+				s->ops->txn_abort(t);
+			if (rc == PP_EIO && !lost++) /* nothing was written: once more */
+				continue;
+			return rc;
+		}
+		if ((rc = s->ops->txn_commit(t)) != PP_ECONFLICT)
+			return rc;
+	}
+	return pp_error(PP_ECONFLICT, "%s: a transaction kept meeting other writers (%d tries)", s->where,
+			TXN_TRIES);
+}
+
 void online_store_close(struct online_store *s)
 {
 	if (s)

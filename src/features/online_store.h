@@ -44,6 +44,20 @@ struct online_change {
 
 struct online_store;
 
+/*
+ * A transaction (online_store_transact): reads, then writes of rows and of blobs (opaque
+ * bytes with a time and an expiry: the live path's per-entity states and clocks), applied
+ * together and only if nothing read was changed meanwhile by another writer. LMDB runs it
+ * inside its one write transaction (writers take turns, across processes); Redis WATCHes
+ * the keys read and writes in MULTI/EXEC, and the caller's function runs again when EXEC
+ * finds a key changed. A blob's key must not be a row's (callers name blobs apart).
+ */
+struct online_txn {
+	struct online_store *store;
+};
+
+typedef int (*online_txn_fn)(struct online_txn *t, void *ctx);
+
 struct online_store_ops {
 	const char *name; /* "lmdb", "redis" */
 	/* The row, or PP_ENOENT when there is none (or it expired by now_ms). */
@@ -59,6 +73,18 @@ struct online_store_ops {
 	 * sets its time and expiry; nvalues is the row's length. */
 	int (*update)(struct online_store *s, const struct online_key *k, size_t nvalues,
 		      const struct online_change *c, size_t nc, int64_t ts, int64_t expires);
+	/* A transaction's steps (see online_store_transact). get: the blobs of keys (found[i]
+	 * false when absent, expired by now_ms or not a blob); their bytes stay valid until the
+	 * transaction's first put. commit ends the transaction: PP_ECONFLICT when a key read
+	 * was changed by another writer (nothing was written). */
+	int (*txn_begin)(struct online_store *s, struct online_txn **t);
+	int (*txn_get)(struct online_txn *t, const struct online_key *k, size_t n, int64_t now_ms,
+		       struct span *blob, bool *found);
+	int (*txn_put_blob)(struct online_txn *t, const struct online_key *k, struct span blob,
+			    int64_t ts, int64_t expires);
+	int (*txn_put_row)(struct online_txn *t, const struct online_key *k, const struct online_row *row);
+	int (*txn_commit)(struct online_txn *t);
+	void (*txn_abort)(struct online_txn *t);
 	/* Deletes the rows expired by now_ms (Redis does this itself); *deleted counts them. */
 	int (*expire)(struct online_store *s, int64_t now_ms, uint64_t *deleted);
 	void (*close)(struct online_store *s);
@@ -72,6 +98,13 @@ struct online_store {
 /* get by way of multi_get, for backends whose single read is no cheaper. */
 int online_store_get_one(struct online_store *s, const struct online_key *k, int64_t now_ms,
 			 struct online_row *out);
+
+/*
+ * Runs fn in a transaction and commits it; when another writer changed what fn read, runs
+ * it again (up to 64 times; then PP_ECONFLICT). A connection lost before the commit was
+ * sent is retried once; one lost during the commit is reported, never applied twice.
+ */
+int online_store_transact(struct online_store *s, online_txn_fn fn, void *ctx);
 
 /* online_store.backend of cfg: LMDB at online_store.path (relative to lake.root) or Redis
  * at online_store.redis_url. */

@@ -67,11 +67,20 @@ extern const size_t nroutes;
 int route_post_events(struct http_request *req);
 int route_get_quality(struct http_request *req);
 int route_get_features(struct http_request *req);
+int route_get_features_online(struct http_request *req);
+
+struct feature_registry;
+struct online_store;
+struct live_features;
 
 struct server {
 	const struct config *cfg;
 	struct lake_fs *fs;
 	struct collector *collector;
+	/* live features (NULL when features.live is off): serve_live_start */
+	struct feature_registry *registry;
+	struct online_store *online;
+	struct live_features *live;
 	struct MHD_Daemon *mhd;
 	struct metrics metrics;
 	struct event_limits limits;
@@ -86,6 +95,12 @@ int http_server_start(struct server *s);
 
 /* Stops accepting, waits (up to grace_ms) for requests in flight, then stops. */
 void http_server_stop(struct server *s, int64_t grace_ms);
+
+/* Live features: the registry and the online store opened, and every event the collector
+ * accepts applied to them (features/live.h) before its request is answered. stop: after
+ * the HTTP server, before the collector closes. */
+int serve_live_start(struct server *s);
+void serve_live_stop(struct server *s);
 
 /* Sets an error response: {"error":{"code","message","field"}}. Returns HTTP_DONE. */
 int http_error(struct http_request *req, int status, const char *code, const char *field,

@@ -20,17 +20,31 @@ static size_t status_slot(int status)
 	return METRICS_STATUSES - 1;
 }
 
-void metrics_request(struct metrics *m, size_t route, int status, uint64_t ns)
+/* The latency bucket of ns. */
+static size_t bucket_of(uint64_t ns)
 {
-	struct metrics_route *r = &m->route[route > METRICS_MAX_ROUTES ? METRICS_MAX_ROUTES : route];
 	double secs = (double)ns / 1e9;
 	size_t b = 0;
 
 	while (b + 1 < METRICS_LATENCY_BUCKETS && secs > metrics_latency_le[b])
 		b++;
+	return b;
+}
+
+void metrics_request(struct metrics *m, size_t route, int status, uint64_t ns)
+{
+	struct metrics_route *r = &m->route[route > METRICS_MAX_ROUTES ? METRICS_MAX_ROUTES : route];
+
 	metrics_add(&r->requests[status_slot(status)], 1);
-	metrics_add(&r->latency[b], 1);
+	metrics_add(&r->latency[bucket_of(ns)], 1);
 	metrics_add(&r->latency_ns_sum, ns);
+}
+
+void metrics_live(struct metrics *m, bool ok, uint64_t ns)
+{
+	metrics_add(ok ? &m->live_applied : &m->live_failed, 1);
+	metrics_add(&m->live_latency[bucket_of(ns)], 1);
+	metrics_add(&m->live_ns_sum, ns);
 }
 
 static uint64_t load(const uint64_t *p)
@@ -125,6 +139,24 @@ int metrics_render(const struct metrics *m, size_t nroutes, const char *(*route_
 				"ppredict_http_request_bytes_total %" PRIu64 "\n",
 				load(&m->events_accepted), load(&m->events_rejected),
 				load(&m->events_duplicate), load(&m->bytes_in));
+	if (!rc && (load(&m->live_applied) || load(&m->live_failed))) {
+		uint64_t counts[METRICS_LATENCY_BUCKETS];
+		for (size_t b = 0; b < METRICS_LATENCY_BUCKETS; b++)
+			counts[b] = load(&m->live_latency[b]);
+		rc = buf_printf(out,
+				"# HELP ppredict_live_features_applied_total Events applied to the online store's live features.\n"
+				"# TYPE ppredict_live_features_applied_total counter\n"
+				"ppredict_live_features_applied_total %" PRIu64 "\n"
+				"# HELP ppredict_live_features_failed_total Events the online store could not take (stored all the same).\n"
+				"# TYPE ppredict_live_features_failed_total counter\n"
+				"ppredict_live_features_failed_total %" PRIu64 "\n"
+				"# HELP ppredict_live_features_seconds Applying one event to live features.\n"
+				"# TYPE ppredict_live_features_seconds histogram\n",
+				load(&m->live_applied), load(&m->live_failed));
+		if (!rc)
+			rc = render_histogram(out, "ppredict_live_features_seconds", "", metrics_latency_le, counts,
+					      METRICS_LATENCY_BUCKETS, (double)load(&m->live_ns_sum) / 1e9);
+	}
 	if (!rc && cs) {
 		rc = buf_printf(out,
 				"# HELP ppredict_ingest_queue_bytes Event bytes waiting for their fsync.\n"

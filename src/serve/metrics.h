@@ -23,11 +23,16 @@ struct metrics {
 	struct metrics_route route[METRICS_MAX_ROUTES + 1]; /* last: no route matched */
 	uint64_t events_accepted, events_rejected, events_duplicate;
 	uint64_t bytes_in;
+	uint64_t live_applied, live_failed; /* live features: events applied, failures */
+	uint64_t live_latency[METRICS_LATENCY_BUCKETS];
+	uint64_t live_ns_sum;
 };
 
 extern const double metrics_latency_le[METRICS_LATENCY_BUCKETS];
 
 void metrics_request(struct metrics *m, size_t route, int status, uint64_t ns);
+/* One event applied to live features (ok or not), taking ns. */
+void metrics_live(struct metrics *m, bool ok, uint64_t ns);
 
 static inline void metrics_add(uint64_t *counter, uint64_t n)
 {

@@ -27,6 +27,10 @@ const struct route routes[] = {
 	  "The feature registry: views (entity, window, TTL, features, definition hash) and "
 	  "on-demand features.",
 	  NULL },
+	{ "GET", "/v1/features/online", route_get_features_online, SCOPE_PREDICT, false,
+	  "The feature vector serving reads from the online store: ?session_id=&visitor_id=&item_id= "
+	  "(at least one) and at= (RFC 3339 or epoch ms; default now); null is missing.",
+	  NULL },
 	{ "GET", "/v1/quality", route_get_quality, SCOPE_PREDICT, false,
 	  "The latest expectation-suite run (`ppredict check`, Great Expectations' validation "
 	  "results) and drift report (`ppredict drift`); ?kind=checks or drift for one.",

@@ -69,7 +69,7 @@ void delta_row_values(const struct delta_schema *sc, const struct delta_scan *s,
  * delta_reader_row(r, i) puts row i in r->row, where names[k] is r->row[r->ix[k]]. A
  * `want` may be set on r->scan before the first batch.
  */
-#define DELTA_READER_MAX 32
+#define DELTA_READER_MAX 300 /* a training set: its keys and up to 256 features */
 struct delta_reader {
 	const char *table;
 	struct delta_snapshot snap;
