@@ -388,7 +388,7 @@ static int take(struct fstate *f, const struct feature_def *d, enum keep keep, i
 /* Drops contribution c (at ts) of an event leaving the window. */
 static void drop(struct fstate *f, enum keep keep, int64_t ts, double c)
 {
-	if (isnan(c))
+	if (isnan(c) || !f->n) /* (a count at 0 here: a stored state that lied) */
 		return;
 	f->n--;
 	switch (keep) {
@@ -632,7 +632,7 @@ static double value_of(const struct fstate *f, const struct feature_def *d, enum
 	default:
 		break;
 	}
-	if (!f->n)
+	if (!f->n || (keep == KEEP_QUEUE && !f->u.q.n))
 		return NAN;
 	if (keep == KEEP_SUM)
 		return d->agg == AGG_SUM ? f->u.sum : f->u.sum / f->n;
@@ -697,6 +697,7 @@ int engine_view_values(struct feature_engine *e, size_t view, int64_t id, int64_
 #endif
 
 #define STATE_MAGIC 0x31535050u /* "PPS1" */
+#define STATE_MAX_TS (1LL << 50) /* ms: far past any event, far from overflowing */
 
 /*
  * A stored state, little-endian: magic, the view's definition hash (8 bytes, so a state
@@ -747,6 +748,37 @@ static int bad_state(const struct view_state *vs, const char *why)
 			vs->v->name, why);
 }
 
+/* A decoded state's counts agree with what it keeps: per feature, its count is its window's
+ * contributions (windowed views), a queue holds one at least when the count is not 0 (and
+ * no more than it), value counts add up to it. */
+static int check_state(const struct view_state *vs, const struct engine_entity *s)
+{
+	for (size_t k = 0; k < vs->v->n; k++) {
+		const struct fstate *f = &s->f[k];
+		uint64_t n = 0;
+		if (vs->window) {
+			for (uint32_t i = 0; i < s->events.n; i++) {
+				double c;
+				memcpy(&c, (const char *)ring_at(&s->events, i) + 8 + k * 8, sizeof(c));
+				n += !isnan(c);
+			}
+			if (n != f->n)
+				return bad_state(vs, "a count that is not its window's");
+		}
+		if (vs->keep[k] == KEEP_QUEUE && (!f->n != !f->u.q.n || f->u.q.n > f->n))
+			return bad_state(vs, "a queue that does not match its count");
+		if (vs->keep[k] == KEEP_DISTINCT) {
+			const struct vcount *d = f->u.distinct;
+			n = 0;
+			for (size_t i = 0; d && i < d->cap; i++)
+				n += d->s[i].used ? d->s[i].count : 0;
+			if (n != f->n)
+				return bad_state(vs, "value counts that do not add up");
+		}
+	}
+	return 0;
+}
+
 int engine_entity_decode(struct feature_engine *e, size_t view, struct span blob,
 			 struct engine_entity **out)
 {
@@ -764,11 +796,19 @@ int engine_entity_decode(struct feature_engine *e, size_t view, struct span blob
 		return 0; /* none, or of another definition: a new state */
 	if (!vs->window && h.nevents)
 		return bad_state(vs, "events kept by a view without a sliding window");
+	if (h.last_ts < 0 || h.last_ts > STATE_MAX_TS)
+		return bad_state(vs, "a time out of range");
 	s->last_ts = h.last_ts;
+	int64_t prev = 0;
 	for (uint32_t i = 0; i < h.nevents; i++) {
 		char rec[8 + 8 * 256];
+		int64_t ts;
 		if (!take_bytes(&p, end, rec, vs->rec_size))
 			return bad_state(vs, "the window's events are cut short");
+		memcpy(&ts, rec, sizeof(ts));
+		if (ts < prev || ts > h.last_ts)
+			return bad_state(vs, "the window's events out of order");
+		prev = ts;
 		if ((rc = ring_push(&s->events, rec)))
 			return rc;
 	}
@@ -785,6 +825,8 @@ int engine_entity_decode(struct feature_engine *e, size_t view, struct span blob
 		case KEEP_ONE:
 			if (!take_bytes(&p, end, &f->u.one, sizeof(f->u.one)))
 				return bad_state(vs, "a value is cut short");
+			if (f->u.one.ts < 0 || f->u.one.ts > h.last_ts)
+				return bad_state(vs, "a value's time out of range");
 			break;
 		case KEEP_QUEUE:
 			if (!take_bytes(&p, end, &len, 4) || len > (size_t)(end - p) / sizeof(struct tv))
@@ -792,6 +834,8 @@ int engine_entity_decode(struct feature_engine *e, size_t view, struct span blob
 			for (uint32_t i = 0; i < len; i++) {
 				struct tv tv = { 0, 0 };
 				take_bytes(&p, end, &tv, sizeof(tv));
+				if (tv.ts < 0 || tv.ts > h.last_ts)
+					return bad_state(vs, "a queued time out of range");
 				if ((rc = ring_push(&f->u.q, &tv)))
 					return rc;
 			}
@@ -819,7 +863,7 @@ int engine_entity_decode(struct feature_engine *e, size_t view, struct span blob
 	}
 	if (p != end)
 		return bad_state(vs, "bytes left over");
-	return 0;
+	return check_state(vs, s);
 }
 
 int engine_entity_encode(struct feature_engine *e, size_t view, const struct engine_entity *s,

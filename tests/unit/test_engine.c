@@ -2,6 +2,8 @@
  * every event of a random stream, each view's features as of that event, and at the end
  * every entity an hour after the last event (windows slid, TTLs passed). */
 #include "core/err.h"
+#include "core/hash.h"
+#include "core/strmap.h"
 #include "core/mem.h"
 #include "core/rng.h"
 #include "features/engine.h"
@@ -176,6 +178,37 @@ static void compare(const struct feature_registry *r, const double *vec, const s
 	}
 }
 
+/* Event i of the random stream: time moves by up to 4 minutes, sometimes by hours; 25
+ * visitors, sessions by the 30-minute gap, 15 items, missing categories and prices. */
+static void random_event(struct ev *evs, size_t i, int64_t *t, struct rng *rg)
+{
+	struct ev *x = &evs[i];
+	int vis = (int)rng_below(rg, 25);
+	int64_t prev_s = 0, prev_v = 0;
+
+	*t += rng_chance(rg, 0.01) ? (int64_t)rng_below(rg, 8 * 3600000) : (int64_t)rng_below(rg, 240000);
+	snprintf(x->visitor, sizeof(x->visitor), "v%d", vis);
+	for (size_t j = i; j-- > 0;)
+		if (!strcmp(evs[j].visitor, x->visitor)) {
+			prev_v = evs[j].e.ts;
+			if (*t - prev_v <= 1800000) { /* the same session */
+				memcpy(x->session, evs[j].session, sizeof(x->session));
+				prev_s = prev_v;
+			}
+			break;
+		}
+	if (!prev_s)
+		snprintf(x->session, sizeof(x->session), "v%d-%lld", vis, (long long)*t);
+	snprintf(x->item, sizeof(x->item), "i%d", (int)rng_below(rg, 15));
+	if (!rng_chance(rg, 0.1))
+		snprintf(x->category, sizeof(x->category), "c%d", (int)rng_below(rg, 4));
+	x->e = (struct fe_event){ .ts = *t, .visitor = span_of(x->visitor), .session = span_of(x->session),
+				  .item = span_of(x->item), .category = span_of(x->category),
+				  .type = (enum event_type)rng_below(rg, EV__COUNT),
+				  .price = rng_chance(rg, 0.2) ? NAN : (double)rng_below(rg, 5000) / 100 };
+	engine_event_fields(&x->e, prev_s, prev_v, x->fields);
+}
+
 TEST(engine_matches_recomputation)
 {
 	struct feature_registry r;
@@ -192,32 +225,7 @@ TEST(engine_matches_recomputation)
 	rng_seed(&rg, 17);
 	for (size_t i = 0; i < NEV; i++) {
 		struct ev *x = &evs[i];
-		int vis = (int)rng_below(&rg, 25);
-		int64_t prev_s = 0, prev_v = 0, start = 0;
-		/* time moves by up to 4 minutes, sometimes by hours */
-		t += rng_chance(&rg, 0.01) ? (int64_t)rng_below(&rg, 8 * 3600000) : (int64_t)rng_below(&rg, 240000);
-		snprintf(x->visitor, sizeof(x->visitor), "v%d", vis);
-		for (size_t j = i; j-- > 0;)
-			if (!strcmp(evs[j].visitor, x->visitor)) {
-				prev_v = evs[j].e.ts;
-				if (t - prev_v <= 1800000) { /* the same session */
-					memcpy(x->session, evs[j].session, sizeof(x->session));
-					prev_s = prev_v;
-				}
-				break;
-			}
-		if (!prev_s) {
-			start = t;
-			snprintf(x->session, sizeof(x->session), "v%d-%lld", vis, (long long)start);
-		}
-		snprintf(x->item, sizeof(x->item), "i%d", (int)rng_below(&rg, 15));
-		if (!rng_chance(&rg, 0.1))
-			snprintf(x->category, sizeof(x->category), "c%d", (int)rng_below(&rg, 4));
-		x->e = (struct fe_event){ .ts = t, .visitor = span_of(x->visitor), .session = span_of(x->session),
-					  .item = span_of(x->item), .category = span_of(x->category),
-					  .type = (enum event_type)rng_below(&rg, EV__COUNT),
-					  .price = rng_chance(&rg, 0.2) ? NAN : (double)rng_below(&rg, 5000) / 100 };
-		engine_event_fields(&x->e, prev_s, prev_v, x->fields);
+		random_event(evs, i, &t, &rg);
 		CHECK_INT(engine_add(e, &x->e), 0);
 		CHECK_INT(engine_vector(e, t, x->e.session, x->e.visitor, x->e.item, vec), 0);
 		compare(&r, vec, evs, i + 1, x->e.session, x->e.visitor, x->e.item, t);
@@ -234,6 +242,112 @@ TEST(engine_matches_recomputation)
 	CHECK(isnan(vec[0]) && isnan(vec[r.views[1].f[0].slot]) && isnan(vec[r.views[2].f[0].slot]));
 	engine_close(e);
 	registry_release(&r);
+	pp_free(vec);
+	pp_free(evs);
+}
+
+/* The key a detached state is kept under in the test: the view and the entity. */
+static int state_key(struct buf *b, size_t view, struct span key)
+{
+	buf_reset(b);
+	return buf_printf(b, "%zu/%.*s", view, (int)key.len, key.p);
+}
+
+/* An identifier as the live path counts it: a number per text. */
+static double key_number(struct span s)
+{
+	return s.len ? (double)(pp_hash64(s.p, s.len, 7) >> 12) : NAN;
+}
+
+/*
+ * The same stream through detached states (the live path's): each event decodes the
+ * entity's stored bytes, adds, reads and encodes them again; every value read must be the
+ * recomputation's, after every event and an hour after the last.
+ */
+TEST(engine_states_round_trip)
+{
+	struct feature_registry r;
+	struct feature_engine *e;
+	struct ev *evs = pp_calloc(NEV, sizeof(*evs));
+	struct strmap stored; /* key -> index into blobs */
+	struct buf *blobs = pp_calloc(NEV * 4 + 1, sizeof(struct buf)), key = BUF_INIT;
+	size_t nblobs = 0;
+	double vals[64], *vec;
+	int64_t t = 1433116800000LL;
+	struct rng rg;
+
+	CHECK_INT(registry_parse(&r, "t.yaml", repo, sizeof(repo) - 1), 0);
+	CHECK_INT(engine_open(&e, &r), 0);
+	CHECK((vec = pp_calloc(registry_vector_size(&r), sizeof(double))) != NULL);
+	strmap_init(&stored);
+	rng_seed(&rg, 23);
+	for (size_t i = 0; i < NEV; i++) {
+		struct ev *x = &evs[i];
+		random_event(evs, i, &t, &rg);
+		const double keyval[EK__COUNT] = { key_number(x->e.session), key_number(x->e.visitor),
+						   key_number(x->e.item), key_number(x->e.category) };
+		for (size_t v = 0; v < r.nviews; v++) {
+			const struct feature_view *fv = &r.views[v];
+			struct span ent = key_of(x, fv->entity);
+			struct engine_entity *st;
+			struct strmap_slot *slot;
+			bool ins;
+			CHECK_INT(state_key(&key, v, ent), 0);
+			CHECK((slot = strmap_put(&stored, key.data, key.len, &ins)) != NULL);
+			if (ins)
+				slot->value = nblobs++;
+			struct buf *b = &blobs[slot->value];
+			CHECK_INT(engine_entity_decode(e, v, (struct span){ b->data, b->len }, &st), 0);
+			CHECK_INT(engine_entity_add(e, v, st, &x->e, x->fields, keyval), 0);
+			CHECK_INT(engine_entity_values(e, v, st, t, vals), 0);
+			for (size_t k = 0; k < fv->n; k++)
+				vec[fv->f[k].slot] = vals[k];
+			CHECK_INT(engine_entity_encode(e, v, st, b), 0);
+			engine_entity_free(e, v, st);
+		}
+		compare(&r, vec, evs, i + 1, x->e.session, x->e.visitor, x->e.item, t);
+	}
+	t += 3600000;
+	for (size_t i = NEV - 200; i < NEV; i++) {
+		for (size_t v = 0; v < r.nviews; v++) {
+			const struct feature_view *fv = &r.views[v];
+			struct engine_entity *st;
+			CHECK_INT(state_key(&key, v, key_of(&evs[i], fv->entity)), 0);
+			struct buf *b = &blobs[strmap_get(&stored, key.data, key.len)->value];
+			CHECK_INT(engine_entity_decode(e, v, (struct span){ b->data, b->len }, &st), 0);
+			int rc = engine_entity_values(e, v, st, t, vals);
+			CHECK(rc == 0 || rc == PP_ENOENT);
+			for (size_t k = 0; k < fv->n; k++)
+				vec[fv->f[k].slot] = rc ? NAN : vals[k];
+			engine_entity_free(e, v, st);
+		}
+		compare(&r, vec, evs, NEV, evs[i].e.session, evs[i].e.visitor, evs[i].e.item, t);
+	}
+	/* every cut of a stored state: inside the header a new state, past it refused as corrupt */
+	for (size_t i = 0; i < stored.cap; i++) {
+		const struct strmap_slot *slot = &stored.slots[i];
+		const struct buf *b;
+		size_t v;
+		if (!slot->key || slot->value % 7)
+			continue; /* a sample */
+		v = (size_t)(slot->key[0] - '0');
+		b = &blobs[slot->value];
+		for (size_t cut = 0; cut < b->len; cut++) {
+			struct engine_entity *st = NULL;
+			int rc = engine_entity_decode(e, v, (struct span){ b->data, cut }, &st);
+			if (rc != (cut < 32 ? 0 : PP_ECORRUPT))
+				test_fail(__FILE__, __LINE__, "a state of view %zu cut at %zu of %zu: %d", v, cut,
+					  b->len, rc);
+			engine_entity_free(e, v, st);
+		}
+	}
+	for (size_t i = 0; i < nblobs; i++)
+		buf_release(&blobs[i]);
+	strmap_release(&stored);
+	buf_release(&key);
+	engine_close(e);
+	registry_release(&r);
+	pp_free(blobs);
 	pp_free(vec);
 	pp_free(evs);
 }

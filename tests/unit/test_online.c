@@ -1,6 +1,8 @@
 /* The online stores: the same checks on LMDB and on a real Redis server started here. */
 #include "core/err.h"
 #include "core/timeutil.h"
+#include "features/live.h"
+#include "features/materialize.h"
 #include "features/online_store.h"
 #include "unit/test.h"
 
@@ -50,6 +52,135 @@ static void concurrent_adds(struct online_store *(*reopen)(void), const struct o
 		CHECK(waitpid(kids[p], &status, 0) == kids[p]);
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
+}
+
+/* ---- transactions ---- */
+
+struct txn_case {
+	const struct online_key *k;
+	int64_t now;
+	int runs;
+	struct online_store *other; /* writes the key between the first run's read and commit */
+	char seen[32];
+	bool found;
+};
+
+/* Reads blob k, writes it back with "run N" and a row beside it. */
+static int txn_write(struct online_txn *t, void *vctx)
+{
+	struct txn_case *c = vctx;
+	const struct online_store_ops *ops = t->store->ops;
+	struct span blob = { "", 0 };
+	struct online_row row = row3(c->runs, 0, 0, c->now, 0);
+	struct online_key rk = key("blob_side", "row");
+	char text[32];
+	int rc, n;
+
+	if ((rc = ops->txn_get(t, c->k, 1, c->now, &blob, &c->found)))
+		return rc;
+	snprintf(c->seen, sizeof(c->seen), "%.*s", c->found ? (int)blob.len : 0, blob.p);
+	if (c->runs++ == 0 && c->other) {
+		struct online_txn *o;
+		CHECK_INT(c->other->ops->txn_begin(c->other, &o), 0);
+		CHECK_INT(o->store->ops->txn_put_blob(o, c->k, span_of("from the other"), c->now, 0), 0);
+		CHECK_INT(o->store->ops->txn_commit(o), 0);
+	}
+	n = snprintf(text, sizeof(text), "run %d", c->runs);
+	if ((rc = ops->txn_put_blob(t, c->k, (struct span){ text, (size_t)n }, c->now, c->now + 60000)))
+		return rc;
+	return ops->txn_put_row(t, &rk, &row);
+}
+
+static void transactions(struct online_store *s, struct online_store *(*reopen)(void))
+{
+	int64_t now = time_now_ms();
+	struct online_key k = key("@blob", "b1"), rk = key("blob_side", "row");
+	struct txn_case c = { .k = &k, .now = now };
+	struct online_row got;
+
+	CHECK_INT(online_store_transact(s, txn_write, &c), 0);
+	CHECK(!c.found && c.runs == 1);
+	c.runs = 0;
+	CHECK_INT(online_store_transact(s, txn_write, &c), 0);
+	CHECK(c.found && !strcmp(c.seen, "run 1"));
+	CHECK_INT(s->ops->get(s, &rk, now, &got), 0); /* the row written beside it */
+	CHECK(got.n == 3 && got.v[0] == 0);
+	CHECK_INT(s->ops->get(s, &k, now, &got), PP_ENOENT); /* a blob is no row ... */
+	struct txn_case r = { .k = &rk, .now = now };
+	CHECK_INT(online_store_transact(s, txn_write, &r), 0);
+	CHECK(!r.found); /* ... and a row no blob */
+	/* expired: absent */
+	c.runs = 0;
+	c.now = now + 60001;
+	CHECK_INT(online_store_transact(s, txn_write, &c), 0);
+	CHECK(!c.found);
+	/* another writer between read and commit: Redis runs it again on what that wrote
+	 * (LMDB's writers take turns: the other would wait for this one) */
+	if (!strcmp(s->ops->name, "redis")) {
+		c.runs = 0;
+		c.now = now;
+		CHECK((c.other = reopen()) != NULL);
+		CHECK_INT(online_store_transact(s, txn_write, &c), 0);
+		CHECK_INT(c.runs, 2);
+		CHECK(c.found && !strcmp(c.seen, "from the other"));
+		online_store_close(c.other);
+	}
+}
+
+/* Two processes apply events of one session at once through the live path: every event
+ * counts. */
+static void concurrent_live(struct online_store *s, struct online_store *(*reopen)(void))
+{
+	struct feature_registry r;
+	pid_t kids[2];
+	double *vec;
+	int64_t base = 1433160000000LL; /* noon UTC */
+
+	CHECK_INT(registry_default(&r), 0);
+	for (int p = 0; p < 2; p++) {
+		if ((kids[p] = fork()) == 0) {
+			struct online_store *ps = reopen();
+			struct live_features *l;
+			if (!ps || live_open(&l, &r, ps, 30 * MS_PER_MIN))
+				_exit(1);
+			for (int i = 0; i < 150; i++) {
+				struct event ev;
+				event_clear(&ev);
+				ev.ts = base + i * 1000 + p;
+				ev.visitor_id = span_of("vshared");
+				ev.session_id = span_of("sshared");
+				ev.item_id = span_of(i % 2 ? "i1" : "i2");
+				ev.type = EV_VIEW;
+				ev.price = 10;
+				if (live_apply(l, &ev))
+					_exit(2);
+			}
+			live_close(l);
+			online_store_close(ps);
+			_exit(0);
+		}
+		CHECK(kids[p] > 0);
+	}
+	for (int p = 0; p < 2; p++) {
+		int status;
+		CHECK(waitpid(kids[p], &status, 0) == kids[p]);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	CHECK((vec = calloc(registry_vector_size(&r), sizeof(double))) != NULL);
+	CHECK_INT(online_vector(s, &r, span_of("sshared"), span_of("vshared"), span_of("i1"), base + 150000, vec), 0);
+	int checked = 0;
+	for (size_t f = 0; f < r.nfeatures; f++) {
+		double want = !strcmp(r.names[f], "s_events") || !strcmp(r.names[f], "v_events") ? 300
+			      : !strcmp(r.names[f], "s_items") ? 2 : !strcmp(r.names[f], "i_views") ? 150 : -1;
+		if (want < 0)
+			continue;
+		if (vec[f] != want)
+			test_fail(__FILE__, __LINE__, "%s is %g after two writers, not %g", r.names[f], vec[f], want);
+		checked++;
+	}
+	CHECK_INT(checked, 4);
+	free(vec);
+	registry_release(&r);
 }
 
 static void exercise(struct online_store *s, struct online_store *(*reopen)(void))
@@ -113,6 +244,8 @@ static void exercise(struct online_store *s, struct online_store *(*reopen)(void
 	CHECK(found[2]);
 	if (!strcmp(s->ops->name, "lmdb"))
 		CHECK_INT(deleted, 2); /* k[0] (expired) and k[1] (by then) */
+	transactions(s, reopen);
+	concurrent_live(s, reopen);
 }
 
 static char lmdb_path[512];

@@ -128,7 +128,7 @@ struct sess_check {
 	const struct sim *s;
 	struct strmap starts; /* "visitor/ordinal" -> start ts */
 	struct sessionizer sz;
-	uint64_t checked;
+	uint64_t checked, past_midnight;
 };
 
 static int remember_session(void *ctx, const struct sim_session_truth *t)
@@ -163,7 +163,20 @@ static int check_event(void *ctx, const struct sim_event *ev)
 					    sim_visitor_id(c->s, ev->visitor));
 	e.item_id = span_of("x");
 	CHECK_INT(sessionizer_assign(&c->sz, &e, &id, &started), 0);
-	n = snprintf(want, sizeof(want), "%s-%" PRId64, vid, (int64_t)slot->value);
+	int64_t start = (int64_t)slot->value;
+	if (floor_div(ev->ts, MS_PER_DAY) != floor_div(start, MS_PER_DAY)) {
+		/* past midnight UTC the session goes on under a new id: its first event there */
+		bool ins;
+		n = snprintf(key, sizeof(key), "%u/%u/%" PRId64, ev->visitor, ev->session,
+			     floor_div(ev->ts, MS_PER_DAY));
+		struct strmap_slot *day = strmap_put(&c->starts, key, (size_t)n, &ins);
+		CHECK(day != NULL);
+		if (ins)
+			day->value = (uint64_t)ev->ts;
+		start = (int64_t)day->value;
+		c->past_midnight++;
+	}
+	n = snprintf(want, sizeof(want), "%s-%" PRId64, vid, start);
 	if (id.len != (size_t)n || memcmp(id.p, want, id.len))
 		test_fail(__FILE__, __LINE__, "event of %s at %" PRId64 ": session %.*s, truth %s", vid,
 			  ev->ts, (int)id.len, id.p, want);
@@ -186,6 +199,7 @@ TEST(sessionizer_recovers_simulated_sessions)
 	CHECK_INT(sim_run(&s, &sink, NULL), 0);
 	CHECK_INT(c.checked, s.stats.events);
 	CHECK(c.checked > 50000);
+	CHECK(c.past_midnight > 0); /* the midnight rule was exercised */
 	sessionizer_release(&c.sz);
 	strmap_release(&c.starts);
 	sim_release(&s);
