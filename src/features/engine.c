@@ -696,7 +696,7 @@ int engine_view_values(struct feature_engine *e, size_t view, int64_t id, int64_
 #error "the stored state is written in the host's order, which must be little-endian"
 #endif
 
-#define STATE_MAGIC 0x31535050u /* "PPS1" */
+#define STATE_MAGIC 0x32535050u /* "PPS2" */
 #define STATE_MAX_TS (1LL << 50) /* ms: far past any event, far from overflowing */
 
 /*
@@ -704,7 +704,9 @@ int engine_view_values(struct feature_engine *e, size_t view, int64_t id, int64_
  * of an older definition is not read as this one's), the feature count, the last event's
  * time, the window's events (ts and a contribution per feature), then per feature its
  * count and what its aggregation keeps: sum (8), one (16), queue (count, 16 each),
- * value counts (count, key 8 and count 4 each).
+ * value counts (count, key 8 and count 4 each). In a sliding window, queues and value
+ * counts are not stored but rebuilt from the window's events (derived()): they then
+ * agree with the events by construction, whatever the bytes said.
  */
 struct state_head {
 	uint32_t magic, nfeatures;
@@ -712,6 +714,12 @@ struct state_head {
 	int64_t last_ts;
 	uint32_t nevents, pad;
 };
+
+/* Whether feature k's state is rebuilt from the window instead of stored. */
+static bool derived(const struct view_state *vs, size_t k)
+{
+	return vs->window && (vs->keep[k] == KEEP_QUEUE || vs->keep[k] == KEEP_DISTINCT);
+}
 
 int engine_entity_new(struct feature_engine *e, size_t view, struct engine_entity **out)
 {
@@ -815,6 +823,8 @@ int engine_entity_decode(struct feature_engine *e, size_t view, struct span blob
 	for (size_t k = 0; k < vs->v->n; k++) {
 		struct fstate *f = &s->f[k];
 		uint32_t len;
+		if (derived(vs, k))
+			continue;
 		if (!take_bytes(&p, end, &f->n, 4))
 			return bad_state(vs, "a feature's count is cut short");
 		switch (vs->keep[k]) {
@@ -863,6 +873,19 @@ int engine_entity_decode(struct feature_engine *e, size_t view, struct span blob
 	}
 	if (p != end)
 		return bad_state(vs, "bytes left over");
+	for (uint32_t i = 0; i < s->events.n; i++) { /* the derived ones, from the window */
+		const char *rec = ring_at(&s->events, i);
+		int64_t ts;
+		memcpy(&ts, rec, sizeof(ts));
+		for (size_t k = 0; k < vs->v->n; k++) {
+			double c;
+			if (!derived(vs, k))
+				continue;
+			memcpy(&c, rec + 8 + k * 8, sizeof(c));
+			if ((rc = take(&s->f[k], &vs->v->f[k], (enum keep)vs->keep[k], ts, c)))
+				return rc;
+		}
+	}
 	return check_state(vs, s);
 }
 
@@ -882,6 +905,8 @@ int engine_entity_encode(struct feature_engine *e, size_t view, const struct eng
 	for (size_t k = 0; k < vs->v->n && !rc; k++) {
 		const struct fstate *f = &s->f[k];
 		uint32_t len;
+		if (derived(vs, k))
+			continue;
 		rc = buf_append(out, &f->n, 4);
 		switch (vs->keep[k]) {
 		case KEEP_SUM:

@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size)
 		return 0;
 	v = data[0] % reg.nviews;
-	head[0] = 0x31535050u;
+	head[0] = 0x32535050u; /* "PPS2", engine.c's STATE_MAGIC */
 	head[1] = (uint32_t)reg.views[v].n;
 	buf_append(&blob, head, sizeof(head));
 	for (int i = 0; i < 8; i++) {
