@@ -1,6 +1,14 @@
 #include "bench.h"
 #include "core/progress.h"
 
+#include "features/online_store.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,4 +73,66 @@ double bench_report(const char *name, const char *unit, double *rates, int n, do
 	printf("\n");
 	fflush(stdout);
 	return m;
+}
+
+int bench_free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
+
+	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+	    !getsockname(fd, (struct sockaddr *)&a, &len))
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+pid_t bench_redis_start(char *url, size_t n, int *port)
+{
+	char port_text[16];
+	struct online_store *s = NULL;
+	pid_t pid;
+
+	*port = bench_free_port();
+	snprintf(port_text, sizeof(port_text), "%d", *port);
+	if ((pid = fork()) == 0) {
+		int null = open("/dev/null", O_WRONLY); /* its log is not ours to print */
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		execlp("redis-server", "redis-server", "--port", port_text, "--bind", "127.0.0.1", "--save",
+		       "", "--appendonly", "no", "--dir", bench_tmpdir(), "--loglevel", "warning", (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0)
+		return 0;
+	snprintf(url, n, "redis://127.0.0.1:%d/0", *port);
+	for (int i = 0; i < 250 && online_store_redis_open(&s, url); i++)
+		usleep(20000);
+	if (!s) {
+		bench_redis_stop(pid);
+		return 0;
+	}
+	online_store_close(s);
+	return pid;
+}
+
+void bench_redis_stop(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+double bench_quantile(double *v, size_t n, double q)
+{
+	size_t i;
+
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(double), cmp_double);
+	i = (size_t)(q * (double)(n - 1) + 0.5);
+	return v[i < n ? i : n - 1];
 }

@@ -8,6 +8,8 @@
 
 #include "core/common.h"
 
+#include <sys/types.h>
+
 #define BENCH_RUNS 5
 
 /* A fresh directory under $TMPDIR (or /tmp), removed by bench_cleanup. */
@@ -22,5 +24,16 @@ double bench_now(void);
  * and returns the median.
  */
 double bench_report(const char *name, const char *unit, double *rates, int n, double goal);
+
+/* A loopback port free now. */
+int bench_free_port(void);
+
+/* A redis-server of our own on a free port (no persistence, its files in bench_tmpdir):
+ * its URL and port; the pid, or 0 when it did not answer. */
+pid_t bench_redis_start(char *url, size_t n, int *port);
+void bench_redis_stop(pid_t pid);
+
+/* The q-quantile (0..1) of v[0..n), which it sorts. */
+double bench_quantile(double *v, size_t n, double q);
 
 #endif

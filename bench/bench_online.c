@@ -90,20 +90,6 @@ static void lookups(struct online_store *s, int n, double *p50, double *p99)
 	free(lat);
 }
 
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
-
-	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-	    !getsockname(fd, (struct sockaddr *)&a, &len))
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 /* The same lookup from Python (redis-py, as Feast's SDK reads Redis), when Debian's
  * python3-redis is there: its figures and the ratio. */
 static void peer(int port, double p50, double p99)
@@ -131,9 +117,9 @@ static void peer(int port, double p50, double p99)
 int main(void)
 {
 	struct online_store *s = NULL;
-	char path[600], url[64], port_text[16];
+	char path[600], url[64];
 	double rate, p50, p99;
-	int port = free_port();
+	int port;
 	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/online.lmdb", bench_tmpdir());
@@ -148,24 +134,14 @@ int main(void)
 	       "lookup: 3 rows (session, visitor, item), LMDB", p50, p99, p99 <= 10 ? "met" : "NOT MET");
 	online_store_close(s);
 
-	snprintf(port_text, sizeof(port_text), "%d", port);
-	if ((pid = fork()) == 0) {
-		int null = open("/dev/null", O_WRONLY); /* its log is not ours to print */
-		if (null >= 0) {
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		execlp("redis-server", "redis-server", "--port", port_text, "--bind", "127.0.0.1", "--save",
-		       "", "--appendonly", "no", "--dir", bench_tmpdir(), "--loglevel", "warning", (char *)NULL);
-		_exit(127);
+	if (!(pid = bench_redis_start(url, sizeof(url), &port))) {
+		printf("%-44s (redis-server did not start)\n", "Redis");
+		return 0;
 	}
-	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", port);
 	s = NULL;
-	for (int i = 0; i < 250 && online_store_redis_open(&s, url); i++)
-		usleep(20000);
-	if (!s) {
-		printf("%-44s (redis-server did not start: %s)\n", "Redis", pp_errmsg());
-		kill(pid, SIGKILL);
+	if (online_store_redis_open(&s, url)) {
+		printf("%-44s (%s)\n", "Redis", pp_errmsg());
+		bench_redis_stop(pid);
 		return 0;
 	}
 	double t0 = bench_now();
@@ -179,8 +155,7 @@ int main(void)
 	       "lookup: 3 rows in one round trip, Redis", p50, p99, p99 <= 250 ? "met" : "NOT MET");
 	peer(port, p50, p99);
 	online_store_close(s);
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
+	bench_redis_stop(pid);
 	bench_cleanup();
 	return 0;
 }

@@ -8,7 +8,8 @@
 
 #include <math.h>
 
-#define SWEEP_EVERY 65536 /* events between sweeps of the states nothing can read (below) */
+#define SWEEP_EVERY 65536 /* events between sweeps of the states nothing can read (below), at
+			    * least; and at least a quarter of the slots a sweep looks at */
 
 /* ---- a queue of fixed-size records ---- */
 
@@ -185,7 +186,8 @@ struct feature_engine {
 	struct view_state *views;
 	struct keyspace keys[EK__COUNT];
 	double *contrib; /* scratch: a contribution per feature of a view */
-	uint64_t added, sweep_every;
+	uint64_t added, sweep_every, next_sweep;
+	bool sweep_fixed; /* engine_sweep_every: every sweep_every events exactly */
 };
 
 static const enum engine_key entity_keys_kind[ENT__COUNT] = { [ENT_SESSION] = EK_SESSION,
@@ -206,7 +208,7 @@ int engine_open(struct feature_engine **out, const struct feature_registry *r)
 	if (!e || !(e->views = pp_calloc(r->nviews + 1, sizeof(*e->views))))
 		return PP_ENOMEM;
 	e->r = r;
-	e->sweep_every = SWEEP_EVERY;
+	e->sweep_every = e->next_sweep = SWEEP_EVERY;
 	for (int k = 0; k < EK__COUNT; k++)
 		strmap_init(&e->keys[k].ids);
 	for (size_t i = 0; i < r->nviews; i++) {
@@ -466,12 +468,16 @@ static void retire(struct view_state *vs, struct engine_entity *s)
 
 /*
  * Entities nothing can be read from any more (past their TTL, their window empty) are
- * freed every SWEEP_EVERY events: finished sessions would otherwise pile up. Reading one
+ * freed now and then (every SWEEP_EVERY events, or more seldom when there are many
+ * slots to look at: a sweep costs its slots, amortized to a quarter per event): finished
+ * sessions would otherwise pile up. Reading one
  * gives what reading the kept state would (missing values); its key stays, and an event
  * of it starts a new state, as it would the kept one (restarts(), below).
  */
-static void sweep(struct feature_engine *e, int64_t now)
+static size_t sweep(struct feature_engine *e, int64_t now)
 {
+	size_t slots = 0;
+
 	for (size_t i = 0; i < e->r->nviews; i++) {
 		struct view_state *vs = &e->views[i];
 		int64_t keep = vs->v->ttl_ms;
@@ -484,12 +490,16 @@ static void sweep(struct feature_engine *e, int64_t now)
 				retire(vs, vs->states[k]);
 				vs->states[k] = NULL;
 			}
+		slots += vs->cap;
 	}
+	return slots;
 }
 
 void engine_sweep_every(struct feature_engine *e, uint64_t n)
 {
 	e->sweep_every = n ? n : SWEEP_EVERY;
+	e->sweep_fixed = n != 0;
+	e->next_sweep = e->added + e->sweep_every;
 }
 
 /* ---- events ---- */
@@ -586,8 +596,10 @@ int engine_add_ids(struct feature_engine *e, const struct fe_event *ev, const in
 	int64_t prev[2] = { 0, 0 };
 	int rc;
 
-	if (++e->added % e->sweep_every == 0)
-		sweep(e, ev->ts);
+	if (++e->added >= e->next_sweep) {
+		size_t slots = sweep(e, ev->ts);
+		e->next_sweep = e->added + (e->sweep_fixed || slots / 4 < e->sweep_every ? e->sweep_every : slots / 4);
+	}
 	for (int k = EK_SESSION; k <= EK_VISITOR; k++) /* the gaps: previous times, then now */
 		if (id[k] >= 0) {
 			if ((rc = last_room(&e->keys[k], id[k])))
