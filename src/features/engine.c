@@ -3,6 +3,7 @@
 #include "features/engine.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/slab.h"
 #include "core/strmap.h"
 #include "core/timeutil.h"
 
@@ -23,16 +24,16 @@ static void *ring_at(const struct ring *r, uint32_t i)
 	return r->data + (size_t)((r->head + i) % r->cap) * r->size;
 }
 
-static int ring_push(struct ring *r, const void *rec)
+static int ring_push(struct slab *sl, struct ring *r, const void *rec)
 {
 	if (r->n == r->cap) {
 		uint32_t cap = r->cap ? r->cap * 2 : 4;
-		char *d = pp_malloc((size_t)cap * r->size);
+		char *d = slab_alloc(sl, (size_t)cap * r->size);
 		if (!d)
 			return PP_ENOMEM;
 		for (uint32_t i = 0; i < r->n; i++)
 			memcpy(d + i * r->size, ring_at(r, i), r->size);
-		pp_free(r->data);
+		slab_free(sl, r->data, (size_t)r->cap * r->size);
 		r->data = d;
 		r->cap = cap;
 		r->head = 0;
@@ -79,13 +80,13 @@ static struct vslot *vfind(struct vcount *m, uint64_t key)
 	return &m->s[i];
 }
 
-static int vadd(struct vcount *m, uint64_t key, int delta)
+static int vadd(struct slab *sl, struct vcount *m, uint64_t key, int delta)
 {
-	struct vslot *sl;
+	struct vslot *v;
 
 	if (m->used * 4 >= m->cap * 3) { /* grow, dropping the values counted down to 0 */
 		struct vcount n = { .cap = m->cap ? m->cap * 2 : 8 };
-		if (!(n.s = pp_calloc(n.cap, sizeof(*n.s))))
+		if (!(n.s = slab_calloc(sl, n.cap * sizeof(*n.s))))
 			return PP_ENOMEM;
 		for (size_t i = 0; i < m->cap; i++)
 			if (m->s[i].used && m->s[i].count) {
@@ -93,20 +94,20 @@ static int vadd(struct vcount *m, uint64_t key, int delta)
 				n.used++;
 			}
 		n.distinct = m->distinct;
-		pp_free(m->s);
+		slab_free(sl, m->s, m->cap * sizeof(*m->s));
 		*m = n;
 	}
-	sl = vfind(m, key);
-	if (!sl->used) {
+	v = vfind(m, key);
+	if (!v->used) {
 		if (delta < 0)
 			return 0;
-		sl->used = true;
-		sl->key = key;
+		v->used = true;
+		v->key = key;
 		m->used++;
 	}
-	if (delta > 0 && sl->count++ == 0)
+	if (delta > 0 && v->count++ == 0)
 		m->distinct++;
-	else if (delta < 0 && sl->count && --sl->count == 0)
+	else if (delta < 0 && v->count && --v->count == 0)
 		m->distinct--;
 	return 0;
 }
@@ -171,6 +172,7 @@ struct view_state {
 	size_t rec_size; /* of an event record in the window */
 	int entity;
 	char hash[8]; /* the definition's hash as bytes (stored states carry it) */
+	struct slab *slab; /* the engine's: where the states and their buffers live */
 };
 
 /* The keys of one kind, each interned once to a dense id that indexes every per-entity
@@ -186,6 +188,7 @@ struct feature_engine {
 	struct view_state *views;
 	struct keyspace keys[EK__COUNT];
 	double *contrib; /* scratch: a contribution per feature of a view */
+	struct slab slab;
 	uint64_t added, sweep_every, next_sweep;
 	bool sweep_fixed; /* engine_sweep_every: every sweep_every events exactly */
 };
@@ -208,6 +211,7 @@ int engine_open(struct feature_engine **out, const struct feature_registry *r)
 	if (!e || !(e->views = pp_calloc(r->nviews + 1, sizeof(*e->views))))
 		return PP_ENOMEM;
 	e->r = r;
+	slab_init(&e->slab);
 	e->sweep_every = e->next_sweep = SWEEP_EVERY;
 	for (int k = 0; k < EK__COUNT; k++)
 		strmap_init(&e->keys[k].ids);
@@ -216,6 +220,7 @@ int engine_open(struct feature_engine **out, const struct feature_registry *r)
 		vs->v = &r->views[i];
 		vs->window = window_ms(vs->v->window);
 		vs->entity = (int)vs->v->entity;
+		vs->slab = &e->slab;
 		vs->rec_size = sizeof(int64_t) + vs->v->n * sizeof(double);
 		for (int b = 0; b < 8; b++) {
 			unsigned x = 0;
@@ -234,20 +239,35 @@ int engine_open(struct feature_engine **out, const struct feature_registry *r)
 	return 0;
 }
 
-static void free_state(const struct view_state *vs, struct engine_entity *s)
+/* Gives a state's pieces back to the slab; only_large: just those malloc holds (the
+ * engine closing: the slab's blocks go all at once). */
+static void free_state(const struct view_state *vs, struct engine_entity *s, bool only_large)
 {
+	struct slab *sl = vs->slab;
+	size_t size;
+
 	if (!s)
 		return;
-	pp_free(s->events.data);
+	size = (size_t)s->events.cap * s->events.size;
+	if (!only_large || !slab_owns_size(size))
+		slab_free(sl, s->events.data, size);
 	for (size_t k = 0; k < vs->v->n; k++) {
-		if (vs->keep[k] == KEEP_QUEUE)
-			pp_free(s->f[k].u.q.data);
-		if (vs->keep[k] == KEEP_DISTINCT && s->f[k].u.distinct) {
-			pp_free(s->f[k].u.distinct->s);
-			pp_free(s->f[k].u.distinct);
+		const struct fstate *f = &s->f[k];
+		if (vs->keep[k] == KEEP_QUEUE) {
+			size = (size_t)f->u.q.cap * f->u.q.size;
+			if (!only_large || !slab_owns_size(size))
+				slab_free(sl, f->u.q.data, size);
+		}
+		if (vs->keep[k] == KEEP_DISTINCT && f->u.distinct) {
+			size = f->u.distinct->cap * sizeof(*f->u.distinct->s);
+			if (!only_large || !slab_owns_size(size))
+				slab_free(sl, f->u.distinct->s, size);
+			if (!only_large)
+				slab_free(sl, f->u.distinct, sizeof(*f->u.distinct));
 		}
 	}
-	pp_free(s);
+	if (!only_large)
+		slab_free(sl, s, state_size(vs->v));
 }
 
 void engine_close(struct feature_engine *e)
@@ -257,9 +277,9 @@ void engine_close(struct feature_engine *e)
 	for (size_t i = 0; e->views && i < e->r->nviews; i++) {
 		struct view_state *vs = &e->views[i];
 		for (size_t k = 0; vs->keep && k < vs->cap; k++)
-			free_state(vs, vs->states[k]);
+			free_state(vs, vs->states[k], true);
 		for (size_t k = 0; vs->keep && k < vs->nspare; k++)
-			free_state(vs, vs->spare[k]);
+			free_state(vs, vs->spare[k], true);
 		pp_free(vs->states);
 		pp_free(vs->spare);
 		pp_free(vs->keep);
@@ -268,6 +288,7 @@ void engine_close(struct feature_engine *e)
 		strmap_release(&e->keys[k].ids);
 		pp_free(e->keys[k].last);
 	}
+	slab_release(&e->slab);
 	pp_free(e->views);
 	pp_free(e->contrib);
 	pp_free(e);
@@ -330,7 +351,7 @@ static struct engine_entity *find_state(struct view_state *vs, int64_t id, bool 
 		vs->cap = cap;
 	}
 	if (!vs->states[id] && create) { /* new, or swept away after its TTL */
-		struct engine_entity *s = vs->nspare ? vs->spare[--vs->nspare] : pp_calloc(1, state_size(vs->v));
+		struct engine_entity *s = vs->nspare ? vs->spare[--vs->nspare] : slab_calloc(vs->slab, state_size(vs->v));
 		if (!s)
 			return NULL;
 		s->events.size = (uint32_t)vs->rec_size;
@@ -350,7 +371,8 @@ static bool numeric_key_agg(enum feature_agg a)
 }
 
 /* Takes contribution c (at ts) into the feature's state. */
-static int take(struct fstate *f, const struct feature_def *d, enum keep keep, int64_t ts, double c)
+static int take(struct slab *sl, struct fstate *f, const struct feature_def *d, enum keep keep, int64_t ts,
+		double c)
 {
 	struct tv tv = { ts, c };
 
@@ -374,13 +396,13 @@ static int take(struct fstate *f, const struct feature_def *d, enum keep keep, i
 					break;
 				f->u.q.n--;
 			}
-		return ring_push(&f->u.q, &tv);
+		return ring_push(sl, &f->u.q, &tv);
 	case KEEP_DISTINCT: {
 		uint64_t key;
 		memcpy(&key, &c, sizeof(key));
-		if (!f->u.distinct && !(f->u.distinct = pp_calloc(1, sizeof(*f->u.distinct))))
+		if (!f->u.distinct && !(f->u.distinct = slab_calloc(sl, sizeof(*f->u.distinct))))
 			return PP_ENOMEM;
-		return vadd(f->u.distinct, key, +1);
+		return vadd(sl, f->u.distinct, key, +1);
 	}
 	default:
 		return 0;
@@ -388,7 +410,7 @@ static int take(struct fstate *f, const struct feature_def *d, enum keep keep, i
 }
 
 /* Drops contribution c (at ts) of an event leaving the window. */
-static void drop(struct fstate *f, enum keep keep, int64_t ts, double c)
+static void drop(struct slab *sl, struct fstate *f, enum keep keep, int64_t ts, double c)
 {
 	if (isnan(c) || !f->n) /* (a count at 0 here: a stored state that lied) */
 		return;
@@ -404,7 +426,7 @@ static void drop(struct fstate *f, enum keep keep, int64_t ts, double c)
 	case KEEP_DISTINCT: {
 		uint64_t key;
 		memcpy(&key, &c, sizeof(key));
-		vadd(f->u.distinct, key, -1);
+		vadd(sl, f->u.distinct, key, -1);
 		break;
 	}
 	default:
@@ -426,7 +448,7 @@ static void slide(struct view_state *vs, struct engine_entity *s, int64_t t)
 		for (size_t k = 0; k < vs->v->n; k++) {
 			double c;
 			memcpy(&c, rec + sizeof(int64_t) + k * sizeof(double), sizeof(c));
-			drop(&s->f[k], (enum keep)vs->keep[k], ts, c);
+			drop(vs->slab, &s->f[k], (enum keep)vs->keep[k], ts, c);
 		}
 		ring_pop_front(&s->events);
 	}
@@ -459,7 +481,7 @@ static void retire(struct view_state *vs, struct engine_entity *s)
 {
 	if (vs->nspare == vs->capspare &&
 	    pp_array_grow(&vs->spare, vs->nspare, &vs->capspare, sizeof(*vs->spare), 256)) {
-		free_state(vs, s);
+		free_state(vs, s, false);
 		return;
 	}
 	empty_state(vs, s);
@@ -576,14 +598,14 @@ static int state_add(struct feature_engine *e, struct view_state *vs, struct eng
 		else if (d->field >= 0)
 			c = fields[d->field];
 		e->contrib[k] = c;
-		if ((rc = take(&s->f[k], d, (enum keep)vs->keep[k], ts, c)))
+		if ((rc = take(vs->slab, &s->f[k], d, (enum keep)vs->keep[k], ts, c)))
 			return rc;
 	}
 	if (vs->window) {
 		char rec[8 + 8 * 256];
 		memcpy(rec, &ts, sizeof(ts));
 		memcpy(rec + 8, e->contrib, v->n * sizeof(double));
-		if ((rc = ring_push(&s->events, rec)))
+		if ((rc = ring_push(vs->slab, &s->events, rec)))
 			return rc;
 	}
 	s->last_ts = ts;
@@ -736,7 +758,7 @@ static bool derived(const struct view_state *vs, size_t k)
 int engine_entity_new(struct feature_engine *e, size_t view, struct engine_entity **out)
 {
 	struct view_state *vs = &e->views[view];
-	struct engine_entity *s = pp_calloc(1, state_size(vs->v));
+	struct engine_entity *s = slab_calloc(vs->slab, state_size(vs->v));
 
 	if (!(*out = s))
 		return PP_ENOMEM;
@@ -749,7 +771,7 @@ int engine_entity_new(struct feature_engine *e, size_t view, struct engine_entit
 
 void engine_entity_free(struct feature_engine *e, size_t view, struct engine_entity *s)
 {
-	free_state(&e->views[view], s);
+	free_state(&e->views[view], s, false);
 }
 
 /* Reads n bytes at *p, within end. */
@@ -829,7 +851,7 @@ int engine_entity_decode(struct feature_engine *e, size_t view, struct span blob
 		if (ts < prev || ts > h.last_ts)
 			return bad_state(vs, "the window's events out of order");
 		prev = ts;
-		if ((rc = ring_push(&s->events, rec)))
+		if ((rc = ring_push(vs->slab, &s->events, rec)))
 			return rc;
 	}
 	for (size_t k = 0; k < vs->v->n; k++) {
@@ -858,14 +880,14 @@ int engine_entity_decode(struct feature_engine *e, size_t view, struct span blob
 				take_bytes(&p, end, &tv, sizeof(tv));
 				if (tv.ts < 0 || tv.ts > h.last_ts)
 					return bad_state(vs, "a queued time out of range");
-				if ((rc = ring_push(&f->u.q, &tv)))
+				if ((rc = ring_push(vs->slab, &f->u.q, &tv)))
 					return rc;
 			}
 			break;
 		case KEEP_DISTINCT:
 			if (!take_bytes(&p, end, &len, 4) || len > (size_t)(end - p) / 12)
 				return bad_state(vs, "value counts are cut short");
-			if (len && !(f->u.distinct = pp_calloc(1, sizeof(*f->u.distinct))))
+			if (len && !(f->u.distinct = slab_calloc(vs->slab, sizeof(*f->u.distinct))))
 				return PP_ENOMEM;
 			for (uint32_t i = 0; i < len; i++) {
 				uint64_t key = 0;
@@ -874,7 +896,7 @@ int engine_entity_decode(struct feature_engine *e, size_t view, struct span blob
 				take_bytes(&p, end, &count, 4);
 				if (!count)
 					return bad_state(vs, "a value counted zero times");
-				if ((rc = vadd(f->u.distinct, key, +1)))
+				if ((rc = vadd(vs->slab, f->u.distinct, key, +1)))
 					return rc;
 				vfind(f->u.distinct, key)->count = count;
 			}
@@ -894,7 +916,7 @@ int engine_entity_decode(struct feature_engine *e, size_t view, struct span blob
 			if (!derived(vs, k))
 				continue;
 			memcpy(&c, rec + 8 + k * 8, sizeof(c));
-			if ((rc = take(&s->f[k], &vs->v->f[k], (enum keep)vs->keep[k], ts, c)))
+			if ((rc = take(vs->slab, &s->f[k], &vs->v->f[k], (enum keep)vs->keep[k], ts, c)))
 				return rc;
 		}
 	}

@@ -15,6 +15,7 @@
 #include "lake/s3_sign.h"
 #include "lake/s3_xml.h"
 #include "core/strmap.h"
+#include "core/slab.h"
 #include "core/strsort.h"
 #include "core/timeutil.h"
 #include "unit/test.h"
@@ -605,4 +606,38 @@ TEST(s3_xml_values)
 	CHECK(!s3_xml_value("<Key>open", 9, "Key", &at, &v)); /* no closing tag */
 	buf_release(&v);
 	buf_release(&k);
+}
+
+TEST(slab_reuses_and_releases)
+{
+	struct slab s;
+	void *p[600];
+
+	slab_init(&s);
+	/* every size gets room of its own, writable to its end */
+	for (size_t i = 0; i < 600; i++) {
+		size_t size = 1 + i * 113 % 70000;
+		CHECK((p[i] = slab_alloc(&s, size)) != NULL);
+		memset(p[i], (int)(i & 0xff), size);
+	}
+	for (size_t i = 0; i < 600; i++) {
+		size_t size = 1 + i * 113 % 70000;
+		CHECK(((unsigned char *)p[i])[size - 1] == (i & 0xff));
+	}
+	/* a freed piece is the next of its size (class), even rounded: 584 and 590 share one */
+	void *a = slab_alloc(&s, 584);
+	slab_free(&s, a, 584);
+	CHECK(slab_alloc(&s, 590) == a);
+	/* zeroed on request */
+	unsigned char *z = slab_calloc(&s, 100);
+	for (int i = 0; i < 100; i++)
+		CHECK(z[i] == 0);
+	CHECK(slab_owns_size(65536) && !slab_owns_size(65537));
+	for (size_t i = 0; i < 600; i++) { /* the large ones are malloc's: freed here */
+		size_t size = 1 + i * 113 % 70000;
+		if (!slab_owns_size(size))
+			slab_free(&s, p[i], size);
+	}
+	slab_release(&s);
+	CHECK(s.nblocks == 0);
 }
