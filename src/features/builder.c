@@ -179,15 +179,18 @@ struct handoff {
 	int rc;     /* the writer's first error, and its message (errors are per thread) */
 	char msg[1024];
 	struct set_writer *w;
+	uint64_t waited_ns[2]; /* the replay waiting for room, the writer for points */
 };
 
 static struct chunk *next_chunk(struct handoff *h, struct chunk **list, size_t *n, bool full)
 {
 	struct chunk *c = NULL;
+	uint64_t t0 = time_mono_ns();
 
 	pthread_mutex_lock(&h->mu);
 	while (!*n && !(full && h->done))
 		pthread_cond_wait(&h->cv, &h->mu);
+	h->waited_ns[full] += time_mono_ns() - t0;
 	if (*n) {
 		c = list[0];
 		memmove(list, list + 1, --*n * sizeof(*list));
@@ -363,8 +366,9 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 		rc = pp_error(h.rc, "%s", h.msg);
 	if (rc)
 		goto out;
-	log_debug("features build: %" PRIu64 " points replayed (%.2f s)", st->points,
-		  (double)(time_mono_ns() - t0) / 1e9);
+	log_debug("features build: %" PRIu64 " points replayed (%.2f s; the replay waited %.2f s for the "
+		  "writer, the writer %.2f s for points)", st->points, (double)(time_mono_ns() - t0) / 1e9,
+		  (double)h.waited_ns[0] / 1e9, (double)h.waited_ns[1] / 1e9);
 	if (!(parts = pp_calloc(w.ndays + 1, sizeof(*parts)))) {
 		rc = PP_ENOMEM;
 		goto out;
