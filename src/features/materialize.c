@@ -8,7 +8,7 @@
 
 #include <math.h>
 
-#define PUT_BATCH 1000
+#define PUT_BATCH 20000 /* rows per put: one LMDB transaction (its commit writes pages again) */
 
 static bool counts_time(const struct feature_def *f)
 {
