@@ -2,6 +2,7 @@
 #include "features/builder.h"
 #include "features/event_table.h"
 #include "core/err.h"
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/numsort.h"
@@ -48,8 +49,20 @@ struct day_out {
 };
 
 /* The matrix file: header lines, labels, values (the host is little-endian: checked). */
+/* ---- the writing side: the table's day files and the matrix, fed point by point ---- */
+
+struct set_writer {
+	const struct event_table *ev;
+	const struct feature_registry *r;
+	struct pq_column_def *cols;
+	size_t ncols;
+	struct day_out *days;
+	size_t ndays;
+	struct buf labels, ts, groups, values; /* the matrix's sections */
+};
+
 static int write_matrix(struct lake_fs *fs, const struct feature_registry *r, const struct build_stats *st,
-			const struct buf *labels, const struct buf *values)
+			const struct set_writer *w)
 {
 	json_t *names = json_array(), *head;
 	char *text = NULL;
@@ -61,15 +74,18 @@ static int write_matrix(struct lake_fs *fs, const struct feature_registry *r, co
 		return pp_error(PP_EINVAL, "the training matrix is little-endian; this machine is not");
 	for (size_t f = 0; f < r->nfeatures; f++)
 		json_array_append_new(names, json_string(r->names[f]));
-	head = json_pack("{s:I,s:I,s:o,s:s,s:I,s:s,s:s}", "rows", (json_int_t)st->points, "cols",
+	head = json_pack("{s:I,s:I,s:o,s:s,s:I,s:s,s:s,s:[s,s,s,s]}", "rows", (json_int_t)st->points, "cols",
 			 (json_int_t)r->nfeatures, "features", names, "registry", r->hash, "events_version",
-			 (json_int_t)st->version, "dtype", "f32le", "label", "label");
-	if (!head || !(text = json_dumps(head, JSON_COMPACT)) || buf_printf(&h, "PPMATRIX1\n%s\n", text))
+			 (json_int_t)st->version, "dtype", "f32le", "label", "label", "sections", "label:f32le",
+			 "ts:i64le", "group:u64le", "values:f32le");
+	if (!head || !(text = json_dumps(head, JSON_COMPACT)) ||
+	    buf_printf(&h, "%s\n%s\n", TRAINING_MATRIX_MAGIC, text))
 		rc = PP_ENOMEM;
 	if (!rc) {
-		struct iovec iov[3] = { { h.data, h.len }, { labels->data, labels->len },
-					{ values->data, values->len } };
-		rc = fs->ops->put(fs, TRAINING_MATRIX, iov, 3, false);
+		struct iovec iov[5] = { { h.data, h.len }, { w->labels.data, w->labels.len },
+					{ w->ts.data, w->ts.len }, { w->groups.data, w->groups.len },
+					{ w->values.data, w->values.len } };
+		rc = fs->ops->put(fs, TRAINING_MATRIX, iov, 5, false);
 	}
 	free(text); /* jansson's */
 	json_decref(head);
@@ -92,17 +108,6 @@ static bool is_point(const struct event_table *ev, size_t i, const struct build_
 
 #define FIXED_COLS 5 /* session_id, visitor_id, item_id, ts, label; then the features */
 
-/* ---- the writing side: the table's day files and the matrix, fed point by point ---- */
-
-struct set_writer {
-	const struct event_table *ev;
-	const struct feature_registry *r;
-	struct pq_column_def *cols;
-	size_t ncols;
-	struct day_out *days;
-	size_t ndays;
-	struct buf labels, values; /* the matrix */
-};
 
 /* Point i (an event of ev) with its label and vector into its day's file and the matrix.
  * Points come in time order, so a day is done when the next starts: its file is encoded
@@ -139,7 +144,9 @@ static int writer_add(struct set_writer *w, size_t i, bool label, const double *
 		if ((rc = pq_writer_open(&d->w, w->cols, w->ncols, &po)))
 			return rc;
 	}
-	pq_put_str(d->w, ev->session[i], strlen(ev->session[i]));
+	size_t slen = strlen(ev->session[i]);
+	uint64_t group = pp_hash64(ev->session[i], slen, 0);
+	pq_put_str(d->w, ev->session[i], slen);
 	pq_put_str(d->w, ev->visitor[i], strlen(ev->visitor[i]));
 	pq_put_str(d->w, ev->item[i], strlen(ev->item[i]));
 	pq_put_i64(d->w, ev->ts[i]);
@@ -147,6 +154,8 @@ static int writer_add(struct set_writer *w, size_t i, bool label, const double *
 	for (size_t f = 0; f < nf; f++)
 		isnan(vec[f]) ? pq_put_null(d->w) : pq_put_double(d->w, vec[f]);
 	if ((rc = pq_end_row(d->w)) || (rc = buf_append(&w->labels, &lf, sizeof(lf))) ||
+	    (rc = buf_append(&w->ts, &ev->ts[i], sizeof(int64_t))) ||
+	    (rc = buf_append(&w->groups, &group, sizeof(group))) ||
 	    (rc = buf_grow(&w->values, nf * sizeof(float))))
 		return rc;
 	row = (float *)(w->values.data + w->values.len);
@@ -237,7 +246,7 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	const struct radix_rec *sorted;
 	struct curated_part *parts = NULL;
 	struct set_writer w = { .r = r, .ncols = FIXED_COLS + r->nfeatures, .labels = BUF_INIT,
-				.values = BUF_INIT };
+				.ts = BUF_INIT, .groups = BUF_INIT, .values = BUF_INIT };
 	struct handoff h = { .w = &w };
 	struct chunk *c = NULL;
 	pthread_t writer;
@@ -385,7 +394,7 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	if (!rc)
 		rc = curated_rewrite(fs, TRAINING_SET_TABLE, w.cols, w.ncols, parts, w.ndays);
 	if (!rc)
-		rc = write_matrix(fs, r, st, &w.labels, &w.values);
+		rc = write_matrix(fs, r, st, &w);
 out:
 	if (writing) { /* an early way out: the writer is told to stop */
 		pthread_mutex_lock(&h.mu);
@@ -413,6 +422,8 @@ out:
 	pp_free(w.cols);
 	pp_free(vec);
 	buf_release(&w.labels);
+	buf_release(&w.ts);
+	buf_release(&w.groups);
 	buf_release(&w.values);
 	pp_free(first_tx);
 	pp_free(bot);

@@ -15,10 +15,14 @@
 
 /*
  * The same rows as a dense matrix the trainer loads without decoding anything: the line
- * "PPMATRIX1", a line of JSON (rows, cols, feature names in order, the registry's hash, the
- * events table's version, "dtype": "f32le"), then rows labels and rows x cols values as
- * little-endian float32, row-major, NaN for missing. Written after the table commits.
+ * "PPMATRIX2", a line of JSON (rows, cols, feature names in order, the registry's hash, the
+ * events table's version, "sections"), then the sections one after another: the labels
+ * (float32), the points' times (int64 ms), their sessions (a 64-bit hash of the id: rows
+ * of one session share it, so a split keeps them together) and rows x cols values
+ * (float32, row-major, NaN for missing); all little-endian. Written after the table
+ * commits.
  */
+#define TRAINING_MATRIX_MAGIC "PPMATRIX2"
 #define TRAINING_MATRIX "features/training_set.matrix"
 
 struct build_opts {

@@ -49,20 +49,26 @@ equals "$(jq -r .bad <<<"$wrong")" "0" "points whose features differ from the ev
 equals "$(jq -r .mislabelled <<<"$wrong")" "null" "labels"
 [ "$(jq -r .n <<<"$wrong")" -gt 5000 ] || fail "too few points compared: $wrong"
 
-# the dense matrix: the same rows, labels and values as float32
+# the dense matrix: the same rows, labels, times and values (float32), sessions as hashes
 m=lake/features/training_set.matrix
-equals "$(head -1 $m)" "PPMATRIX1" "matrix magic"
+equals "$(head -1 $m)" "PPMATRIX2" "matrix magic"
 hdr=$(head -2 $m | tail -1)
 hlen=$(head -2 $m | wc -c)
 rows=$(jq .rows <<<"$hdr")
 cols=$(jq .cols <<<"$hdr")
 equals "$rows" "$(jq .points <<<"$built")" "matrix rows"
-equals "$(jq -r '.features[0] + " " + .dtype' <<<"$hdr")" "s_events f32le" "matrix columns"
-equals "$(stat -c %s $m)" "$((hlen + 4 * rows + 4 * rows * cols))" "matrix size"
+equals "$(jq -r '.features[0] + " " + .dtype + " " + (.sections | join(","))' <<<"$hdr")" \
+	"s_events f32le label:f32le,ts:i64le,group:u64le,values:f32le" "matrix columns and sections"
+equals "$(stat -c %s $m)" "$((hlen + 4 * rows + 8 * rows + 8 * rows + 4 * rows * cols))" "matrix size"
 equals "$(od -A n -t f4 -v -j "$hlen" -N $((4 * rows)) $m | tr -s ' ' '\n' | awk '$1 != "" { s += $1 } END { print s }')" \
 	"$(jq .positives <<<"$built")" "matrix labels"
-first=$(duck "SELECT s_events, s_dwell_s FROM $ts ORDER BY event_date, ts LIMIT 1")
-equals "$(od -A n -t f4 -j $((hlen + 4 * rows)) -N 4 $m | tr -d ' ')" "$(jq -r .s_events <<<"$first")" "first row's s_events"
+first=$(duck "SELECT s_events, s_dwell_s, epoch_ms(ts) AS t FROM $ts ORDER BY ts, session_id LIMIT 1")
+vals=$((hlen + 4 * rows + 16 * rows))
+equals "$(od -A n -t d8 -j $((hlen + 4 * rows)) -N 8 $m | tr -d ' ')" "$(jq -r .t <<<"$first")" "first row's time"
+equals "$(od -A n -t f4 -j $vals -N 4 $m | tr -d ' ')" "$(jq -r .s_events <<<"$first")" "first row's s_events"
+# rows of one session share a group, rows of two sessions do not
+groups=$(od -A n -t x8 -v -j $((hlen + 12 * rows)) -N $((8 * rows)) $m | tr -s ' ' '\n' | awk 'NF' | sort -u | wc -l)
+equals "$groups" "$(duck "SELECT count(DISTINCT session_id) n FROM $ts" | jq -r .n)" "distinct session groups"
 
 # get_historical_features for points of the training set: the same values (points whose
 # time no other event shares, so "as of" means the same in both)
