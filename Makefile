@@ -15,7 +15,7 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wvla -Wpointer-arith -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=gnu17 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Isrc -Itests -I/usr/include/postgresql -MMD -MP
-LDLIBS = -lmicrohttpd -lcurl -ljansson -lyaml -lsqlite3 -lpq -llmdb -lhiredis -lzstd -lz -lm -lpthread
+LDLIBS = -lxgboost -lmicrohttpd -lcurl -ljansson -lyaml -lsqlite3 -lpq -llmdb -lhiredis -lzstd -lz -lm -lpthread
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)

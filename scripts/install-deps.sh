@@ -9,10 +9,11 @@ set -eu
 scope=${1:-all}
 
 # Build: compilers, headers of the libraries we link.
-BUILD_PKGS="build-essential gcc clang make pkg-config libyaml-dev libzstd-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev libpq-dev liblmdb-dev libhiredis-dev"
+BUILD_PKGS="build-essential gcc clang make pkg-config libyaml-dev libzstd-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev libpq-dev liblmdb-dev libhiredis-dev libxgboost-dev"
 # Test: the zstd CLI and DuckDB (from npm, below) read our files independently, jq checks
-# JSON output, libFuzzer ships with clang's runtime.
-TEST_PKGS="zstd jq libclang-rt-14-dev coreutils procps curl wrk postgresql-15 sqlite3 redis-server"
+# JSON output, libFuzzer ships with clang's runtime; XGBoost's Python package and scikit-learn
+# read the models we write.
+TEST_PKGS="zstd jq libclang-rt-14-dev coreutils procps curl wrk postgresql-15 sqlite3 redis-server python3-xgboost python3-sklearn"
 
 # Benchmarks: pandas (Debian's) does the ETL for a ratio beside DuckDB's.
 BENCH_PKGS=""

@@ -32,6 +32,7 @@ const struct command *const commands[] = {
 	CMD_FEATURES_HISTORICAL,
 	CMD_FEATURES_VERIFY,
 	CMD_MATERIALIZE,
+	CMD_TRAIN,
 	CMD_SERVE,
 	CMD_SHIP,
 };

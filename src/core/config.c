@@ -61,6 +61,20 @@ const struct cfg_option config_options[] = {
 	  "Whether `serve` applies each accepted event to the online store's features (the\n"
 	  "session's, the visitor's and the item's) before it answers." },
 
+	{ "train.valid_percent", CFG_INT, "10", OFF(train_valid_percent), 1, 40, NULL,
+	  "The share of the training set's time span, before the test window, that validates\n"
+	  "(early stopping, the model and class weight, the threshold)." },
+	{ "train.test_percent", CFG_INT, "20", OFF(train_test_percent), 1, 50, NULL,
+	  "The last share of the time span, untouched until the final metrics." },
+	{ "train.rounds", CFG_INT, "300", OFF(train_rounds), 1, 100000, NULL,
+	  "Boosting rounds at most (early stopping usually ends sooner)." },
+	{ "train.early_stop", CFG_INT, "30", OFF(train_early_stop), 1, 10000, NULL,
+	  "Rounds without a better validation PR-AUC before training stops." },
+	{ "train.nthread", CFG_INT, "0", OFF(train_nthread), 0, 1024, NULL,
+	  "XGBoost's threads; 0: every core." },
+	{ "train.seed", CFG_INT, "42", OFF(train_seed), 0, 2147483647, NULL,
+	  "Seed of the row and column sampling: the same seed, the same model." },
+
 	{ "online_store.backend", CFG_ENUM, "lmdb", OFF(online_backend), 0, 0, "lmdb|redis",
 	  "Where live features are kept for serving: lmdb (embedded file) or redis." },
 	{ "online_store.path", CFG_STRING, "_meta/online.lmdb", OFF(online_path), 0, 0, NULL,

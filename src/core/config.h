@@ -48,6 +48,9 @@ struct config {
 	/* features */
 	char *features_repository;
 	bool features_live;
+	/* train */
+	int64_t train_valid_percent, train_test_percent, train_rounds, train_early_stop, train_nthread,
+		train_seed;
 	/* online_store */
 	char *online_backend;
 	char *online_path;

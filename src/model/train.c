@@ -1,0 +1,292 @@
+/* Training (train.h). */
+#include "model/train.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/rng.h"
+#include "core/timeutil.h"
+#include "features/builder.h"
+#include "model/matrix.h"
+#include "model/metrics.h"
+#include "model/split.h"
+#include "model/xgb.h"
+#include "quality/report_store.h"
+
+#include <math.h>
+
+void train_opts_from_config(struct train_opts *o, const struct config *cfg)
+{
+	*o = (struct train_opts){ .beta = 1, .valid_percent = (int)cfg->train_valid_percent,
+				  .test_percent = (int)cfg->train_test_percent, .rounds = (int)cfg->train_rounds,
+				  .early_stop = (int)cfg->train_early_stop, .nthread = (int)cfg->train_nthread,
+				  .seed = (uint64_t)cfg->train_seed };
+}
+
+/* One part's rows, gathered. */
+struct part_data {
+	float *x, *y;
+	size_t n;
+	double *p; /* the chosen model's probabilities */
+	size_t *order;
+};
+
+static int gather(const struct train_matrix *m, const struct split *s, const float *labels, enum part which,
+		  struct part_data *d)
+{
+	size_t k = 0;
+
+	d->n = s->n[which];
+	if (!(d->x = pp_malloc((d->n * m->cols + 1) * sizeof(float))) || !(d->y = pp_malloc((d->n + 1) * sizeof(float))) ||
+	    !(d->p = pp_malloc((d->n + 1) * sizeof(double))) || !(d->order = pp_malloc((d->n + 1) * sizeof(size_t))))
+		return PP_ENOMEM;
+	for (size_t i = 0; i < m->rows; i++)
+		if (s->part[i] == which) {
+			memcpy(d->x + k * m->cols, m->values + i * m->cols, m->cols * sizeof(float));
+			d->y[k++] = labels[i];
+		}
+	return 0;
+}
+
+static void part_free(struct part_data *d)
+{
+	pp_free(d->x);
+	pp_free(d->y);
+	pp_free(d->p);
+	pp_free(d->order);
+}
+
+/* ROC-AUC, PR-AUC, log loss, Brier, the confusion at threshold, precision at the top. */
+static json_t *metrics_json(struct part_data *d, double threshold)
+{
+	struct confusion c;
+	double pos = 0;
+
+	if (metric_order(d->p, d->n, d->order))
+		return NULL;
+	for (size_t i = 0; i < d->n; i++)
+		pos += d->y[i];
+	metric_confusion(d->p, d->y, d->n, threshold, &c);
+	double base = d->n ? pos / (double)d->n : 0, top1 = metric_precision_at(d->y, d->order, d->n, 1),
+	       top5 = metric_precision_at(d->y, d->order, d->n, 5), top10 = metric_precision_at(d->y, d->order, d->n, 10);
+	return json_pack("{s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:{s:I,s:I,s:I,s:I},s:f,s:f,s:f,s:f}",
+			 "rows", (json_int_t)d->n, "positives", (json_int_t)pos, "base_rate", base,
+			 "roc_auc", metric_roc_auc(d->p, d->y, d->order, d->n),
+			 "pr_auc", metric_pr_auc(d->p, d->y, d->order, d->n), "logloss", metric_logloss(d->p, d->y, d->n),
+			 "brier", metric_brier(d->p, d->y, d->n), "precision", c.precision, "recall", c.recall,
+			 "f1", c.f1, "confusion", "tp", (json_int_t)c.tp, "fp", (json_int_t)c.fp, "tn", (json_int_t)c.tn,
+			 "fn", (json_int_t)c.fn, "precision_top1pct", isnan(top1) ? 0 : top1,
+			 "precision_top5pct", isnan(top5) ? 0 : top5, "precision_top10pct", isnan(top10) ? 0 : top10,
+			 "lift_top10pct", base > 0 && !isnan(top10) ? top10 / base : 0);
+}
+
+/* A version name from the time: 20261126-004512-123. */
+static void version_name(char *out, size_t n)
+{
+	struct civil c;
+
+	civil_from_ms(time_now_ms(), &c);
+	snprintf(out, n, "%04d%02d%02d-%02d%02d%02d-%03d", c.year, c.month, c.day, c.hour, c.min, c.sec, c.ms);
+}
+
+static int put_json(struct lake_fs *fs, const char *path, const json_t *j)
+{
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	struct iovec iov[2];
+	int rc;
+
+	if (!text)
+		return PP_ENOMEM;
+	iov[0] = (struct iovec){ text, strlen(text) };
+	iov[1] = (struct iovec){ "\n", 1 };
+	rc = fs->ops->put(fs, path, iov, 2, true);
+	free(text); /* jansson's */
+	return rc;
+}
+
+struct candidate {
+	struct xgb_params p;
+	struct xgb_model m;
+	char name[96];
+};
+
+int model_train(struct lake_fs *fs, const struct feature_registry *r, const struct train_opts *o,
+		json_t **meta_out)
+{
+	const char *path = o->matrix ? o->matrix : TRAINING_MATRIX;
+	struct train_matrix m;
+	struct split s = { 0 };
+	struct part_data d[PART__COUNT];
+	struct candidate cand[5];
+	size_t ncand = 0, best = 0;
+	float *labels = NULL;
+	json_t *meta = NULL, *cands = NULL;
+	struct buf model_json = BUF_INIT, where = BUF_INIT;
+	char version[40], gate[512] = "passed", xv[16];
+	uint64_t t0 = time_mono_ns();
+	int rc;
+
+	*meta_out = NULL;
+	memset(d, 0, sizeof(d));
+	memset(cand, 0, sizeof(cand));
+	memset(&m, 0, sizeof(m));
+	/* the quality gate first: bad data must not reach a model */
+	if ((rc = quality_gate(fs))) {
+		if (rc == PP_ENOENT) {
+			snprintf(gate, sizeof(gate), "not run (%s)", pp_errmsg());
+			log_warn("quality gate %s", gate);
+			pp_error_clear();
+		} else if (o->no_gate) {
+			snprintf(gate, sizeof(gate), "failed, overridden (--no-gate): %s", pp_errmsg());
+			log_warn("quality gate %s", gate);
+			pp_error_clear();
+		} else {
+			return pp_error_wrap(rc, "training refused (`ppredict check` for the details; --no-gate trains anyway)");
+		}
+	}
+	if ((rc = matrix_load(&m, fs, path)))
+		goto out;
+	if (r && m.registry[0] && strcmp(m.registry, r->hash)) {
+		rc = pp_error(PP_EINVAL, "%s was built with feature registry %s, the feature store is %s now: "
+			      "run `ppredict features build` again", path, m.registry, r->hash);
+		goto out;
+	}
+	if (!(labels = pp_malloc((m.rows + 1) * sizeof(float)))) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	memcpy(labels, m.labels, m.rows * sizeof(float));
+	if (o->shuffle_labels) { /* Fisher-Yates, seeded: what a model learns then is leakage */
+		struct rng g;
+		rng_seed(&g, o->seed ^ 0x5eed);
+		for (size_t i = m.rows; i > 1; i--) {
+			size_t j = (size_t)rng_below(&g, i);
+			float t = labels[i - 1];
+			labels[i - 1] = labels[j];
+			labels[j] = t;
+		}
+	}
+	struct train_matrix view = m;
+	view.labels = labels;
+	if ((rc = split_by_time(&view, o->valid_percent / 100.0, o->test_percent / 100.0, &s)))
+		goto out;
+	for (int p = 0; p < PART__COUNT; p++)
+		if (!s.positives[p] || s.positives[p] == s.n[p]) {
+			rc = pp_error(PP_EINVAL, "%s: the %s window (%zu rows) has %zu positives: both classes are "
+				      "needed in each window (more data, or other train.*_percent)", path,
+				      part_name((enum part)p), s.n[p], s.positives[p]);
+			goto out;
+		}
+	for (int p = 0; p < PART__COUNT && !rc; p++)
+		rc = gather(&m, &s, labels, (enum part)p, &d[p]);
+	if (rc)
+		goto out;
+	log_info("%zu rows: %zu train, %zu valid, %zu test (%.1f s)", m.rows, s.n[0], s.n[1], s.n[2],
+		 (double)(time_mono_ns() - t0) / 1e9);
+
+	/* candidates: depth-wise trees under three class weights, then the best weight's
+	 * leaf-wise trees and a linear baseline */
+	double neg_pos = (double)(s.n[PART_TRAIN] - s.positives[PART_TRAIN]) / (double)s.positives[PART_TRAIN];
+	const double weights[3] = { 1, sqrt(neg_pos), neg_pos };
+	struct xgb_data train = { d[PART_TRAIN].x, d[PART_TRAIN].y, d[PART_TRAIN].n, m.cols };
+	struct xgb_data valid = { d[PART_VALID].x, d[PART_VALID].y, d[PART_VALID].n, m.cols };
+	for (int k = 0; k < 5 && !rc; k++) {
+		struct candidate *c = &cand[ncand];
+		xgb_params_default(&c->p);
+		c->p.seed = o->seed;
+		c->p.nthread = o->nthread;
+		c->p.rounds = o->rounds;
+		c->p.early_stop = o->early_stop;
+		c->p.scale_pos_weight = k < 3 ? weights[k] : cand[best].p.scale_pos_weight;
+		if (k == 3) {
+			c->p.grow_policy = "lossguide";
+			c->p.max_depth = 0;
+			c->p.max_leaves = 31;
+		} else if (k == 4) {
+			c->p.booster = "gblinear";
+			c->p.eta = 0.5;
+		}
+		xgb_params_name(&c->p, c->name, sizeof(c->name));
+		if ((rc = xgb_train(&c->p, &train, &valid, &c->m)))
+			break;
+		log_info("%s: validation PR-AUC %.4f after %d rounds (%.1f s)", c->name, c->m.best_valid,
+			 c->m.rounds, (double)(time_mono_ns() - t0) / 1e9);
+		if (c->m.best_valid > cand[best].m.best_valid || ncand == 0)
+			best = ncand;
+		ncand++;
+	}
+	if (rc)
+		goto out;
+
+	/* the threshold on validation, the metrics on all three */
+	struct candidate *win = &cand[best];
+	double threshold, fbest;
+	for (int p = 0; p < PART__COUNT && !rc; p++) {
+		struct xgb_data x = { d[p].x, d[p].y, d[p].n, m.cols };
+		rc = xgb_predict(&win->m, &x, d[p].p);
+	}
+	if (rc || (rc = metric_order(d[PART_VALID].p, d[PART_VALID].n, d[PART_VALID].order)))
+		goto out;
+	threshold = metric_best_threshold(d[PART_VALID].p, d[PART_VALID].y, d[PART_VALID].order, d[PART_VALID].n,
+					  o->beta, &fbest);
+	if ((rc = xgb_save_json(&win->m, &model_json)))
+		goto out;
+
+	cands = json_array();
+	for (size_t k = 0; k < ncand; k++)
+		json_array_append_new(cands, json_pack("{s:s,s:f,s:i,s:b}", "model", cand[k].name, "valid_pr_auc",
+						       cand[k].m.best_valid, "rounds", cand[k].m.rounds, "chosen",
+						       k == best));
+	char t_min[32], t_valid[32], t_test[32], t_max[32], created[32];
+	json_t *features = json_array();
+	for (size_t c = 0; c < m.cols; c++)
+		json_array_append_new(features, json_string(m.names[c]));
+	time_format_rfc3339(s.t_min, t_min);
+	time_format_rfc3339(s.t_valid, t_valid);
+	time_format_rfc3339(s.t_test, t_test);
+	time_format_rfc3339(s.t_max, t_max);
+	time_format_rfc3339(time_now_ms(), created);
+	xgb_version(xv, sizeof(xv));
+	version_name(version, sizeof(version));
+	meta = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:{s:s,s:s,s:s,s:s},s:{s:I,s:I,s:I},s:{s:I,s:I,s:I},"
+			 "s:o,s:s,s:{s:f,s:f,s:f},s:o,s:o,s:o,s:b,s:s,s:f}",
+			 "version", version, "created", created, "matrix", path, "features", features,
+			 "feature_registry", m.registry, "xgboost", xv,
+			 "windows", "train_from", t_min, "valid_from", t_valid, "test_from", t_test, "test_to", t_max,
+			 "rows", "train", (json_int_t)s.n[0], "valid", (json_int_t)s.n[1], "test", (json_int_t)s.n[2],
+			 "positives", "train", (json_int_t)s.positives[0], "valid", (json_int_t)s.positives[1], "test",
+			 (json_int_t)s.positives[2], "candidates", cands, "model", win->name,
+			 "threshold", "value", threshold, "beta", o->beta, "valid_fbeta", fbest,
+			 "metrics_test", metrics_json(&d[PART_TEST], threshold),
+			 "metrics_valid", metrics_json(&d[PART_VALID], threshold),
+			 "metrics_train", metrics_json(&d[PART_TRAIN], threshold), "shuffled_labels", o->shuffle_labels,
+			 "quality_gate", gate, "seconds", (double)(time_mono_ns() - t0) / 1e9);
+	cands = NULL;
+	if (!meta) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	/* the model, then its meta (what makes the version whole), each written atomically */
+	struct iovec iov = { model_json.data, model_json.len };
+	buf_printf(&where, "%s/%s/model.json", MODELS_DIR, version);
+	if ((rc = fs->ops->put(fs, where.data, &iov, 1, true)))
+		goto out;
+	buf_reset(&where);
+	buf_printf(&where, "%s/%s/meta.json", MODELS_DIR, version);
+	if ((rc = put_json(fs, where.data, meta)))
+		goto out;
+	*meta_out = meta;
+	meta = NULL;
+out:
+	json_decref(meta);
+	json_decref(cands);
+	for (size_t k = 0; k < ncand + 1 && k < 5; k++)
+		xgb_free(&cand[k].m);
+	for (int p = 0; p < PART__COUNT; p++)
+		part_free(&d[p]);
+	split_release(&s);
+	pp_free(labels);
+	matrix_release(&m);
+	buf_release(&model_json);
+	buf_release(&where);
+	return rc;
+}

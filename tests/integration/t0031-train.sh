@@ -1,0 +1,78 @@
+#!/bin/bash
+# ppredict train: a model from the training set, split by time; its file read back by
+# XGBoost's own Python package and its test metrics recomputed by scikit-learn; labels
+# shuffled give an AUC near 0.5 (no leakage); a failed error expectation refuses training;
+# a matrix of another registry or of junk is refused with its name.
+. "$PPREDICT_ROOT/tests/integration/lib.sh"
+set -e
+
+"$PP" init . >/dev/null
+expect_exit 1 "$PP" train
+contains "$err" "features/training_set.matrix: no training matrix (run \`ppredict features build\`)"
+expect_exit 0 "$PP" simulate --visitors 8000 --days 21 --seed 11
+expect_exit 0 "$PP" etl --no-warehouse
+expect_exit 0 "$PP" outliers
+expect_exit 0 "$PP" features build --json
+points=$(jq .points <<<"$out")
+
+# no check has run: trained, with a warning
+expect_exit 0 "$PP" train --json
+contains "$err" "quality gate not run"
+meta=$out
+v=$(jq -r .version <<<"$meta")
+[ -s "lake/models/$v/model.json" ] || fail "no model.json for $v"
+equals "$(jq -r '.learner.objective.name' "lake/models/$v/model.json")" "binary:logistic" "XGBoost JSON"
+equals "$(jq '.features | length' <<<"$meta")" "41" "features"
+equals "$(jq '.rows.train + .rows.valid + .rows.test' <<<"$meta")" "$points" "every row in one window"
+equals "$(jq '.candidates | length' <<<"$meta")" "5" "candidates"
+equals "$(jq '[.candidates[] | select(.chosen)] | length' <<<"$meta")" "1" "one chosen"
+jq -e '.windows.train_from < .windows.valid_from and .windows.valid_from < .windows.test_from' <<<"$meta" >/dev/null ||
+	fail "windows out of order: $(jq -c .windows <<<"$meta")"
+jq -e '.metrics_test.roc_auc > 0.75 and .threshold.value > 0 and .threshold.value < 1' <<<"$meta" >/dev/null ||
+	fail "a weak model on the simulated shop: $(jq -c '[.metrics_test, .threshold]' <<<"$meta")"
+
+# read back independently: the same test rows, AUC and average precision
+theirs=$(/usr/bin/python3 "$PPREDICT_ROOT/tests/python/check_model.py" lake/features/training_set.matrix "lake/models/$v")
+equals "$(jq .rows <<<"$theirs")" "$(jq .metrics_test.rows <<<"$meta")" "test rows (scikit-learn's side)"
+equals "$(jq .positives <<<"$theirs")" "$(jq .metrics_test.positives <<<"$meta")" "test positives"
+jq -e --argjson m "$meta" '((.roc_auc - $m.metrics_test.roc_auc) | fabs) < 1e-9 and
+	((.pr_auc - $m.metrics_test.pr_auc) | fabs) < 1e-9' <<<"$theirs" >/dev/null ||
+	fail "metrics differ: ours $(jq -c '.metrics_test | [.roc_auc, .pr_auc]' <<<"$meta"), scikit-learn's $theirs"
+
+# the same seed, the same model
+expect_exit 0 "$PP" train --json
+equals "$(jq .metrics_test.roc_auc <<<"$out")" "$(jq .metrics_test.roc_auc <<<"$meta")" "a repeated run"
+
+# labels shuffled: nothing to learn, AUC about 0.5
+expect_exit 0 "$PP" train --shuffle-labels --json
+jq -e '.shuffled_labels and (.metrics_test.roc_auc - 0.5 | fabs) < 0.07' <<<"$out" >/dev/null ||
+	fail "shuffled labels still predict: $(jq -c .metrics_test <<<"$out")"
+
+# a failed error expectation stops training (unless overridden)
+cat > strict.yaml <<'YAML'
+expectation_suite_name: strict
+table: curated/fact_sessions
+expectations:
+  - expectation_type: expect_column_values_to_be_between
+    kwargs: {column: events, max_value: 2}
+YAML
+expect_exit 1 "$PP" check strict.yaml
+expect_exit 1 "$PP" train
+contains "$err" "training refused"
+contains "$err" "curated/fact_sessions expect_column_values_to_be_between(events)"
+expect_exit 0 "$PP" train --no-gate --json
+contains "$(jq -r .quality_gate <<<"$out")" "failed, overridden"
+expect_exit 0 "$PP" check
+expect_exit 0 "$PP" train --json
+equals "$(jq -r .quality_gate <<<"$out")" "passed" "gate after a clean check"
+
+# a matrix of another feature registry; one that is not a matrix
+"$PP" features show > repo.yaml
+sed -i 's/ttl: 30m/ttl: 45m/' repo.yaml
+expect_exit 1 "$PP" train --set features.repository="$PWD/repo.yaml"
+contains "$err" "was built with feature registry"
+printf 'PPMATRIX2\n{"rows": 3, "cols": 1, "features": ["a"]}\nshort' > lake/junk.matrix
+expect_exit 1 "$PP" train --no-gate --matrix junk.matrix
+contains "$err" "junk.matrix: 5 bytes of data, expected 72 for 3 rows of 1 features"
+expect_exit 2 "$PP" train --beta zero
+done_ok

@@ -1,0 +1,177 @@
+/* The model pieces: metrics against scikit-learn's (tests/data/model/metrics.csv and the
+ * script that made it) and hand-made cases, training matrices parsed and refused, time
+ * splits that keep sessions whole. */
+#include "core/err.h"
+#include "core/fsutil.h"
+#include "core/mem.h"
+#include "features/builder.h"
+#include "model/matrix.h"
+#include "model/metrics.h"
+#include "model/split.h"
+#include "unit/test.h"
+
+#include <math.h>
+
+/* Space-separated numbers of s into out (at most max); their count. */
+static size_t numbers(const char *s, double *out, size_t max)
+{
+	size_t n = 0;
+	char *end;
+
+	while (n < max) {
+		double x = strtod(s, &end);
+		if (end == s)
+			break;
+		out[n++] = x;
+		s = end;
+	}
+	return n;
+}
+
+static void check_case(const double *p, const float *y, size_t n, double auc, double ap, double ll, double brier)
+{
+	size_t *order = pp_malloc(n * sizeof(size_t));
+
+	CHECK_INT(metric_order(p, n, order), 0);
+	for (size_t i = 1; i < n; i++)
+		CHECK(p[order[i - 1]] >= p[order[i]]);
+	CHECK_NEAR(metric_roc_auc(p, y, order, n), auc, 1e-12);
+	CHECK_NEAR(metric_pr_auc(p, y, order, n), ap, 1e-12);
+	if (!isnan(ll))
+		CHECK_NEAR(metric_logloss(p, y, n), ll, 1e-12);
+	if (!isnan(brier))
+		CHECK_NEAR(metric_brier(p, y, n), brier, 1e-12);
+	pp_free(order);
+}
+
+TEST(model_metrics_match_scikit_learn)
+{
+	const char *root = getenv("PPREDICT_ROOT");
+	struct buf text = BUF_INIT;
+	char path[1024];
+	int cases = 0;
+
+	CHECK(root);
+	snprintf(path, sizeof(path), "%s/tests/data/model/metrics.csv", root);
+	CHECK_INT(fs_read_file(path, &text), 0);
+	for (char *line = strchr(text.data, '\n') + 1, *nl; line && *line; line = nl) {
+		double ref[4], *p = pp_malloc(4096 * sizeof(double)), *yd = pp_malloc(4096 * sizeof(double));
+		float *y = pp_malloc(4096 * sizeof(float));
+		char *c = line;
+		size_t n, ny;
+		if ((nl = strchr(line, '\n')))
+			*nl++ = 0;
+		for (int k = 0; k < 4; k++) {
+			ref[k] = strtod(c, &c);
+			CHECK(*c == ',');
+			c++;
+		}
+		n = numbers(c, p, 4096);
+		CHECK((c = strchr(c, ',')) != NULL);
+		ny = numbers(c + 1, yd, 4096);
+		CHECK_INT(ny, n);
+		for (size_t i = 0; i < n; i++)
+			y[i] = (float)yd[i];
+		check_case(p, y, n, ref[0], ref[1], ref[2], ref[3]);
+		cases++;
+		pp_free(p);
+		pp_free(yd);
+		pp_free(y);
+	}
+	CHECK_INT(cases, 4);
+	buf_release(&text);
+}
+
+TEST(model_metrics_by_hand)
+{
+	const double p[4] = { 0.9, 0.8, 0.7, 0.6 }, tied[4] = { 0.5, 0.5, 0.5, 0.5 };
+	const float y[4] = { 1, 0, 1, 0 };
+	size_t order[4];
+	struct confusion c;
+	double best;
+
+	/* positives beat 3 of the 4 negative pairs; precision 1 at recall .5, 2/3 at 1 */
+	check_case(p, y, 4, 0.75, 0.5 + 0.5 * 2.0 / 3, NAN, NAN);
+	check_case(tied, y, 4, 0.5, 0.5, NAN, NAN);
+	metric_confusion(p, y, 4, 0.7, &c);
+	CHECK(c.tp == 2 && c.fp == 1 && c.fn == 0 && c.tn == 1);
+	CHECK_NEAR(c.f1, 0.8, 1e-12);
+	CHECK_INT(metric_order(p, 4, order), 0);
+	CHECK_NEAR(metric_best_threshold(p, y, order, 4, 1, &best), 0.7, 0);
+	CHECK_NEAR(best, 0.8, 1e-12);
+	CHECK_NEAR(metric_precision_at(y, order, 4, 25), 1, 0);
+	CHECK_NEAR(metric_precision_at(y, order, 4, 50), 0.5, 0);
+	/* one class only: no AUC */
+	const float ones[4] = { 1, 1, 1, 1 };
+	CHECK(isnan(metric_roc_auc(p, ones, order, 4)));
+}
+
+/* A matrix of rows x 2 in memory: row i at time 1000 * i, session i / 3, label i % 4 == 0. */
+static void make_matrix(struct buf *b, size_t rows)
+{
+	buf_reset(b);
+	buf_printf(b, "%s\n{\"rows\": %zu, \"cols\": 2, \"features\": [\"a\", \"b\"], \"registry\": \"0123456789abcdef\"}\n",
+		   TRAINING_MATRIX_MAGIC, rows);
+	for (size_t i = 0; i < rows; i++) {
+		float l = i % 4 == 0;
+		buf_append(b, &l, 4);
+	}
+	for (size_t i = 0; i < rows; i++) {
+		int64_t t = 1000 * (int64_t)i;
+		buf_append(b, &t, 8);
+	}
+	for (size_t i = 0; i < rows; i++) {
+		uint64_t g = 77 + i / 3;
+		buf_append(b, &g, 8);
+	}
+	for (size_t i = 0; i < rows; i++) {
+		float v[2] = { (float)i, i % 5 ? -(float)i : NAN };
+		buf_append(b, v, 8);
+	}
+}
+
+TEST(model_matrix_parse_and_split)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t rows = 99; rows <= 100; rows++) { /* an odd count moves the 8-byte sections */
+		struct train_matrix m;
+		struct split s;
+		make_matrix(&b, rows);
+		CHECK_INT(matrix_parse(&m, &b, "m"), 0);
+		CHECK(m.rows == rows && m.cols == 2 && !strcmp(m.names[1], "b") && !strcmp(m.registry, "0123456789abcdef"));
+		CHECK(((uintptr_t)m.ts & 7) == 0 && ((uintptr_t)m.group & 7) == 0);
+		for (size_t i = 0; i < rows; i++) {
+			CHECK(m.labels[i] == (i % 4 == 0) && m.ts[i] == 1000 * (int64_t)i && m.group[i] == 77 + i / 3);
+			CHECK(m.values[2 * i] == (float)i && (i % 5 ? m.values[2 * i + 1] == -(float)i : isnan(m.values[2 * i + 1])));
+		}
+		CHECK_INT(split_by_time(&m, 0.1, 0.2, &s), 0);
+		CHECK_INT(s.n[0] + s.n[1] + s.n[2], rows);
+		for (size_t i = 0; i < rows; i++) { /* a session on one side; parts follow time */
+			CHECK(s.part[i] == s.part[i - i % 3]);
+			if (i)
+				CHECK(s.part[i] >= s.part[i - 1]);
+			int64_t first = 1000 * (int64_t)(i - i % 3);
+			CHECK(s.part[i] == (first >= s.t_test ? PART_TEST : first >= s.t_valid ? PART_VALID : PART_TRAIN));
+		}
+		CHECK(s.n[PART_TEST] > s.n[PART_VALID] && s.n[PART_VALID] > 0);
+		split_release(&s);
+		matrix_release(&m);
+	}
+	/* refused, named */
+	make_matrix(&b, 10);
+	b.len -= 3;
+	struct train_matrix m;
+	CHECK_INT(matrix_parse(&m, &b, "cut.matrix"), PP_ECORRUPT);
+	CHECK_CONTAINS(pp_errmsg(), "cut.matrix: 277 bytes of data, expected 280 for 10 rows of 2 features");
+	buf_reset(&b);
+	buf_puts(&b, "PPMATRIX1\n{}\n");
+	CHECK_INT(matrix_parse(&m, &b, "old.matrix"), PP_ECORRUPT);
+	CHECK_CONTAINS(pp_errmsg(), "does not start with PPMATRIX2");
+	make_matrix(&b, 8);
+	float two = 2;
+	memcpy(strchr(strchr(b.data, '\n') + 1, '\n') + 1 + 4, &two, 4);
+	CHECK_INT(matrix_parse(&m, &b, "l.matrix"), PP_ECORRUPT);
+	CHECK_CONTAINS(pp_errmsg(), "row 1: label 2, expected 0 or 1");
+	buf_release(&b);
+}
