@@ -2,8 +2,8 @@
 # make demo: the whole system on its embedded defaults, in ./demo/.
 # Today: a simulated shop of about 1M events (with a little dirt and a behaviour shift in
 # the last week) stored in the lake's raw zone, listed, turned by the ETL into Delta
-# tables (processed events and the curated star schema) and the SQLite warehouse, and
-# queried.
+# tables (processed events and the curated star schema) and the SQLite warehouse, checked,
+# turned into features and a model, and queried.
 set -eu
 PP=${1:-build/ppredict}
 DIR=${DEMO_DIR:-demo}
@@ -47,6 +47,10 @@ echo
 echo "== features: the training set (one row per prediction point, every feature as of it)"
 "$PP" -c "$CFG" features list
 "$PP" -c "$CFG" features build
+
+echo
+echo "== a model: XGBoost candidates on the first weeks, chosen on the next days, tested on the last"
+"$PP" -c "$CFG" train
 
 echo
 echo "== the online store: the views' values as of the last event (LMDB; Redis when configured)"
