@@ -25,11 +25,15 @@ int matrix_parse(struct train_matrix *m, struct buf *b, const char *name)
 	*b = (struct buf)BUF_INIT;
 	p = m->file.data ? m->file.data : "";
 	end = p + m->file.len;
-	if (m->file.len < magic + 1 || memcmp(p, TRAINING_MATRIX_MAGIC, magic) || p[magic] != '\n')
-		return bad(name, "it does not start with " TRAINING_MATRIX_MAGIC " (run `ppredict features build`)");
+	if (m->file.len < magic + 1 || memcmp(p, TRAINING_MATRIX_MAGIC, magic) || p[magic] != '\n') {
+		rc = bad(name, "it does not start with " TRAINING_MATRIX_MAGIC " (run `ppredict features build`)");
+		goto out;
+	}
 	p += magic + 1;
-	if (!(nl = memchr(p, '\n', (size_t)(end - p))))
-		return bad(name, "no header line");
+	if (!(nl = memchr(p, '\n', (size_t)(end - p)))) {
+		rc = bad(name, "no header line");
+		goto out;
+	}
 	if (!(head = json_loadb(p, (size_t)(nl - p), 0, &jerr))) {
 		rc = pp_error(PP_ECORRUPT, "%s: the header: %s", name, jerr.text);
 		goto out;
