@@ -3,6 +3,8 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "features/builder.h"
+#include "model/model_store.h"
 #include "quality/drift.h"
 #include "quality/report_store.h"
 
@@ -17,8 +19,10 @@ struct drift_cmd_opts {
 
 #define O(f) offsetof(struct drift_cmd_opts, f)
 static const struct cli_opt drift_options[] = {
-	{ "reference", 'r', OPT_STR, O(reference), NULL, "TABLE[@V][:FROM..TO]",
-	  "the reference: a table, a version of it, or a date window of it" },
+	{ "reference", 'r', OPT_STR, O(reference), NULL, "TABLE[@V][:FROM..TO]|model[:VERSION]",
+	  "the reference: a table, a version of it, a date window of it, or a model's training "
+	  "window of the training set (its features and its predictions; the newest model by "
+	  "default)" },
 	{ "current", 'c', OPT_STR, O(current), NULL, "[TABLE[@V]:]FROM..TO",
 	  "the data to compare (its table defaults to the reference's)" },
 	{ "columns", 0, OPT_STR, O(columns), NULL, "A,B",
@@ -75,8 +79,48 @@ static void print_report(const json_t *rep)
 		       json_string_value(json_object_get(json_array_get(sk, i), "reason")));
 }
 
+static int predict_rows(void *ctx, const float *x, size_t rows, double *out)
+{
+	return model_predict(ctx, x, rows, out);
+}
+
+/* --reference model[:VERSION]: the training set's rows of the model's training window, its
+ * features, and its predictions as one more column. */
+static int model_reference(struct lake_fs *fs, const char *spec, struct stored_model *m,
+			   struct drift_window *ref, struct drift_opts *d)
+{
+	const json_t *w;
+	const char *tf, *tv;
+	struct civil c;
+	int64_t from, to;
+	int rc;
+
+	if ((rc = model_load(fs, spec[5] == ':' ? spec + 6 : NULL, m)))
+		return rc;
+	w = json_object_get(m->meta, "windows");
+	tf = json_string_value(json_object_get(w, "train_from"));
+	tv = json_string_value(json_object_get(w, "valid_from"));
+	if (!tf || !tv || time_parse(tf, strlen(tf), &from) || time_parse(tv, strlen(tv), &to))
+		return pp_error(PP_ECORRUPT, "model %s: meta.json has no training window", m->version);
+	memset(ref, 0, sizeof(*ref));
+	snprintf(ref->table, sizeof(ref->table), "%s", TRAINING_SET_TABLE);
+	ref->version = -1;
+	civil_from_ms(from, &c);
+	snprintf(ref->dates.from, sizeof(ref->dates.from), "%04d-%02d-%02d", c.year, c.month, c.day);
+	civil_from_ms(to - 1, &c);
+	snprintf(ref->dates.to, sizeof(ref->dates.to), "%04d-%02d-%02d", c.year, c.month, c.day);
+	d->columns = m->features;
+	d->ncolumns = m->nfeatures;
+	d->model_features = m->features;
+	d->nmodel_features = m->nfeatures;
+	d->predict = predict_rows;
+	d->predict_ctx = m;
+	return 0;
+}
+
 static int run_drift(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 {
+	struct stored_model model = { 0 };
 	struct drift_cmd_opts *o = vopts;
 	struct drift_window ref, cur;
 	struct drift_opts d = { 0 };
@@ -88,12 +132,18 @@ static int run_drift(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	int rc;
 
 	(void)argc, (void)argv;
+	bool by_model;
+
 	if (!o->reference || !o->current)
 		return pp_error(PP_EUSAGE, "give --reference and --current");
-	if ((rc = drift_window_parse(o->reference, &ref)) || (rc = drift_window_parse(o->current, &cur)))
+	by_model = !strcmp(o->reference, "model") || !strncmp(o->reference, "model:", 6);
+	if ((!by_model && (rc = drift_window_parse(o->reference, &ref))) ||
+	    (rc = drift_window_parse(o->current, &cur)))
 		return rc;
-	if (!ref.table[0])
+	if (!by_model && !ref.table[0])
 		return pp_error(PP_EUSAGE, "--reference: name the table (TABLE:FROM..TO)");
+	if (by_model && o->columns)
+		return pp_error(PP_EUSAGE, "--columns: a model's reference compares the model's features");
 	if (o->stattest) {
 		bool known = false;
 		for (size_t i = 0; i < ARRAY_SIZE(stattests); i++)
@@ -126,6 +176,7 @@ static int run_drift(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	d.sample = (size_t)o->sample;
 	d.seed = (uint64_t)o->seed;
 	if ((rc = lake_fs_open_config(&fs, &ctx->cfg)) ||
+	    (by_model && (rc = model_reference(fs, o->reference, &model, &ref, &d))) ||
 	    (rc = drift_compare(fs, &ref, &cur, &d, &rep, &sum)) ||
 	    (rc = report_store(fs, "drift", rep, time_now_ms(), where, sizeof(where))))
 		goto out;
@@ -151,6 +202,7 @@ static int run_drift(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		rc = pp_error(PP_EINVAL, "drift gate: %zu of %zu columns drifted", sum.drifted, sum.columns);
 out:
 	json_decref(rep);
+	model_release(&model);
 	lake_fs_close(fs);
 	pp_free(cols);
 	pp_free(list);
@@ -170,5 +222,7 @@ const struct command cmd_drift = {
 		   "each (bands 0.1 / 0.25). The dataset drifted when at least --drift-share of the\n"
 		   "columns did. Reports go to _meta/quality/drift/ (latest.json: the last).\n"
 		   "Example: --reference processed/events:2015-05-03..2015-05-25 --current\n"
-		   "2015-05-26..2015-06-01",
+		   "2015-05-26..2015-06-01. With --reference model, the training set's rows of the\n"
+		   "model's training window are the reference, and the model's predictions on both\n"
+		   "sides are one more column (\"prediction\").",
 };

@@ -184,6 +184,23 @@ int xgb_predict(const struct xgb_model *m, const struct xgb_data *d, double *out
 	return rc;
 }
 
+int xgb_load_json(struct xgb_model *m, const char *json, size_t len, const char *name)
+{
+	BoosterHandle b = NULL;
+
+	memset(m, 0, sizeof(*m));
+	if (XGBoosterCreate(NULL, 0, &b))
+		return xgb_fail("creating a booster");
+	if (XGBoosterLoadModelFromBuffer(b, json, len)) {
+		int rc = pp_error(PP_ECORRUPT, "%s: not an XGBoost model: %s", name, XGBGetLastError());
+		XGBoosterFree(b);
+		return rc;
+	}
+	XGBoosterBoostedRounds(b, &m->rounds);
+	m->booster = b;
+	return 0;
+}
+
 int xgb_save_json(const struct xgb_model *m, struct buf *out)
 {
 	bst_ulong len;

@@ -545,6 +545,37 @@ static json_t *side_json(const struct side *s)
 	return j;
 }
 
+/* The model's predictions on each side as the column after the chosen ones (the arrays
+ * have room for it). */
+static int add_predictions(struct chosen *ch, size_t *nch, struct side *sides, const struct drift_opts *o)
+{
+	size_t nf = o->nmodel_features, c = *nch;
+	int rc = 0;
+
+	ch[c] = (struct chosen){ .name = "prediction", .type = CELL_DOUBLE, .asked = true, .ix = { -1, -1 } };
+	strmap_init(&ch[c].cats);
+	*nch = c + 1;
+	for (int s = 0; s < 2 && !rc; s++) {
+		struct side *sd = &sides[s];
+		float *x = pp_malloc((sd->rows * nf + 1) * sizeof(float));
+		if (!x || !(sd->num[c] = pp_malloc((sd->rows + 1) * sizeof(double)))) {
+			pp_free(x);
+			return PP_ENOMEM;
+		}
+		for (size_t f = 0; f < nf; f++) {
+			const double *col = NULL;
+			for (size_t k = 0; k < c && !col; k++)
+				if (!ch[k].skip && sd->num[k] && !strcmp(ch[k].name, o->model_features[f]))
+					col = sd->num[k];
+			for (size_t r = 0; r < sd->rows; r++)
+				x[r * nf + f] = col ? (float)col[r] : NAN;
+		}
+		rc = o->predict(o->predict_ctx, x, sd->rows, sd->num[c]);
+		pp_free(x);
+	}
+	return rc;
+}
+
 int drift_compare(struct lake_fs *fs, const struct drift_window *refw, const struct drift_window *curw,
 		  const struct drift_opts *o, json_t **report, struct drift_summary *sum)
 {
@@ -582,6 +613,8 @@ int drift_compare(struct lake_fs *fs, const struct drift_window *refw, const str
 			      sides[!sides[0].seen ? 0 : 1].w->table);
 		goto out;
 	}
+	if (o->predict && (rc = add_predictions(ch, &nch, sides, o)))
+		goto out;
 	cols = json_array();
 	skipped = json_array();
 	for (size_t c = 0; c < nch && !rc; c++) {

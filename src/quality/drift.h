@@ -42,6 +42,13 @@ struct drift_opts {
 	double drift_share;   /* of columns for a dataset drift; 0: 0.5 */
 	size_t sample;        /* rows drawn at random from each side; 0: all */
 	uint64_t seed;
+	/* A model's predictions compared as one more numerical column, "prediction":
+	 * predict(ctx, x, rows, out) gets each side's rows of model_features (rows x n
+	 * floats in that order, NaN missing; a feature the side lacks is missing). */
+	const char *const *model_features;
+	size_t nmodel_features;
+	int (*predict)(void *ctx, const float *x, size_t rows, double *out);
+	void *predict_ctx;
 };
 
 struct drift_summary {
