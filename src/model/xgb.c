@@ -162,26 +162,43 @@ out:
 	return rc;
 }
 
-int xgb_predict(const struct xgb_model *m, const struct xgb_data *d, double *out)
+/* Predictions of type (0: probabilities, 2: contributions), per row width values. */
+static int predict_as(const struct xgb_model *m, const struct xgb_data *d, int type, size_t width, double *out)
 {
-	static const char config[] = "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
-				     "\"iteration_end\": 0, \"strict_shape\": false}";
+	char config[160];
 	DMatrixHandle dm = NULL;
 	const bst_ulong *shape;
-	bst_ulong dim;
+	bst_ulong dim, total = 1;
 	const float *res;
 	int rc = 0;
 
+	snprintf(config, sizeof(config), "{\"type\": %d, \"training\": false, \"iteration_begin\": 0, "
+		 "\"iteration_end\": 0, \"strict_shape\": false}", type);
 	if (XGDMatrixCreateFromMat(d->x, d->n, d->cols, NAN, &dm))
 		return xgb_fail("making a matrix");
-	if (XGBoosterPredictFromDMatrix(m->booster, dm, config, &shape, &dim, &res))
+	if (XGBoosterPredictFromDMatrix(m->booster, dm, config, &shape, &dim, &res)) {
 		rc = xgb_fail("predicting");
-	else if (dim < 1 || shape[0] != d->n)
-		rc = pp_error(PP_EIO, "xgboost: %lu predictions for %zu rows", (unsigned long)shape[0], d->n);
-	for (size_t i = 0; !rc && i < d->n; i++)
+	} else {
+		for (bst_ulong i = 0; i < dim; i++)
+			total *= shape[i];
+		if (dim < 1 || shape[0] != d->n || total != d->n * width)
+			rc = pp_error(PP_EIO, "xgboost: %lu values for %zu rows of %zu", (unsigned long)total, d->n,
+				      width);
+	}
+	for (size_t i = 0; !rc && i < d->n * width; i++)
 		out[i] = res[i];
 	XGDMatrixFree(dm);
 	return rc;
+}
+
+int xgb_predict(const struct xgb_model *m, const struct xgb_data *d, double *out)
+{
+	return predict_as(m, d, 0, 1, out);
+}
+
+int xgb_contribs(const struct xgb_model *m, const struct xgb_data *d, double *out)
+{
+	return predict_as(m, d, 2, d->cols + 1, out);
 }
 
 int xgb_load_json(struct xgb_model *m, const char *json, size_t len, const char *name)

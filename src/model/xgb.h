@@ -40,6 +40,8 @@ int xgb_train(const struct xgb_params *p, const struct xgb_data *train, const st
 	      struct xgb_model *out);
 /* Probabilities of rows (the model's kept rounds) into out[n]. */
 int xgb_predict(const struct xgb_model *m, const struct xgb_data *d, double *out);
+/* XGBoost's own SHAP values (pred_contribs): out[n x (cols + 1)], the bias last. */
+int xgb_contribs(const struct xgb_model *m, const struct xgb_data *d, double *out);
 /* A model from XGBoost's JSON (what xgb_save_json wrote); name is for messages. */
 int xgb_load_json(struct xgb_model *m, const char *json, size_t len, const char *name);
 /* The model as XGBoost's JSON (its documented schema), replacing out. */

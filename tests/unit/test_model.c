@@ -5,9 +5,12 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "features/builder.h"
+#include "core/rng.h"
+#include "model/forest.h"
 #include "model/matrix.h"
 #include "model/metrics.h"
 #include "model/split.h"
+#include "model/xgb.h"
 #include "unit/test.h"
 
 #include <math.h>
@@ -174,4 +177,90 @@ TEST(model_matrix_parse_and_split)
 	CHECK_INT(matrix_parse(&m, &b, "l.matrix"), PP_ECORRUPT);
 	CHECK_CONTAINS(pp_errmsg(), "row 1: label 2, expected 0 or 1");
 	buf_release(&b);
+}
+
+/* Synthetic rows: 6 features (some missing), a label from their interactions. */
+static void synthetic(float *x, float *y, size_t n, uint64_t seed)
+{
+	struct rng g;
+
+	rng_seed(&g, seed);
+	for (size_t i = 0; i < n; i++) {
+		float *r = x + i * 6;
+		for (int k = 0; k < 6; k++)
+			r[k] = rng_chance(&g, 0.1) ? NAN : (float)rng_uniform(&g) * (k + 1);
+		double z = -1 + (isnan(r[0]) ? 0.5 : r[0] * 1.5) - (isnan(r[1]) ? 0 : r[1] * r[2] * 0.3) +
+			   (r[3] > 2 ? 1 : 0) + 0.2 * rng_uniform(&g);
+		y[i] = rng_uniform(&g) < 1 / (1 + exp(-z));
+	}
+}
+
+TEST(model_forest_matches_xgboost)
+{
+	enum { N = 3000, TEST_ROWS = 400 };
+	float *x = pp_malloc(N * 6 * sizeof(float)), *y = pp_malloc(N * sizeof(float));
+	double *want = pp_malloc(TEST_ROWS * 7 * sizeof(double)), *p = pp_malloc(TEST_ROWS * sizeof(double));
+	struct xgb_data train = { x, y, 2000, 6 }, valid = { x + 2000 * 6, y + 2000, 600, 6 },
+			test = { x + 2600 * 6, y + 2600, TEST_ROWS, 6 };
+	struct buf json = BUF_INIT;
+
+	synthetic(x, y, N, 3);
+	for (int kind = 0; kind < 3; kind++) {
+		struct xgb_params prm;
+		struct xgb_model m;
+		struct forest f;
+		double phi[7];
+		xgb_params_default(&prm);
+		prm.rounds = 40;
+		prm.early_stop = 1000;
+		prm.nthread = 1;
+		if (kind == 1) {
+			prm.grow_policy = "lossguide";
+			prm.max_depth = 0;
+			prm.max_leaves = 15;
+		} else if (kind == 2) {
+			prm.booster = "gblinear";
+			prm.eta = 0.5;
+		}
+		CHECK_INT(xgb_train(&prm, &train, &valid, &m), 0);
+		CHECK_INT(xgb_save_json(&m, &json), 0);
+		CHECK_INT(forest_load_json(&f, json.data, json.len, "t.json"), 0);
+		CHECK_INT(f.nfeatures, 6);
+		CHECK(kind == 2 ? f.linear : f.ntrees > 0 && f.max_depth > 0);
+		CHECK_INT(xgb_predict(&m, &test, p), 0);
+		CHECK_INT(xgb_contribs(&m, &test, want), 0);
+		for (size_t i = 0; i < TEST_ROWS; i++) {
+			const float *r = test.x + i * 6;
+			double sum = 0;
+			CHECK_NEAR(forest_predict(&f, r), p[i], 1e-6);
+			CHECK_INT(forest_shap(&f, r, phi), 0);
+			for (int k = 0; k <= 6; k++) {
+				sum += phi[k];
+				if (fabs(phi[k] - want[i * 7 + k]) > 1e-4 * fmax(1, fabs(want[i * 7 + k])))
+					test_fail(__FILE__, __LINE__, "model %d, row %zu: feature %d's contribution %.9g, "
+						  "XGBoost's %.9g", kind, i, k, phi[k], want[i * 7 + k]);
+			}
+			CHECK_NEAR(sum, forest_margin(&f, r), 1e-4); /* they add up to the margin */
+		}
+		forest_release(&f);
+		xgb_free(&m);
+	}
+	/* refused, named */
+	struct forest f;
+	const char *bad_obj = "{\"learner\":{\"objective\":{\"name\":\"reg:squarederror\"}}}";
+	CHECK_INT(forest_load_json(&f, bad_obj, strlen(bad_obj), "r.json"), PP_ECORRUPT);
+	CHECK_CONTAINS(pp_errmsg(), "objective reg:squarederror");
+	const char *bad_child = "{\"learner\":{\"objective\":{\"name\":\"binary:logistic\"},"
+				"\"learner_model_param\":{\"base_score\":\"5E-1\",\"num_feature\":\"2\"},"
+				"\"gradient_booster\":{\"name\":\"gbtree\",\"model\":{\"trees\":[{\"left_children\":[5,-1,-1],"
+				"\"right_children\":[2,-1,-1],\"split_conditions\":[1,0.5,-0.5],\"split_indices\":[0,0,0],"
+				"\"default_left\":[1,0,0],\"sum_hessian\":[2,1,1]}]}}}}";
+	CHECK_INT(forest_load_json(&f, bad_child, strlen(bad_child), "c.json"), PP_ECORRUPT);
+	CHECK_CONTAINS(pp_errmsg(), "c.json: tree 0: a child index out of order or out of range, or a node with two parents");
+	CHECK_INT(forest_load_json(&f, "{", 1, "x.json"), PP_ECORRUPT);
+	buf_release(&json);
+	pp_free(x);
+	pp_free(y);
+	pp_free(want);
+	pp_free(p);
 }

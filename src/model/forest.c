@@ -1,0 +1,344 @@
+/* The native inference engine and TreeSHAP (forest.h). */
+#include "model/forest.h"
+#include "core/err.h"
+#include "core/mem.h"
+
+#include <jansson.h>
+#include <math.h>
+
+/* ---- loading ---- */
+
+static int bad(const char *name, size_t tree, const char *what)
+{
+	return pp_error(PP_ECORRUPT, "%s: tree %zu: %s", name, tree, what);
+}
+
+/* A number of a JSON array (XGBoost writes numbers; a few parameters as strings). */
+static double num_at(const json_t *a, size_t i)
+{
+	const json_t *v = json_array_get(a, i);
+
+	return json_is_string(v) ? strtod(json_string_value(v), NULL) : json_number_value(v);
+}
+
+static double num_str(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? strtod(json_string_value(v), NULL) : json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* Depth below node, and the cover-weighted mean of its leaves (the tree's expected value). */
+#define MAX_DEPTH 256 /* deeper trees are refused (the walks recurse) */
+
+/* Depth below node (-1: past MAX_DEPTH), and the cover-weighted mean of its leaves (the
+ * tree's expected value). */
+static int depth_and_mean(const struct forest *f, uint32_t node, int depth, double *mean)
+{
+	const struct forest_node *n = &f->nodes[node];
+	double l, r;
+	int dl, dr;
+
+	if (depth > MAX_DEPTH)
+		return -1;
+	if (n->feature < 0) {
+		*mean = n->value;
+		return depth;
+	}
+	if ((dl = depth_and_mean(f, (uint32_t)n->left, depth + 1, &l)) < 0 ||
+	    (dr = depth_and_mean(f, (uint32_t)n->right, depth + 1, &r)) < 0)
+		return -1;
+	double cl = f->nodes[n->left].cover, cr = f->nodes[n->right].cover;
+	*mean = cl + cr > 0 ? (l * cl + r * cr) / (cl + cr) : (l + r) / 2;
+	return dl > dr ? dl : dr;
+}
+
+static int load_tree(struct forest *f, const json_t *t, size_t ti, const char *name)
+{
+	const json_t *lc = json_object_get(t, "left_children"), *rc_ = json_object_get(t, "right_children"),
+		     *sc = json_object_get(t, "split_conditions"), *si = json_object_get(t, "split_indices"),
+		     *dl = json_object_get(t, "default_left"), *sh = json_object_get(t, "sum_hessian"),
+		     *st = json_object_get(t, "split_type");
+	size_t n = json_array_size(lc), base = f->nnodes;
+
+	if (!n || json_array_size(rc_) != n || json_array_size(sc) != n || json_array_size(si) != n ||
+	    json_array_size(dl) != n || json_array_size(sh) != n)
+		return bad(name, ti, "its node arrays are missing or of different lengths");
+	for (size_t i = 0; i < json_array_size(st); i++)
+		if (num_at(st, i) != 0)
+			return bad(name, ti, "a categorical split (only numerical ones are supported)");
+	if (n > (size_t)INT32_MAX - base)
+		return bad(name, ti, "too many nodes");
+	struct forest_node *nodes = pp_realloc(f->nodes, (base + n) * sizeof(*nodes));
+	if (!nodes)
+		return PP_ENOMEM;
+	f->nodes = nodes;
+	uint8_t *parents = pp_calloc(n, 1); /* a tree: every node but the root has one parent */
+	if (!parents)
+		return PP_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct forest_node *x = &nodes[base + i];
+		double l = num_at(lc, i), r = num_at(rc_, i), feat = num_at(si, i);
+		memset(x, 0, sizeof(*x));
+		x->cover = (float)num_at(sh, i);
+		if (l == -1) { /* a leaf: its value where a split's condition would be */
+			x->feature = -1;
+			x->value = (float)num_at(sc, i);
+			continue;
+		}
+		if (l <= (double)i || r <= (double)i || l >= (double)n || r >= (double)n || l == r ||
+		    parents[(size_t)l]++ || parents[(size_t)r]++) {
+			pp_free(parents);
+			return bad(name, ti, "a child index out of order or out of range, or a node with two parents");
+		}
+		if (feat < 0 || feat >= (double)f->nfeatures || feat != floor(feat)) {
+			pp_free(parents);
+			return bad(name, ti, "a split on a feature the model does not have");
+		}
+		x->feature = (int32_t)feat;
+		x->threshold = (float)num_at(sc, i);
+		x->left = (int32_t)(base + (size_t)l);
+		x->right = (int32_t)(base + (size_t)r);
+		x->default_left = num_at(dl, i) != 0;
+	}
+	for (size_t i = 1; i < n; i++)
+		if (!parents[i]) {
+			pp_free(parents);
+			return bad(name, ti, "a node no split leads to");
+		}
+	pp_free(parents);
+	f->roots[ti] = (uint32_t)base;
+	f->nnodes = base + n;
+	return 0;
+}
+
+int forest_load_json(struct forest *f, const char *json, size_t len, const char *name)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(json, len, 0, &jerr);
+	const json_t *learner, *gb, *model, *trees, *obj;
+	double base, nfeat;
+	int rc = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (!root)
+		return pp_error(PP_ECORRUPT, "%s:%d: %s", name, jerr.line, jerr.text);
+	learner = json_object_get(root, "learner");
+	gb = json_object_get(learner, "gradient_booster");
+	model = json_object_get(gb, "model");
+	obj = json_object_get(json_object_get(learner, "objective"), "name");
+	base = num_str(json_object_get(learner, "learner_model_param"), "base_score");
+	nfeat = num_str(json_object_get(learner, "learner_model_param"), "num_feature");
+	if (!json_is_string(obj) || strcmp(json_string_value(obj), "binary:logistic")) {
+		rc = pp_error(PP_ECORRUPT, "%s: objective %s: only binary:logistic models are served", name,
+			      json_is_string(obj) ? json_string_value(obj) : "(none)");
+		goto out;
+	}
+	if (!(base > 0 && base < 1) || !(nfeat >= 1 && nfeat <= 1e6)) {
+		rc = pp_error(PP_ECORRUPT, "%s: learner_model_param: base_score and num_feature expected", name);
+		goto out;
+	}
+	f->nfeatures = (size_t)nfeat;
+	f->base_margin = (float)log(base / (1 - base));
+	if (!strcmp(json_string_value(json_object_get(gb, "name")) ?: "", "gblinear")) {
+		const json_t *w = json_object_get(model, "weights");
+		if (json_array_size(w) != f->nfeatures + 1) {
+			rc = pp_error(PP_ECORRUPT, "%s: a linear model needs %zu weights and a bias", name, f->nfeatures);
+			goto out;
+		}
+		if (!(f->weights = pp_malloc(f->nfeatures * sizeof(float)))) {
+			rc = PP_ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < f->nfeatures; i++)
+			f->weights[i] = (float)num_at(w, i);
+		f->bias = (float)num_at(w, f->nfeatures);
+		f->linear = true;
+		goto out;
+	}
+	trees = json_object_get(model, "trees");
+	if (!json_is_array(trees)) {
+		rc = pp_error(PP_ECORRUPT, "%s: no trees (gradient_booster.model.trees)", name);
+		goto out;
+	}
+	f->ntrees = json_array_size(trees);
+	if (!(f->roots = pp_calloc(f->ntrees + 1, sizeof(*f->roots))) ||
+	    !(f->tree_mean = pp_calloc(f->ntrees + 1, sizeof(double)))) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	for (size_t t = 0; t < f->ntrees && !rc; t++)
+		rc = load_tree(f, json_array_get(trees, t), t, name);
+	for (size_t t = 0; t < f->ntrees && !rc; t++) {
+		int d = depth_and_mean(f, f->roots[t], 0, &f->tree_mean[t]);
+		if (d < 0)
+			rc = bad(name, t, "deeper than 256 levels");
+		else if (d > f->max_depth)
+			f->max_depth = d;
+	}
+out:
+	json_decref(root);
+	if (rc)
+		forest_release(f);
+	return rc;
+}
+
+void forest_release(struct forest *f)
+{
+	pp_free(f->weights);
+	pp_free(f->roots);
+	pp_free(f->nodes);
+	pp_free(f->tree_mean);
+	memset(f, 0, sizeof(*f));
+}
+
+/* ---- prediction ---- */
+
+static uint32_t leaf_of(const struct forest *f, uint32_t node, const float *x)
+{
+	const struct forest_node *n = &f->nodes[node];
+
+	while (n->feature >= 0) {
+		float v = x[n->feature];
+		node = (uint32_t)(isnan(v) ? (n->default_left ? n->left : n->right) : v < n->threshold ? n->left : n->right);
+		n = &f->nodes[node];
+	}
+	return node;
+}
+
+float forest_margin(const struct forest *f, const float *x)
+{
+	float m = f->base_margin;
+
+	if (f->linear) {
+		float s = f->bias;
+		for (size_t i = 0; i < f->nfeatures; i++)
+			if (!isnan(x[i]))
+				s += f->weights[i] * x[i];
+		return m + s;
+	}
+	for (size_t t = 0; t < f->ntrees; t++)
+		m += f->nodes[leaf_of(f, f->roots[t], x)].value;
+	return m;
+}
+
+double forest_predict(const struct forest *f, const float *x)
+{
+	return 1.0f / (1.0f + expf(-forest_margin(f, x)));
+}
+
+/* ---- TreeSHAP ---- */
+
+struct path_elem {
+	int feature;
+	double zero_fraction, one_fraction, weight;
+};
+
+/* Grows the path by one split: its share of the subsets that leave the feature out
+ * (zero) and keep it (one). */
+static void extend_path(struct path_elem *p, int depth, double zero, double one, int feature)
+{
+	p[depth] = (struct path_elem){ feature, zero, one, depth == 0 ? 1.0 : 0.0 };
+	for (int i = depth - 1; i >= 0; i--) {
+		p[i + 1].weight += one * p[i].weight * (i + 1) / (double)(depth + 1);
+		p[i].weight = zero * p[i].weight * (depth - i) / (double)(depth + 1);
+	}
+}
+
+/* Undoes the split at index k (extend_path's inverse for it), shortening the path. */
+static void unwind_path(struct path_elem *p, int depth, int k)
+{
+	double one = p[k].one_fraction, zero = p[k].zero_fraction, next = p[depth].weight;
+
+	for (int i = depth - 1; i >= 0; i--) {
+		if (one != 0) {
+			double tmp = p[i].weight;
+			p[i].weight = next * (depth + 1) / ((double)(i + 1) * one);
+			next = tmp - p[i].weight * zero * (depth - i) / (double)(depth + 1);
+		} else {
+			p[i].weight = p[i].weight * (depth + 1) / (zero * (double)(depth - i));
+		}
+	}
+	for (int i = k; i < depth; i++) {
+		p[i].feature = p[i + 1].feature;
+		p[i].zero_fraction = p[i + 1].zero_fraction;
+		p[i].one_fraction = p[i + 1].one_fraction;
+	}
+}
+
+/* The total weight the path would have with the split at k undone. */
+static double unwound_sum(const struct path_elem *p, int depth, int k)
+{
+	double one = p[k].one_fraction, zero = p[k].zero_fraction, next = p[depth].weight, total = 0;
+
+	for (int i = depth - 1; i >= 0; i--) {
+		if (one != 0) {
+			double tmp = next * (depth + 1) / ((double)(i + 1) * one);
+			total += tmp;
+			next = p[i].weight - tmp * zero * (depth - i) / (double)(depth + 1);
+		} else if (zero != 0) {
+			total += p[i].weight / zero / ((double)(depth - i) / (double)(depth + 1));
+		}
+	}
+	return total;
+}
+
+/* Each level works on its own copy of the path, after its parent's in one buffer. */
+static void shap_recurse(const struct forest *f, uint32_t node, const float *x, double *phi,
+			 struct path_elem *parent, int depth, double zero, double one, int feature)
+{
+	const struct forest_node *n = &f->nodes[node];
+	struct path_elem *p = parent + depth + 1;
+
+	memcpy(p, parent, (size_t)(depth + 1) * sizeof(*p));
+	extend_path(p, depth, zero, one, feature);
+	if (n->feature < 0) {
+		for (int i = 1; i <= depth; i++) {
+			double w = unwound_sum(p, depth, i);
+			phi[p[i].feature] += w * (p[i].one_fraction - p[i].zero_fraction) * n->value;
+		}
+		return;
+	}
+	float v = x[n->feature];
+	uint32_t hot = (uint32_t)(isnan(v) ? (n->default_left ? n->left : n->right) : v < n->threshold ? n->left : n->right);
+	uint32_t cold = hot == (uint32_t)n->left ? (uint32_t)n->right : (uint32_t)n->left;
+	double cover = n->cover, hot_zero = cover > 0 ? f->nodes[hot].cover / cover : 0,
+	       cold_zero = cover > 0 ? f->nodes[cold].cover / cover : 0, in_zero = 1, in_one = 1;
+	int k = 1;
+
+	/* a feature already on the path: its earlier split is undone and merged with this one */
+	while (k <= depth && p[k].feature != n->feature)
+		k++;
+	if (k <= depth) {
+		in_zero = p[k].zero_fraction;
+		in_one = p[k].one_fraction;
+		unwind_path(p, depth, k);
+		depth--;
+	}
+	shap_recurse(f, hot, x, phi, p, depth + 1, hot_zero * in_zero, in_one, n->feature);
+	shap_recurse(f, cold, x, phi, p, depth + 1, cold_zero * in_zero, 0, n->feature);
+}
+
+int forest_shap(const struct forest *f, const float *x, double *phi)
+{
+	size_t d = (size_t)f->max_depth + 2;
+	struct path_elem *buf;
+
+	for (size_t i = 0; i <= f->nfeatures; i++)
+		phi[i] = 0;
+	phi[f->nfeatures] = f->base_margin;
+	if (f->linear) { /* a linear model's contributions are its terms */
+		for (size_t i = 0; i < f->nfeatures; i++)
+			phi[i] = isnan(x[i]) ? 0 : (double)f->weights[i] * x[i];
+		phi[f->nfeatures] += f->bias;
+		return 0;
+	}
+	if (!(buf = pp_malloc((d * (d + 1) / 2 + d + 1) * sizeof(*buf))))
+		return PP_ENOMEM;
+	for (size_t t = 0; t < f->ntrees; t++) {
+		shap_recurse(f, f->roots[t], x, phi, buf, 0, 1, 1, -1);
+		phi[f->nfeatures] += f->tree_mean[t];
+	}
+	pp_free(buf);
+	return 0;
+}

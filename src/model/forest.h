@@ -1,0 +1,56 @@
+/*
+ * forest.h - the native inference engine: an XGBoost model (its JSON, as `ppredict train`
+ * writes it) loaded into flat arrays and evaluated without XGBoost: a probability for a
+ * row, and TreeSHAP, the exact path-dependent Shapley values of every feature (Lundberg,
+ * Erion and Lee, "Consistent individualized feature attribution for tree ensembles").
+ *
+ * Binary logistic models: gbtree (any growth policy) and gblinear. A row is nfeatures
+ * floats, NaN missing (the default direction of each split). Predictions follow XGBoost's
+ * arithmetic (float sums in tree order, its sigmoid), so they agree with it to float
+ * precision; contributions are in margin (log-odds) space and add up, with the bias, to
+ * the row's margin, as XGBoost's pred_contribs do.
+ *
+ * A loaded forest is read-only: any number of threads may predict with it at once.
+ */
+#ifndef PP_FOREST_H
+#define PP_FOREST_H
+
+#include "core/common.h"
+
+struct forest_node {
+	float threshold;  /* go left when x < threshold */
+	int32_t feature;  /* -1: a leaf */
+	int32_t left, right; /* node indexes within the forest */
+	float value;      /* a leaf's value */
+	float cover;      /* the training weight (sum of hessians) that reached the node */
+	uint8_t default_left;
+};
+
+struct forest {
+	size_t nfeatures;
+	float base_margin;      /* the base score, as a margin */
+	bool linear;            /* gblinear: weights and bias instead of trees */
+	float *weights, bias;
+	size_t ntrees, nnodes;
+	uint32_t *roots;        /* per tree: its root node */
+	struct forest_node *nodes;
+	double *tree_mean;      /* per tree: its expected value (the cover-weighted leaf mean) */
+	int max_depth;
+};
+
+/* Loads XGBoost's JSON (name for messages); errors name the tree and the field. */
+int forest_load_json(struct forest *f, const char *json, size_t len, const char *name);
+void forest_release(struct forest *f);
+
+/* The margin (log-odds) and the probability of one row. */
+float forest_margin(const struct forest *f, const float *x);
+double forest_predict(const struct forest *f, const float *x);
+
+/*
+ * TreeSHAP: phi[0..nfeatures) the features' contributions, phi[nfeatures] the bias (the
+ * base margin plus every tree's expected value); their sum is the row's margin.
+ * Returns 0, or PP_ENOMEM.
+ */
+int forest_shap(const struct forest *f, const float *x, double *phi);
+
+#endif
