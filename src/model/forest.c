@@ -116,7 +116,7 @@ int forest_load_json(struct forest *f, const char *json, size_t len, const char 
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(json, len, 0, &jerr);
-	const json_t *learner, *gb, *model, *trees, *obj;
+	const json_t *learner, *gb, *model, *trees, *obj, *weight_drop = NULL;
 	double base, nfeat;
 	int rc = 0;
 
@@ -156,6 +156,10 @@ int forest_load_json(struct forest *f, const char *json, size_t len, const char 
 		f->linear = true;
 		goto out;
 	}
+	if (!strcmp(json_string_value(json_object_get(gb, "name")) ?: "", "dart")) {
+		weight_drop = json_object_get(gb, "weight_drop"); /* each tree's output scaled */
+		model = json_object_get(json_object_get(gb, "gbtree"), "model");
+	}
 	trees = json_object_get(model, "trees");
 	if (!json_is_array(trees)) {
 		rc = pp_error(PP_ECORRUPT, "%s: no trees (gradient_booster.model.trees)", name);
@@ -167,8 +171,16 @@ int forest_load_json(struct forest *f, const char *json, size_t len, const char 
 		rc = PP_ENOMEM;
 		goto out;
 	}
+	if (weight_drop && json_array_size(weight_drop) != f->ntrees) {
+		rc = pp_error(PP_ECORRUPT, "%s: a dart model needs a weight_drop per tree", name);
+		goto out;
+	}
 	for (size_t t = 0; t < f->ntrees && !rc; t++)
-		rc = load_tree(f, json_array_get(trees, t), t, name);
+		if (!(rc = load_tree(f, json_array_get(trees, t), t, name)) && weight_drop) {
+			float w = (float)num_at(weight_drop, t);
+			for (size_t i = f->roots[t]; i < f->nnodes; i++)
+				f->nodes[i].value *= w;
+		}
 	for (size_t t = 0; t < f->ntrees && !rc; t++) {
 		int d = depth_and_mean(f, f->roots[t], 0, &f->tree_mean[t]);
 		if (d < 0)

@@ -4,7 +4,8 @@
  * row, and TreeSHAP, the exact path-dependent Shapley values of every feature (Lundberg,
  * Erion and Lee, "Consistent individualized feature attribution for tree ensembles").
  *
- * Binary logistic models: gbtree (any growth policy) and gblinear. A row is nfeatures
+ * Binary logistic models: gbtree (any growth policy), dart (each tree's leaves scaled by
+ * its weight_drop) and gblinear. A row is nfeatures
  * floats, NaN missing (the default direction of each split). Predictions follow XGBoost's
  * arithmetic (float sums in tree order, its sigmoid), so they agree with it to float
  * precision; contributions are in margin (log-odds) space and add up, with the bias, to

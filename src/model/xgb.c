@@ -77,7 +77,9 @@ static int set_params(BoosterHandle b, const struct xgb_params *p)
 	rc = rc ? rc : set(b, "verbosity", "0");
 	if (!rc && p->nthread > 0)
 		rc = set(b, "nthread", "%d", p->nthread);
-	if (!rc && !strcmp(p->booster, "gbtree")) {
+	if (!rc && !strcmp(p->booster, "dart"))
+		rc = set(b, "rate_drop", "0.1");
+	if (!rc && strcmp(p->booster, "gblinear")) {
 		rc = set(b, "tree_method", "hist");
 		rc = rc ? rc : set(b, "grow_policy", "%s", p->grow_policy);
 		rc = rc ? rc : set(b, "max_depth", "%d", p->max_depth);

@@ -9,7 +9,7 @@
 #include "core/buf.h"
 
 struct xgb_params {
-	const char *booster;     /* "gbtree" | "gblinear" */
+	const char *booster;     /* "gbtree" | "dart" | "gblinear" */
 	const char *grow_policy; /* "depthwise" | "lossguide" (gbtree) */
 	int max_depth;           /* depthwise; lossguide: 0 */
 	int max_leaves;          /* lossguide */
