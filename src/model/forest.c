@@ -41,17 +41,24 @@ static int depth_and_mean(const struct forest *f, uint32_t node, int depth, doub
 
 	if (depth > MAX_DEPTH)
 		return -1;
-	if (n->feature < 0) {
-		*mean = n->value;
+	if (n->info & FOREST_LEAF) {
+		*mean = n->v;
 		return depth;
 	}
-	if ((dl = depth_and_mean(f, (uint32_t)n->left, depth + 1, &l)) < 0 ||
-	    (dr = depth_and_mean(f, (uint32_t)n->right, depth + 1, &r)) < 0)
+	if ((dl = depth_and_mean(f, n->left, depth + 1, &l)) < 0 ||
+	    (dr = depth_and_mean(f, n->left + 1, depth + 1, &r)) < 0)
 		return -1;
-	double cl = f->nodes[n->left].cover, cr = f->nodes[n->right].cover;
+	double cl = f->cover[n->left], cr = f->cover[n->left + 1];
 	*mean = cl + cr > 0 ? (l * cl + r * cr) / (cl + cr) : (l + r) / 2;
 	return dl > dr ? dl : dr;
 }
+
+/* A node as XGBoost's arrays give it, before the breadth-first layout. */
+struct wide_node {
+	float v, cover;
+	int32_t feature, left, right; /* -1 feature: a leaf */
+	bool default_left;
+};
 
 static int load_tree(struct forest *f, const json_t *t, size_t ti, const char *name)
 {
@@ -59,7 +66,11 @@ static int load_tree(struct forest *f, const json_t *t, size_t ti, const char *n
 		     *sc = json_object_get(t, "split_conditions"), *si = json_object_get(t, "split_indices"),
 		     *dl = json_object_get(t, "default_left"), *sh = json_object_get(t, "sum_hessian"),
 		     *st = json_object_get(t, "split_type");
-	size_t n = json_array_size(lc), base = f->nnodes;
+	size_t n = json_array_size(lc), base = f->nnodes, next = 1;
+	struct wide_node *w = NULL;
+	uint32_t *queue = NULL;
+	uint8_t *parents = NULL; /* a tree: every node but the root has one parent */
+	int rc = 0;
 
 	if (!n || json_array_size(rc_) != n || json_array_size(sc) != n || json_array_size(si) != n ||
 	    json_array_size(dl) != n || json_array_size(sh) != n)
@@ -67,49 +78,68 @@ static int load_tree(struct forest *f, const json_t *t, size_t ti, const char *n
 	for (size_t i = 0; i < json_array_size(st); i++)
 		if (num_at(st, i) != 0)
 			return bad(name, ti, "a categorical split (only numerical ones are supported)");
-	if (n > (size_t)INT32_MAX - base)
+	if (n > (size_t)0x3fffffff - base)
 		return bad(name, ti, "too many nodes");
-	struct forest_node *nodes = pp_realloc(f->nodes, (base + n) * sizeof(*nodes));
-	if (!nodes)
-		return PP_ENOMEM;
-	f->nodes = nodes;
-	uint8_t *parents = pp_calloc(n, 1); /* a tree: every node but the root has one parent */
-	if (!parents)
-		return PP_ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		struct forest_node *x = &nodes[base + i];
+	if (!(w = pp_calloc(n, sizeof(*w))) || !(queue = pp_calloc(n, sizeof(*queue))) ||
+	    !(parents = pp_calloc(n, 1))) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n && !rc; i++) {
 		double l = num_at(lc, i), r = num_at(rc_, i), feat = num_at(si, i);
-		memset(x, 0, sizeof(*x));
-		x->cover = (float)num_at(sh, i);
-		if (l == -1) { /* a leaf: its value where a split's condition would be */
-			x->feature = -1;
-			x->value = (float)num_at(sc, i);
+		w[i].cover = (float)num_at(sh, i);
+		w[i].v = (float)num_at(sc, i); /* a leaf's value where a split's condition would be */
+		w[i].feature = -1;
+		if (l == -1)
+			continue;
+		if (l <= (double)i || r <= (double)i || l >= (double)n || r >= (double)n || l == r ||
+		    parents[(size_t)l]++ || parents[(size_t)r]++)
+			rc = bad(name, ti, "a child index out of order or out of range, or a node with two parents");
+		else if (feat < 0 || feat >= (double)f->nfeatures || feat != floor(feat))
+			rc = bad(name, ti, "a split on a feature the model does not have");
+		w[i].feature = (int32_t)feat;
+		w[i].left = (int32_t)l;
+		w[i].right = (int32_t)r;
+		w[i].default_left = num_at(dl, i) != 0;
+	}
+	for (size_t i = 1; i < n && !rc; i++)
+		if (!parents[i])
+			rc = bad(name, ti, "a node no split leads to");
+	if (rc)
+		goto out;
+	struct forest_node *nodes = pp_realloc(f->nodes, (base + n) * sizeof(*nodes));
+	if (nodes)
+		f->nodes = nodes;
+	float *cover = nodes ? pp_realloc(f->cover, (base + n) * sizeof(*cover)) : NULL;
+	if (!cover) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	f->cover = cover;
+	/* breadth first: queue[k] is the XGBoost node placed at base + k; children side by side */
+	queue[0] = 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct wide_node *x = &w[queue[k]];
+		struct forest_node *o = &f->nodes[base + k];
+		f->cover[base + k] = x->cover;
+		o->v = x->v;
+		if (x->feature < 0) {
+			o->info = FOREST_LEAF;
+			o->left = 0;
 			continue;
 		}
-		if (l <= (double)i || r <= (double)i || l >= (double)n || r >= (double)n || l == r ||
-		    parents[(size_t)l]++ || parents[(size_t)r]++) {
-			pp_free(parents);
-			return bad(name, ti, "a child index out of order or out of range, or a node with two parents");
-		}
-		if (feat < 0 || feat >= (double)f->nfeatures || feat != floor(feat)) {
-			pp_free(parents);
-			return bad(name, ti, "a split on a feature the model does not have");
-		}
-		x->feature = (int32_t)feat;
-		x->threshold = (float)num_at(sc, i);
-		x->left = (int32_t)(base + (size_t)l);
-		x->right = (int32_t)(base + (size_t)r);
-		x->default_left = num_at(dl, i) != 0;
+		o->info = (uint32_t)x->feature | (x->default_left ? FOREST_DEFAULT_LEFT : 0);
+		o->left = (uint32_t)(base + next);
+		queue[next++] = (uint32_t)x->left;
+		queue[next++] = (uint32_t)x->right;
 	}
-	for (size_t i = 1; i < n; i++)
-		if (!parents[i]) {
-			pp_free(parents);
-			return bad(name, ti, "a node no split leads to");
-		}
-	pp_free(parents);
 	f->roots[ti] = (uint32_t)base;
 	f->nnodes = base + n;
-	return 0;
+out:
+	pp_free(w);
+	pp_free(queue);
+	pp_free(parents);
+	return rc;
 }
 
 int forest_load_json(struct forest *f, const char *json, size_t len, const char *name)
@@ -179,7 +209,8 @@ int forest_load_json(struct forest *f, const char *json, size_t len, const char 
 		if (!(rc = load_tree(f, json_array_get(trees, t), t, name)) && weight_drop) {
 			float w = (float)num_at(weight_drop, t);
 			for (size_t i = f->roots[t]; i < f->nnodes; i++)
-				f->nodes[i].value *= w;
+				if (f->nodes[i].info & FOREST_LEAF)
+					f->nodes[i].v *= w;
 		}
 	for (size_t t = 0; t < f->ntrees && !rc; t++) {
 		int d = depth_and_mean(f, f->roots[t], 0, &f->tree_mean[t]);
@@ -200,21 +231,25 @@ void forest_release(struct forest *f)
 	pp_free(f->weights);
 	pp_free(f->roots);
 	pp_free(f->nodes);
+	pp_free(f->cover);
 	pp_free(f->tree_mean);
 	memset(f, 0, sizeof(*f));
 }
 
 /* ---- prediction ---- */
 
+/* The child x goes to at split n. */
+static inline uint32_t child(const struct forest_node *n, const float *x)
+{
+	float v = x[FOREST_FEATURE(n)];
+
+	return n->left + (isnan(v) ? !(n->info & FOREST_DEFAULT_LEFT) : !(v < n->v));
+}
+
 static uint32_t leaf_of(const struct forest *f, uint32_t node, const float *x)
 {
-	const struct forest_node *n = &f->nodes[node];
-
-	while (n->feature >= 0) {
-		float v = x[n->feature];
-		node = (uint32_t)(isnan(v) ? (n->default_left ? n->left : n->right) : v < n->threshold ? n->left : n->right);
-		n = &f->nodes[node];
-	}
+	while (!(f->nodes[node].info & FOREST_LEAF))
+		node = child(&f->nodes[node], x);
 	return node;
 }
 
@@ -230,7 +265,7 @@ float forest_margin(const struct forest *f, const float *x)
 		return m + s;
 	}
 	for (size_t t = 0; t < f->ntrees; t++)
-		m += f->nodes[leaf_of(f, f->roots[t], x)].value;
+		m += f->nodes[leaf_of(f, f->roots[t], x)].v;
 	return m;
 }
 
@@ -304,22 +339,21 @@ static void shap_recurse(const struct forest *f, uint32_t node, const float *x, 
 
 	memcpy(p, parent, (size_t)(depth + 1) * sizeof(*p));
 	extend_path(p, depth, zero, one, feature);
-	if (n->feature < 0) {
+	if (n->info & FOREST_LEAF) {
 		for (int i = 1; i <= depth; i++) {
 			double w = unwound_sum(p, depth, i);
-			phi[p[i].feature] += w * (p[i].one_fraction - p[i].zero_fraction) * n->value;
+			phi[p[i].feature] += w * (p[i].one_fraction - p[i].zero_fraction) * n->v;
 		}
 		return;
 	}
-	float v = x[n->feature];
-	uint32_t hot = (uint32_t)(isnan(v) ? (n->default_left ? n->left : n->right) : v < n->threshold ? n->left : n->right);
-	uint32_t cold = hot == (uint32_t)n->left ? (uint32_t)n->right : (uint32_t)n->left;
-	double cover = n->cover, hot_zero = cover > 0 ? f->nodes[hot].cover / cover : 0,
-	       cold_zero = cover > 0 ? f->nodes[cold].cover / cover : 0, in_zero = 1, in_one = 1;
+	int split = (int)FOREST_FEATURE(n);
+	uint32_t hot = child(n, x), cold = hot == n->left ? n->left + 1 : n->left;
+	double cover = f->cover[node], hot_zero = cover > 0 ? f->cover[hot] / cover : 0,
+	       cold_zero = cover > 0 ? f->cover[cold] / cover : 0, in_zero = 1, in_one = 1;
 	int k = 1;
 
 	/* a feature already on the path: its earlier split is undone and merged with this one */
-	while (k <= depth && p[k].feature != n->feature)
+	while (k <= depth && p[k].feature != split)
 		k++;
 	if (k <= depth) {
 		in_zero = p[k].zero_fraction;
@@ -327,8 +361,8 @@ static void shap_recurse(const struct forest *f, uint32_t node, const float *x, 
 		unwind_path(p, depth, k);
 		depth--;
 	}
-	shap_recurse(f, hot, x, phi, p, depth + 1, hot_zero * in_zero, in_one, n->feature);
-	shap_recurse(f, cold, x, phi, p, depth + 1, cold_zero * in_zero, 0, n->feature);
+	shap_recurse(f, hot, x, phi, p, depth + 1, hot_zero * in_zero, in_one, split);
+	shap_recurse(f, cold, x, phi, p, depth + 1, cold_zero * in_zero, 0, split);
 }
 
 int forest_shap(const struct forest *f, const float *x, double *phi)

@@ -18,14 +18,17 @@
 
 #include "core/common.h"
 
+/* 12 bytes: a split's threshold or a leaf's value, the feature and two flags, the left
+ * child (the right one is next to it: each tree is laid out breadth first). */
 struct forest_node {
-	float threshold;  /* go left when x < threshold */
-	int32_t feature;  /* -1: a leaf */
-	int32_t left, right; /* node indexes within the forest */
-	float value;      /* a leaf's value */
-	float cover;      /* the training weight (sum of hessians) that reached the node */
-	uint8_t default_left;
+	float v;        /* go left when x < v; a leaf: its value */
+	uint32_t info;  /* the feature | FOREST_LEAF | FOREST_DEFAULT_LEFT (missing goes left) */
+	uint32_t left;
 };
+
+#define FOREST_LEAF (1u << 31)
+#define FOREST_DEFAULT_LEFT (1u << 30)
+#define FOREST_FEATURE(n) ((n)->info & 0x3fffffffu)
 
 struct forest {
 	size_t nfeatures;
@@ -35,6 +38,7 @@ struct forest {
 	size_t ntrees, nnodes;
 	uint32_t *roots;        /* per tree: its root node */
 	struct forest_node *nodes;
+	float *cover;           /* per node: the training weight (sum of hessians) that reached it */
 	double *tree_mean;      /* per tree: its expected value (the cover-weighted leaf mean) */
 	int max_depth;
 };

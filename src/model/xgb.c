@@ -6,9 +6,20 @@
 #include <math.h>
 #include <xgboost/c_api.h>
 
+/* XGBoost's last error, its first line (a stack trace follows). */
+static const char *xgb_message(char *out, size_t n)
+{
+	const char *e = XGBGetLastError(), *nl = strchr(e, '\n');
+
+	snprintf(out, n, "%.*s", nl ? (int)(nl - e) : (int)strlen(e), e);
+	return out;
+}
+
 static int xgb_fail(const char *what)
 {
-	return pp_error(PP_EIO, "xgboost: %s: %s", what, XGBGetLastError());
+	char msg[512];
+
+	return pp_error(PP_EIO, "xgboost: %s: %s", what, xgb_message(msg, sizeof(msg)));
 }
 
 void xgb_params_default(struct xgb_params *p)
@@ -59,7 +70,10 @@ static int set(BoosterHandle b, const char *name, const char *fmt, ...)
 	vsnprintf(v, sizeof(v), fmt, ap);
 	va_end(ap);
 	if (XGBoosterSetParam(b, name, v))
-		return pp_error(PP_EINVAL, "xgboost: parameter %s=%s: %s", name, v, XGBGetLastError());
+	{
+		char msg[512];
+		return pp_error(PP_EINVAL, "xgboost: parameter %s=%s: %s", name, v, xgb_message(msg, sizeof(msg)));
+	}
 	return 0;
 }
 
@@ -198,6 +212,25 @@ int xgb_predict(const struct xgb_model *m, const struct xgb_data *d, double *out
 	return predict_as(m, d, 0, 1, out);
 }
 
+int xgb_predict_inplace(const struct xgb_model *m, const float *x, size_t n, size_t cols, double *out)
+{
+	static const char config[] = "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
+				     "\"iteration_end\": 0, \"strict_shape\": false, \"missing\": NaN, "
+				     "\"cache_id\": 0}";
+	char array[160];
+	const bst_ulong *shape;
+	bst_ulong dim;
+	const float *res;
+
+	snprintf(array, sizeof(array), "{\"data\": [%" PRIuPTR ", true], \"shape\": [%zu, %zu], "
+		 "\"typestr\": \"<f4\", \"version\": 3}", (uintptr_t)x, n, cols);
+	if (XGBoosterPredictFromDense(m->booster, array, config, NULL, &shape, &dim, &res))
+		return xgb_fail("predicting in place");
+	for (size_t i = 0; i < n; i++)
+		out[i] = res[i];
+	return 0;
+}
+
 int xgb_contribs(const struct xgb_model *m, const struct xgb_data *d, double *out)
 {
 	return predict_as(m, d, 2, d->cols + 1, out);
@@ -211,7 +244,8 @@ int xgb_load_json(struct xgb_model *m, const char *json, size_t len, const char 
 	if (XGBoosterCreate(NULL, 0, &b))
 		return xgb_fail("creating a booster");
 	if (XGBoosterLoadModelFromBuffer(b, json, len)) {
-		int rc = pp_error(PP_ECORRUPT, "%s: not an XGBoost model: %s", name, XGBGetLastError());
+		char msg[512];
+		int rc = pp_error(PP_ECORRUPT, "%s: not an XGBoost model: %s", name, xgb_message(msg, sizeof(msg)));
 		XGBoosterFree(b);
 		return rc;
 	}

@@ -40,6 +40,9 @@ int xgb_train(const struct xgb_params *p, const struct xgb_data *train, const st
 	      struct xgb_model *out);
 /* Probabilities of rows (the model's kept rounds) into out[n]. */
 int xgb_predict(const struct xgb_model *m, const struct xgb_data *d, double *out);
+/* XGBoost's in-place prediction of n rows (XGBoosterPredictFromDense: no DMatrix), the way
+ * a server would call it per request; out[n]. */
+int xgb_predict_inplace(const struct xgb_model *m, const float *x, size_t n, size_t cols, double *out);
 /* XGBoost's own SHAP values (pred_contribs): out[n x (cols + 1)], the bias last. */
 int xgb_contribs(const struct xgb_model *m, const struct xgb_data *d, double *out);
 /* A model from XGBoost's JSON (what xgb_save_json wrote); name is for messages. */

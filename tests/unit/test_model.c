@@ -230,6 +230,15 @@ TEST(model_forest_matches_xgboost)
 		CHECK_INT(f.nfeatures, 6);
 		CHECK(kind == 2 ? f.linear : f.ntrees > 0 && f.max_depth > 0);
 		CHECK_INT(xgb_predict(&m, &test, p), 0);
+		double inplace[3];
+		if (kind != 2) { /* the other way in (not for linear models) */
+			CHECK_INT(xgb_predict_inplace(&m, test.x, 3, 6, inplace), 0);
+			for (int i = 0; i < 3; i++)
+				CHECK_NEAR(inplace[i], p[i], 1e-7);
+		} else {
+			CHECK_INT(xgb_predict_inplace(&m, test.x, 3, 6, inplace), PP_EIO);
+			CHECK(!strchr(pp_errmsg(), '\n')); /* XGBoost's first line, not its stack */
+		}
 		CHECK_INT(xgb_contribs(&m, &test, want), 0);
 		for (size_t i = 0; i < TEST_ROWS; i++) {
 			const float *r = test.x + i * 6;
