@@ -142,6 +142,43 @@ out:
 	return rc;
 }
 
+/* Node `node` of the original tree placed at position `pos` of the full tree of depth d
+ * (splits 0 .. 2^d - 2 breadth first, then the leaves); a leaf above the last level fills
+ * every leaf below it, its splits any direction. */
+static void fill_full(struct forest *f, uint32_t node, size_t pos, int level, struct forest_split *sp,
+		      float *leaf)
+{
+	const struct forest_node *n = &f->nodes[node];
+	size_t splits = ((size_t)1 << f->full_depth) - 1;
+
+	if (pos >= splits) {
+		leaf[pos - splits] = n->v; /* a leaf at the last level */
+		return;
+	}
+	if (n->info & FOREST_LEAF) { /* early: both ways lead to the same value */
+		sp[pos] = (struct forest_split){ 0, 0 };
+		fill_full(f, node, 2 * pos + 1, level + 1, sp, leaf);
+		fill_full(f, node, 2 * pos + 2, level + 1, sp, leaf);
+		return;
+	}
+	sp[pos] = (struct forest_split){ n->v, n->info };
+	fill_full(f, n->left, 2 * pos + 1, level + 1, sp, leaf);
+	fill_full(f, n->left + 1, 2 * pos + 2, level + 1, sp, leaf);
+}
+
+static int make_full(struct forest *f)
+{
+	size_t splits = ((size_t)1 << f->max_depth) - 1, leaves = splits + 1;
+
+	f->full_depth = f->max_depth;
+	if (!(f->full_split = pp_calloc(f->ntrees * splits + 1, sizeof(*f->full_split))) ||
+	    !(f->full_leaf = pp_calloc(f->ntrees * leaves + 1, sizeof(float))))
+		return PP_ENOMEM;
+	for (size_t t = 0; t < f->ntrees; t++)
+		fill_full(f, f->roots[t], 0, 0, f->full_split + t * splits, f->full_leaf + t * leaves);
+	return 0;
+}
+
 int forest_load_json(struct forest *f, const char *json, size_t len, const char *name)
 {
 	json_error_t jerr;
@@ -219,6 +256,8 @@ int forest_load_json(struct forest *f, const char *json, size_t len, const char 
 		else if (d > f->max_depth)
 			f->max_depth = d;
 	}
+	if (!rc && f->max_depth >= 1 && f->max_depth <= FOREST_FULL_DEPTH)
+		rc = make_full(f);
 out:
 	json_decref(root);
 	if (rc)
@@ -232,6 +271,8 @@ void forest_release(struct forest *f)
 	pp_free(f->roots);
 	pp_free(f->nodes);
 	pp_free(f->cover);
+	pp_free(f->full_split);
+	pp_free(f->full_leaf);
 	pp_free(f->tree_mean);
 	memset(f, 0, sizeof(*f));
 }
@@ -253,9 +294,51 @@ static uint32_t leaf_of(const struct forest *f, uint32_t node, const float *x)
 	return node;
 }
 
+#define LANES 16 /* trees walked in step: their loads overlap */
+
+/* The step from split s for x: 0 left, 1 right. Missing (NaN, the only value unequal to
+ * itself) fails `<` and so goes right, unless the split sends it left: no branch. */
+static inline size_t step(const struct forest_split *s, const float *x)
+{
+	float v = x[s->info & 0x3fffffffu];
+
+	return (size_t)(!(v < s->threshold) ^ ((v != v) & !!(s->info & FOREST_DEFAULT_LEFT)));
+}
+
+/* The sum of the full trees' leaves for x, in tree order. */
+static float full_margin(const struct forest *f, const float *x, float m)
+{
+	size_t splits = ((size_t)1 << f->full_depth) - 1, leaves = splits + 1, t = 0;
+	const struct forest_split *sp = f->full_split;
+
+	for (; t + LANES <= f->ntrees; t += LANES) {
+		const struct forest_split *tree = sp + t * splits;
+		uint32_t at[LANES];
+		for (int j = 0; j < LANES; j++)
+			at[j] = (uint32_t)(j * splits); /* each lane's position, from the group's first tree */
+		for (int level = 0; level < f->full_depth; level++)
+			for (int j = 0; j < LANES; j++) {
+				uint32_t base = (uint32_t)(j * splits);
+				at[j] = base + 2 * (at[j] - base) + 1 + (uint32_t)step(&tree[at[j]], x);
+			}
+		for (int j = 0; j < LANES; j++)
+			m += f->full_leaf[(t + (size_t)j) * leaves + (at[j] - (uint32_t)(j * splits)) - splits];
+	}
+	for (; t < f->ntrees; t++) {
+		size_t at = 0;
+		for (int level = 0; level < f->full_depth; level++)
+			at = 2 * at + 1 + step(&sp[t * splits + at], x);
+		m += f->full_leaf[t * leaves + at - splits];
+	}
+	return m;
+}
+
 float forest_margin(const struct forest *f, const float *x)
 {
 	float m = f->base_margin;
+
+	if (f->full_depth)
+		return full_margin(f, x, m);
 
 	if (f->linear) {
 		float s = f->bias;

@@ -41,7 +41,21 @@ struct forest {
 	float *cover;           /* per node: the training weight (sum of hessians) that reached it */
 	double *tree_mean;      /* per tree: its expected value (the cover-weighted leaf mean) */
 	int max_depth;
+	/* Shallow forests (depth <= FOREST_FULL_DEPTH) are also kept as full trees of one depth
+	 * (a shallower leaf's value copied to all its descendants): a row then takes exactly
+	 * `full_depth` steps per tree, eight trees in step, without a test for leaves. */
+	int full_depth;         /* 0: not kept so */
+	struct forest_split *full_split; /* per tree, 2^d - 1 of them, breadth first */
+	float *full_leaf;       /* per tree, 2^d leaves */
 };
+
+/* A split of a full tree: 8 bytes, one load. */
+struct forest_split {
+	float threshold;
+	uint32_t info; /* feature | FOREST_DEFAULT_LEFT */
+};
+
+#define FOREST_FULL_DEPTH 8
 
 /* Loads XGBoost's JSON (name for messages); errors name the tree and the field. */
 int forest_load_json(struct forest *f, const char *json, size_t len, const char *name);
