@@ -69,6 +69,11 @@ static int run_train(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 			       num(meta, key, "roc_auc"), num(meta, key, "pr_auc"), num(meta, key, "logloss"),
 			       num(meta, key, "brier"), num(meta, key, "precision"), num(meta, key, "recall"));
 		}
+		const json_t *oracle = json_object_get(meta, "oracle");
+		if (oracle)
+			printf("oracle ROC-AUC %.4f (the simulation's true probabilities): the test window reaches "
+			       "%.1f%% of it\n", num(meta, "oracle", "oracle_auc_points"),
+			       100 * num(meta, "oracle", "test_roc_auc_share"));
 		printf("threshold %.4f (F%g on validation); test window from %s; written to %s/%s/\n",
 		       num(meta, "threshold", "value"), to.beta,
 		       json_string_value(json_object_get(json_object_get(meta, "windows"), "test_from")), MODELS_DIR,

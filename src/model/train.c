@@ -103,6 +103,46 @@ static int put_json(struct lake_fs *fs, const char *path, const json_t *j)
 	return rc;
 }
 
+struct newest_truth {
+	char path[512];
+};
+
+static int truth_seen(void *ctx, const char *path, uint64_t size)
+{
+	struct newest_truth *n = ctx;
+	size_t len = strlen(path);
+
+	(void)size;
+	if (len > 5 && !strcmp(path + len - 5, ".json") && strstr(path, "/truth-") && strcmp(path, n->path) > 0)
+		snprintf(n->path, sizeof(n->path), "%s", path);
+	return 0;
+}
+
+/* When the lake holds a simulation, its oracle: the AUC of the true purchase probability at
+ * every prediction point, the best any model can reach on these data. NULL otherwise. */
+static json_t *oracle_json(struct lake_fs *fs, double test_auc)
+{
+	struct newest_truth n = { "" };
+	struct buf b = BUF_INIT;
+	json_t *truth, *out = NULL;
+	double oracle;
+
+	if (fs->ops->list(fs, "_meta/simulate/", truth_seen, &n) || !n.path[0] ||
+	    fs->ops->get(fs, n.path, 0, UINT64_MAX, &b)) {
+		pp_error_clear();
+		buf_release(&b);
+		return NULL;
+	}
+	truth = json_loadb(b.data ? b.data : "", b.len, 0, NULL);
+	oracle = json_number_value(json_object_get(truth, "oracle_auc_points"));
+	if (oracle > 0.5)
+		out = json_pack("{s:s,s:f,s:f}", "source", n.path, "oracle_auc_points", oracle, "test_roc_auc_share",
+				test_auc / oracle);
+	json_decref(truth);
+	buf_release(&b);
+	return out;
+}
+
 struct candidate {
 	struct xgb_params p;
 	struct xgb_model m;
@@ -265,6 +305,10 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 		rc = PP_ENOMEM;
 		goto out;
 	}
+	json_t *oracle = oracle_json(fs, json_number_value(json_object_get(json_object_get(meta, "metrics_test"),
+									   "roc_auc")));
+	if (oracle)
+		json_object_set_new(meta, "oracle", oracle);
 	/* the model, then its meta (what makes the version whole), each written atomically */
 	struct iovec iov = { model_json.data, model_json.len };
 	buf_printf(&where, "%s/%s/model.json", MODELS_DIR, version);

@@ -28,6 +28,9 @@ equals "$(jq '.candidates | length' <<<"$meta")" "5" "candidates"
 equals "$(jq '[.candidates[] | select(.chosen)] | length' <<<"$meta")" "1" "one chosen"
 jq -e '.windows.train_from < .windows.valid_from and .windows.valid_from < .windows.test_from' <<<"$meta" >/dev/null ||
 	fail "windows out of order: $(jq -c .windows <<<"$meta")"
+jq -e '.oracle.oracle_auc_points > .metrics_test.roc_auc and
+	((.oracle.test_roc_auc_share - .metrics_test.roc_auc / .oracle.oracle_auc_points) | fabs) < 1e-12' <<<"$meta" >/dev/null ||
+	fail "no oracle beside the metrics of a simulated shop: $(jq -c .oracle <<<"$meta")"
 jq -e '.metrics_test.roc_auc > 0.75 and .threshold.value > 0 and .threshold.value < 1' <<<"$meta" >/dev/null ||
 	fail "a weak model on the simulated shop: $(jq -c '[.metrics_test, .threshold]' <<<"$meta")"
 
