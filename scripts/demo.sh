@@ -51,6 +51,7 @@ echo "== features: the training set (one row per prediction point, every feature
 echo
 echo "== a model: XGBoost candidates on the first weeks, chosen on the next days, tested on the last"
 "$PP" -c "$CFG" train
+"$PP" -c "$CFG" models promote --by demo
 
 echo
 echo "== the online store: the views' values as of the last event (LMDB; Redis when configured)"

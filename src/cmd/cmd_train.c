@@ -3,6 +3,7 @@
 #include "core/err.h"
 #include "core/tabular.h"
 #include "features/registry.h"
+#include "model/model_index.h"
 #include "model/train.h"
 
 #include <math.h>
@@ -36,6 +37,7 @@ static int run_train(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	struct train_opts to;
 	struct feature_registry r;
 	struct lake_fs *fs = NULL;
+	struct model_index *index = NULL;
 	json_t *meta = NULL;
 	char *end;
 	int rc;
@@ -49,7 +51,7 @@ static int run_train(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	if (*end || !(to.beta > 0) || to.beta > 100)
 		return pp_error(PP_EUSAGE, "--beta: expected a number above 0, got '%s'", o->beta);
 	if ((rc = registry_load(&r, &ctx->cfg)) || (rc = lake_fs_open_config(&fs, &ctx->cfg)) ||
-	    (rc = model_train(fs, &r, &to, &meta)))
+	    (rc = model_index_open(&index, &ctx->cfg)) || (rc = model_train(fs, &r, &to, index, &meta)))
 		goto out;
 	if (o->json) {
 		json_dumpf(meta, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -74,13 +76,15 @@ static int run_train(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 			printf("oracle ROC-AUC %.4f (the simulation's true probabilities): the test window reaches "
 			       "%.1f%% of it\n", num(meta, "oracle", "oracle_auc_points"),
 			       100 * num(meta, "oracle", "test_roc_auc_share"));
-		printf("threshold %.4f (F%g on validation); test window from %s; written to %s/%s/\n",
+		printf("threshold %.4f (F%g on validation); test window from %s; written to %s/%s/, a candidate "
+		       "(`ppredict models promote`)\n",
 		       num(meta, "threshold", "value"), to.beta,
 		       json_string_value(json_object_get(json_object_get(meta, "windows"), "test_from")), MODELS_DIR,
 		       json_string_value(json_object_get(meta, "version")));
 	}
 out:
 	json_decref(meta);
+	model_index_close(index);
 	lake_fs_close(fs);
 	registry_release(&r);
 	return rc;

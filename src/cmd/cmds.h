@@ -14,7 +14,8 @@ extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_
 	cmd_lake_cat, cmd_lake_show, cmd_lake_vacuum, cmd_lake_fsck, cmd_serve, cmd_ship, cmd_etl,
 	cmd_warehouse_load, cmd_sql, cmd_check, cmd_drift, cmd_outliers, cmd_features_list,
 	cmd_features_describe, cmd_features_show, cmd_features_build, cmd_materialize,
-	cmd_features_online, cmd_features_historical, cmd_features_verify, cmd_train;
+	cmd_features_online, cmd_features_historical, cmd_features_verify, cmd_train, cmd_models_list,
+	cmd_models_show, cmd_models_promote, cmd_models_rollback, cmd_models_compare;
 
 #define CMD_INIT (&cmd_init)
 #define CMD_CONFIG (&cmd_config)
@@ -42,6 +43,11 @@ extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_
 #define CMD_FEATURES_VERIFY (&cmd_features_verify)
 #define CMD_MATERIALIZE (&cmd_materialize)
 #define CMD_TRAIN (&cmd_train)
+#define CMD_MODELS_LIST (&cmd_models_list)
+#define CMD_MODELS_SHOW (&cmd_models_show)
+#define CMD_MODELS_PROMOTE (&cmd_models_promote)
+#define CMD_MODELS_ROLLBACK (&cmd_models_rollback)
+#define CMD_MODELS_COMPARE (&cmd_models_compare)
 
 /* The warehouse step `etl` and `warehouse load` share (tables NULL: all); where gets the
  * warehouse's name. */

@@ -75,6 +75,12 @@ const struct cfg_option config_options[] = {
 	{ "train.seed", CFG_INT, "42", OFF(train_seed), 0, 2147483647, NULL,
 	  "Seed of the row and column sampling: the same seed, the same model." },
 
+	{ "models.index", CFG_STRING, "_meta/models.sqlite", OFF(models_index), 0, 0, NULL,
+	  "The model registry (SQLite), relative to lake.root." },
+	{ "models.promote_margin", CFG_INT, "0", OFF(models_promote_margin), 0, 1000, NULL,
+	  "Promotion rule: a candidate must beat the champion's test PR-AUC, both measured on the\n"
+	  "same (the newest) test window, by this many thousandths." },
+
 	{ "online_store.backend", CFG_ENUM, "lmdb", OFF(online_backend), 0, 0, "lmdb|redis",
 	  "Where live features are kept for serving: lmdb (embedded file) or redis." },
 	{ "online_store.path", CFG_STRING, "_meta/online.lmdb", OFF(online_path), 0, 0, NULL,

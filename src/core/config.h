@@ -51,6 +51,9 @@ struct config {
 	/* train */
 	int64_t train_valid_percent, train_test_percent, train_rounds, train_early_stop, train_nthread,
 		train_seed;
+	/* models */
+	char *models_index;
+	int64_t models_promote_margin;
 	/* online_store */
 	char *online_backend;
 	char *online_path;

@@ -8,6 +8,7 @@
 #include "features/builder.h"
 #include "model/matrix.h"
 #include "model/metrics.h"
+#include "model/model_index.h"
 #include "model/split.h"
 #include "model/xgb.h"
 #include "quality/report_store.h"
@@ -150,7 +151,7 @@ struct candidate {
 };
 
 int model_train(struct lake_fs *fs, const struct feature_registry *r, const struct train_opts *o,
-		json_t **meta_out)
+		struct model_index *index, json_t **meta_out)
 {
 	const char *path = o->matrix ? o->matrix : TRAINING_MATRIX;
 	struct train_matrix m;
@@ -316,7 +317,7 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 		goto out;
 	buf_reset(&where);
 	buf_printf(&where, "%s/%s/meta.json", MODELS_DIR, version);
-	if ((rc = put_json(fs, where.data, meta)))
+	if ((rc = put_json(fs, where.data, meta)) || (index && (rc = model_index_add(index, meta))))
 		goto out;
 	*meta_out = meta;
 	meta = NULL;

@@ -28,8 +28,11 @@ struct train_opts {
 
 void train_opts_from_config(struct train_opts *o, const struct config *cfg);
 
-/* Trains and stores a model; *meta gets its meta.json (the caller's reference). */
+struct model_index;
+
+/* Trains and stores a model, registered as a candidate in index (when not NULL); *meta
+ * gets its meta.json (the caller's reference). */
 int model_train(struct lake_fs *fs, const struct feature_registry *r, const struct train_opts *o,
-		json_t **meta);
+		struct model_index *index, json_t **meta);
 
 #endif

@@ -1,0 +1,306 @@
+/* ppredict models list|show|promote|rollback|compare: the model registry
+ * (model/model_index.h), with candidates and the champion scored on the same window
+ * (model/evaluate.h). */
+#include "cmd/cmds.h"
+#include "core/err.h"
+#include "core/tabular.h"
+#include "model/evaluate.h"
+#include "model/model_index.h"
+#include "quality/report_store.h"
+
+#include <unistd.h>
+
+struct models_opts {
+	bool json, force;
+	const char *by;
+};
+
+static const struct cli_opt list_options[] = {
+	{ "json", 0, OPT_FLAG, offsetof(struct models_opts, json), NULL, NULL, "print JSON lines" },
+};
+
+static const struct cli_opt promote_options[] = {
+	{ "force", 0, OPT_FLAG, offsetof(struct models_opts, force), NULL, NULL,
+	  "promote without the rule (the history says so)" },
+	{ "by", 0, OPT_STR, offsetof(struct models_opts, by), NULL, "NAME", "who promotes (default: $USER)" },
+	{ "json", 0, OPT_FLAG, offsetof(struct models_opts, json), NULL, NULL, "print the decision as JSON" },
+};
+
+static const char *who(const struct models_opts *o)
+{
+	const char *u = o->by ? o->by : getenv("USER");
+
+	return u && *u ? u : "unknown";
+}
+
+static json_t *model_json(const struct indexed_model *m)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:f,s:f,s:f,s:s,s:s,s:s,s:b}", "version", m->version, "stage", m->stage,
+			 "created", m->created, "model", m->model, "test_roc_auc", m->test_roc_auc, "test_pr_auc",
+			 m->test_pr_auc, "threshold", m->threshold, "test_from", m->test_from, "promoted_at",
+			 m->promoted_at, "promoted_by", m->promoted_by, "shuffled_labels", m->shuffled);
+}
+
+struct list_ctx {
+	struct tab tab;
+	bool json;
+	size_t n;
+};
+
+static int list_one(void *vctx, const struct indexed_model *m)
+{
+	struct list_ctx *c = vctx;
+	char roc[16], pr[16];
+
+	c->n++;
+	if (c->json) {
+		json_t *j = model_json(m);
+		json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(j);
+		return 0;
+	}
+	snprintf(roc, sizeof(roc), "%.4f", m->test_roc_auc);
+	snprintf(pr, sizeof(pr), "%.4f", m->test_pr_auc);
+	const char *cells[] = { m->version, m->stage, m->model, roc, pr, m->test_from, m->promoted_at[0] ? m->promoted_by : "" };
+	for (size_t i = 0; i < ARRAY_SIZE(cells); i++)
+		tab_cell(&c->tab, cells[i], strlen(cells[i]));
+	return tab_end_row(&c->tab);
+}
+
+static int run_list(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
+{
+	struct models_opts *o = vopts;
+	struct model_index *x = NULL;
+	struct list_ctx c = { .json = o->json };
+	static const char *const heads[] = { "version", "stage", "model", "test ROC-AUC", "test PR-AUC", "test from",
+					     "promoted by" };
+	int rc;
+
+	(void)argc, (void)argv;
+	if ((rc = model_index_open(&x, &ctx->cfg)))
+		return rc;
+	tab_init(&c.tab, TAB_TEXT, stdout);
+	for (size_t i = 0; i < ARRAY_SIZE(heads); i++)
+		tab_add_column(&c.tab, heads[i], i == 3 || i == 4 ? TAB_NUMBER : TAB_STRING);
+	rc = model_index_list(x, list_one, &c);
+	if (!o->json)
+		tab_finish(&c.tab);
+	tab_release(&c.tab);
+	if (!rc && !c.n && !o->json)
+		printf("no model yet (`ppredict train`)\n");
+	model_index_close(x);
+	return rc;
+}
+
+static int run_show(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
+{
+	struct model_index *x = NULL;
+	struct lake_fs *fs = NULL;
+	struct stored_model sm = { 0 };
+	struct indexed_model m;
+	int rc;
+
+	(void)vopts, (void)argc;
+	if ((rc = model_index_open(&x, &ctx->cfg)) || (rc = model_index_get(x, argv[0], &m)) ||
+	    (rc = lake_fs_open_config(&fs, &ctx->cfg)) || (rc = model_load(fs, argv[0], &sm)))
+		goto out;
+	json_object_set_new(sm.meta, "stage", json_string(m.stage));
+	json_object_set_new(sm.meta, "history", model_index_history(x, m.version));
+	json_dumpf(sm.meta, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+out:
+	model_release(&sm);
+	lake_fs_close(fs);
+	model_index_close(x);
+	return rc;
+}
+
+/* Both on the newest test window: the candidate's and the champion's scores. */
+static int score_pair(struct lake_fs *fs, const struct config *cfg, const char *a, const char *b,
+		      struct eval_scores *sa, struct eval_scores *sb, bool *b_scored)
+{
+	struct eval_window w;
+	struct stored_model ma = { 0 }, mb = { 0 };
+	int rc;
+
+	*b_scored = false;
+	if ((rc = eval_window_open(&w, fs, cfg)))
+		return rc;
+	if (!(rc = model_load(fs, a, &ma)))
+		rc = eval_window_score(&w, &ma, sa);
+	if (!rc && b && !(rc = model_load(fs, b, &mb))) {
+		rc = eval_window_score(&w, &mb, sb);
+		if (rc == PP_EINVAL) { /* other features: it cannot be scored on this window */
+			rc = 0;
+		} else if (!rc) {
+			*b_scored = true;
+		}
+	}
+	model_release(&ma);
+	model_release(&mb);
+	eval_window_release(&w);
+	return rc;
+}
+
+static int run_promote(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
+{
+	struct models_opts *o = vopts;
+	struct model_index *x = NULL;
+	struct lake_fs *fs = NULL;
+	struct indexed_model cand, champ;
+	struct eval_scores sc = { 0 }, sh = { 0 };
+	bool have_champ, scored = false;
+	char why[300];
+	int rc;
+
+	if ((rc = model_index_open(&x, &ctx->cfg)) || (rc = lake_fs_open_config(&fs, &ctx->cfg)))
+		goto out;
+	if ((rc = argc ? model_index_get(x, argv[0], &cand) : model_index_newest_candidate(x, &cand)))
+		goto out;
+	if (!strcmp(cand.stage, "champion")) {
+		rc = pp_error(PP_EINVAL, "model %s is the champion already", cand.version);
+		goto out;
+	}
+	have_champ = model_index_champion(x, &champ) == 0;
+	pp_error_clear();
+	if (o->force) {
+		snprintf(why, sizeof(why), "forced by hand");
+	} else {
+		if ((rc = quality_gate(fs)) && rc != PP_ENOENT) {
+			rc = pp_error_wrap(rc, "not promoted");
+			goto out;
+		}
+		pp_error_clear();
+		if (cand.shuffled) {
+			rc = pp_error(PP_EINVAL, "not promoted: %s was trained on shuffled labels (a leakage check)",
+				      cand.version);
+			goto out;
+		}
+		if ((rc = score_pair(fs, &ctx->cfg, cand.version, have_champ ? champ.version : NULL, &sc, &sh, &scored)))
+			goto out;
+		double margin = (double)ctx->cfg.models_promote_margin / 1000.0;
+		if (have_champ && scored && !(sc.pr_auc > sh.pr_auc + margin)) {
+			rc = pp_error(PP_EINVAL, "not promoted: %s scores test PR-AUC %.4f on the newest test window "
+				      "(%zu rows), the champion %s %.4f; the rule asks for more than %.4f (models.promote_margin)",
+				      cand.version, sc.pr_auc, sc.rows, champ.version, sh.pr_auc, sh.pr_auc + margin);
+			goto out;
+		}
+		if (!have_champ)
+			snprintf(why, sizeof(why), "the first champion (test PR-AUC %.4f on %zu rows)", sc.pr_auc, sc.rows);
+		else if (!scored)
+			snprintf(why, sizeof(why), "test PR-AUC %.4f; the champion %s was trained on other features",
+				 sc.pr_auc, champ.version);
+		else
+			snprintf(why, sizeof(why), "test PR-AUC %.4f against the champion %s's %.4f on the same %zu rows",
+				 sc.pr_auc, champ.version, sh.pr_auc, sc.rows);
+	}
+	if ((rc = model_index_promote(x, cand.version, who(o), why)))
+		goto out;
+	if (o->json)
+		printf("{\"promoted\":\"%s\",\"replaced\":\"%s\",\"why\":\"%s\"}\n", cand.version,
+		       have_champ ? champ.version : "", why);
+	else
+		printf("%s is the champion (%s)%s%s\n", cand.version, why, have_champ ? "; archived " : "",
+		       have_champ ? champ.version : "");
+out:
+	lake_fs_close(fs);
+	model_index_close(x);
+	return rc;
+}
+
+static int run_rollback(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
+{
+	struct models_opts *o = vopts;
+	struct model_index *x = NULL;
+	char restored[64];
+	int rc;
+
+	(void)argc, (void)argv;
+	if ((rc = model_index_open(&x, &ctx->cfg)) || (rc = model_index_rollback(x, who(o), restored, sizeof(restored))))
+		goto out;
+	printf("%s is the champion again\n", restored);
+out:
+	model_index_close(x);
+	return rc;
+}
+
+static int run_compare(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
+{
+	struct models_opts *o = vopts;
+	struct lake_fs *fs = NULL;
+	struct eval_scores a, b;
+	bool scored;
+	int rc;
+
+	(void)argc;
+	if ((rc = lake_fs_open_config(&fs, &ctx->cfg)) ||
+	    (rc = score_pair(fs, &ctx->cfg, argv[0], argv[1], &a, &b, &scored)))
+		goto out;
+	if (!scored) {
+		rc = pp_error(PP_EINVAL, "%s was trained on other features than the training set's: it cannot be "
+			      "scored on this window", argv[1]);
+		goto out;
+	}
+	if (o->json) {
+		printf("{\"rows\":%zu,\"positives\":%zu,\"models\":[{\"version\":\"%s\",\"roc_auc\":%.17g,\"pr_auc\":%.17g,"
+		       "\"logloss\":%.17g},{\"version\":\"%s\",\"roc_auc\":%.17g,\"pr_auc\":%.17g,\"logloss\":%.17g}]}\n",
+		       a.rows, a.positives, argv[0], a.roc_auc, a.pr_auc, a.logloss, argv[1], b.roc_auc, b.pr_auc,
+		       b.logloss);
+	} else {
+		printf("the newest test window: %zu rows, %zu positives\n", a.rows, a.positives);
+		printf("%-24s %8s %8s %8s\n", "model", "ROC-AUC", "PR-AUC", "logloss");
+		printf("%-24s %8.4f %8.4f %8.4f\n", argv[0], a.roc_auc, a.pr_auc, a.logloss);
+		printf("%-24s %8.4f %8.4f %8.4f\n", argv[1], b.roc_auc, b.pr_auc, b.logloss);
+	}
+out:
+	lake_fs_close(fs);
+	return rc;
+}
+
+const struct command cmd_models_list = {
+	.name = "models list",
+	.fn = run_list,
+	.summary = "every model version with its stage and test metrics, newest first",
+	CMD_OPTS(list_options, struct models_opts),
+	.max_args = 0,
+};
+
+const struct command cmd_models_show = {
+	.name = "models show",
+	.fn = run_show,
+	.summary = "one version's meta.json, its stage and its history",
+	.usage = "VERSION",
+	.min_args = 1,
+	.max_args = 1,
+};
+
+const struct command cmd_models_promote = {
+	.name = "models promote",
+	.fn = run_promote,
+	.summary = "make a candidate (the newest by default) the champion, if it passes the rule",
+	.usage = "[VERSION]",
+	CMD_OPTS(promote_options, struct models_opts),
+	.max_args = 1,
+	.details = "The rule: the quality gate passes, the labels were not shuffled, and on the newest\n"
+		   "test window of the training set both are scored on, the candidate's PR-AUC beats\n"
+		   "the champion's by models.promote_margin thousandths. --force skips it.",
+};
+
+const struct command cmd_models_rollback = {
+	.name = "models rollback",
+	.fn = run_rollback,
+	.summary = "archive the champion and make the one before it the champion again",
+	CMD_OPTS(promote_options, struct models_opts),
+	.max_args = 0,
+};
+
+const struct command cmd_models_compare = {
+	.name = "models compare",
+	.fn = run_compare,
+	.summary = "two versions scored on the same rows: the newest test window",
+	.usage = "VERSION VERSION",
+	CMD_OPTS(list_options, struct models_opts),
+	.min_args = 2,
+	.max_args = 2,
+};

@@ -1,0 +1,73 @@
+/* Models scored on one window (evaluate.h). */
+#include "model/evaluate.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "features/builder.h"
+#include "model/metrics.h"
+
+int eval_window_open(struct eval_window *w, struct lake_fs *fs, const struct config *cfg)
+{
+	size_t k = 0;
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	if ((rc = matrix_load(&w->m, fs, TRAINING_MATRIX)) ||
+	    (rc = split_by_time(&w->m, (double)cfg->train_valid_percent / 100.0, (double)cfg->train_test_percent / 100.0,
+				&w->s)))
+		goto fail;
+	w->n = w->s.n[PART_TEST];
+	if (!(w->x = pp_malloc((w->n * w->m.cols + 1) * sizeof(float))) || !(w->y = pp_malloc((w->n + 1) * sizeof(float)))) {
+		rc = PP_ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < w->m.rows; i++)
+		if (w->s.part[i] == PART_TEST) {
+			memcpy(w->x + k * w->m.cols, w->m.values + i * w->m.cols, w->m.cols * sizeof(float));
+			w->y[k++] = w->m.labels[i];
+		}
+	return 0;
+fail:
+	eval_window_release(w);
+	return rc;
+}
+
+int eval_window_score(const struct eval_window *w, const struct stored_model *model, struct eval_scores *out)
+{
+	double *p = NULL;
+	size_t *order = NULL;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (model->nfeatures != w->m.cols)
+		return pp_error(PP_EINVAL, "model %s has %zu features, the training set %zu: it was trained on "
+				"other features", model->version, model->nfeatures, w->m.cols);
+	for (size_t c = 0; c < w->m.cols; c++)
+		if (strcmp(model->features[c], w->m.names[c]))
+			return pp_error(PP_EINVAL, "model %s: feature %zu is %s, the training set's %s: it was "
+					"trained on other features", model->version, c, model->features[c], w->m.names[c]);
+	if (!(p = pp_malloc((w->n + 1) * sizeof(double))) || !(order = pp_malloc((w->n + 1) * sizeof(size_t)))) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	if ((rc = model_predict(model, w->x, w->n, p)) || (rc = metric_order(p, w->n, order)))
+		goto out;
+	out->rows = w->n;
+	for (size_t i = 0; i < w->n; i++)
+		out->positives += w->y[i] != 0;
+	out->roc_auc = metric_roc_auc(p, w->y, order, w->n);
+	out->pr_auc = metric_pr_auc(p, w->y, order, w->n);
+	out->logloss = metric_logloss(p, w->y, w->n);
+out:
+	pp_free(p);
+	pp_free(order);
+	return rc;
+}
+
+void eval_window_release(struct eval_window *w)
+{
+	matrix_release(&w->m);
+	split_release(&w->s);
+	pp_free(w->x);
+	pp_free(w->y);
+	memset(w, 0, sizeof(*w));
+}
