@@ -30,21 +30,15 @@ static struct online_row row3(double a, double b, double c, int64_t ts, int64_t 
 	return r;
 }
 
-/* Two processes add into one row at once: no increment is lost. */
-static void concurrent_adds(struct online_store *(*reopen)(void), const struct online_key *k)
+/* Runs child(p, ctx) in two processes at once (its exit status is theirs) and checks
+ * both exited 0. */
+static void in_two_processes(int (*child)(int p, void *ctx), void *ctx)
 {
 	pid_t kids[2];
 
 	for (int p = 0; p < 2; p++) {
-		if ((kids[p] = fork()) == 0) {
-			struct online_store *s = reopen();
-			struct online_change add = { 0, ONLINE_ADD, 1 };
-			for (int i = 0; i < 200; i++)
-				if (s->ops->update(s, k, 1, &add, 1, 1000 + i, 0))
-					_exit(1);
-			online_store_close(s);
-			_exit(0);
-		}
+		if ((kids[p] = fork()) == 0)
+			_exit(child(p, ctx));
 		CHECK(kids[p] > 0);
 	}
 	for (int p = 0; p < 2; p++) {
@@ -52,6 +46,33 @@ static void concurrent_adds(struct online_store *(*reopen)(void), const struct o
 		CHECK(waitpid(kids[p], &status, 0) == kids[p]);
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
+}
+
+struct adds_ctx {
+	struct online_store *(*reopen)(void);
+	const struct online_key *k;
+};
+
+static int add_200(int p, void *vctx)
+{
+	struct adds_ctx *c = vctx;
+	struct online_store *s = c->reopen();
+	struct online_change add = { 0, ONLINE_ADD, 1 };
+
+	(void)p;
+	for (int i = 0; s && i < 200; i++)
+		if (s->ops->update(s, c->k, 1, &add, 1, 1000 + i, 0))
+			return 1;
+	online_store_close(s);
+	return s ? 0 : 1;
+}
+
+/* Two processes add into one row at once: no increment is lost. */
+static void concurrent_adds(struct online_store *(*reopen)(void), const struct online_key *k)
+{
+	struct adds_ctx c = { reopen, k };
+
+	in_two_processes(add_200, &c);
 }
 
 /* ---- transactions ---- */
@@ -127,45 +148,49 @@ static void transactions(struct online_store *s, struct online_store *(*reopen)(
 	}
 }
 
+struct live_ctx {
+	struct online_store *(*reopen)(void);
+	const struct feature_registry *r;
+	int64_t base;
+};
+
+/* 150 views of one session, half on each of two items, through the live path. */
+static int apply_150(int p, void *vctx)
+{
+	struct live_ctx *c = vctx;
+	struct online_store *ps = c->reopen();
+	struct live_features *l;
+
+	if (!ps || live_open(&l, c->r, ps, 30 * MS_PER_MIN))
+		return 1;
+	for (int i = 0; i < 150; i++) {
+		struct event ev;
+		event_clear(&ev);
+		ev.ts = c->base + i * 1000 + p;
+		ev.visitor_id = span_of("vshared");
+		ev.session_id = span_of("sshared");
+		ev.item_id = span_of(i % 2 ? "i1" : "i2");
+		ev.type = EV_VIEW;
+		ev.price = 10;
+		if (live_apply(l, &ev))
+			return 2;
+	}
+	live_close(l);
+	online_store_close(ps);
+	return 0;
+}
+
 /* Two processes apply events of one session at once through the live path: every event
  * counts. */
 static void concurrent_live(struct online_store *s, struct online_store *(*reopen)(void))
 {
 	struct feature_registry r;
-	pid_t kids[2];
 	double *vec;
 	int64_t base = 1433160000000LL; /* noon UTC */
 
 	CHECK_INT(registry_default(&r), 0);
-	for (int p = 0; p < 2; p++) {
-		if ((kids[p] = fork()) == 0) {
-			struct online_store *ps = reopen();
-			struct live_features *l;
-			if (!ps || live_open(&l, &r, ps, 30 * MS_PER_MIN))
-				_exit(1);
-			for (int i = 0; i < 150; i++) {
-				struct event ev;
-				event_clear(&ev);
-				ev.ts = base + i * 1000 + p;
-				ev.visitor_id = span_of("vshared");
-				ev.session_id = span_of("sshared");
-				ev.item_id = span_of(i % 2 ? "i1" : "i2");
-				ev.type = EV_VIEW;
-				ev.price = 10;
-				if (live_apply(l, &ev))
-					_exit(2);
-			}
-			live_close(l);
-			online_store_close(ps);
-			_exit(0);
-		}
-		CHECK(kids[p] > 0);
-	}
-	for (int p = 0; p < 2; p++) {
-		int status;
-		CHECK(waitpid(kids[p], &status, 0) == kids[p]);
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	}
+	struct live_ctx c = { reopen, &r, base };
+	in_two_processes(apply_150, &c);
 	CHECK((vec = calloc(registry_vector_size(&r), sizeof(double))) != NULL);
 	CHECK_INT(online_vector(s, &r, span_of("sshared"), span_of("vshared"), span_of("i1"), base + 150000, vec), 0);
 	int checked = 0;
