@@ -84,6 +84,7 @@ test: deps
 	$(MAKE) $(BUILD)/ppredict $(BUILD)/ppredict-tests $(FUZZ_BIN) $(TOOL_BIN)
 	PPREDICT_BIN=$(CURDIR)/$(BUILD)/ppredict PPREDICT_FUZZ_DIR=$(CURDIR)/$(BUILD)/fuzz \
 		PPREDICT_TOOLS=$(CURDIR)/$(BUILD)/tools \
+		TSAN_OPTIONS="suppressions=$(CURDIR)/tests/sanitizers/tsan.supp $$TSAN_OPTIONS" \
 		$(BUILD)/ppredict-tests $(TESTS)
 
 bench:
