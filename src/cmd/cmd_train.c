@@ -9,7 +9,7 @@
 #include <math.h>
 
 struct train_cmd_opts {
-	const char *matrix;
+	const char *matrix, *label, *time, *group;
 	bool shuffle_labels, no_gate, json;
 	const char *beta;
 };
@@ -17,6 +17,12 @@ struct train_cmd_opts {
 static const struct cli_opt train_options[] = {
 	{ "matrix", 0, OPT_STR, offsetof(struct train_cmd_opts, matrix), NULL, "PATH",
 	  "a training matrix in the lake (default: features/training_set.matrix)" },
+	{ "label", 0, OPT_STR, offsetof(struct train_cmd_opts, label), NULL, "COL",
+	  "train on FILE.csv (the argument) with this label column instead of the feature store" },
+	{ "time", 0, OPT_STR, offsetof(struct train_cmd_opts, time), NULL, "COL",
+	  "with --label: the time column the split follows (default: a seeded random split)" },
+	{ "group", 0, OPT_STR, offsetof(struct train_cmd_opts, group), NULL, "COL",
+	  "with --label: rows sharing this column's value stay on one side of the split" },
 	{ "beta", 0, OPT_STR, offsetof(struct train_cmd_opts, beta), "1", "B",
 	  "the threshold maximises F-beta on validation (2: recall counts double)" },
 	{ "shuffle-labels", 0, OPT_FLAG, offsetof(struct train_cmd_opts, shuffle_labels), NULL, NULL,
@@ -42,9 +48,17 @@ static int run_train(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	char *end;
 	int rc;
 
-	(void)argc, (void)argv;
+	if (!o->label != !argc)
+		return pp_error(PP_EUSAGE, o->label ? "--label: give the CSV file to train on"
+						    : "a file to train on needs --label COL");
+	if (!o->label && (o->time || o->group))
+		return pp_error(PP_EUSAGE, "--time and --group go with --label");
 	train_opts_from_config(&to, &ctx->cfg);
 	to.matrix = o->matrix;
+	to.csv = argc ? argv[0] : NULL;
+	to.label = o->label;
+	to.time_col = o->time;
+	to.group_col = o->group;
 	to.shuffle_labels = o->shuffle_labels;
 	to.no_gate = o->no_gate;
 	to.beta = strtod(o->beta, &end);
@@ -76,11 +90,14 @@ static int run_train(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 			printf("oracle ROC-AUC %.4f (the simulation's true probabilities): the test window reaches "
 			       "%.1f%% of it\n", num(meta, "oracle", "oracle_auc_points"),
 			       100 * num(meta, "oracle", "test_roc_auc_share"));
-		printf("threshold %.4f (F%g on validation); test window from %s; written to %s/%s/, a candidate "
+		const char *split = json_string_value(json_object_get(meta, "split"));
+		char window[64];
+		snprintf(window, sizeof(window), "test window from %s",
+			 json_string_value(json_object_get(json_object_get(meta, "windows"), "test_from")));
+		printf("threshold %.4f (F%g on validation); %s; written to %s/%s/, a candidate "
 		       "(`ppredict models promote`)\n",
-		       num(meta, "threshold", "value"), to.beta,
-		       json_string_value(json_object_get(json_object_get(meta, "windows"), "test_from")), MODELS_DIR,
-		       json_string_value(json_object_get(meta, "version")));
+		       num(meta, "threshold", "value"), to.beta, strcmp(split, "time") ? "a random split (seeded)" : window,
+		       MODELS_DIR, json_string_value(json_object_get(meta, "version")));
 	}
 out:
 	json_decref(meta);
@@ -95,12 +112,16 @@ const struct command cmd_train = {
 	.fn = run_train,
 	.summary = "train XGBoost on the training set: split by time, early stopping, threshold, test metrics",
 	CMD_OPTS(train_options, struct train_cmd_opts),
-	.max_args = 0,
+	.usage = "[--label COL FILE.csv]",
+	.max_args = 1,
 	.details = "The rows are split by time (train.valid_percent, train.test_percent; a session\n"
 		   "stays on one side). Candidates: depth-wise trees under class weights 1, sqrt(neg/pos)\n"
 		   "and neg/pos, then leaf-wise trees and a linear model with the best weight; each\n"
 		   "stops early on validation PR-AUC. The best on validation gets its threshold by\n"
 		   "F-beta there; the test window is touched once, for the metrics. The model goes to\n"
 		   "models/<version>/ (model.json: XGBoost's JSON; meta.json). Refused when the latest\n"
-		   "`ppredict check` failed an error expectation.",
+		   "`ppredict check` failed an error expectation.\n"
+		   "With --label COL FILE.csv, the rows of your own CSV instead: every other column a\n"
+		   "feature (text as codes, true/false as 1/0, empty or NA missing), split by --time or\n"
+		   "at random (seeded), --group kept together.",
 };

@@ -1,4 +1,5 @@
 #include "core/timeutil.h"
+#include "core/parse.h"
 #include "core/err.h"
 
 #include <time.h>
@@ -114,6 +115,11 @@ int time_parse(const char *s, size_t n, int64_t *ms)
 	*ms = days_from_civil(y, mo, d) * MS_PER_DAY + h * MS_PER_HOUR + mi * MS_PER_MIN +
 	      se * MS_PER_SEC + frac - (int64_t)off * MS_PER_MIN;
 	return 0;
+}
+
+int time_parse_or_ms(const char *s, size_t n, int64_t *ms)
+{
+	return parse_int64(s, n, ms) == 0 ? 0 : time_parse(s, n, ms);
 }
 
 void time_format_rfc3339(int64_t ms, char out[32])

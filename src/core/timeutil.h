@@ -36,6 +36,8 @@ static inline int64_t floor_div(int64_t a, int64_t b)
  * Validates field ranges including the day of month. Returns 0 or PP_EINVAL.
  */
 int time_parse(const char *s, size_t n, int64_t *ms);
+/* The same, or a whole number of epoch milliseconds ("1433221332117"). */
+int time_parse_or_ms(const char *s, size_t n, int64_t *ms);
 
 /* Writes "YYYY-MM-DDTHH:MM:SS.mmmZ" (24 chars + NUL) into out. */
 void time_format_rfc3339(int64_t ms, char out[32]);

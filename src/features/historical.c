@@ -89,7 +89,7 @@ int features_historical(struct lake_fs *fs, const struct feature_registry *r, co
 			continue;
 		}
 		t = rec.field[tcol];
-		if (parse_int64(t.p, t.len, &ms) && time_parse(t.p, t.len, &ms)) {
+		if (time_parse_or_ms(t.p, t.len, &ms)) {
 			fprintf(stderr, "%s:%" PRIu64 ": %s: expected RFC 3339 or epoch milliseconds, got '%.*s'\n",
 				file, rec.line, header[tcol].p, (int)(t.len > 40 ? 40 : t.len), t.p);
 			st->bad_rows++;

@@ -6,6 +6,7 @@
 #include "core/rng.h"
 #include "core/timeutil.h"
 #include "features/builder.h"
+#include "model/csv_matrix.h"
 #include "model/matrix.h"
 #include "model/metrics.h"
 #include "model/model_index.h"
@@ -170,8 +171,11 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 	memset(d, 0, sizeof(d));
 	memset(cand, 0, sizeof(cand));
 	memset(&m, 0, sizeof(m));
-	/* the quality gate first: bad data must not reach a model */
-	if ((rc = quality_gate(fs))) {
+	/* the quality gate first: bad data must not reach a model (the lake's: not for a CSV) */
+	if (o->csv) {
+		path = o->csv;
+		snprintf(gate, sizeof(gate), "not applicable (a CSV file)");
+	} else if ((rc = quality_gate(fs))) {
 		if (rc == PP_ENOENT) {
 			snprintf(gate, sizeof(gate), "not run (%s)", pp_errmsg());
 			log_warn("quality gate %s", gate);
@@ -184,7 +188,13 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 			return pp_error_wrap(rc, "training refused (`ppredict check` for the details; --no-gate trains anyway)");
 		}
 	}
-	if ((rc = matrix_load(&m, fs, path)))
+	if (o->csv) {
+		struct csv_matrix_opts co = { o->label, o->time_col, o->group_col, o->seed };
+		rc = matrix_from_csv(&m, o->csv, &co);
+	} else {
+		rc = matrix_load(&m, fs, path);
+	}
+	if (rc)
 		goto out;
 	if (r && m.registry[0] && strcmp(m.registry, r->hash)) {
 		rc = pp_error(PP_EINVAL, "%s was built with feature registry %s, the feature store is %s now: "
@@ -306,8 +316,9 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 		rc = PP_ENOMEM;
 		goto out;
 	}
-	json_t *oracle = oracle_json(fs, json_number_value(json_object_get(json_object_get(meta, "metrics_test"),
-									   "roc_auc")));
+	json_object_set_new(meta, "split", json_string(o->csv && !o->time_col ? "random (seeded)" : "time"));
+	json_t *oracle = o->csv ? NULL : oracle_json(fs, json_number_value(json_object_get(json_object_get(meta,
+									"metrics_test"), "roc_auc")));
 	if (oracle)
 		json_object_set_new(meta, "oracle", oracle);
 	/* the model, then its meta (what makes the version whole), each written atomically */

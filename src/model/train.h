@@ -19,6 +19,8 @@
 
 struct train_opts {
 	const char *matrix;   /* lake path; NULL: the feature store's training set */
+	const char *csv;      /* instead: a CSV file of one's own (model/csv_matrix.h) ... */
+	const char *label, *time_col, *group_col; /* ... its label, time and group columns */
 	bool shuffle_labels;  /* a check on leakage: the labels permuted (seeded) */
 	bool no_gate;         /* train even when the quality gate failed */
 	double beta;          /* the threshold's F-beta */

@@ -58,7 +58,7 @@ int route_get_features_online(struct http_request *req)
 	if (!any)
 		return http_error(req, 400, "invalid", "session_id",
 				  "give session_id, visitor_id or item_id (or several)");
-	if (at && time_parse(at, strlen(at), &now))
+	if (at && time_parse_or_ms(at, strlen(at), &now))
 		return http_error(req, 400, "invalid", "at",
 				  "expected an RFC 3339 time or epoch milliseconds, got '%s'", at);
 	if (!(vec = pp_calloc(registry_vector_size(s->registry), sizeof(*vec))))
