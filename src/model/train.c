@@ -7,6 +7,8 @@
 #include "core/timeutil.h"
 #include "features/builder.h"
 #include "model/csv_matrix.h"
+#include "model/forest.h"
+#include "model/report.h"
 #include "model/matrix.h"
 #include "model/metrics.h"
 #include "model/model_index.h"
@@ -161,8 +163,8 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 	struct candidate cand[5];
 	size_t ncand = 0, best = 0;
 	float *labels = NULL;
-	json_t *meta = NULL, *cands = NULL;
-	struct buf model_json = BUF_INIT, where = BUF_INIT;
+	json_t *meta = NULL, *cands = NULL, *report = NULL;
+	struct buf model_json = BUF_INIT, where = BUF_INIT, card = BUF_INIT;
 	char version[40], gate[512] = "passed", xv[16];
 	uint64_t t0 = time_mono_ns();
 	int rc;
@@ -321,9 +323,31 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 									"metrics_test"), "roc_auc")));
 	if (oracle)
 		json_object_set_new(meta, "oracle", oracle);
-	/* the model, then its meta (what makes the version whole), each written atomically */
+	/* the report (curves, calibration, importance by the native engine's TreeSHAP) and card */
+	struct forest forest;
+	if ((rc = forest_load_json(&forest, model_json.data, model_json.len, "the new model")))
+		goto out;
+	struct report_input ri = { &forest, d[PART_TEST].x, d[PART_TEST].y, d[PART_TEST].p, d[PART_TEST].n, m.cols,
+				   (const char *const *)m.names, o->seed };
+	report = model_report(&ri);
+	forest_release(&forest);
+	if (!report || (rc = model_card(meta, report, &card))) {
+		rc = rc ? rc : PP_ENOMEM;
+		goto out;
+	}
+	/* the model, its report and card, then its meta (what makes the version whole), each
+	 * written atomically */
 	struct iovec iov = { model_json.data, model_json.len };
 	buf_printf(&where, "%s/%s/model.json", MODELS_DIR, version);
+	if ((rc = fs->ops->put(fs, where.data, &iov, 1, true)))
+		goto out;
+	buf_reset(&where);
+	buf_printf(&where, "%s/%s/report.json", MODELS_DIR, version);
+	if ((rc = put_json(fs, where.data, report)))
+		goto out;
+	buf_reset(&where);
+	buf_printf(&where, "%s/%s/model_card.md", MODELS_DIR, version);
+	iov = (struct iovec){ card.data, card.len };
 	if ((rc = fs->ops->put(fs, where.data, &iov, 1, true)))
 		goto out;
 	buf_reset(&where);
@@ -335,6 +359,8 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 out:
 	json_decref(meta);
 	json_decref(cands);
+	json_decref(report);
+	buf_release(&card);
 	for (size_t k = 0; k < ncand + 1 && k < 5; k++)
 		xgb_free(&cand[k].m);
 	for (int p = 0; p < PART__COUNT; p++)

@@ -91,8 +91,8 @@ static int set_params(BoosterHandle b, const struct xgb_params *p)
 	rc = rc ? rc : set(b, "verbosity", "0");
 	if (!rc && p->nthread > 0)
 		rc = set(b, "nthread", "%d", p->nthread);
-	if (!rc && !strcmp(p->booster, "gblinear")) /* shotgun, the default, races its threads */
-		rc = set(b, "updater", "coord_descent");
+	if (!rc && !strcmp(p->booster, "gblinear")) /* shotgun races its threads: one thread */
+		rc = set(b, "nthread", "1");
 	if (!rc && !strcmp(p->booster, "dart"))
 		rc = set(b, "rate_drop", "0.1");
 	if (!rc && strcmp(p->booster, "gblinear")) {

@@ -34,6 +34,17 @@ jq -e '.oracle.oracle_auc_points > .metrics_test.roc_auc and
 jq -e '.metrics_test.roc_auc > 0.75 and .threshold.value > 0 and .threshold.value < 1' <<<"$meta" >/dev/null ||
 	fail "a weak model on the simulated shop: $(jq -c '[.metrics_test, .threshold]' <<<"$meta")"
 
+# the report and the card
+r="lake/models/$v/report.json"
+equals "$(jq '.importance | length' "$r")" "41" "importance per feature"
+jq -e '[.importance[].mean_abs_shap] | . == (sort | reverse) and .[0] > 0' "$r" >/dev/null || fail "importance not ranked"
+equals "$(jq '[.calibration[].rows] | add' "$r")" "$(jq .metrics_test.rows <<<"$meta")" "calibration covers the test rows"
+jq -e '.roc_curve[0] == [0, 0] and (.roc_curve[-1][0:2] == [1, 1]) and (.pr_curve | length) > 10' "$r" >/dev/null ||
+	fail "curves: $(jq -c '[.roc_curve[0], .roc_curve[-1], (.pr_curve | length)]' "$r")"
+equals "$(jq '.shap_summary[0].shap | length' "$r")" "200" "SHAP summary rows"
+contains "$(cat "lake/models/$v/model_card.md")" "# Model $v"
+contains "$(cat "lake/models/$v/model_card.md")" "| test | $(jq .metrics_test.rows <<<"$meta") |"
+
 # read back independently: the same test rows, AUC and average precision
 theirs=$(/usr/bin/python3 "$PPREDICT_ROOT/tests/python/check_model.py" lake/features/training_set.matrix "lake/models/$v")
 equals "$(jq .rows <<<"$theirs")" "$(jq .metrics_test.rows <<<"$meta")" "test rows (scikit-learn's side)"
