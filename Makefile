@@ -85,6 +85,7 @@ test: deps
 	PPREDICT_BIN=$(CURDIR)/$(BUILD)/ppredict PPREDICT_FUZZ_DIR=$(CURDIR)/$(BUILD)/fuzz \
 		PPREDICT_TOOLS=$(CURDIR)/$(BUILD)/tools \
 		TSAN_OPTIONS="suppressions=$(CURDIR)/tests/sanitizers/tsan.supp $$TSAN_OPTIONS" \
+		OMP_WAIT_POLICY=passive \
 		$(BUILD)/ppredict-tests $(TESTS)
 
 bench:

@@ -2,6 +2,7 @@
 #include "model/model_store.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "model/calibrate.h"
 #include "model/train.h"
 
 struct newest {
@@ -71,6 +72,12 @@ int model_load(struct lake_fs *fs, const char *version, struct stored_model *m)
 			rc = pp_error(PP_ECORRUPT, "%s: features[%zu] is not a name", path.data, i);
 			goto out;
 		}
+	const json_t *cal = json_object_get(m->meta, "calibration");
+	if (!strcmp(json_string_value(json_object_get(cal, "method")) ?: "none", "platt")) {
+		m->calibrated = true;
+		m->platt_a = json_number_value(json_object_get(cal, "a"));
+		m->platt_b = json_number_value(json_object_get(cal, "b"));
+	}
 	buf_reset(&b);
 	buf_reset(&path);
 	buf_printf(&path, "%s/%s/model.json", MODELS_DIR, m->version);
@@ -88,8 +95,12 @@ out:
 int model_predict(const struct stored_model *m, const float *x, size_t n, double *out)
 {
 	struct xgb_data d = { x, NULL, n, m->nfeatures };
+	struct platt c = { m->platt_a, m->platt_b };
+	int rc = xgb_predict(&m->xgb, &d, out);
 
-	return xgb_predict(&m->xgb, &d, out);
+	for (size_t i = 0; !rc && m->calibrated && i < n; i++)
+		out[i] = platt_apply(&c, out[i]);
+	return rc;
 }
 
 void model_release(struct stored_model *m)

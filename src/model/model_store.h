@@ -16,13 +16,16 @@ struct stored_model {
 	struct xgb_model xgb;
 	const char **features; /* into meta */
 	size_t nfeatures;
+	bool calibrated;       /* meta's calibration: Platt's a and b apply to probabilities */
+	double platt_a, platt_b;
 };
 
 /* The newest version (names sort by time) into out; PP_ENOENT when there is none. */
 int model_latest(struct lake_fs *fs, char *out, size_t n);
 /* Loads a version (NULL or "": the newest). Errors name the version and the file. */
 int model_load(struct lake_fs *fs, const char *version, struct stored_model *m);
-/* Probabilities for rows (n x nfeatures floats, the model's order, NaN missing). */
+/* Probabilities for rows (n x nfeatures floats, the model's order, NaN missing), calibrated
+ * as the model was. */
 int model_predict(const struct stored_model *m, const float *x, size_t n, double *out);
 void model_release(struct stored_model *m);
 

@@ -6,6 +6,7 @@
 #include "core/rng.h"
 #include "core/timeutil.h"
 #include "features/builder.h"
+#include "model/calibrate.h"
 #include "model/csv_matrix.h"
 #include "model/forest.h"
 #include "model/report.h"
@@ -277,7 +278,26 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 		struct xgb_data x = { d[p].x, d[p].y, d[p].n, m.cols };
 		rc = xgb_predict(&win->m, &x, d[p].p);
 	}
-	if (rc || (rc = metric_order(d[PART_VALID].p, d[PART_VALID].n, d[PART_VALID].order)))
+	if (rc)
+		goto out;
+	/* Platt scaling, fitted on validation, kept when it lowers validation's log loss */
+	struct platt cal = { 1, 0 };
+	double ll_raw = metric_logloss(d[PART_VALID].p, d[PART_VALID].y, d[PART_VALID].n), ll_cal = ll_raw;
+	bool calibrated = false;
+	if (platt_fit(d[PART_VALID].p, d[PART_VALID].y, d[PART_VALID].n, &cal) == 0) {
+		double sum = 0;
+		for (size_t i = 0; i < d[PART_VALID].n; i++) {
+			double q = fmin(fmax(platt_apply(&cal, d[PART_VALID].p[i]), 1e-15), 1 - 1e-15);
+			sum -= d[PART_VALID].y[i] != 0 ? log(q) : log1p(-q);
+		}
+		ll_cal = d[PART_VALID].n ? sum / (double)d[PART_VALID].n : ll_raw;
+		calibrated = ll_cal < ll_raw;
+	}
+	pp_error_clear();
+	for (int p = 0; calibrated && p < PART__COUNT; p++)
+		for (size_t i = 0; i < d[p].n; i++)
+			d[p].p[i] = platt_apply(&cal, d[p].p[i]);
+	if ((rc = metric_order(d[PART_VALID].p, d[PART_VALID].n, d[PART_VALID].order)))
 		goto out;
 	threshold = metric_best_threshold(d[PART_VALID].p, d[PART_VALID].y, d[PART_VALID].order, d[PART_VALID].n,
 					  o->beta, &fbest);
@@ -319,6 +339,9 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 		goto out;
 	}
 	json_object_set_new(meta, "split", json_string(o->csv && !o->time_col ? "random (seeded)" : "time"));
+	json_object_set_new(meta, "calibration", json_pack("{s:s,s:f,s:f,s:f,s:f}", "method", calibrated ? "platt" : "none",
+							   "a", cal.a, "b", cal.b, "valid_logloss_raw", ll_raw,
+							   "valid_logloss_calibrated", ll_cal));
 	json_t *oracle = o->csv ? NULL : oracle_json(fs, json_number_value(json_object_get(json_object_get(meta,
 									"metrics_test"), "roc_auc")));
 	if (oracle)

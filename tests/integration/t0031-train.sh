@@ -34,6 +34,10 @@ jq -e '.oracle.oracle_auc_points > .metrics_test.roc_auc and
 jq -e '.metrics_test.roc_auc > 0.75 and .threshold.value > 0 and .threshold.value < 1' <<<"$meta" >/dev/null ||
 	fail "a weak model on the simulated shop: $(jq -c '[.metrics_test, .threshold]' <<<"$meta")"
 
+# probabilities calibrated on validation (Platt) when that lowers its log loss
+jq -e '.calibration.method == "none" or .calibration.valid_logloss_calibrated < .calibration.valid_logloss_raw' \
+	<<<"$meta" >/dev/null || fail "calibration: $(jq -c .calibration <<<"$meta")"
+
 # the report and the card
 r="lake/models/$v/report.json"
 equals "$(jq '.importance | length' "$r")" "41" "importance per feature"

@@ -6,6 +6,7 @@
 #include "core/mem.h"
 #include "features/builder.h"
 #include "core/rng.h"
+#include "model/calibrate.h"
 #include "model/forest.h"
 #include "model/matrix.h"
 #include "model/metrics.h"
@@ -274,4 +275,30 @@ TEST(model_forest_matches_xgboost)
 	pp_free(y);
 	pp_free(want);
 	pp_free(p);
+}
+
+TEST(model_platt_recovers_the_scaling)
+{
+	enum { N = 40000 };
+	double *p = pp_malloc(N * sizeof(double));
+	float *y = pp_malloc(N * sizeof(float));
+	struct platt c;
+	struct rng g;
+
+	rng_seed(&g, 9);
+	for (size_t i = 0; i < N; i++) { /* the model says sigmoid(z); the truth is sigmoid(2z - 1) */
+		double z = (rng_uniform(&g) - 0.5) * 8;
+		p[i] = 1 / (1 + exp(-z));
+		y[i] = rng_uniform(&g) < 1 / (1 + exp(-(2 * z - 1)));
+	}
+	CHECK_INT(platt_fit(p, y, N, &c), 0);
+	CHECK_NEAR(c.a, 2, 0.1);
+	CHECK_NEAR(c.b, -1, 0.1);
+	CHECK_NEAR(platt_apply(&c, 0.5), 1 / (1 + exp(-c.b)), 1e-12);
+	CHECK(platt_apply(&c, 0.9) > platt_apply(&c, 0.8)); /* the order stays */
+	for (size_t i = 0; i < N; i++)
+		y[i] = 0;
+	CHECK_INT(platt_fit(p, y, N, &c), PP_EINVAL);
+	pp_free(p);
+	pp_free(y);
 }
