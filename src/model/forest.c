@@ -1,5 +1,6 @@
 /* The native inference engine and TreeSHAP (forest.h). */
 #include "model/forest.h"
+#include "model/shap_table.h"
 #include "core/err.h"
 #include "core/mem.h"
 
@@ -258,6 +259,8 @@ int forest_load_json(struct forest *f, const char *json, size_t len, const char 
 	}
 	if (!rc && f->max_depth >= 1 && f->max_depth <= FOREST_FULL_DEPTH)
 		rc = make_full(f);
+	if (!rc && f->ntrees)
+		rc = shap_table_build(f);
 out:
 	json_decref(root);
 	if (rc)
@@ -272,6 +275,7 @@ void forest_release(struct forest *f)
 	pp_free(f->nodes);
 	pp_free(f->cover);
 	pp_free(f->full_split);
+	shap_table_free(f->shap);
 	pp_free(f->full_leaf);
 	pp_free(f->tree_mean);
 	memset(f, 0, sizeof(*f));
@@ -461,6 +465,11 @@ int forest_shap(const struct forest *f, const float *x, double *phi)
 			phi[i] = isnan(x[i]) ? 0 : (double)f->weights[i] * x[i];
 		phi[f->nfeatures] += f->bias;
 		return 0;
+	}
+	if (f->shap) {
+		for (size_t t = 0; t < f->ntrees; t++)
+			phi[f->nfeatures] += f->tree_mean[t];
+		return shap_table_eval(f, x, phi);
 	}
 	if (!(buf = pp_malloc((d * (d + 1) / 2 + d + 1) * sizeof(*buf))))
 		return PP_ENOMEM;

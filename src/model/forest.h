@@ -47,6 +47,7 @@ struct forest {
 	int full_depth;         /* 0: not kept so */
 	struct forest_split *full_split; /* per tree, 2^d - 1 of them, breadth first */
 	float *full_leaf;       /* per tree, 2^d leaves */
+	struct shap_table *shap; /* TreeSHAP by table when it fits (model/shap_table.h), else NULL */
 };
 
 /* A split of a full tree: 8 bytes, one load. */

@@ -8,6 +8,7 @@
 #include "core/rng.h"
 #include "model/calibrate.h"
 #include "model/forest.h"
+#include "model/shap_table.h"
 #include "model/matrix.h"
 #include "model/metrics.h"
 #include "model/split.h"
@@ -229,7 +230,7 @@ TEST(model_forest_matches_xgboost)
 		CHECK_INT(xgb_save_json(&m, &json), 0);
 		CHECK_INT(forest_load_json(&f, json.data, json.len, "t.json"), 0);
 		CHECK_INT(f.nfeatures, 6);
-		CHECK(kind == 2 ? f.linear : f.ntrees > 0 && f.max_depth > 0);
+		CHECK(kind == 2 ? f.linear : f.ntrees > 0 && f.max_depth > 0 && f.shap != NULL);
 		CHECK_INT(xgb_predict(&m, &test, p), 0);
 		double inplace[3];
 		if (kind != 2) { /* the other way in (not for linear models) */
@@ -253,6 +254,15 @@ TEST(model_forest_matches_xgboost)
 						  "XGBoost's %.9g", kind, i, k, phi[k], want[i * 7 + k]);
 			}
 			CHECK_NEAR(sum, forest_margin(&f, r), 1e-4); /* they add up to the margin */
+			if (f.shap && i < 500) { /* the table and the recursion agree */
+				struct shap_table *tab = f.shap;
+				double rec[7];
+				f.shap = NULL;
+				CHECK_INT(forest_shap(&f, r, rec), 0);
+				f.shap = tab;
+				for (int k = 0; k <= 6; k++)
+					CHECK_NEAR(phi[k], rec[k], 1e-5 * fmax(1, fabs(rec[k])));
+			}
 		}
 		forest_release(&f);
 		xgb_free(&m);
