@@ -70,6 +70,12 @@ const struct cfg_option config_options[] = {
 	  "Boosting rounds at most (early stopping usually ends sooner)." },
 	{ "train.early_stop", CFG_INT, "30", OFF(train_early_stop), 1, 10000, NULL,
 	  "Rounds without a better validation PR-AUC before training stops." },
+	{ "train.search_trials", CFG_INT, "6", OFF(train_search_trials), 0, 64, NULL,
+	  "Random-search trials after the fixed candidates (depth or leaves, eta, min_child_weight,\n"
+	  "lambda, subsample, colsample drawn with the seed), each judged on validation PR-AUC." },
+	{ "train.search_seconds", CFG_INT, "120", OFF(train_search_seconds), 0, 86400, NULL,
+	  "No new trial starts after this many seconds of training (0: no bound; then the\n"
+	  "search is repeatable)." },
 	{ "train.nthread", CFG_INT, "0", OFF(train_nthread), 0, 1024, NULL,
 	  "XGBoost's threads; 0: every core." },
 	{ "train.seed", CFG_INT, "42", OFF(train_seed), 0, 2147483647, NULL,

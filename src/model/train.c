@@ -22,6 +22,8 @@
 void train_opts_from_config(struct train_opts *o, const struct config *cfg)
 {
 	*o = (struct train_opts){ .beta = 1, .valid_percent = (int)cfg->train_valid_percent,
+				  .search_trials = (int)cfg->train_search_trials,
+				  .search_seconds = (int)cfg->train_search_seconds,
 				  .test_percent = (int)cfg->train_test_percent, .rounds = (int)cfg->train_rounds,
 				  .early_stop = (int)cfg->train_early_stop, .nthread = (int)cfg->train_nthread,
 				  .seed = (uint64_t)cfg->train_seed };
@@ -148,10 +150,33 @@ static json_t *oracle_json(struct lake_fs *fs, double test_auc)
 	return out;
 }
 
+#define MAX_CANDIDATES 69 /* the five fixed ones and 64 trials at most */
+
+/* One trial of the random search: the best candidate's growth, everything else drawn. */
+static void search_params(struct xgb_params *p, struct rng *g, const char *grow_policy)
+{
+	static const int depths[] = { 3, 4, 5, 6, 7, 8 }, leaves[] = { 15, 31, 63, 127 };
+	static const double etas[] = { 0.03, 0.05, 0.1, 0.2 }, mcw[] = { 1, 3, 10, 30 },
+			    lambdas[] = { 0.3, 1, 3, 10 };
+
+	p->grow_policy = grow_policy && !strcmp(grow_policy, "lossguide") ? "lossguide" : "depthwise";
+	if (!strcmp(p->grow_policy, "lossguide")) {
+		p->max_depth = 0;
+		p->max_leaves = leaves[rng_below(g, 4)];
+	} else {
+		p->max_depth = depths[rng_below(g, 6)];
+	}
+	p->eta = etas[rng_below(g, 4)];
+	p->min_child_weight = mcw[rng_below(g, 4)];
+	p->lambda = lambdas[rng_below(g, 4)];
+	p->subsample = 0.6 + 0.4 * rng_uniform(g);
+	p->colsample = 0.5 + 0.5 * rng_uniform(g);
+}
+
 struct candidate {
 	struct xgb_params p;
 	struct xgb_model m;
-	char name[96];
+	char name[192];
 };
 
 int model_train(struct lake_fs *fs, const struct feature_registry *r, const struct train_opts *o,
@@ -161,8 +186,8 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 	struct train_matrix m;
 	struct split s = { 0 };
 	struct part_data d[PART__COUNT];
-	struct candidate cand[5];
-	size_t ncand = 0, best = 0;
+	struct candidate cand[MAX_CANDIDATES];
+	size_t ncand = 0, best = 0, weight_of = 0;
 	float *labels = NULL;
 	json_t *meta = NULL, *cands = NULL, *report = NULL;
 	struct buf model_json = BUF_INIT, where = BUF_INIT, card = BUF_INIT;
@@ -243,14 +268,22 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 	const double weights[3] = { 1, sqrt(neg_pos), neg_pos };
 	struct xgb_data train = { d[PART_TRAIN].x, d[PART_TRAIN].y, d[PART_TRAIN].n, m.cols };
 	struct xgb_data valid = { d[PART_VALID].x, d[PART_VALID].y, d[PART_VALID].n, m.cols };
-	for (int k = 0; k < 5 && !rc; k++) {
+	struct rng search;
+	uint64_t search_until = o->search_seconds ? time_mono_ns() + (uint64_t)o->search_seconds * 1000000000ull : 0;
+	int total = 5 + o->search_trials;
+	rng_seed(&search, o->seed ^ 0x5ea2c4);
+	for (int k = 0; k < total && k < MAX_CANDIDATES && !rc; k++) {
 		struct candidate *c = &cand[ncand];
+		if (k >= 5 && search_until && time_mono_ns() > search_until) {
+			log_info("the search's time is up after %d trials (train.search_seconds)", k - 5);
+			break;
+		}
 		xgb_params_default(&c->p);
 		c->p.seed = o->seed;
 		c->p.nthread = o->nthread;
 		c->p.rounds = o->rounds;
 		c->p.early_stop = o->early_stop;
-		c->p.scale_pos_weight = k < 3 ? weights[k] : cand[best].p.scale_pos_weight;
+		c->p.scale_pos_weight = k < 3 ? weights[k] : cand[weight_of].p.scale_pos_weight;
 		if (k == 3) {
 			c->p.grow_policy = "lossguide";
 			c->p.max_depth = 0;
@@ -259,13 +292,30 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 			c->p.booster = "gblinear";
 			c->p.eta = 0.5;
 		}
-		xgb_params_name(&c->p, c->name, sizeof(c->name));
+		if (k >= 5) { /* random search around the best trees */
+			search_params(&c->p, &search, cand[best].p.grow_policy);
+			int n = snprintf(c->name, sizeof(c->name), "search %d: ", k - 4);
+			xgb_params_name(&c->p, c->name + n, sizeof(c->name) - (size_t)n);
+			n = (int)strlen(c->name);
+			snprintf(c->name + n, sizeof(c->name) - (size_t)n, ", eta %g, min_child_weight %g, lambda %g, "
+				 "subsample %.2f, colsample %.2f", c->p.eta, c->p.min_child_weight, c->p.lambda,
+				 c->p.subsample, c->p.colsample);
+		} else {
+			xgb_params_name(&c->p, c->name, sizeof(c->name));
+		}
 		if ((rc = xgb_train(&c->p, &train, &valid, &c->m)))
 			break;
 		log_info("%s: validation PR-AUC %.4f after %d rounds (%.1f s)", c->name, c->m.best_valid,
 			 c->m.rounds, (double)(time_mono_ns() - t0) / 1e9);
-		if (c->m.best_valid > cand[best].m.best_valid || ncand == 0)
+		if (k < 3 && c->m.best_valid > cand[weight_of].m.best_valid)
+			weight_of = ncand;
+		if (c->m.best_valid > cand[best].m.best_valid || ncand == 0) {
+			if (ncand)
+				xgb_free(&cand[best].m); /* only the best's booster is kept */
 			best = ncand;
+		} else {
+			xgb_free(&c->m);
+		}
 		ncand++;
 	}
 	if (rc)
@@ -384,7 +434,7 @@ out:
 	json_decref(cands);
 	json_decref(report);
 	buf_release(&card);
-	for (size_t k = 0; k < ncand + 1 && k < 5; k++)
+	for (size_t k = 0; k < ncand + 1 && k < MAX_CANDIDATES; k++)
 		xgb_free(&cand[k].m);
 	for (int p = 0; p < PART__COUNT; p++)
 		part_free(&d[p]);

@@ -25,6 +25,7 @@ struct train_opts {
 	bool no_gate;         /* train even when the quality gate failed */
 	double beta;          /* the threshold's F-beta */
 	int valid_percent, test_percent, rounds, early_stop, nthread;
+	int search_trials, search_seconds; /* the random search: trials, and a time bound (0: none) */
 	uint64_t seed;
 };
 

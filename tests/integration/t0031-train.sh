@@ -24,7 +24,8 @@ v=$(jq -r .version <<<"$meta")
 equals "$(jq -r '.learner.objective.name' "lake/models/$v/model.json")" "binary:logistic" "XGBoost JSON"
 equals "$(jq '.features | length' <<<"$meta")" "41" "features"
 equals "$(jq '.rows.train + .rows.valid + .rows.test' <<<"$meta")" "$points" "every row in one window"
-equals "$(jq '.candidates | length' <<<"$meta")" "5" "candidates"
+equals "$(jq '.candidates | length' <<<"$meta")" "11" "candidates: five fixed, six searched"
+equals "$(jq -r '[.candidates[5:][] | .model | startswith("search")] | all' <<<"$meta")" "true" "the search's trials"
 equals "$(jq '[.candidates[] | select(.chosen)] | length' <<<"$meta")" "1" "one chosen"
 jq -e '.windows.train_from < .windows.valid_from and .windows.valid_from < .windows.test_from' <<<"$meta" >/dev/null ||
 	fail "windows out of order: $(jq -c .windows <<<"$meta")"
