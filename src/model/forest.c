@@ -480,3 +480,25 @@ int forest_shap(const struct forest *f, const float *x, double *phi)
 	pp_free(buf);
 	return 0;
 }
+
+size_t forest_reasons(const struct forest *f, const float *x, const double *phi, size_t k,
+		      struct forest_reason *out)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < f->nfeatures; i++) { /* insertion into the top k */
+		double a = fabs(phi[i]);
+		size_t at = n;
+		if (a == 0)
+			continue;
+		while (at > 0 && fabs(out[at - 1].shap) < a)
+			at--;
+		if (at >= k)
+			continue;
+		if (n < k)
+			n++;
+		memmove(&out[at + 1], &out[at], (n - 1 - at) * sizeof(*out));
+		out[at] = (struct forest_reason){ i, x[i], phi[i] };
+	}
+	return n;
+}

@@ -73,4 +73,19 @@ double forest_predict(const struct forest *f, const float *x);
  */
 int forest_shap(const struct forest *f, const float *x, double *phi);
 
+/* One reason for a prediction: a feature, its value in the row, its contribution. */
+struct forest_reason {
+	uint32_t feature;
+	float value;  /* NaN: missing */
+	double shap;  /* log-odds */
+};
+
+/*
+ * The k features that moved this row's prediction most (largest |SHAP| first; ties by
+ * feature number), from phi as forest_shap gave it; returns how many (at most k, and
+ * only features whose contribution is not 0).
+ */
+size_t forest_reasons(const struct forest *f, const float *x, const double *phi, size_t k,
+		      struct forest_reason *out);
+
 #endif

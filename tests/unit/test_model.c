@@ -312,3 +312,20 @@ TEST(model_platt_recovers_the_scaling)
 	pp_free(p);
 	pp_free(y);
 }
+
+TEST(model_forest_reasons_rank)
+{
+	struct forest f = { .nfeatures = 6 };
+	const double phi[7] = { 0.1, -0.5, 0, 0.3, -0.3, 0.05, 9 };
+	const float x[6] = { 1, 2, 3, NAN, 5, 6 };
+	struct forest_reason r[4];
+
+	CHECK_INT(forest_reasons(&f, x, phi, 3, r), 3);
+	CHECK(r[0].feature == 1 && r[0].shap == -0.5 && r[0].value == 2);
+	CHECK(r[1].feature == 3 && isnan(r[1].value)); /* ties: the lower feature first */
+	CHECK(r[2].feature == 4);
+	CHECK_INT(forest_reasons(&f, x, phi, 4, r), 4);
+	CHECK(r[3].feature == 0);
+	const double zero[7] = { 0 };
+	CHECK_INT(forest_reasons(&f, x, zero, 3, r), 0); /* the bias is not a reason */
+}
