@@ -76,6 +76,9 @@ const struct cfg_option config_options[] = {
 	{ "train.search_seconds", CFG_INT, "120", OFF(train_search_seconds), 0, 86400, NULL,
 	  "No new trial starts after this many seconds of training (0: no bound; then the\n"
 	  "search is repeatable)." },
+	{ "train.ensemble_min_positives", CFG_INT, "200", OFF(train_ensemble_min_positives), 0, 100000000, NULL,
+	  "A blend of the best three tree models (weights on a 0.1 grid, by validation PR-AUC) is\n"
+	  "tried when validation has this many positives; fewer, and the weights would fit noise." },
 	{ "train.nthread", CFG_INT, "0", OFF(train_nthread), 0, 1024, NULL,
 	  "XGBoost's threads; 0: every core." },
 	{ "train.seed", CFG_INT, "42", OFF(train_seed), 0, 2147483647, NULL,

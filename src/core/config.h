@@ -50,7 +50,7 @@ struct config {
 	bool features_live;
 	/* train */
 	int64_t train_valid_percent, train_test_percent, train_rounds, train_early_stop, train_nthread,
-		train_seed, train_search_trials, train_search_seconds;
+		train_seed, train_search_trials, train_search_seconds, train_ensemble_min_positives;
 	/* models */
 	char *models_index;
 	int64_t models_promote_margin;

@@ -8,6 +8,7 @@
 #include "features/builder.h"
 #include "model/calibrate.h"
 #include "model/csv_matrix.h"
+#include "model/ensemble.h"
 #include "model/forest.h"
 #include "model/report.h"
 #include "model/matrix.h"
@@ -23,6 +24,7 @@ void train_opts_from_config(struct train_opts *o, const struct config *cfg)
 {
 	*o = (struct train_opts){ .beta = 1, .valid_percent = (int)cfg->train_valid_percent,
 				  .search_trials = (int)cfg->train_search_trials,
+				  .ensemble_min_positives = (int)cfg->train_ensemble_min_positives,
 				  .search_seconds = (int)cfg->train_search_seconds,
 				  .test_percent = (int)cfg->train_test_percent, .rounds = (int)cfg->train_rounds,
 				  .early_stop = (int)cfg->train_early_stop, .nthread = (int)cfg->train_nthread,
@@ -173,11 +175,154 @@ static void search_params(struct xgb_params *p, struct rng *g, const char *grow_
 	p->colsample = 0.5 + 0.5 * rng_uniform(g);
 }
 
+struct candidate;
+static int try_ensemble(struct candidate *cand, size_t ncand, size_t *best, const struct xgb_data *valid,
+			size_t min_positives, json_t **report);
+
 struct candidate {
 	struct xgb_params p;
 	struct xgb_model m;
 	char name[192];
 };
+
+#define ENSEMBLE_MAX 3      /* the best tree models blended */
+#define ENSEMBLE_GAIN 0.001 /* validation PR-AUC an ensemble must add to be kept */
+
+/* The validation PR-AUC of sigma(sum w_k margin_k). */
+static double blend_pr_auc(double *const *margin, const double *w, size_t k, const float *y, size_t n,
+			   double *p, size_t *order)
+{
+	for (size_t i = 0; i < n; i++) {
+		double z = 0;
+		for (size_t j = 0; j < k; j++)
+			z += w[j] * margin[j][i];
+		p[i] = 1 / (1 + exp(-z));
+	}
+	if (metric_order(p, n, order))
+		return NAN;
+	return metric_pr_auc(p, y, order, n);
+}
+
+/*
+ * The best tree models (up to three) blended by margin with weights searched on a 0.1
+ * grid on validation; when a blend beats the best single model's validation PR-AUC by
+ * ENSEMBLE_GAIN, it becomes the chosen model (one XGBoost model: ensemble.h) in cand[*best].
+ */
+static int try_ensemble(struct candidate *cand, size_t ncand, size_t *best, const struct xgb_data *valid,
+			size_t min_positives, json_t **report)
+{
+	size_t top[ENSEMBLE_MAX], k = 0, n = valid->n;
+	double *margin[ENSEMBLE_MAX] = { 0 }, *p = pp_malloc((n + 1) * sizeof(double)), w[ENSEMBLE_MAX],
+	       bw[ENSEMBLE_MAX] = { 1 }, single, bestv;
+	size_t *order = pp_malloc((n + 1) * sizeof(size_t));
+	struct buf json[ENSEMBLE_MAX], merged = BUF_INIT;
+	int rc = 0;
+
+	*report = NULL;
+	for (size_t j = 0; j < ENSEMBLE_MAX; j++)
+		json[j] = (struct buf)BUF_INIT;
+	if (!p || !order) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	for (size_t j = 0; j < ncand; j++) { /* the tree models, best first */
+		size_t at = k;
+		if (strcmp(cand[j].p.booster, "gbtree"))
+			continue;
+		while (at > 0 && cand[top[at - 1]].m.best_valid < cand[j].m.best_valid)
+			at--;
+		if (at >= ENSEMBLE_MAX)
+			continue;
+		if (k < ENSEMBLE_MAX)
+			k++;
+		memmove(&top[at + 1], &top[at], (k - 1 - at) * sizeof(*top));
+		top[at] = j;
+	}
+	size_t positives = 0;
+	for (size_t i = 0; i < n; i++)
+		positives += valid->y[i] != 0;
+	if (k < 2 || positives < min_positives) { /* too few to fit weights without fitting noise */
+		*report = json_pack("{s:b,s:s}", "used", 0, "why", k < 2 ? "fewer than two tree models"
+								 : "too few positives in validation to fit weights");
+		goto out;
+	}
+	for (size_t j = 0; j < k; j++) {
+		if (!(margin[j] = pp_malloc((n + 1) * sizeof(double)))) {
+			rc = PP_ENOMEM;
+			goto out;
+		}
+		if ((rc = xgb_predict(&cand[top[j]].m, valid, margin[j])))
+			goto out;
+		for (size_t i = 0; i < n; i++) {
+			double q = fmin(fmax(margin[j][i], 1e-12), 1 - 1e-12);
+			margin[j][i] = log(q / (1 - q));
+		}
+	}
+	single = bestv = blend_pr_auc(margin, bw, 1, valid->y, n, p, order);
+	for (int a = 0; a <= 10; a++) /* the grid: a, b and the rest tenths */
+		for (int b = 0; a + b <= 10; b++) {
+			if (k == 2 && a + b != 10)
+				continue;
+			w[0] = a / 10.0;
+			w[1] = b / 10.0;
+			if (k == 3)
+				w[2] = (10 - a - b) / 10.0;
+			double v = blend_pr_auc(margin, w, k, valid->y, n, p, order);
+			if (v > bestv + 1e-12) {
+				bestv = v;
+				memcpy(bw, w, sizeof(w));
+			}
+		}
+	/* members weighted 0 leave */
+	size_t kept = 0;
+	for (size_t j = 0; j < k; j++)
+		if (bw[j] > 0) {
+			top[kept] = top[j];
+			bw[kept++] = bw[j];
+		}
+	k = kept;
+	json_t *members = json_array();
+	for (size_t j = 0; j < k; j++)
+		json_array_append_new(members, json_pack("{s:s,s:f}", "model", cand[top[j]].name, "weight", bw[j]));
+	bool used = bestv > single + ENSEMBLE_GAIN;
+	*report = json_pack("{s:b,s:o,s:f,s:f}", "used", used, "members", members, "valid_pr_auc", bestv,
+			    "best_single_valid_pr_auc", single);
+	if (!used)
+		goto out;
+	if (k == 1) { /* one model after all: the one the grid liked best */
+		*best = top[0];
+		goto out;
+	}
+	/* the blend as one model, in the best single model's place */
+	for (size_t j = 0; j < k && !rc; j++)
+		rc = xgb_save_json(&cand[top[j]].m, &json[j]);
+	if (rc || (rc = ensemble_merge(json, bw, k, &merged)))
+		goto out;
+	struct xgb_model blended;
+	if ((rc = xgb_load_json(&blended, merged.data, merged.len, "the ensemble")))
+		goto out;
+	struct candidate *c = &cand[top[0]];
+	char name[sizeof(c->name)];
+	int len = snprintf(name, sizeof(name), "ensemble of %zu:", k);
+	for (size_t j = 0; j < k && len < (int)sizeof(name); j++)
+		len += snprintf(name + len, sizeof(name) - (size_t)len, "%s %.1f x (%.50s)", j ? "," : "", bw[j],
+				cand[top[j]].name);
+	xgb_free(&c->m);
+	c->m = blended;
+	c->m.best_valid = bestv;
+	memcpy(c->name, name, sizeof(name));
+	*best = top[0];
+	log_info("%s: validation PR-AUC %.4f (the best single model: %.4f)", c->name, bestv, single);
+out:
+	for (size_t j = 0; j < ENSEMBLE_MAX; j++) {
+		pp_free(margin[j]);
+		buf_release(&json[j]);
+	}
+	buf_release(&merged);
+	pp_free(p);
+	pp_free(order);
+	return rc;
+}
 
 int model_train(struct lake_fs *fs, const struct feature_registry *r, const struct train_opts *o,
 		struct model_index *index, json_t **meta_out)
@@ -189,7 +334,7 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 	struct candidate cand[MAX_CANDIDATES];
 	size_t ncand = 0, best = 0, weight_of = 0;
 	float *labels = NULL;
-	json_t *meta = NULL, *cands = NULL, *report = NULL;
+	json_t *meta = NULL, *cands = NULL, *report = NULL, *ensemble = NULL;
 	struct buf model_json = BUF_INIT, where = BUF_INIT, card = BUF_INIT;
 	char version[40], gate[512] = "passed", xv[16];
 	uint64_t t0 = time_mono_ns();
@@ -309,16 +454,11 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 			 c->m.rounds, (double)(time_mono_ns() - t0) / 1e9);
 		if (k < 3 && c->m.best_valid > cand[weight_of].m.best_valid)
 			weight_of = ncand;
-		if (c->m.best_valid > cand[best].m.best_valid || ncand == 0) {
-			if (ncand)
-				xgb_free(&cand[best].m); /* only the best's booster is kept */
+		if (c->m.best_valid > cand[best].m.best_valid || ncand == 0)
 			best = ncand;
-		} else {
-			xgb_free(&c->m);
-		}
 		ncand++;
 	}
-	if (rc)
+	if (rc || (rc = try_ensemble(cand, ncand, &best, &valid, (size_t)o->ensemble_min_positives, &ensemble)))
 		goto out;
 
 	/* the threshold on validation, the metrics on all three */
@@ -389,6 +529,8 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 		goto out;
 	}
 	json_object_set_new(meta, "split", json_string(o->csv && !o->time_col ? "random (seeded)" : "time"));
+	if (ensemble)
+		json_object_set(meta, "ensemble", ensemble);
 	json_object_set_new(meta, "calibration", json_pack("{s:s,s:f,s:f,s:f,s:f}", "method", calibrated ? "platt" : "none",
 							   "a", cal.a, "b", cal.b, "valid_logloss_raw", ll_raw,
 							   "valid_logloss_calibrated", ll_cal));
@@ -433,6 +575,7 @@ out:
 	json_decref(meta);
 	json_decref(cands);
 	json_decref(report);
+	json_decref(ensemble);
 	buf_release(&card);
 	for (size_t k = 0; k < ncand + 1 && k < MAX_CANDIDATES; k++)
 		xgb_free(&cand[k].m);

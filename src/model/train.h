@@ -26,6 +26,7 @@ struct train_opts {
 	double beta;          /* the threshold's F-beta */
 	int valid_percent, test_percent, rounds, early_stop, nthread;
 	int search_trials, search_seconds; /* the random search: trials, and a time bound (0: none) */
+	int ensemble_min_positives;        /* validation positives needed to fit an ensemble */
 	uint64_t seed;
 };
 

@@ -58,6 +58,19 @@ jq -e --argjson m "$meta" '((.roc_auc - $m.metrics_test.roc_auc) | fabs) < 1e-9 
 	((.pr_auc - $m.metrics_test.pr_auc) | fabs) < 1e-9' <<<"$theirs" >/dev/null ||
 	fail "metrics differ: ours $(jq -c '.metrics_test | [.roc_auc, .pr_auc]' <<<"$meta"), scikit-learn's $theirs"
 
+# an ensemble (allowed here on a small validation set): one XGBoost model, read back the same
+expect_exit 0 "$PP" train --json --set train.ensemble_min_positives=10
+ens=$out
+jq -e '.ensemble.members | length >= 1' <<<"$ens" >/dev/null || fail "no ensemble tried: $(jq -c .ensemble <<<"$ens")"
+if [ "$(jq .ensemble.used <<<"$ens")" = true ] && [ "$(jq '.ensemble.members | length' <<<"$ens")" -gt 1 ]; then
+	contains "$(jq -r .model <<<"$ens")" "ensemble of"
+	ev=$(jq -r .version <<<"$ens")
+	theirs=$(/usr/bin/python3 "$PPREDICT_ROOT/tests/python/check_model.py" lake/features/training_set.matrix "lake/models/$ev")
+	jq -e --argjson m "$ens" '((.roc_auc - $m.metrics_test.roc_auc) | fabs) < 1e-9' <<<"$theirs" >/dev/null ||
+		fail "the ensemble's file gives other scores: ours $(jq -c .metrics_test.roc_auc <<<"$ens"), theirs $theirs"
+fi
+equals "$(jq -r .ensemble.why <<<"$meta")" "too few positives in validation to fit weights" "no ensemble by default here"
+
 # the same seed, the same model
 expect_exit 0 "$PP" train --json
 equals "$(jq .metrics_test.roc_auc <<<"$out")" "$(jq .metrics_test.roc_auc <<<"$meta")" "a repeated run"

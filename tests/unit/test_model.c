@@ -7,6 +7,7 @@
 #include "features/builder.h"
 #include "core/rng.h"
 #include "model/calibrate.h"
+#include "model/ensemble.h"
 #include "model/forest.h"
 #include "model/shap_table.h"
 #include "model/matrix.h"
@@ -328,4 +329,59 @@ TEST(model_forest_reasons_rank)
 	CHECK(r[3].feature == 0);
 	const double zero[7] = { 0 };
 	CHECK_INT(forest_reasons(&f, x, zero, 3, r), 0); /* the bias is not a reason */
+}
+
+TEST(model_ensemble_merges_margins)
+{
+	enum { N = 3000 };
+	float *x = pp_malloc(N * 6 * sizeof(float)), *y = pp_malloc(N * sizeof(float));
+	struct xgb_data train = { x, y, 2000, 6 }, valid = { x + 2000 * 6, y + 2000, 1000, 6 };
+	struct buf json[2] = { BUF_INIT, BUF_INIT }, merged = BUF_INIT;
+	struct xgb_model m[2], e;
+	struct forest f[2], fe;
+	const double w[2] = { 0.3, 0.7 };
+	double p[1000];
+
+	synthetic(x, y, N, 5);
+	for (int k = 0; k < 2; k++) {
+		struct xgb_params prm;
+		xgb_params_default(&prm);
+		prm.rounds = 20 + 15 * k;
+		prm.early_stop = 1000;
+		prm.nthread = 1;
+		prm.max_depth = 3 + k;
+		CHECK_INT(xgb_train(&prm, &train, &valid, &m[k]), 0);
+		CHECK_INT(xgb_save_json(&m[k], &json[k]), 0);
+		CHECK_INT(forest_load_json(&f[k], json[k].data, json[k].len, "m"), 0);
+	}
+	CHECK_INT(ensemble_merge(json, w, 2, &merged), 0);
+	CHECK_INT(xgb_load_json(&e, merged.data, merged.len, "merged"), 0); /* XGBoost reads it */
+	CHECK_INT(e.rounds, m[0].rounds + m[1].rounds);
+	CHECK_INT(xgb_predict(&e, &valid, p), 0);
+	CHECK_INT(forest_load_json(&fe, merged.data, merged.len, "merged"), 0);
+	for (size_t i = 0; i < 1000; i++) {
+		const float *r = valid.x + i * 6;
+		double margin = w[0] * forest_margin(&f[0], r) + w[1] * forest_margin(&f[1], r);
+		CHECK_NEAR(p[i], 1 / (1 + exp(-margin)), 1e-6);
+		CHECK_NEAR(forest_predict(&fe, r), p[i], 1e-6);
+	}
+	/* refused: weights that do not add up, a member that is not trees */
+	const double bad[2] = { 0.5, 0.6 };
+	CHECK_INT(ensemble_merge(json, bad, 2, &merged), PP_EINVAL);
+	struct buf lin = BUF_INIT;
+	buf_puts(&lin, "{\"learner\":{\"gradient_booster\":{\"name\":\"gblinear\"}}}");
+	struct buf pair[2] = { json[0], lin };
+	CHECK_INT(ensemble_merge(pair, w, 2, &merged), PP_EINVAL);
+	CHECK_CONTAINS(pp_errmsg(), "member 1 is not a binary:logistic gbtree model");
+	for (int k = 0; k < 2; k++) {
+		forest_release(&f[k]);
+		xgb_free(&m[k]);
+		buf_release(&json[k]);
+	}
+	forest_release(&fe);
+	xgb_free(&e);
+	buf_release(&merged);
+	buf_release(&lin);
+	pp_free(x);
+	pp_free(y);
 }
