@@ -18,7 +18,8 @@ static const struct cli_opt train_options[] = {
 	{ "matrix", 0, OPT_STR, offsetof(struct train_cmd_opts, matrix), NULL, "PATH",
 	  "a training matrix in the lake (default: features/training_set.matrix)" },
 	{ "label", 0, OPT_STR, offsetof(struct train_cmd_opts, label), NULL, "COL",
-	  "train on FILE.csv (the argument) with this label column instead of the feature store" },
+	  "train on FILE.csv or FILE.parquet (the argument) with this label column instead of the "
+	  "feature store" },
 	{ "time", 0, OPT_STR, offsetof(struct train_cmd_opts, time), NULL, "COL",
 	  "with --label: the time column the split follows (default: a seeded random split)" },
 	{ "group", 0, OPT_STR, offsetof(struct train_cmd_opts, group), NULL, "COL",
@@ -112,7 +113,7 @@ const struct command cmd_train = {
 	.fn = run_train,
 	.summary = "train XGBoost on the training set: split by time, early stopping, threshold, test metrics",
 	CMD_OPTS(train_options, struct train_cmd_opts),
-	.usage = "[--label COL FILE.csv]",
+	.usage = "[--label COL FILE.csv|FILE.parquet]",
 	.max_args = 1,
 	.details = "The rows are split by time (train.valid_percent, train.test_percent; a session\n"
 		   "stays on one side). Candidates: depth-wise trees under class weights 1, sqrt(neg/pos)\n"

@@ -10,6 +10,7 @@
 #include "core/timeutil.h"
 #include "event/csv.h"
 #include "features/builder.h"
+#include "lake/parquet/parquet.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -47,9 +48,10 @@ static int find_column(const struct csv_record *h, const char *name, const char 
 	return pp_error(PP_EINVAL, "%s: no column '%s' for the %s", file, name, what);
 }
 
-int matrix_from_csv(struct train_matrix *m, const char *file, const struct csv_matrix_opts *o)
+/* The matrix of a CSV's text (file names it in messages); text is taken over. */
+static int from_text(struct train_matrix *m, struct buf *text_in, const char *file, const struct csv_matrix_opts *o)
 {
-	struct buf text = BUF_INIT, scratch = BUF_INIT, labels = BUF_INIT, ts = BUF_INIT, groups = BUF_INIT,
+	struct buf text = *text_in, scratch = BUF_INIT, labels = BUF_INIT, ts = BUF_INIT, groups = BUF_INIT,
 		   values = BUF_INIT, out = BUF_INIT;
 	struct csv_reader rd;
 	struct csv_record hdr, rec;
@@ -61,8 +63,7 @@ int matrix_from_csv(struct train_matrix *m, const char *file, const struct csv_m
 	struct rng g;
 
 	memset(m, 0, sizeof(*m));
-	if ((rc = fs_read_file(file, &text)))
-		goto out;
+	*text_in = (struct buf)BUF_INIT;
 	/* the header, and which column is what */
 	csv_init(&rd, text.data ? text.data : "", text.len);
 	if ((rc = csv_next(&rd, &hdr, &scratch)) != 1) {
@@ -204,5 +205,99 @@ out:
 	buf_release(&groups);
 	buf_release(&values);
 	buf_release(&out);
+	return rc;
+}
+
+int matrix_from_csv(struct train_matrix *m, const char *file, const struct csv_matrix_opts *o)
+{
+	struct buf text = BUF_INIT;
+	int rc = fs_read_file(file, &text);
+
+	memset(m, 0, sizeof(*m));
+	if (rc) {
+		buf_release(&text);
+		return rc;
+	}
+	return from_text(m, &text, file, o);
+}
+
+/* One Parquet value as a CSV field: numbers as they are, flags true/false, times in
+ * epoch ms, dates as YYYY-MM-DD, text quoted; null empty. */
+static int put_cell(struct buf *b, const struct pq_col_info *c, const struct pq_vector *v, size_t r)
+{
+	if (!v->valid[r])
+		return 0;
+	switch (c->type) {
+	case PQ_BOOLEAN:
+		return buf_puts(b, v->i[r] ? "true" : "false");
+	case PQ_DOUBLE:
+		return buf_printf(b, "%.17g", v->d[r]);
+	case PQ_DATE: {
+		struct civil cv;
+		civil_from_ms(v->i[r] * MS_PER_DAY, &cv);
+		return buf_printf(b, "%04d-%02d-%02d", cv.year, cv.month, cv.day);
+	}
+	case PQ_TIMESTAMP_MS:
+		return buf_put_i64(b, c->time_unit > 1000 ? v->i[r] / (c->time_unit / 1000) : v->i[r]);
+	case PQ_STRING: {
+		int rc = buf_putc(b, '"');
+		for (size_t k = 0; k < v->s[r].len && !rc; k++)
+			rc = v->s[r].p[k] == '"' ? buf_puts(b, "\"\"") : buf_putc(b, v->s[r].p[k]);
+		return rc ? rc : buf_putc(b, '"');
+	}
+	default:
+		return buf_put_i64(b, v->i[r]);
+	}
+}
+
+int matrix_from_parquet(struct train_matrix *m, const char *file, const struct csv_matrix_opts *o)
+{
+	struct buf data = BUF_INIT, text = BUF_INIT;
+	struct pq_file f;
+	struct pq_vector *vec = NULL;
+	bool opened = false;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if ((rc = fs_read_file(file, &data)))
+		goto out;
+	if ((rc = pq_file_open(&f, data.data, data.len))) {
+		rc = pp_error_wrap(rc, "%s", file);
+		goto out;
+	}
+	opened = true;
+	if (f.ncols >= CSV_MAX_FIELDS) {
+		rc = pp_error(PP_ELIMIT, "%s: %zu columns (at most %d)", file, f.ncols, CSV_MAX_FIELDS - 1);
+		goto out;
+	}
+	if (!(vec = pp_calloc(f.ncols + 1, sizeof(*vec)))) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	/* the same rows as a CSV would hold them: one reader, one set of rules */
+	for (size_t c = 0; c < f.ncols && !rc; c++)
+		rc = buf_printf(&text, "%s\"%s\"", c ? "," : "", f.cols[c].name);
+	rc = rc ? rc : buf_putc(&text, '\n');
+	for (size_t g = 0; g < f.nrgs && !rc; g++) {
+		for (size_t c = 0; c < f.ncols && !rc; c++)
+			if ((rc = pq_read_column(&f, g, c, &vec[c])))
+				rc = pp_error_wrap(rc, "%s: column %s", file, f.cols[c].name);
+		for (size_t r = 0; !rc && r < (size_t)f.rgs[g].rows; r++) {
+			for (size_t c = 0; c < f.ncols && !rc; c++)
+				if (!(rc = c ? buf_putc(&text, ',') : 0))
+					rc = put_cell(&text, &f.cols[c], &vec[c], r);
+			rc = rc ? rc : buf_putc(&text, '\n');
+		}
+		for (size_t c = 0; c < f.ncols; c++)
+			pq_vector_release(&vec[c]);
+	}
+	if (!rc)
+		rc = from_text(m, &text, file, o);
+out:
+	if (opened)
+		pq_file_release(&f);
+	pp_free(vec);
+	buf_release(&text);
+	buf_release(&data);
 	return rc;
 }

@@ -1,6 +1,6 @@
 /*
- * csv_matrix.h - a training matrix from a CSV file of the user's own (`ppredict train
- * --label COL FILE.csv`), so the trainer is useful beyond the feature store: every column
+ * csv_matrix.h - a training matrix from a CSV (or Parquet) file of the user's own (`ppredict
+ * train --label COL FILE.csv`), so the trainer is useful beyond the feature store: every column
  * but the label (and the time and group columns, when named) is a feature; numbers as they
  * are, other text as a code per distinct value (in order of first appearance: trees split
  * on them), true/false as 1/0, empty or NA missing. The label takes 1/0, true/false,
@@ -19,5 +19,9 @@ struct csv_matrix_opts {
 
 /* Errors name the file, the line and the column. */
 int matrix_from_csv(struct train_matrix *m, const char *file, const struct csv_matrix_opts *o);
+/* A Parquet file (flat; ZSTD or uncompressed), read into the rows a CSV of it would hold
+ * (times in epoch ms, dates as YYYY-MM-DD, flags true/false) and taken by the same rules;
+ * a line in an error is a row's number plus one. */
+int matrix_from_parquet(struct train_matrix *m, const char *file, const struct csv_matrix_opts *o);
 
 #endif

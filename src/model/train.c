@@ -347,7 +347,7 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 	/* the quality gate first: bad data must not reach a model (the lake's: not for a CSV) */
 	if (o->csv) {
 		path = o->csv;
-		snprintf(gate, sizeof(gate), "not applicable (a CSV file)");
+		snprintf(gate, sizeof(gate), "not applicable (a file of one's own)");
 	} else if ((rc = quality_gate(fs))) {
 		if (rc == PP_ENOENT) {
 			snprintf(gate, sizeof(gate), "not run (%s)", pp_errmsg());
@@ -363,7 +363,9 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 	}
 	if (o->csv) {
 		struct csv_matrix_opts co = { o->label, o->time_col, o->group_col, o->seed };
-		rc = matrix_from_csv(&m, o->csv, &co);
+		size_t len = strlen(o->csv);
+		rc = len > 8 && !strcmp(o->csv + len - 8, ".parquet") ? matrix_from_parquet(&m, o->csv, &co)
+								    : matrix_from_csv(&m, o->csv, &co);
 	} else {
 		rc = matrix_load(&m, fs, path);
 	}

@@ -1,5 +1,5 @@
 #!/bin/bash
-# ppredict train --label COL FILE.csv: the trainer on a table of one's own, here the layout
+# ppredict train --label COL FILE.csv|.parquet: the trainer on a table of one's own, here the layout
 # of the UCI Online Shoppers Purchasing Intention data (made up, same columns and kinds):
 # text columns become codes, TRUE/FALSE 1/0, a random split without a time column, a time
 # split with one, groups kept together; bad files and arguments are named errors.
@@ -14,7 +14,7 @@ equals "$(jq '.features | length' <<<"$meta")" "17" "every column but the label 
 equals "$(jq -r '.features | index("Month") != null and index("Revenue") == null' <<<"$meta")" "true" "features"
 equals "$(jq -r .split <<<"$meta")" "random (seeded)" "a random split without a time column"
 equals "$(jq '.rows.train + .rows.valid + .rows.test' <<<"$meta")" "5000" "every row in one window"
-equals "$(jq -r .quality_gate <<<"$meta")" "not applicable (a CSV file)" "no lake gate for a file"
+equals "$(jq -r .quality_gate <<<"$meta")" "not applicable (a file of one's own)" "no lake gate for a file"
 jq -e '.metrics_test.roc_auc > 0.65' <<<"$meta" >/dev/null || fail "nothing learned: $(jq -c .metrics_test <<<"$meta")"
 v=$(jq -r .version <<<"$meta")
 equals "$(jq -r '.learner.learner_model_param.num_feature' "lake/models/$v/model.json")" "17" "the model's features"
@@ -23,6 +23,15 @@ expect_exit 0 "$PP" train --label Revenue shoppers.csv --json
 equals "$(jq .metrics_test.roc_auc <<<"$out")" "$(jq .metrics_test.roc_auc <<<"$meta")" "repeatable"
 # such a model cannot be promoted for the shop: other features than the feature store's
 expect_exit 1 "$PP" models promote "$v"
+
+# the same table as Parquet (DuckDB writes it): the same rows, so the same model
+duck "COPY (SELECT * FROM read_csv_auto('$PWD/shoppers.csv')) TO '$PWD/shoppers.parquet' (FORMAT PARQUET, COMPRESSION ZSTD)" >/dev/null
+expect_exit 0 "$PP" train --label Revenue shoppers.parquet --json
+equals "$(jq -c '[.features | length, .rows.test, .metrics_test.roc_auc]' <<<"$out")" \
+	"$(jq -c '[.features | length, .rows.test, .metrics_test.roc_auc]' <<<"$meta")" "Parquet = CSV"
+printf 'PAR1 not really' > fake.parquet
+expect_exit 1 "$PP" train --label Revenue fake.parquet
+contains "$err" "fake.parquet"
 
 # a time column and a group
 {
