@@ -331,6 +331,20 @@ static int last_room(struct keyspace *ks, int64_t id)
 	return 0;
 }
 
+/* A state of the view with nothing in it (NULL: out of memory). */
+static struct engine_entity *new_state(const struct view_state *vs)
+{
+	struct engine_entity *s = slab_calloc(vs->slab, state_size(vs->v));
+
+	if (!s)
+		return NULL;
+	s->events.size = (uint32_t)vs->rec_size;
+	for (size_t k = 0; k < vs->v->n; k++)
+		if (vs->keep[k] == KEEP_QUEUE)
+			s->f[k].u.q.size = sizeof(struct tv);
+	return s;
+}
+
 /* The state of entity `id` in the view (created when asked); NULL when out of memory, or
  * when not creating and there is none. */
 static struct engine_entity *find_state(struct view_state *vs, int64_t id, bool create)
@@ -350,14 +364,10 @@ static struct engine_entity *find_state(struct view_state *vs, int64_t id, bool 
 		vs->states = st;
 		vs->cap = cap;
 	}
-	if (!vs->states[id] && create) { /* new, or swept away after its TTL */
-		struct engine_entity *s = vs->nspare ? vs->spare[--vs->nspare] : slab_calloc(vs->slab, state_size(vs->v));
+	if (!vs->states[id] && create) { /* new, or swept away after its TTL (a spare: emptied) */
+		struct engine_entity *s = vs->nspare ? vs->spare[--vs->nspare] : new_state(vs);
 		if (!s)
 			return NULL;
-		s->events.size = (uint32_t)vs->rec_size;
-		for (size_t k = 0; k < vs->v->n; k++)
-			if (vs->keep[k] == KEEP_QUEUE)
-				s->f[k].u.q.size = sizeof(struct tv);
 		vs->states[id] = s;
 	}
 	return vs->states[id];
@@ -708,20 +718,29 @@ int engine_vector_ids(struct feature_engine *e, int64_t ts, const int64_t *ids, 
 	return 0;
 }
 
-int engine_view_values(struct feature_engine *e, size_t view, int64_t id, int64_t t, double *vals,
-		       int64_t *last_ts)
+/* A state's values as of t, its window slid; PP_ENOENT: none, or past the TTL. */
+static int read_state(struct view_state *vs, struct engine_entity *s, int64_t t, double *vals)
 {
-	struct view_state *vs = &e->views[view];
 	const struct feature_view *v = vs->v;
-	struct engine_entity *s = find_state(vs, id, false);
 
 	if (!s || (v->ttl_ms && t - s->last_ts > v->ttl_ms))
 		return PP_ENOENT;
 	slide(vs, s, t);
 	for (size_t k = 0; k < v->n; k++)
 		vals[k] = value_of(&s->f[k], &v->f[k], (enum keep)vs->keep[k], t);
-	*last_ts = s->last_ts;
 	return 0;
+}
+
+int engine_view_values(struct feature_engine *e, size_t view, int64_t id, int64_t t, double *vals,
+		       int64_t *last_ts)
+{
+	struct view_state *vs = &e->views[view];
+	struct engine_entity *s = find_state(vs, id, false);
+	int rc = read_state(vs, s, t, vals);
+
+	if (!rc)
+		*last_ts = s->last_ts;
+	return rc;
 }
 
 /* ---- one entity's state on its own (the live path) ---- */
@@ -757,16 +776,7 @@ static bool derived(const struct view_state *vs, size_t k)
 
 int engine_entity_new(struct feature_engine *e, size_t view, struct engine_entity **out)
 {
-	struct view_state *vs = &e->views[view];
-	struct engine_entity *s = slab_calloc(vs->slab, state_size(vs->v));
-
-	if (!(*out = s))
-		return PP_ENOMEM;
-	s->events.size = (uint32_t)vs->rec_size;
-	for (size_t k = 0; k < vs->v->n; k++)
-		if (vs->keep[k] == KEEP_QUEUE)
-			s->f[k].u.q.size = sizeof(struct tv);
-	return 0;
+	return (*out = new_state(&e->views[view])) ? 0 : PP_ENOMEM;
 }
 
 void engine_entity_free(struct feature_engine *e, size_t view, struct engine_entity *s)
@@ -981,14 +991,7 @@ int engine_entity_add(struct feature_engine *e, size_t view, struct engine_entit
 int engine_entity_values(struct feature_engine *e, size_t view, struct engine_entity *s, int64_t t,
 			 double *vals)
 {
-	struct view_state *vs = &e->views[view];
-
-	if (!s->last_ts || (vs->v->ttl_ms && t - s->last_ts > vs->v->ttl_ms))
-		return PP_ENOENT;
-	slide(vs, s, t);
-	for (size_t k = 0; k < vs->v->n; k++)
-		vals[k] = value_of(&s->f[k], &vs->v->f[k], (enum keep)vs->keep[k], t);
-	return 0;
+	return s->last_ts ? read_state(&e->views[view], s, t, vals) : PP_ENOENT; /* new: nothing yet */
 }
 
 int64_t engine_entity_last(const struct engine_entity *s)

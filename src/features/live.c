@@ -6,6 +6,7 @@
 #include "core/mem.h"
 #include "event/sessionize.h"
 #include "features/engine.h"
+#include "features/materialize.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -100,11 +101,6 @@ static double key_number(struct span s)
 	return s.len ? (double)(pp_hash64(s.p, s.len, 0x6c697665) >> 12) : NAN;
 }
 
-static bool counts_time(const struct feature_def *f)
-{
-	return f->agg == AGG_TIME_SINCE_FIRST || f->agg == AGG_TIME_SINCE_LAST;
-}
-
 struct apply_ctx {
 	struct live_features *l;
 	const struct event *ev;
@@ -184,14 +180,9 @@ static int apply_txn(struct online_txn *t, void *vctx)
 		    (rc = engine_entity_add(l->eng, v, l->states[v], &fe, fields, keyval)))
 			break;
 		last = engine_entity_last(l->states[v]);
-		row->n = fv->n;
-		row->ts = last;
-		row->expires = fv->ttl_ms ? last + fv->ttl_ms : 0;
 		if ((rc = engine_entity_values(l->eng, v, l->states[v], last, row->v)))
 			break;
-		for (size_t f = 0; f < fv->n; f++) /* time since: the time it counts from */
-			if (counts_time(&fv->f[f]) && !isnan(row->v[f]))
-				row->v[f] = (double)last / 1000.0 - row->v[f];
+		online_row_finish(fv, last, last, row);
 		rc = engine_entity_encode(l->eng, v, l->states[v], &l->blobs[v]);
 	}
 	for (size_t v = 0; v < r->nviews && !rc; v++) {

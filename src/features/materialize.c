@@ -18,6 +18,16 @@ static bool counts_time(const struct feature_def *f)
 static const enum engine_key view_key[ENT__COUNT] = { [ENT_SESSION] = EK_SESSION,
 						     [ENT_VISITOR] = EK_VISITOR, [ENT_ITEM] = EK_ITEM };
 
+void online_row_finish(const struct feature_view *fv, int64_t as_of, int64_t last, struct online_row *row)
+{
+	for (size_t f = 0; f < fv->n; f++) /* time since: the time it counts from */
+		if (counts_time(&fv->f[f]) && !isnan(row->v[f]))
+			row->v[f] = (double)as_of / 1000.0 - row->v[f];
+	row->n = fv->n;
+	row->ts = last;
+	row->expires = fv->ttl_ms ? last + fv->ttl_ms : 0;
+}
+
 int features_materialize(struct lake_fs *fs, const struct feature_registry *r, struct online_store *store,
 			 int64_t as_of, struct materialize_stats *st)
 {
@@ -70,12 +80,7 @@ int features_materialize(struct lake_fs *fs, const struct feature_registry *r, s
 				st->expired++;
 				continue;
 			}
-			for (size_t f = 0; f < fv->n; f++) /* time since: the time it counts from */
-				if (counts_time(&fv->f[f]) && !isnan(row->v[f]))
-					row->v[f] = (double)as_of / 1000.0 - row->v[f];
-			row->n = fv->n;
-			row->ts = last;
-			row->expires = fv->ttl_ms ? last + fv->ttl_ms : 0;
+			online_row_finish(fv, as_of, last, row);
 			keys[nrows] = (struct online_key){ fv->name, span_of(names[id]) };
 			if (++nrows == PUT_BATCH) {
 				rc = store->ops->put(store, keys, rows, nrows);

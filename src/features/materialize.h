@@ -23,6 +23,11 @@ struct materialize_stats {
 int features_materialize(struct lake_fs *fs, const struct feature_registry *r, struct online_store *store,
 			 int64_t as_of, struct materialize_stats *st);
 
+/* A view's values read as of `as_of` (in row->v) made into its stored row: time since
+ * as the time it counts from, the last event's time, the expiry from the TTL. Materialize
+ * and the live path write rows this one way. */
+void online_row_finish(const struct feature_view *fv, int64_t as_of, int64_t last, struct online_row *row);
+
 /* The vector (registry_vector_size) for these entities as of now, from the store; a view
  * whose row is absent (or of another length: an old registry) is missing. */
 int online_vector(struct online_store *store, const struct feature_registry *r, struct span session,
