@@ -286,9 +286,7 @@ void forest_release(struct forest *f)
 /* The child x goes to at split n. */
 static inline uint32_t child(const struct forest_node *n, const float *x)
 {
-	float v = x[FOREST_FEATURE(n)];
-
-	return n->left + (isnan(v) ? !(n->info & FOREST_DEFAULT_LEFT) : !(v < n->v));
+	return n->left + forest_goes_right(n->info, n->v, x);
 }
 
 static uint32_t leaf_of(const struct forest *f, uint32_t node, const float *x)
@@ -300,13 +298,10 @@ static uint32_t leaf_of(const struct forest *f, uint32_t node, const float *x)
 
 #define LANES 16 /* trees walked in step: their loads overlap */
 
-/* The step from split s for x: 0 left, 1 right. Missing (NaN, the only value unequal to
- * itself) fails `<` and so goes right, unless the split sends it left: no branch. */
+/* The step from split s for x: 0 left, 1 right. */
 static inline size_t step(const struct forest_split *s, const float *x)
 {
-	float v = x[s->info & 0x3fffffffu];
-
-	return (size_t)(!(v < s->threshold) ^ ((v != v) & !!(s->info & FOREST_DEFAULT_LEFT)));
+	return forest_goes_right(s->info, s->threshold, x);
 }
 
 /* The sum of the full trees' leaves for x, in tree order. */

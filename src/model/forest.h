@@ -30,6 +30,16 @@ struct forest_node {
 #define FOREST_DEFAULT_LEFT (1u << 30)
 #define FOREST_FEATURE(n) ((n)->info & 0x3fffffffu)
 
+/* The way x goes at a split (its info and threshold): 0 left, 1 right. Missing (NaN, the
+ * only value unequal to itself) fails `<` and so goes right, unless the split sends it
+ * left: no branch. Every walk of the engine decides this one way. */
+static inline uint32_t forest_goes_right(uint32_t info, float threshold, const float *x)
+{
+	float v = x[info & 0x3fffffffu];
+
+	return (uint32_t)(!(v < threshold) ^ ((v != v) & !!(info & FOREST_DEFAULT_LEFT)));
+}
+
 struct forest {
 	size_t nfeatures;
 	float base_margin;      /* the base score, as a margin */

@@ -78,7 +78,6 @@ struct builder {
 	uint64_t nw;
 	bool too_big;
 	struct step path[FOREST_FULL_DEPTH * 32];
-	double ratio[FOREST_FULL_DEPTH * 32];
 };
 
 static int walk(struct builder *b, uint32_t node, int depth)
@@ -93,19 +92,15 @@ static int walk(struct builder *b, uint32_t node, int depth)
 			return 0;
 		}
 		for (int side = 0; side < 2; side++) {
-			uint32_t child = n->left + (uint32_t)side;
-			double c = b->f->cover[node];
 			b->path[depth] = (struct step){ node, (uint8_t)(side == 0), 0 };
-			b->ratio[depth] = c > 0 ? b->f->cover[child] / c : 0;
-			int rc = walk(b, child, depth + 1);
+			int rc = walk(b, n->left + (uint32_t)side, depth + 1);
 			if (rc)
 				return rc;
 		}
 		return 0;
 	}
-	/* a leaf: its distinct features, each with the product of its cover fractions */
+	/* a leaf: its distinct features, and which of them each split on the path is */
 	uint32_t feats[SHAP_TABLE_MAX_FEATURES];
-	double z[SHAP_TABLE_MAX_FEATURES];
 	int d = 0;
 	for (int k = 0; k < depth; k++) {
 		uint32_t f = FOREST_FEATURE(&b->f->nodes[b->path[k].node]);
@@ -117,10 +112,8 @@ static int walk(struct builder *b, uint32_t node, int depth)
 				b->too_big = true;
 				return 0;
 			}
-			feats[d] = f;
-			z[d++] = 1;
+			feats[d++] = f;
 		}
-		z[slot] *= b->ratio[k];
 		b->path[k].slot = (uint8_t)slot;
 	}
 	struct leaf l = { (uint32_t)b->nsteps, (uint32_t)b->nfeatures, b->nw, n->v, (uint8_t)depth, (uint8_t)d };
@@ -135,7 +128,6 @@ static int walk(struct builder *b, uint32_t node, int depth)
 	for (int k = 0; k < d; k++)
 		if (push(&b->t->features, &b->nfeatures, &b->cap_features, sizeof(uint32_t), &feats[k]))
 			return PP_ENOMEM;
-	(void)z;
 	return push(&b->t->leaves, &b->t->nleaves, &b->cap_leaves, sizeof(struct leaf), &l);
 }
 
@@ -209,10 +201,8 @@ int shap_table_eval(const struct forest *f, const float *x, double *phi)
 		uint32_t base = f->roots[i], end = i + 1 < f->ntrees ? f->roots[i + 1] : (uint32_t)f->nnodes;
 		for (uint32_t n = base; n < end; n++) { /* each split's way for x, once */
 			const struct forest_node *nd = &f->nodes[n];
-			if (nd->info & FOREST_LEAF)
-				continue;
-			float v = x[FOREST_FEATURE(nd)];
-			left[n - base] = isnan(v) ? !!(nd->info & FOREST_DEFAULT_LEFT) : v < nd->v;
+			if (!(nd->info & FOREST_LEAF))
+				left[n - base] = !forest_goes_right(nd->info, nd->v, x);
 		}
 		/* first every leaf's row of its table, fetched ahead (the tables are large and
 		 * their rows scattered: the misses overlap), then the sums */
