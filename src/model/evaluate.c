@@ -7,7 +7,6 @@
 
 int eval_window_open(struct eval_window *w, struct lake_fs *fs, const struct config *cfg)
 {
-	size_t k = 0;
 	int rc;
 
 	memset(w, 0, sizeof(*w));
@@ -15,16 +14,8 @@ int eval_window_open(struct eval_window *w, struct lake_fs *fs, const struct con
 	    (rc = split_by_time(&w->m, (double)cfg->train_valid_percent / 100.0, (double)cfg->train_test_percent / 100.0,
 				&w->s)))
 		goto fail;
-	w->n = w->s.n[PART_TEST];
-	if (!(w->x = pp_malloc((w->n * w->m.cols + 1) * sizeof(float))) || !(w->y = pp_malloc((w->n + 1) * sizeof(float)))) {
-		rc = PP_ENOMEM;
+	if ((rc = split_gather(&w->m, &w->s, NULL, PART_TEST, &w->x, &w->y, &w->n)))
 		goto fail;
-	}
-	for (size_t i = 0; i < w->m.rows; i++)
-		if (w->s.part[i] == PART_TEST) {
-			memcpy(w->x + k * w->m.cols, w->m.values + i * w->m.cols, w->m.cols * sizeof(float));
-			w->y[k++] = w->m.labels[i];
-		}
 	return 0;
 fail:
 	eval_window_release(w);

@@ -69,3 +69,21 @@ void split_release(struct split *s)
 	pp_free(s->part);
 	s->part = NULL;
 }
+
+int split_gather(const struct train_matrix *m, const struct split *s, const float *labels, enum part which,
+		 float **x, float **y, size_t *n)
+{
+	size_t k = 0;
+
+	*n = s->n[which];
+	*x = pp_malloc((*n * m->cols + 1) * sizeof(float));
+	*y = pp_malloc((*n + 1) * sizeof(float));
+	if (!*x || !*y)
+		return PP_ENOMEM; /* the caller frees what was had */
+	for (size_t i = 0; i < m->rows; i++)
+		if (s->part[i] == which) {
+			memcpy(*x + k * m->cols, m->values + i * m->cols, m->cols * sizeof(float));
+			(*y)[k++] = (labels ? labels : m->labels)[i];
+		}
+	return 0;
+}

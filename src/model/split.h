@@ -20,6 +20,11 @@ struct split {
 int split_by_time(const struct train_matrix *m, double valid_share, double test_share, struct split *s);
 void split_release(struct split *s);
 
+/* One part's rows, side by side: *x (n x cols floats) and *y (their labels from `labels`,
+ * or the matrix's when NULL), both the caller's to free; *n their count. */
+int split_gather(const struct train_matrix *m, const struct split *s, const float *labels, enum part which,
+		 float **x, float **y, size_t *n);
+
 const char *part_name(enum part p);
 
 #endif

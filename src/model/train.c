@@ -42,18 +42,12 @@ struct part_data {
 static int gather(const struct train_matrix *m, const struct split *s, const float *labels, enum part which,
 		  struct part_data *d)
 {
-	size_t k = 0;
+	int rc = split_gather(m, s, labels, which, &d->x, &d->y, &d->n);
 
-	d->n = s->n[which];
-	if (!(d->x = pp_malloc((d->n * m->cols + 1) * sizeof(float))) || !(d->y = pp_malloc((d->n + 1) * sizeof(float))) ||
-	    !(d->p = pp_malloc((d->n + 1) * sizeof(double))) || !(d->order = pp_malloc((d->n + 1) * sizeof(size_t))))
-		return PP_ENOMEM;
-	for (size_t i = 0; i < m->rows; i++)
-		if (s->part[i] == which) {
-			memcpy(d->x + k * m->cols, m->values + i * m->cols, m->cols * sizeof(float));
-			d->y[k++] = labels[i];
-		}
-	return 0;
+	if (!rc && (!(d->p = pp_malloc((d->n + 1) * sizeof(double))) ||
+		    !(d->order = pp_malloc((d->n + 1) * sizeof(size_t)))))
+		rc = PP_ENOMEM;
+	return rc;
 }
 
 static void part_free(struct part_data *d)
