@@ -89,6 +89,24 @@ int bench_free_port(void)
 	return port;
 }
 
+pid_t bench_spawn(const char *cwd, const char *const *argv)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY); /* its output is not ours to print */
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		if (cwd && chdir(cwd))
+			_exit(126);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid > 0 ? pid : 0;
+}
+
 pid_t bench_redis_start(char *url, size_t n, int *port)
 {
 	char port_text[16];
@@ -97,17 +115,9 @@ pid_t bench_redis_start(char *url, size_t n, int *port)
 
 	*port = bench_free_port();
 	snprintf(port_text, sizeof(port_text), "%d", *port);
-	if ((pid = fork()) == 0) {
-		int null = open("/dev/null", O_WRONLY); /* its log is not ours to print */
-		if (null >= 0) {
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		execlp("redis-server", "redis-server", "--port", port_text, "--bind", "127.0.0.1", "--save",
-		       "", "--appendonly", "no", "--dir", bench_tmpdir(), "--loglevel", "warning", (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0)
+	const char *argv[] = { "redis-server", "--port", port_text, "--bind", "127.0.0.1", "--save", "",
+			       "--appendonly", "no", "--dir", bench_tmpdir(), "--loglevel", "warning", NULL };
+	if (!(pid = bench_spawn(NULL, argv)))
 		return 0;
 	snprintf(url, n, "redis://127.0.0.1:%d/0", *port);
 	for (int i = 0; i < 250 && online_store_redis_open(&s, url); i++)

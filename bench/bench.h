@@ -28,6 +28,10 @@ double bench_report(const char *name, const char *unit, double *rates, int n, do
 /* A loopback port free now. */
 int bench_free_port(void);
 
+/* Runs argv (a PATH lookup for argv[0]) in cwd (NULL: here), its output thrown away;
+ * the pid, or 0. */
+pid_t bench_spawn(const char *cwd, const char *const *argv);
+
 /* A redis-server of our own on a free port (no persistence, its files in bench_tmpdir):
  * its URL and port; the pid, or 0 when it did not answer. */
 pid_t bench_redis_start(char *url, size_t n, int *port);

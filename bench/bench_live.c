@@ -37,18 +37,10 @@ static pid_t start_server(const char *pp, const char *dir, const char *set1, con
 
 	snprintf(ready, sizeof(ready), "%s/ready.url", dir);
 	unlink(ready);
-	if ((pid = fork()) == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0) {
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		if (chdir(dir))
-			_exit(126);
-		execl(pp, pp, "serve", "--set", "server.listen=127.0.0.1:0", "--set", "server.access_log=false",
-		      "--ready-file", ready, set1 ? "--set" : NULL, set1, "--set", set2, (char *)NULL);
-		_exit(127);
-	}
+	const char *argv[] = { pp, "serve", "--set", "server.listen=127.0.0.1:0", "--set", "server.access_log=false",
+			       "--ready-file", ready, "--set", set2, set1 ? "--set" : NULL, set1, NULL };
+	if (!(pid = bench_spawn(dir, argv)))
+		return 0;
 	for (int i = 0; i < 400; i++) {
 		FILE *f = fopen(ready, "r");
 		if (f) {
@@ -159,12 +151,15 @@ int main(void)
 	const char *pp = getenv("PPREDICT_BIN");
 	const char *dir = bench_tmpdir();
 	struct online_store *store = NULL;
-	char cmd[1200], path[600], url[64], set[128];
+	char cmd[5000], path[600], url[64], set[128];
 	int port;
 	pid_t redis;
 
+	static char abs_pp[4096];
 	if (!pp)
 		pp = "build/ppredict";
+	if (realpath(pp, abs_pp)) /* the server runs in the lake's directory */
+		pp = abs_pp;
 	snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' init . >/dev/null", dir, pp);
 	if (system(cmd)) {
 		fprintf(stderr, "bench_live: %s init failed\n", pp);
