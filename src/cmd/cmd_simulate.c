@@ -13,6 +13,7 @@
 #include "event/catalog.h"
 #include "lake/raw.h"
 #include "sim/sim_format.h"
+#include "sim/sim_points.h"
 
 
 struct simulate_opts {
@@ -59,8 +60,8 @@ struct output {
 	struct raw_writer *raw;
 	int64_t flushed_to;
 	/* ground truth */
-	struct out_file truth;
-	struct buf tline;
+	struct out_file truth, points;
+	struct buf tline, pline;
 	uint64_t written, skipped;
 };
 
@@ -119,6 +120,23 @@ static int on_malformed(void *ctx, int64_t arrive, uint64_t kind, const struct s
 
 	/* a broken line has no trustworthy time: it is filed under its arrival */
 	return rc ? rc : put_line(o, arrive, arrive);
+}
+
+static int on_points(void *ctx, const struct sim_session_truth *t, const struct sim_point *p,
+		     uint32_t n)
+{
+	struct output *o = ctx;
+	int rc;
+
+	if (!o->points.f)
+		return 0;
+	if ((rc = sim_points_append(&o->pline, t, p, n)))
+		return rc;
+	if (o->pline.len >= (1 << 20)) {
+		rc = out_file_write(&o->points, o->pline.data, o->pline.len);
+		buf_reset(&o->pline);
+	}
+	return rc;
 }
 
 static int on_session(void *ctx, const struct sim_session_truth *t)
@@ -226,10 +244,12 @@ static int summary_json(const struct sim *s, const struct output *o, double secs
 				"\"categories\":%u,\"malformed\":%" PRIu64 ",\"duplicates\":%" PRIu64
 				",\"late\":%" PRIu64 ",\"written\":%" PRIu64 ",\"skipped\":%" PRIu64
 				",\"points\":%" PRIu64 ",\"oracle_auc_session\":%.6f,"
-				"\"oracle_auc_points\":%.6f,\"seconds\":%.3f,\"output\":",
+				"\"oracle_auc_points\":%.6f,\"oracle_auc_observable\":%.6f,"
+				"\"seconds\":%.3f,\"output\":",
 				st->visitors_active, st->bots, st->sessions, st->buyers, st->transactions,
 				s->nitems, s->ncats, st->malformed, st->duplicates, st->late, o->written,
-				o->skipped, st->points, st->oracle_auc_session, st->oracle_auc_points, secs);
+				o->skipped, st->points, st->oracle_auc_session, st->oracle_auc_points,
+				st->oracle_auc_observable, secs);
 	if (!rc)
 		rc = buf_put_json_str(out, where, strlen(where));
 	return rc ? rc : buf_puts(out, "}\n");
@@ -265,8 +285,20 @@ static void print_summary(const struct sim *s, const struct output *o, double se
 	printf("  catalogue: %u items in %u categories\n", s->nitems, s->ncats);
 	printf("  dirty data: %" PRIu64 " malformed, %" PRIu64 " duplicates, %" PRIu64 " late\n",
 	       st->malformed, st->duplicates, st->late);
-	printf("  oracle AUC (best any model can do): %.4f at session start, %.4f over %" PRIu64
-	       " prediction points\n", st->oracle_auc_session, st->oracle_auc_points, st->points);
+	printf("  oracle AUC over %" PRIu64 " prediction points: %.4f knowing only what a model "
+	       "can see (the ceiling), %.4f knowing each session's hidden intent (%.4f at session "
+	       "start)\n", st->points, st->oracle_auc_observable, st->oracle_auc_points,
+	       st->oracle_auc_session);
+}
+
+/* A file beside the truth: truth-x.csv -> truth-x<ext>. */
+static int truth_sibling(const char *truth, const char *ext, struct buf *out)
+{
+	size_t n = strlen(truth);
+
+	if (n > 4 && !strcmp(truth + n - 4, ".csv"))
+		n -= 4;
+	return buf_printf(out, "%.*s%s", (int)n, truth, ext);
 }
 
 /* The run's summary beside its truth: truth-x.csv -> truth-x.json. */
@@ -274,13 +306,10 @@ static int write_summary_file(const struct sim *s, const struct output *o, doubl
 			      const char *where, const char *truth)
 {
 	struct buf path = BUF_INIT, j = BUF_INIT;
-	size_t n = strlen(truth);
 	struct iovec iov;
 	int rc;
 
-	if (n > 4 && !strcmp(truth + n - 4, ".csv"))
-		n -= 4;
-	rc = buf_printf(&path, "%.*s.json", (int)n, truth);
+	rc = truth_sibling(truth, ".json", &path);
 	if (!rc)
 		rc = summary_json(s, o, secs, where, &j);
 	if (!rc) {
@@ -316,6 +345,15 @@ static int open_truth(struct output *o, const struct simulate_opts *opt, const c
 		rc = out_file_open(&o->truth, p.data);
 	if (!rc)
 		rc = sim_truth_header(&o->tline);
+	if (!rc) {
+		struct buf pp = BUF_INIT;
+		rc = truth_sibling(p.data, ".points", &pp);
+		if (!rc)
+			rc = out_file_open(&o->points, pp.data);
+		if (!rc)
+			rc = buf_append(&o->pline, SIM_POINTS_MAGIC, 8);
+		buf_release(&pp);
+	}
 	buf_release(&p);
 	return rc;
 }
@@ -329,7 +367,7 @@ static int run_simulate(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	struct raw_writer raw;
 	struct lake_fs *fs = NULL;
 	struct progress prog;
-	struct sim_sink sink = { &o, on_event, on_malformed, on_session };
+	struct sim_sink sink = { &o, on_event, on_malformed, on_session, on_points };
 	char where[512];
 	uint64_t t0;
 	int rc;
@@ -358,6 +396,7 @@ static int run_simulate(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		return rc;
 	buf_init(&o.line, 0);
 	buf_init(&o.tline, 0);
+	buf_init(&o.pline, 0);
 	t0 = time_mono_ns();
 	if (!opt->out) {
 		struct raw_writer_opts wo;
@@ -390,6 +429,8 @@ static int run_simulate(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		rc = flush_line(&o, true);
 	if (!rc && o.truth.f)
 		rc = out_file_write(&o.truth, o.tline.data, o.tline.len);
+	if (!rc && o.points.f)
+		rc = out_file_write(&o.points, o.pline.data, o.pline.len);
 	if (!rc && !opt->no_catalog) {
 		if (o.raw)
 			rc = write_catalog_raw(fs, &s, &ctx->cfg);
@@ -401,6 +442,10 @@ out:
 	/* Files appear under their names only when everything succeeded. */
 	{
 		int rc2 = out_file_close(&o.out, rc == 0);
+		rc = rc ? rc : rc2;
+	}
+	{
+		int rc2 = out_file_close(&o.points, rc == 0);
 		rc = rc ? rc : rc2;
 	}
 	if (o.truth.f) {
@@ -425,6 +470,7 @@ out:
 			 s.stats.oracle_auc_points);
 	buf_release(&o.line);
 	buf_release(&o.tline);
+	buf_release(&o.pline);
 	lake_fs_close(fs);
 	sim_release(&s);
 	return rc;

@@ -87,10 +87,17 @@ static int run_train(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 			       num(meta, key, "brier"), num(meta, key, "precision"), num(meta, key, "recall"));
 		}
 		const json_t *oracle = json_object_get(meta, "oracle");
-		if (oracle)
-			printf("oracle ROC-AUC %.4f (the simulation's true probabilities): the test window reaches "
-			       "%.1f%% of it\n", num(meta, "oracle", "oracle_auc_points"),
+		if (oracle) {
+			const json_t *w = json_object_get(oracle, "test_window");
+			printf("oracle ROC-AUC %.4f (%s: the true probability given what a model can see): "
+			       "the test window reaches %.1f%% of it\n", num(meta, "oracle", "ceiling"),
+			       json_string_value(json_object_get(oracle, "ceiling_is")),
 			       100 * num(meta, "oracle", "test_roc_auc_share"));
+			if (w)
+				printf("(knowing each session's hidden intent, which no model can, would reach %.4f "
+				       "on those %.0f points)\n", num(oracle, "test_window", "latent"),
+				       num(oracle, "test_window", "points"));
+		}
 		const char *split = json_string_value(json_object_get(meta, "split"));
 		char window[64];
 		snprintf(window, sizeof(window), "test window from %s",

@@ -178,8 +178,10 @@ int model_card(const json_t *meta, const json_t *report, struct buf *b)
 			    "the average (precision %.3f).\n", num(meta, "metrics_test", "lift_top10pct"),
 			 num(meta, "metrics_test", "precision_top10pct"));
 	if (json_object_get(meta, "oracle"))
-		rc |= buf_printf(b, "The data are simulated: the true probabilities reach ROC-AUC %.4f; this model's "
-				    "test ROC-AUC is %.1f%% of that ceiling.\n", num(meta, "oracle", "oracle_auc_points"),
+		rc |= buf_printf(b, "The data are simulated: the true purchase probabilities given what a model can "
+				    "observe reach ROC-AUC %.4f (%s); this model's test ROC-AUC is %.1f%% of that "
+				    "ceiling.\n", num(meta, "oracle", "ceiling"),
+				 str(meta, "oracle", "ceiling_is"),
 				 100 * num(meta, "oracle", "test_roc_auc_share"));
 	rc |= buf_puts(b, "\n## What drives it\n\nMean |SHAP| (log-odds) over test rows, the ten largest:\n\n"
 			  "| feature | mean abs SHAP |\n|---|---|\n");

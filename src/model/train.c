@@ -17,6 +17,7 @@
 #include "model/split.h"
 #include "model/xgb.h"
 #include "quality/report_store.h"
+#include "sim/sim_points.h"
 
 #include <math.h>
 
@@ -121,14 +122,20 @@ static int truth_seen(void *ctx, const char *path, uint64_t size)
 	return 0;
 }
 
-/* When the lake holds a simulation, its oracle: the AUC of the true purchase probability at
- * every prediction point, the best any model can reach on these data. NULL otherwise. */
-static json_t *oracle_json(struct lake_fs *fs, double test_auc)
+/*
+ * When the lake holds a simulation, its oracles beside the test AUC: the AUC of the true
+ * purchase probability given what a model can observe (the ceiling), and given each
+ * session's hidden intent (beyond any model), over the simulation and over the test
+ * window's sessions (from the points file beside the truth). NULL otherwise.
+ */
+static json_t *oracle_json(struct lake_fs *fs, double test_auc, int64_t test_from, int64_t test_to)
 {
 	struct newest_truth n = { "" };
 	struct buf b = BUF_INIT;
+	struct sim_points_auc w = { 0 };
 	json_t *truth, *out = NULL;
-	double oracle;
+	double latent, observable, ceiling;
+	bool window = false;
 
 	if (fs->ops->list(fs, "_meta/simulate/", truth_seen, &n) || !n.path[0] ||
 	    fs->ops->get(fs, n.path, 0, UINT64_MAX, &b)) {
@@ -137,12 +144,35 @@ static json_t *oracle_json(struct lake_fs *fs, double test_auc)
 		return NULL;
 	}
 	truth = json_loadb(b.data ? b.data : "", b.len, 0, NULL);
-	oracle = json_number_value(json_object_get(truth, "oracle_auc_points"));
-	if (oracle > 0.5)
-		out = json_pack("{s:s,s:f,s:f}", "source", n.path, "oracle_auc_points", oracle, "test_roc_auc_share",
-				test_auc / oracle);
+	latent = json_number_value(json_object_get(truth, "oracle_auc_points"));
+	observable = json_number_value(json_object_get(truth, "oracle_auc_observable"));
 	json_decref(truth);
+	buf_reset(&b);
+	/* truth-x.json -> truth-x.points */
+	{
+		char points[sizeof(n.path) + 8];
+		snprintf(points, sizeof(points), "%.*s.points", (int)(strlen(n.path) - 5), n.path);
+		if (fs->ops->get(fs, points, 0, UINT64_MAX, &b) == 0) {
+			if (sim_points_auc(b.data, b.len, points, test_from, test_to, &w))
+				log_warn("%s", pp_errmsg());
+			else
+				window = w.positives && w.positives < w.points;
+		}
+		pp_error_clear();
+	}
 	buf_release(&b);
+	ceiling = window ? w.observable : observable > 0.5 ? observable : latent;
+	if (!(ceiling > 0.5))
+		return NULL;
+	out = json_pack("{s:s,s:f,s:f,s:f,s:f,s:s}", "source", n.path, "oracle_auc_points", latent,
+			"oracle_auc_observable", observable, "ceiling", ceiling, "test_roc_auc_share",
+			test_auc / ceiling, "ceiling_is", window ? "observable oracle on the test window"
+				 : observable > 0.5 ? "observable oracle on the whole simulation"
+						    : "latent oracle on the whole simulation");
+	if (out && window)
+		json_object_set_new(out, "test_window",
+				    json_pack("{s:I,s:I,s:f,s:f}", "points", (json_int_t)w.points, "positives",
+					      (json_int_t)w.positives, "observable", w.observable, "latent", w.latent));
 	return out;
 }
 
@@ -531,7 +561,7 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 							   "a", cal.a, "b", cal.b, "valid_logloss_raw", ll_raw,
 							   "valid_logloss_calibrated", ll_cal));
 	json_t *oracle = o->csv ? NULL : oracle_json(fs, json_number_value(json_object_get(json_object_get(meta,
-									"metrics_test"), "roc_auc")));
+									"metrics_test"), "roc_auc")), s.t_test, s.t_max);
 	if (oracle)
 		json_object_set_new(meta, "oracle", oracle);
 	/* the report (curves, calibration, importance by the native engine's TreeSHAP) and card */

@@ -7,6 +7,7 @@
  * arrival time, releasing every event that arrives before the next session starts.
  * Memory is one small header per session plus the events of overlapping sessions.
  */
+#include "sim/sim_bayes.h"
 #include "sim/sim_internal.h"
 #include "core/err.h"
 #include "core/mem.h"
@@ -23,11 +24,6 @@
 #define BUY_BASE 0.012
 #define BUY_K 0.62
 #define REMOVE_P 0.03
-#define INTENT_MU (-4.7)   /* visitor base propensity: lognormal */
-#define INTENT_SIGMA 1.35
-#define SESSION_SIGMA 0.6  /* session-to-session noise around the visitor's base */
-#define RETURN_BASE 0.08   /* chance of one more session */
-#define RETURN_K 0.6
 #define GAP_MEDIAN_S 40.0  /* between events of a session */
 #define GAP_SIGMA 1.0
 #define SESSION_MAX_MS (89 * MS_PER_MIN)
@@ -161,9 +157,7 @@ static int plan_sessions(const struct sim *s, struct header **out, size_t *nout)
 		double p_return;
 		draw_visitor(s, v, &r, &d);
 		t = draw_start(s, &r, draw_first_day(s, &r));
-		p_return = d.bot ? 0.5 : RETURN_BASE + RETURN_K * fmin(1.0, 8 * d.base);
-		if (p_return > 0.8)
-			p_return = 0.8;
+		p_return = d.bot ? 0.5 : sim_return_chance(d.base);
 		for (k = 0; t < end; k++) {
 			if ((rc = push_header(&h, &n, &cap, (struct header){ t, v, k })))
 				goto fail;
@@ -239,19 +233,25 @@ struct run {
 	struct rng noise;
 	uint64_t seq;
 	uint32_t next_txn;
-	struct auc_hist session_auc, point_auc;
+	struct auc_hist session_auc, point_auc, observable_auc;
 	struct progress *prog;
 	/* the session being generated */
 	struct sim_event buf[1200];
 	uint32_t nbuf;
-	double point_scores[1200]; /* oracle at each prediction point of the session */
+	struct sim_point points[1200]; /* each prediction point of the session */
 	uint32_t npoints;
+	struct sim_bayes *bayes;
+	struct bayes_session observed;
 	uint8_t *buyer; /* one bit per visitor */
 };
 
-static void behaviour_for(const struct sim *s, double u, int64_t start, struct sim_behaviour *b)
+double sim_return_chance(double base)
 {
-	bool drifted = s->p.drift_at && start >= s->p.drift_at;
+	return fmin(0.8, RETURN_BASE + RETURN_K * fmin(1.0, 8 * base));
+}
+
+void sim_behaviour_for(double u, bool drifted, struct sim_behaviour *b)
+{
 	double add_mult = drifted ? 1.5 : 1.0, buy_mult = drifted ? 0.6 : 1.0;
 
 	b->add_empty = fmin(0.35, ADD_EMPTY_K * u * add_mult);
@@ -259,7 +259,9 @@ static void behaviour_for(const struct sim *s, double u, int64_t start, struct s
 	b->buy = fmin(0.4, (BUY_BASE + BUY_K * u) * buy_mult);
 	b->remove = REMOVE_P;
 	b->exit_empty = EXIT_EMPTY;
-	b->exit_cart = EXIT_CART;
+	/* Leaving takes what buying, adding and removing leave over (the session draws them
+	 * in that order): this is what the session does, and what the oracle must solve. */
+	b->exit_cart = fmin(EXIT_CART, 1 - b->buy - b->add_more - b->remove);
 }
 
 static void add_event(struct run *run, int64_t ts, uint32_t visitor, uint32_t ordinal,
@@ -302,7 +304,7 @@ static void bot_session(struct run *run, const struct header *h, struct rng *r,
 	for (i = 0; i < n && ts - h->start < 29 * MS_PER_MIN; i++) {
 		add_event(run, ts, h->visitor, h->ordinal, (uint32_t)rng_below(r, s->nitems), EV_VIEW,
 			  0);
-		run->point_scores[run->npoints++] = 0;
+		run->points[run->npoints++] = (struct sim_point){ 0, 0 };
 		ts += step + (int64_t)rng_below(r, (uint64_t)step);
 	}
 	t->bot = true;
@@ -310,13 +312,13 @@ static void bot_session(struct run *run, const struct header *h, struct rng *r,
 	t->propensity = 0;
 }
 
-static void human_session(struct run *run, const struct header *h, double base, struct rng *r,
-			  struct sim_session_truth *t)
+static int human_session(struct run *run, const struct header *h, double base, struct rng *r,
+			 struct sim_session_truth *t)
 {
 	struct sim *s = run->s;
 	struct civil c;
 	struct sim_behaviour b;
-	double q[SIM_CART_STATES], u;
+	double q[SIM_CART_STATES], u, factor;
 	uint32_t cart[MAX_CART], ncart = 0, viewed[64], nviewed = 0, item, focus;
 	bool drifted = s->p.drift_at && h->start >= s->p.drift_at;
 	int64_t ts = h->start;
@@ -324,11 +326,12 @@ static void human_session(struct run *run, const struct header *h, double base, 
 
 	civil_from_ms(h->start, &c);
 	focus = alias_draw(drifted ? &s->cat_pop_drift : &s->cat_pop, r);
-	u = base * s->cats[focus].conversion * (c.hour >= 18 && c.hour <= 22 ? 1.25 : 1.0) *
-	    exp(SESSION_SIGMA * rng_normal(r));
+	factor = s->cats[focus].conversion * (c.hour >= 18 && c.hour <= 22 ? 1.25 : 1.0);
+	u = base * factor * exp(SESSION_SIGMA * rng_normal(r));
+	sim_bayes_begin(run->bayes, &run->observed, h->visitor, h->ordinal, log(factor), drifted);
 	if (u > 1)
 		u = 1;
-	behaviour_for(s, u, h->start, &b);
+	sim_behaviour_for(u, drifted, &b);
 	sim_oracle(&b, q);
 	t->intent = u;
 	t->propensity = q[0];
@@ -344,8 +347,9 @@ static void human_session(struct run *run, const struct header *h, double base, 
 		double p_buy = ncart ? b.buy : 0, p_rem = ncart ? b.remove : 0;
 		double p_exit = ncart ? b.exit_cart : b.exit_empty;
 		/* A prediction point after every event before the first purchase. */
-		if (!bought && run->npoints < ARRAY_SIZE(run->point_scores))
-			run->point_scores[run->npoints++] = q[state];
+		if (!bought && run->npoints < ARRAY_SIZE(run->points))
+			run->points[run->npoints++] = (struct sim_point){
+				(float)q[state], (float)sim_bayes_score(&run->observed, ncart) };
 		if (nviewed < ARRAY_SIZE(viewed))
 			viewed[nviewed++] = item;
 		ts += next_gap(r);
@@ -357,6 +361,7 @@ static void human_session(struct run *run, const struct header *h, double base, 
 				add_event(run, ts + i, h->visitor, h->ordinal, cart[i], EV_TRANSACTION, txn);
 			ncart = 0;
 			run->s->stats.transactions++;
+			sim_bayes_step(&run->observed, BAYES_BUY, false);
 			bought = true;
 			/* A few look around after paying; then they leave. */
 			if (!rng_chance(r, 0.25))
@@ -366,6 +371,8 @@ static void human_session(struct run *run, const struct header *h, double base, 
 		}
 		x -= p_buy;
 		if (x < p_add) {
+			if (!bought)
+				sim_bayes_step(&run->observed, BAYES_ADD, ncart == 0);
 			if (ncart < MAX_CART)
 				cart[ncart++] = item;
 			add_event(run, ts, h->visitor, h->ordinal, item, EV_ADDTOCART, 0);
@@ -381,6 +388,8 @@ static void human_session(struct run *run, const struct header *h, double base, 
 		x -= p_rem;
 		if (x < p_exit)
 			break;
+		if (!bought)
+			sim_bayes_step(&run->observed, BAYES_VIEW, ncart == 0);
 		/* Another view: same category, an item seen before, or anything popular. */
 		x = rng_uniform(r);
 		if (x < 0.15 && nviewed)
@@ -392,6 +401,7 @@ static void human_session(struct run *run, const struct header *h, double base, 
 		add_event(run, ts, h->visitor, h->ordinal, item, EV_VIEW, 0);
 	}
 	t->purchased = bought;
+	return sim_bayes_end(run->bayes, &run->observed, h->visitor);
 }
 
 /* ---- the stream ------------------------------------------------------------------ */
@@ -461,11 +471,16 @@ static int run_session(struct run *run, const struct header *h)
 	run->npoints = 0;
 	if (d.bot)
 		bot_session(run, h, &r, &t);
-	else
-		human_session(run, h, d.base, &r, &t);
+	else if ((rc = human_session(run, h, d.base, &r, &t)))
+		return rc;
 	t.events = run->nbuf;
-	for (i = 0; i < run->npoints; i++)
-		auc_hist_add(&run->point_auc, run->point_scores[i], t.purchased);
+	for (i = 0; i < run->npoints; i++) {
+		auc_hist_add(&run->point_auc, run->points[i].latent, t.purchased);
+		auc_hist_add(&run->observable_auc, run->points[i].observable, t.purchased);
+	}
+	if (run->sink->points && run->npoints &&
+	    (rc = run->sink->points(run->sink->ctx, &t, run->points, run->npoints)))
+		return rc;
 	s->stats.points += run->npoints;
 	auc_hist_add(&run->session_auc, t.propensity, t.purchased);
 	s->stats.sessions++;
@@ -501,12 +516,15 @@ int sim_run(struct sim *s, const struct sim_sink *sink, struct progress *prog)
 	rng_fork(&run->noise, s->p.seed, STREAM_NOISE, 0);
 	run->buyer = pp_calloc(s->p.visitors / 8 + 1, 1);
 	if (!run->buyer || (rc = auc_hist_init(&run->session_auc)) ||
-	    (rc = auc_hist_init(&run->point_auc))) {
+	    (rc = auc_hist_init(&run->point_auc)) || (rc = auc_hist_init(&run->observable_auc)) ||
+	    (rc = sim_bayes_new(&run->bayes, (uint32_t)s->p.visitors))) {
 		rc = PP_ENOMEM;
 		goto out;
 	}
 	if ((rc = plan_sessions(s, &h, &nh)))
 		goto out;
+	for (i = 0; i < nh; i++)
+		sim_bayes_plan(run->bayes, h[i].visitor);
 	for (i = 0; i < nh; i++) {
 		if ((rc = release_before(run, h[i].start)) || (rc = run_session(run, &h[i])))
 			goto out;
@@ -517,6 +535,7 @@ int sim_run(struct sim *s, const struct sim_sink *sink, struct progress *prog)
 		goto out;
 	s->stats.oracle_auc_session = auc_hist_value(&run->session_auc);
 	s->stats.oracle_auc_points = auc_hist_value(&run->point_auc);
+	s->stats.oracle_auc_observable = auc_hist_value(&run->observable_auc);
 	if (prog) {
 		prog->total = s->stats.events;
 		progress_set(prog, s->stats.events);
@@ -527,6 +546,8 @@ out:
 	pp_free(run->buyer);
 	auc_hist_release(&run->session_auc);
 	auc_hist_release(&run->point_auc);
+	auc_hist_release(&run->observable_auc);
+	sim_bayes_free(run->bayes);
 	pp_free(run);
 	return rc;
 }

@@ -71,6 +71,13 @@ struct sim_session_truth {
 	bool bot;
 };
 
+/* A prediction point (after an event, before the session's first purchase) and the two
+ * oracles' probability that a purchase follows: knowing the session's latent intent, and
+ * knowing only what a model can observe (sim_bayes.h). */
+struct sim_point {
+	float latent, observable;
+};
+
 /* What the caller does with the stream. Any callback may be NULL. */
 struct sim_sink {
 	void *ctx;
@@ -78,6 +85,9 @@ struct sim_sink {
 	/* A garbage line (already formatted by sim_malformed) arriving at `arrive`. */
 	int (*malformed)(void *ctx, int64_t arrive, uint64_t kind, const struct sim_event *near);
 	int (*session)(void *ctx, const struct sim_session_truth *t);
+	/* The session's prediction points, after `session`. */
+	int (*points)(void *ctx, const struct sim_session_truth *t, const struct sim_point *p,
+		      uint32_t n);
 };
 
 struct sim_stats {
@@ -85,6 +95,7 @@ struct sim_stats {
 	uint64_t malformed, duplicates, late;
 	double oracle_auc_session; /* truth at session start vs purchase */
 	double oracle_auc_points;  /* truth at each prediction point vs purchase later */
+	double oracle_auc_observable; /* the same, knowing only what a model can see */
 	uint64_t points;
 };
 

@@ -16,6 +16,18 @@ struct sim_behaviour {
 	double exit_empty, exit_cart;
 };
 
+/* The visitor model, shared with the observable oracle. */
+#define INTENT_MU (-4.7)   /* visitor base propensity: lognormal */
+#define INTENT_SIGMA 1.35
+#define SESSION_SIGMA 0.6  /* session-to-session noise around the visitor's base */
+#define RETURN_BASE 0.08   /* chance of one more session */
+#define RETURN_K 0.6
+
+/* A session's behaviour from its intent u, before or after the drift. */
+void sim_behaviour_for(double u, bool drifted, struct sim_behaviour *b);
+/* The chance that a visitor of this base propensity comes back once more. */
+double sim_return_chance(double base);
+
 #define SIM_CART_STATES 5 /* cart sizes 0..4; larger carts behave as 4 */
 
 /* Probability of a purchase from each cart state, given the behaviour (exact). */

@@ -8,6 +8,8 @@
 #include "sim/sim_internal.h"
 #include "unit/test.h"
 
+#include <math.h>
+
 struct capture {
 	const struct sim *s;
 	struct buf out;
@@ -122,6 +124,91 @@ TEST(sim_oracle_matches_monte_carlo)
 		}
 		CHECK_NEAR((double)bought[start] / trials, q[start], 0.004);
 	}
+}
+
+/* Every prediction point's two oracles, for the observable oracle's checks. */
+struct points_seen {
+	float *latent, *observable;
+	uint8_t *bought;
+	size_t n, cap;
+};
+
+static int keep_points(void *ctx, const struct sim_session_truth *t, const struct sim_point *p, uint32_t n)
+{
+	struct points_seen *c = ctx;
+
+	if (t->bot)
+		return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (c->n == c->cap) {
+			c->cap = c->cap ? 2 * c->cap : 1 << 16;
+			CHECK((c->latent = realloc(c->latent, c->cap * sizeof(float))) != NULL);
+			CHECK((c->observable = realloc(c->observable, c->cap * sizeof(float))) != NULL);
+			CHECK((c->bought = realloc(c->bought, c->cap)) != NULL);
+		}
+		c->latent[c->n] = p[i].latent;
+		c->observable[c->n] = p[i].observable;
+		c->bought[c->n++] = t->purchased;
+	}
+	return 0;
+}
+
+static const float *sort_key;
+
+static int by_observable(const void *a, const void *b)
+{
+	float x = sort_key[*(const size_t *)a], y = sort_key[*(const size_t *)b];
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The observable oracle is the posterior expectation of the latent one given what is seen,
+ * so among points it scores alike, the latent oracle averages to the same value and so
+ * does the purchase rate (a wrong prior, noise or likelihood term breaks both). And it
+ * ranks below the latent oracle, which knows more.
+ */
+TEST(sim_observable_oracle_is_the_posterior)
+{
+	static const double edges[] = { 0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.995, 1 };
+	struct points_seen c = { 0 };
+	struct sim_sink sink = { .ctx = &c, .points = keep_points };
+	struct sim_params p;
+	struct sim s;
+	size_t *order;
+
+	sim_params_default(&p);
+	p.visitors = 300000;
+	p.drift_at = p.start_ms + 20 * MS_PER_DAY;
+	CHECK_INT(sim_init(&s, &p), 0);
+	CHECK_INT(sim_run(&s, &sink, NULL), 0);
+	CHECK(s.stats.oracle_auc_observable > 0.8);
+	CHECK(s.stats.oracle_auc_observable < s.stats.oracle_auc_points - 0.03);
+	CHECK((order = malloc(c.n * sizeof(*order))) != NULL);
+	for (size_t i = 0; i < c.n; i++)
+		order[i] = i;
+	sort_key = c.observable;
+	qsort(order, c.n, sizeof(*order), by_observable);
+	for (size_t b = 0; b + 1 < ARRAY_SIZE(edges); b++) {
+		size_t lo = (size_t)(edges[b] * (double)c.n), hi = (size_t)(edges[b + 1] * (double)c.n);
+		double obs = 0, lat = 0, buys = 0, n = (double)(hi - lo);
+		for (size_t k = lo; k < hi; k++) {
+			obs += c.observable[order[k]];
+			lat += c.latent[order[k]];
+			buys += c.bought[order[k]];
+		}
+		obs /= n, lat /= n, buys /= n;
+		/* the purchase rate within four standard errors, the latent mean within 5% */
+		double se = sqrt(obs * (1 - obs) / n);
+		if (fabs(lat - obs) > 0.05 * obs || fabs(buys - obs) > 4 * se + 0.02 * obs)
+			test_fail(__FILE__, __LINE__, "points %.3f-%.3f (%zu): observable %.5f, latent %.5f, "
+				  "bought %.5f (se %.5f)", edges[b], edges[b + 1], hi - lo, obs, lat, buys, se);
+	}
+	free(order);
+	free(c.latent);
+	free(c.observable);
+	free(c.bought);
+	sim_release(&s);
 }
 
 struct sess_check {
