@@ -284,7 +284,7 @@ const struct command cmd_materialize = {
 };
 
 struct online_opts {
-	const char *session, *visitor, *item;
+	const char *session, *visitor, *item, *category;
 	int64_t at;
 };
 
@@ -292,6 +292,7 @@ static const struct cli_opt online_options[] = {
 	{ "session", 0, OPT_STR, offsetof(struct online_opts, session), NULL, "ID", "the session" },
 	{ "visitor", 0, OPT_STR, offsetof(struct online_opts, visitor), NULL, "ID", "the visitor" },
 	{ "item", 0, OPT_STR, offsetof(struct online_opts, item), NULL, "ID", "the item" },
+	{ "category", 0, OPT_STR, offsetof(struct online_opts, category), NULL, "ID", "the item's category" },
 	{ "at", 0, OPT_TIME, offsetof(struct online_opts, at), NULL, "TIME",
 	  "read as of this time (default: now)" },
 };
@@ -305,17 +306,18 @@ static int run_online(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	int rc;
 
 	(void)argc, (void)argv;
-	if (!o->session && !o->visitor && !o->item)
-		return pp_error(PP_EUSAGE, "give --session, --visitor or --item");
+	if (!o->session && !o->visitor && !o->item && !o->category)
+		return pp_error(PP_EUSAGE, "give --session, --visitor, --item or --category");
 	if ((rc = registry_load(&r, &ctx->cfg)) || (rc = online_store_open(&store, &ctx->cfg)))
 		goto out;
 	if (!(vec = pp_calloc(registry_vector_size(&r), sizeof(*vec)))) {
 		rc = PP_ENOMEM;
 		goto out;
 	}
-	if ((rc = online_vector(store, &r, span_of(o->session ? o->session : ""),
-				span_of(o->visitor ? o->visitor : ""), span_of(o->item ? o->item : ""),
-				o->at ? o->at : time_now_ms(), vec)))
+	const struct span keys[ENT__COUNT] = { span_of(o->session ? o->session : ""),
+					       span_of(o->visitor ? o->visitor : ""), span_of(o->item ? o->item : ""),
+					       span_of(o->category ? o->category : "") };
+	if ((rc = online_vector(store, &r, keys, o->at ? o->at : time_now_ms(), vec)))
 		goto out;
 	json_t *j = json_object();
 	for (size_t f = 0; f < r.nfeatures; f++)
@@ -385,7 +387,8 @@ const struct command cmd_features_historical = {
 	.min_args = 1,
 	.max_args = 1,
 	.details = "ENTITIES.csv has a header with event_timestamp (or ts: RFC 3339 or epoch ms)\n"
-		   "and any of session_id, visitor_id, item_id; other columns are carried along.\n"
+		   "and any of session_id, visitor_id, item_id, category_id (without it, the item's\n"
+		   "category); other columns are carried along.\n"
 		   "The rows come back in their order as CSV with the features after their own\n"
 		   "columns (empty: missing). A row that does not parse is reported by line and\n"
 		   "left out.",

@@ -195,7 +195,8 @@ struct feature_engine {
 
 static const enum engine_key entity_keys_kind[ENT__COUNT] = { [ENT_SESSION] = EK_SESSION,
 							     [ENT_VISITOR] = EK_VISITOR,
-							     [ENT_ITEM] = EK_ITEM };
+							     [ENT_ITEM] = EK_ITEM,
+							     [ENT_CATEGORY] = EK_CATEGORY };
 
 static size_t state_size(const struct feature_view *v)
 {
@@ -686,13 +687,14 @@ static double value_of(const struct fstate *f, const struct feature_def *d, enum
 	return x->v;
 }
 
-int engine_vector(struct feature_engine *e, int64_t ts, struct span session, struct span visitor,
-		  struct span item, double *vec)
+int engine_vector(struct feature_engine *e, int64_t ts, const struct span keys[ENT__COUNT], double *vec)
 {
-	const int64_t ids[3] = { key_id(&e->keys[EK_SESSION], session, false),
-				 key_id(&e->keys[EK_VISITOR], visitor, false),
-				 key_id(&e->keys[EK_ITEM], item, false) };
+	int64_t ids[EK__COUNT];
 
+	for (int k = 0; k < EK__COUNT; k++)
+		ids[k] = -1;
+	for (int k = 0; k < ENT__COUNT; k++)
+		ids[entity_keys_kind[k]] = key_id(&e->keys[entity_keys_kind[k]], keys[k], false);
 	return engine_vector_ids(e, ts, ids, vec);
 }
 

@@ -38,6 +38,10 @@ int engine_add(struct feature_engine *e, const struct fe_event *ev);
  * already (the builder): no hashing per event. An engine is fed one way or the other.
  */
 enum engine_key { EK_SESSION, EK_VISITOR, EK_ITEM, EK_CATEGORY, EK__COUNT };
+/* A view's entity names its key: the same order. */
+_Static_assert(EK_SESSION == (int)ENT_SESSION && EK_VISITOR == (int)ENT_VISITOR && EK_ITEM == (int)ENT_ITEM &&
+		       EK_CATEGORY == (int)ENT_CATEGORY && EK__COUNT == (int)ENT__COUNT,
+	       "entity kinds and engine keys");
 int engine_add_ids(struct feature_engine *e, const struct fe_event *ev, const int64_t *ids);
 
 /*
@@ -45,9 +49,8 @@ int engine_add_ids(struct feature_engine *e, const struct fe_event *ev, const in
  * reads its entity's key (an empty key, an unknown entity or one past its TTL: the view's
  * features are missing), then the on-demand features with ts's hour and weekday.
  */
-int engine_vector(struct feature_engine *e, int64_t ts, struct span session, struct span visitor,
-		  struct span item, double *vec);
-/* The same by dense ids (session, visitor, item; as given to engine_add_ids). */
+int engine_vector(struct feature_engine *e, int64_t ts, const struct span keys[ENT__COUNT], double *vec);
+/* The same by dense ids (per enum engine_key, as given to engine_add_ids). */
 int engine_vector_ids(struct feature_engine *e, int64_t ts, const int64_t *ids, double *vec);
 
 /*

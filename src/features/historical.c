@@ -16,7 +16,7 @@ struct entity_row {
 	int64_t ts;
 	uint64_t line;
 	size_t first, nfields; /* its fields: spans into `fields` */
-	struct span key[3];    /* session, visitor, item (len 0: none) */
+	struct span key[ENT__COUNT]; /* per enum entity_kind (len 0: none) */
 };
 
 static bool named(struct span s, const char *name)
@@ -27,7 +27,7 @@ static bool named(struct span s, const char *name)
 int features_historical(struct lake_fs *fs, const struct feature_registry *r, const char *file,
 			FILE *out, struct historical_stats *st)
 {
-	static const char *const key_names[3] = { "session_id", "visitor_id", "item_id" };
+
 	struct buf text = BUF_INIT, scratch = BUF_INIT;
 	struct span *fields = NULL, header[CSV_MAX_FIELDS];
 	size_t nfields = 0, capfields = 0, nheader = 0, nrows = 0, caprows = 0;
@@ -40,7 +40,8 @@ int features_historical(struct lake_fs *fs, const struct feature_registry *r, co
 	struct tab tab;
 	struct csv_record rec;
 	double *vec = NULL, *results = NULL;
-	int tcol = -1, kcol[3] = { -1, -1, -1 }, rc;
+	int64_t *item_category = NULL; /* per item id: its category's id */
+	int tcol = -1, kcol[ENT__COUNT] = { -1, -1, -1, -1 }, rc;
 	int64_t version, latest = 0;
 	uint64_t t0 = time_mono_ns();
 	char to[32] = "";
@@ -66,13 +67,13 @@ int features_historical(struct lake_fs *fs, const struct feature_registry *r, co
 		header[c].len = rec.field[c].len;
 		if (named(rec.field[c], "event_timestamp") || named(rec.field[c], "ts"))
 			tcol = (int)c;
-		for (int k = 0; k < 3; k++)
-			if (named(rec.field[c], key_names[k]))
+		for (int k = 0; k < ENT__COUNT; k++)
+			if (named(rec.field[c], entity_key(k)))
 				kcol[k] = (int)c;
 	}
-	if (tcol < 0 || (kcol[0] < 0 && kcol[1] < 0 && kcol[2] < 0)) {
+	if (tcol < 0 || (kcol[0] < 0 && kcol[1] < 0 && kcol[2] < 0 && kcol[3] < 0)) {
 		rc = pp_error(PP_EINVAL, "%s:1: expected a time column (event_timestamp or ts) and at least "
-			      "one of session_id, visitor_id, item_id", file);
+			      "one of session_id, visitor_id, item_id, category_id", file);
 		goto out;
 	}
 	/* the rows; a bad one is reported and left out */
@@ -110,7 +111,7 @@ int features_historical(struct lake_fs *fs, const struct feature_registry *r, co
 			}
 			fields[nfields++] = (struct span){ copy, rec.field[c].len };
 		}
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < ENT__COUNT; k++)
 			row->key[k] = kcol[k] >= 0 ? fields[row->first + (size_t)kcol[k]] : (struct span){ "", 0 };
 		if (ms > latest)
 			latest = ms;
@@ -130,10 +131,13 @@ int features_historical(struct lake_fs *fs, const struct feature_registry *r, co
 	tmp = pp_malloc(nrows * sizeof(*tmp));
 	vec = pp_calloc(registry_vector_size(r), sizeof(*vec));
 	results = pp_malloc(nrows * r->nfeatures * sizeof(*results));
-	if (!order || !tmp || !vec || !results || !(evs = event_table_by_time(&ev))) {
+	item_category = pp_malloc((ev.strings.count + 1) * sizeof(*item_category));
+	if (!order || !tmp || !vec || !results || !item_category || !(evs = event_table_by_time(&ev))) {
 		rc = PP_ENOMEM;
 		goto out;
 	}
+	for (size_t i = 0; i <= ev.strings.count; i++)
+		item_category[i] = -1;
 	for (size_t i = 0; i < nrows; i++)
 		order[i] = (struct radix_rec){ (uint64_t)rows[i].ts ^ (1ULL << 63), i };
 	sorted = radix_sort_u64(order, tmp, nrows, sizeof(*order));
@@ -141,18 +145,23 @@ int features_historical(struct lake_fs *fs, const struct feature_registry *r, co
 		goto out;
 	for (size_t k = 0, e = 0; k < nrows && !rc; k++) {
 		const struct entity_row *row = &rows[sorted[k].value];
-		int64_t ids[EK__COUNT] = { -1, -1, -1, -1 };
+		int64_t ids[EK__COUNT];
 		for (; e < ev.n && ev.ts[evs[e].value] <= row->ts && !rc; e++) {
 			size_t i = evs[e].value;
 			struct fe_event x = { .ts = ev.ts[i], .type = (enum event_type)ev.type[i], .price = ev.price[i] };
+			if (ev.ids[i][EK_ITEM] >= 0)
+				item_category[ev.ids[i][EK_ITEM]] = ev.ids[i][EK_CATEGORY];
 			rc = engine_add_ids(eng, &x, ev.ids[i]);
 		}
-		for (int key = 0; key < 3; key++) { /* the row's keys as the events' ids */
+		for (int key = 0; key < ENT__COUNT; key++) { /* the row's keys as the events' ids */
 			const struct strmap_slot *s = row->key[key].len
 							      ? strmap_get(&ev.strings, row->key[key].p, row->key[key].len)
 							      : NULL;
-			ids[key] = s ? (int64_t)s->value : -1;
+			ids[key] = s ? (int64_t)s->value : -1; /* enum entity_kind is enum engine_key */
 		}
+		/* no category given: the item's, as its latest event before the row had it */
+		if (!row->key[ENT_CATEGORY].len && ids[EK_ITEM] >= 0)
+			ids[EK_CATEGORY] = item_category[ids[EK_ITEM]];
 		if (!rc && !(rc = engine_vector_ids(eng, row->ts, ids, vec)))
 			memcpy(results + sorted[k].value * r->nfeatures, vec, r->nfeatures * sizeof(*vec));
 	}
@@ -194,6 +203,7 @@ out:
 	pp_free(tmp);
 	pp_free(vec);
 	pp_free(results);
+	pp_free(item_category);
 	event_table_release(&ev);
 	buf_release(&text);
 	buf_release(&scratch);

@@ -148,8 +148,8 @@ static int apply_txn(struct online_txn *t, void *vctx)
 	/* the session's clock and the states of the event's entities */
 	keys[0] = (struct online_key){ SESSION_CLOCK, fe.session };
 	for (size_t v = 0; v < r->nviews; v++) {
-		enum entity_kind k = r->views[v].entity;
-		struct span ent = k == ENT_SESSION ? fe.session : k == ENT_VISITOR ? fe.visitor : fe.item;
+		const struct span by_kind[ENT__COUNT] = { fe.session, fe.visitor, fe.item, fe.category };
+		struct span ent = by_kind[r->views[v].entity];
 		slot[v] = SIZE_MAX;
 		if (!ent.len)
 			continue;

@@ -16,7 +16,8 @@ static bool counts_time(const struct feature_def *f)
 }
 
 static const enum engine_key view_key[ENT__COUNT] = { [ENT_SESSION] = EK_SESSION,
-						     [ENT_VISITOR] = EK_VISITOR, [ENT_ITEM] = EK_ITEM };
+						     [ENT_VISITOR] = EK_VISITOR, [ENT_ITEM] = EK_ITEM,
+						     [ENT_CATEGORY] = EK_CATEGORY };
 
 void online_row_finish(const struct feature_view *fv, int64_t as_of, int64_t last, struct online_row *row)
 {
@@ -63,7 +64,7 @@ int features_materialize(struct lake_fs *fs, const struct feature_registry *r, s
 		struct fe_event e = { .ts = ev.ts[i], .type = (enum event_type)ev.type[i], .price = ev.price[i] };
 		if (ev.ts[i] > as_of)
 			break;
-		for (int key = EK_SESSION; key <= EK_ITEM; key++)
+		for (int key = 0; key < EK__COUNT; key++)
 			if (ev.ids[i][key] >= 0)
 				kinds[ev.ids[i][key]] |= (uint8_t)(1 << key);
 		rc = engine_add_ids(eng, &e, ev.ids[i]);
@@ -105,8 +106,8 @@ out:
 	return rc;
 }
 
-int online_vector(struct online_store *store, const struct feature_registry *r, struct span session,
-		  struct span visitor, struct span item, int64_t now, double *vec)
+int online_vector(struct online_store *store, const struct feature_registry *r,
+		  const struct span keys_of[ENT__COUNT], int64_t now, double *vec)
 {
 	struct online_key keys[64];
 	struct online_row *rows;
@@ -118,11 +119,8 @@ int online_vector(struct online_store *store, const struct feature_registry *r, 
 		return pp_error(PP_ELIMIT, "online vector: %zu views (at most 64)", r->nviews);
 	if (!(rows = pp_malloc(r->nviews * sizeof(*rows))))
 		return PP_ENOMEM;
-	for (size_t v = 0; v < r->nviews; v++) {
-		enum entity_kind k = r->views[v].entity;
-		keys[v] = (struct online_key){ r->views[v].name, k == ENT_SESSION ? session
-								 : k == ENT_VISITOR ? visitor : item };
-	}
+	for (size_t v = 0; v < r->nviews; v++)
+		keys[v] = (struct online_key){ r->views[v].name, keys_of[r->views[v].entity] };
 	/* an absent key (say, no item) has no row: ask only for the others */
 	size_t ask[64], nask = 0;
 	struct online_key asked[64];

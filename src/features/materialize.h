@@ -30,7 +30,7 @@ void online_row_finish(const struct feature_view *fv, int64_t as_of, int64_t las
 
 /* The vector (registry_vector_size) for these entities as of now, from the store; a view
  * whose row is absent (or of another length: an old registry) is missing. */
-int online_vector(struct online_store *store, const struct feature_registry *r, struct span session,
-		  struct span visitor, struct span item, int64_t now, double *vec);
+int online_vector(struct online_store *store, const struct feature_registry *r,
+		  const struct span keys[ENT__COUNT], int64_t now, double *vec);
 
 #endif

@@ -3,6 +3,11 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/err.h"
+#include "core/rng.h"
+#include "core/timeutil.h"
+
+#include <time.h>
+#include <unistd.h>
 
 int online_store_open(struct online_store **out, const struct config *cfg)
 {
@@ -37,11 +42,28 @@ int online_store_get_one(struct online_store *s, const struct online_key *k, int
 
 #define TXN_TRIES 64
 
+/*
+ * After a conflict, wait a random while that doubles with each try (50 us up to 50 ms):
+ * two writers retrying at once would otherwise keep invalidating each other, the faster
+ * one starving the other.
+ */
+static void backoff(int attempt, struct rng *g)
+{
+	uint64_t cap_us = 50ull << (attempt < 10 ? attempt : 10);
+	uint64_t us = rng_below(g, cap_us) + 1;
+
+	nanosleep(&(struct timespec){ (time_t)(us / 1000000), (long)(us % 1000000) * 1000 }, NULL);
+}
+
 int online_store_transact(struct online_store *s, online_txn_fn fn, void *ctx)
 {
 	int rc = 0, lost = 0;
+	struct rng g;
 
+	rng_seed(&g, time_mono_ns() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)ctx);
 	for (int attempt = 0; attempt < TXN_TRIES; attempt++) {
+		if (attempt > lost)
+			backoff(attempt - lost, &g);
 		struct online_txn *t = NULL;
 		if ((rc = s->ops->txn_begin(s, &t)) || (rc = fn(t, ctx))) {
 			if (t)

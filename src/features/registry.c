@@ -9,8 +9,9 @@
 
 #include <ctype.h>
 
-static const char *const entity_names[ENT__COUNT] = { "session", "visitor", "item" };
-static const char *const entity_keys[ENT__COUNT] = { "session_id", "visitor_id", "item_id" };
+static const char *const entity_names[ENT__COUNT] = { "session", "visitor", "item", "category" };
+static const char *const entity_keys[ENT__COUNT] = { "session_id", "visitor_id", "item_id",
+						     "category_id" };
 static const char *const window_names[WIN__COUNT] = { "session", "1h", "24h", "7d", "30d",
 						      "lifetime" };
 static const int64_t window_lengths[WIN__COUNT] = { 0, 3600000LL, 86400000LL, 7 * 86400000LL,
@@ -212,7 +213,7 @@ static int parse_view(struct feature_registry *r, const json_t *j, struct featur
 			return BAD("%s: a view of that name is defined before", where);
 	ent = json_string_value(json_object_get(j, "entity"));
 	if ((k = index_of(entity_names, ENT__COUNT, ent)) < 0)
-		return BAD("%s: entity: expected session, visitor or item, got '%s'", where,
+		return BAD("%s: entity: expected session, visitor, item or category, got '%s'", where,
 			   ent ? ent : "(none)");
 	v->entity = (enum entity_kind)k;
 	v->source = json_string_value(json_object_get(j, "source"));
@@ -253,7 +254,7 @@ static int parse_entities(const struct feature_registry *r, const json_t *list)
 		const char *key = json_string_value(json_object_get(e, "join_key"));
 		int k = index_of(entity_names, ENT__COUNT, name);
 		if (k < 0)
-			return BAD("%s: entities[%zu]: expected session, visitor or item, got '%s'", r->file,
+			return BAD("%s: entities[%zu]: expected session, visitor, item or category, got '%s'", r->file,
 				   i, name ? name : "(none)");
 		if (key && strcmp(key, entity_keys[k]))
 			return BAD("%s: entity %s: join_key is %s (the event's field), not '%s'", r->file,

@@ -27,7 +27,7 @@
 
 #include <jansson.h>
 
-enum entity_kind { ENT_SESSION, ENT_VISITOR, ENT_ITEM, ENT__COUNT };
+enum entity_kind { ENT_SESSION, ENT_VISITOR, ENT_ITEM, ENT_CATEGORY, ENT__COUNT };
 
 enum feature_window { WIN_SESSION, WIN_1H, WIN_24H, WIN_7D, WIN_30D, WIN_LIFETIME, WIN__COUNT };
 

@@ -221,7 +221,9 @@ int features_verify_online(struct lake_fs *fs, const struct feature_registry *r,
 		st->events++;
 		if ((row = take_point(&pts, span_of(ev.session[i]), ev.ts[i])) < 0)
 			continue;
-		if ((rc = online_vector(store, r, span_of(ev.session[i]), e.visitor_id, e.item_id, e.ts, vec)))
+		const struct span keys[ENT__COUNT] = { span_of(ev.session[i]), e.visitor_id, e.item_id,
+						       e.category_id };
+		if ((rc = online_vector(store, r, keys, e.ts, vec)))
 			break;
 		st->compared++;
 		const double *want = pts.values + (size_t)row * r->nfeatures;

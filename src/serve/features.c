@@ -32,12 +32,11 @@ int route_get_features(struct http_request *req)
 	return HTTP_DONE;
 }
 
-/* GET /v1/features/online?session_id=&visitor_id=&item_id=&at= */
+/* GET /v1/features/online?session_id=&visitor_id=&item_id=&category_id=&at= */
 int route_get_features_online(struct http_request *req)
 {
-	static const char *const params[3] = { "session_id", "visitor_id", "item_id" };
 	struct server *s = req->srv;
-	struct span key[3];
+	struct span key[ENT__COUNT];
 	const char *at = http_query(req, "at");
 	int64_t now = time_now_ms();
 	double *vec;
@@ -47,23 +46,23 @@ int route_get_features_online(struct http_request *req)
 	if (!s->online)
 		return http_error(req, 503, "unavailable", NULL,
 				  "live features are off (features.live: false): no online store is open");
-	for (int i = 0; i < 3; i++) {
-		const char *v = http_query(req, params[i]);
+	for (int i = 0; i < ENT__COUNT; i++) {
+		const char *v = http_query(req, entity_key(i));
 		struct event_error err;
 		key[i] = span_of(v ? v : "");
-		if (v && event_check_id(params[i], key[i], true, s->limits.max_id_len, &err))
-			return http_error(req, 400, "invalid", params[i], "%s", err.message);
+		if (v && event_check_id(entity_key(i), key[i], true, s->limits.max_id_len, &err))
+			return http_error(req, 400, "invalid", entity_key(i), "%s", err.message);
 		any |= key[i].len > 0;
 	}
 	if (!any)
 		return http_error(req, 400, "invalid", "session_id",
-				  "give session_id, visitor_id or item_id (or several)");
+				  "give session_id, visitor_id, item_id or category_id (or several)");
 	if (at && time_parse_or_ms(at, strlen(at), &now))
 		return http_error(req, 400, "invalid", "at",
 				  "expected an RFC 3339 time or epoch milliseconds, got '%s'", at);
 	if (!(vec = pp_calloc(registry_vector_size(s->registry), sizeof(*vec))))
 		return http_error(req, 500, "internal", NULL, "out of memory");
-	rc = online_vector(s->online, s->registry, key[0], key[1], key[2], now, vec);
+	rc = online_vector(s->online, s->registry, key, now, vec);
 	if (rc) {
 		pp_free(vec);
 		return http_error(req, 503, "online_store", NULL, "%s", pp_errmsg());

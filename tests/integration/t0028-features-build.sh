@@ -78,7 +78,7 @@ duck "COPY (SELECT p.session_id, p.visitor_id, p.item_id, epoch_ms(p.ts) AS even
 printf 's1,v1,i1,soon,bad row\n' >> entities.csv
 expect_exit 0 "$PP" features historical entities.csv --out hist.csv
 contains "$err" "entities.csv:302: event_timestamp: expected RFC 3339 or epoch milliseconds, got 'soon'"
-contains "$err" "300 rows with 41 features as of their times (1 rows left out"
+contains "$err" "300 rows with 46 features as of their times (1 rows left out"
 equals "$(head -1 hist.csv | cut -d, -f1-6)" "session_id,visitor_id,item_id,event_timestamp,note,s_events" "header"
 diff=$(duck "SELECT count(*) n, count(*) FILTER (WHERE
 	  h.s_events IS DISTINCT FROM p.s_events OR h.s_items IS DISTINCT FROM p.s_items

@@ -57,5 +57,5 @@ wait "$REDIS_PID" 2>/dev/null || true
 expect_exit 1 "$PP" features online --visitor "$v" --set online_store.backend=redis --set "online_store.redis_url=$REDIS_URL"
 contains "$err" "cannot connect"
 expect_exit 2 "$PP" features online
-contains "$err" "give --session, --visitor or --item"
+contains "$err" "give --session, --visitor, --item or --category"
 done_ok

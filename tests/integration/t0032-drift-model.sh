@@ -18,7 +18,7 @@ expect_exit 0 "$PP" drift --reference model --current 2015-05-24..2015-05-30 --j
 rep=$out
 equals "$(jq -r .reference.table <<<"$rep")" "features/training_set" "reference table"
 equals "$(jq -r .reference.from <<<"$rep")" "2015-05-03" "reference from the training window's start"
-equals "$(jq '.columns | length' <<<"$rep")" "42" "41 features and the prediction"
+equals "$(jq '.columns | length' <<<"$rep")" "47" "46 features and the prediction"
 equals "$(jq -r '.columns[-1].column' <<<"$rep")" "prediction" "the prediction column"
 equals "$(jq .dataset_drift <<<"$rep")" "true" "dataset drift after --drift-at"
 

@@ -46,7 +46,7 @@ expect_exit 0 "$PP" models show "$a"
 equals "$(jq -r .stage <<<"$out")" "champion" "stage in show"
 equals "$(jq -r '[.history[] | .stage + ":" + .by] | join(",")' <<<"$out")" \
 	"champion:alice,archived:bob,champion:carol" "history"
-jq -e '.features | length == 41' <<<"$out" >/dev/null || fail "show lacks meta.json"
+jq -e '.features | length == 46' <<<"$out" >/dev/null || fail "show lacks meta.json"
 
 # refused: labels shuffled; a failed error expectation
 expect_exit 0 "$PP" train --shuffle-labels --json

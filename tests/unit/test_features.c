@@ -130,9 +130,10 @@ TEST(registry_default_loads)
 	double *vec;
 
 	CHECK_INT(registry_default(&r), 0);
-	CHECK_INT(r.nviews, 3);
+	CHECK_INT(r.nviews, 4);
 	CHECK(r.nfeatures > 30);
-	CHECK_INT(r.nfeatures, r.views[0].n + r.views[1].n + r.views[2].n + r.nod);
+	CHECK_INT(r.nfeatures, r.views[0].n + r.views[1].n + r.views[2].n + r.views[3].n + r.nod);
+	CHECK_INT(r.views[3].entity, ENT_CATEGORY);
 	CHECK_STR(r.names[0], "s_events");
 	CHECK_INT(strlen(r.views[0].hash), 16);
 	/* on-demand features over a vector: s_cart_rate = s_carts / (s_views + 1) */
@@ -192,7 +193,7 @@ TEST(registry_errors_name_view_and_feature)
 	bad_registry("feature_views:\n  - {name: v, entity: visitor, window: session, features: [{name: n, agg: count}]}\n",
 		     "feature view v: window: session is a window of the session entity only");
 	bad_registry("feature_views:\n  - {name: v, entity: shop, window: 7d, features: [{name: n, agg: count}]}\n",
-		     "feature view v: entity: expected session, visitor or item, got 'shop'");
+		     "feature view v: entity: expected session, visitor, item or category, got 'shop'");
 	bad_registry("feature_views:\n  - {name: v, entity: item, window: 7d, ttl: soon, features: [{name: n, agg: count}]}\n",
 		     "feature view v: ttl: expected a duration");
 	bad_registry("feature_views:\n  - {name: v, entity: item, window: 7d, source: s3://x, features: [{name: n, agg: count}]}\n",

@@ -172,8 +172,10 @@ static int apply_150(int p, void *vctx)
 		ev.item_id = span_of(i % 2 ? "i1" : "i2");
 		ev.type = EV_VIEW;
 		ev.price = 10;
-		if (live_apply(l, &ev))
+		if (live_apply(l, &ev)) {
+			fprintf(stderr, "process %d, event %d: %s\n", p, i, pp_errmsg());
 			return 2;
+		}
 	}
 	live_close(l);
 	online_store_close(ps);
@@ -192,7 +194,8 @@ static void concurrent_live(struct online_store *s, struct online_store *(*reope
 	struct live_ctx c = { reopen, &r, base };
 	in_two_processes(apply_150, &c);
 	CHECK((vec = calloc(registry_vector_size(&r), sizeof(double))) != NULL);
-	CHECK_INT(online_vector(s, &r, span_of("sshared"), span_of("vshared"), span_of("i1"), base + 150000, vec), 0);
+	CHECK_INT(online_vector(s, &r, (struct span[]){ span_of("sshared"), span_of("vshared"), span_of("i1"), span_of("") },
+				base + 150000, vec), 0);
 	int checked = 0;
 	for (size_t f = 0; f < r.nfeatures; f++) {
 		double want = !strcmp(r.names[f], "s_events") || !strcmp(r.names[f], "v_events") ? 300
