@@ -6,12 +6,13 @@ set -e
 
 "$PP" init . >/dev/null
 expect_exit 0 "$PP" features list
-contains "$out" "session_activity  session  session  30m"
+contains "$out" "session_activity     session   session   30m"
 contains "$out" "visitor_history"
 contains "$out" "item_popularity"
+contains "$out" "category_conversion  category  lifetime  30d"
 expect_exit 0 "$PP" features list --json
 list=$out
-equals "$(jq -r '[.feature_views[].name] | join(",")' <<<"$list")" "session_activity,visitor_history,item_popularity" "views"
+equals "$(jq -r '[.feature_views[].name] | join(",")' <<<"$list")" "session_activity,visitor_history,item_popularity,category_conversion" "views"
 equals "$(jq '([.feature_views[].features | length] | add) + (.on_demand_features | length)' <<<"$list")" \
 	"$(jq .features <<<"$list")" "every feature has a slot"
 equals "$(jq '[.feature_views[].features[].slot, .on_demand_features[].slot] == [range(0; .features)]' <<<"$list")" \
