@@ -162,9 +162,18 @@ static void fill_full(struct forest *f, uint32_t node, size_t pos, int level, st
 		fill_full(f, node, 2 * pos + 2, level + 1, sp, leaf);
 		return;
 	}
-	sp[pos] = (struct forest_split){ n->v, n->info };
+	sp[pos] = (struct forest_split){ n->v, FOREST_FEATURE(n) +
+						      (n->info & FOREST_DEFAULT_LEFT ? 0 : (uint32_t)f->nfeatures) };
 	fill_full(f, n->left, 2 * pos + 1, level + 1, sp, leaf);
 	fill_full(f, n->left + 1, 2 * pos + 2, level + 1, sp, leaf);
+}
+
+static bool thresholds_finite(const struct forest *f)
+{
+	for (size_t i = 0; i < f->nnodes; i++)
+		if (!(f->nodes[i].info & FOREST_LEAF) && !isfinite(f->nodes[i].v))
+			return false;
+	return true;
 }
 
 static int make_full(struct forest *f)
@@ -257,7 +266,8 @@ int forest_load_json(struct forest *f, const char *json, size_t len, const char 
 		else if (d > f->max_depth)
 			f->max_depth = d;
 	}
-	if (!rc && f->max_depth >= 1 && f->max_depth <= FOREST_FULL_DEPTH)
+	if (!rc && f->max_depth >= 1 && f->max_depth <= FOREST_FULL_DEPTH &&
+	    f->nfeatures <= FOREST_FULL_FEATURES && thresholds_finite(f))
 		rc = make_full(f);
 	if (!rc && f->ntrees)
 		rc = shap_table_build(f);
@@ -298,17 +308,24 @@ static uint32_t leaf_of(const struct forest *f, uint32_t node, const float *x)
 
 #define LANES 16 /* trees walked in step: their loads overlap */
 
-/* The step from split s for x: 0 left, 1 right. */
-static inline size_t step(const struct forest_split *s, const float *x)
+/* The step from split s for the widened row: 0 left, 1 right. */
+static inline size_t step(const struct forest_split *s, const float *wide)
 {
-	return forest_goes_right(s->info, s->threshold, x);
+	return !(wide[s->at] < s->threshold);
 }
 
 /* The sum of the full trees' leaves for x, in tree order. */
-static float full_margin(const struct forest *f, const float *x, float m)
+static float full_margin(const struct forest *f, const float *row, float m)
 {
-	size_t splits = ((size_t)1 << f->full_depth) - 1, leaves = splits + 1, t = 0;
+	size_t splits = ((size_t)1 << f->full_depth) - 1, leaves = splits + 1, t = 0, nf = f->nfeatures;
 	const struct forest_split *sp = f->full_split;
+	float x[2 * FOREST_FULL_FEATURES];
+
+	for (size_t i = 0; i < nf; i++) { /* widened (struct forest_split) */
+		bool missing = row[i] != row[i];
+		x[i] = missing ? -INFINITY : row[i];
+		x[nf + i] = missing ? INFINITY : row[i];
+	}
 
 	for (; t + LANES <= f->ntrees; t += LANES) {
 		const struct forest_split *tree = sp + t * splits;

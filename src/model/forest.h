@@ -60,13 +60,17 @@ struct forest {
 	struct shap_table *shap; /* TreeSHAP by table when it fits (model/shap_table.h), else NULL */
 };
 
-/* A split of a full tree: 8 bytes, one load. */
+/* A split of a full tree: 8 bytes, one load. The row it reads is x widened: x with missing
+ * values as -inf, then x with them as +inf, so that a split whose missing values go left
+ * reads the first half and one whose go right the second, and `x < threshold` alone
+ * decides (thresholds are finite, or the forest is not kept so). */
 struct forest_split {
 	float threshold;
-	uint32_t info; /* feature | FOREST_DEFAULT_LEFT */
+	uint32_t at; /* feature, + nfeatures when missing goes right */
 };
 
 #define FOREST_FULL_DEPTH 8
+#define FOREST_FULL_FEATURES 1024 /* at most this many features for the full trees */
 
 /* Loads XGBoost's JSON (name for messages); errors name the tree and the field. */
 int forest_load_json(struct forest *f, const char *json, size_t len, const char *name);
