@@ -162,8 +162,7 @@ static void fill_full(struct forest *f, uint32_t node, size_t pos, int level, st
 		fill_full(f, node, 2 * pos + 2, level + 1, sp, leaf);
 		return;
 	}
-	sp[pos] = (struct forest_split){ n->v, FOREST_FEATURE(n) +
-						      (n->info & FOREST_DEFAULT_LEFT ? 0 : (uint32_t)f->nfeatures) };
+	sp[pos] = (struct forest_split){ n->v, FOREST_WIDE_AT(n->info, f->nfeatures) };
 	fill_full(f, n->left, 2 * pos + 1, level + 1, sp, leaf);
 	fill_full(f, n->left + 1, 2 * pos + 2, level + 1, sp, leaf);
 }
@@ -321,11 +320,7 @@ static float full_margin(const struct forest *f, const float *row, float m)
 	const struct forest_split *sp = f->full_split;
 	float x[2 * FOREST_FULL_FEATURES];
 
-	for (size_t i = 0; i < nf; i++) { /* widened (struct forest_split) */
-		bool missing = row[i] != row[i];
-		x[i] = missing ? -INFINITY : row[i];
-		x[nf + i] = missing ? INFINITY : row[i];
-	}
+	forest_widen(nf, row, x);
 
 	for (; t + LANES <= f->ntrees; t += LANES) {
 		const struct forest_split *tree = sp + t * splits;

@@ -69,6 +69,19 @@ struct forest_split {
 	uint32_t at; /* feature, + nfeatures when missing goes right */
 };
 
+/* x (n features) widened, as struct forest_split reads it, into wide[0..2n). */
+static inline void forest_widen(size_t n, const float *x, float *wide)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool missing = x[i] != x[i];
+		wide[i] = missing ? -__builtin_inff() : x[i];
+		wide[n + i] = missing ? __builtin_inff() : x[i];
+	}
+}
+
+/* The split's index into the widened row for a node's info. */
+#define FOREST_WIDE_AT(info, n) (((info) & 0x3fffffffu) + ((info) & FOREST_DEFAULT_LEFT ? 0 : (uint32_t)(n)))
+
 #define FOREST_FULL_DEPTH 8
 #define FOREST_FULL_FEATURES 1024 /* at most this many features for the full trees */
 

@@ -25,7 +25,17 @@ struct group {
 	uint8_t nbits, nsub, nf;
 };
 
+/* A split as the pass over a tree reads it: against the widened row (forest.h), and its
+ * place and its left child's in the tree. */
+struct tsplit {
+	float threshold;
+	uint32_t at;
+	uint32_t self, left;
+};
+
 struct shap_table {
+	struct tsplit *splits;      /* every tree's splits in node order */
+	uint32_t *tree_first_split;
 	struct group *groups;
 	size_t ngroups;
 	uint32_t *tree_first_group; /* per tree, and one past the last */
@@ -84,7 +94,7 @@ struct step {
 struct builder {
 	struct forest *f;
 	struct shap_table *t;
-	size_t cap_groups, cap_features, nfeatures;
+	size_t cap_groups, cap_features, nfeatures, nsplits, cap_splits;
 	uint64_t nw, cap_w;
 	bool too_big;
 	int *height;         /* per node of the tree being built, below it */
@@ -276,6 +286,7 @@ int shap_table_build(struct forest *f)
 	int rc = 0;
 
 	if (!b || !t || !(t->tree_first_group = pp_calloc(f->ntrees + 1, sizeof(uint32_t))) ||
+	    !(t->tree_first_split = pp_calloc(f->ntrees + 1, sizeof(uint32_t))) ||
 	    !(b->leaf_w = pp_malloc(scratch * sizeof(double)))) {
 		if (b)
 			pp_free(b->leaf_w);
@@ -299,8 +310,22 @@ int shap_table_build(struct forest *f)
 		}
 		height_of(f, f->roots[i], f->roots[i], b->height);
 		rc = walk(b, f->roots[i], f->roots[i], 0);
+		t->tree_first_split[i] = (uint32_t)b->nsplits;
+		for (uint32_t n = f->roots[i]; n < end && !rc; n++) {
+			const struct forest_node *nd = &f->nodes[n];
+			if (nd->info & FOREST_LEAF)
+				continue;
+			if (!isfinite(nd->v)) { /* the widened row needs finite thresholds */
+				b->too_big = true;
+				break;
+			}
+			struct tsplit s = { nd->v, FOREST_WIDE_AT(nd->info, f->nfeatures), n - f->roots[i],
+					    nd->left - f->roots[i] };
+			rc = push(&t->splits, &b->nsplits, &b->cap_splits, sizeof(s), &s);
+		}
 	}
 	t->tree_first_group[f->ntrees] = (uint32_t)t->ngroups;
+	t->tree_first_split[f->ntrees] = (uint32_t)b->nsplits;
 	if (!rc && !b->too_big) {
 		f->shap = t;
 		t = NULL;
@@ -318,6 +343,8 @@ void shap_table_free(struct shap_table *t)
 		return;
 	pp_free(t->groups);
 	pp_free(t->tree_first_group);
+	pp_free(t->splits);
+	pp_free(t->tree_first_split);
 	pp_free(t->features);
 	pp_free(t->w);
 	pp_free(t);
@@ -333,26 +360,31 @@ int shap_table_eval(const struct forest *f, const float *x, double *phi)
 						  ? left_stack
 						  : pp_malloc(t->max_tree_nodes);
 
-	if (!path || !left) {
+	float wide_stack[512], *wide = 2 * f->nfeatures <= ARRAY_SIZE(wide_stack)
+						? wide_stack
+						: pp_malloc(2 * f->nfeatures * sizeof(*wide));
+
+	if (!path || !left || !wide) {
+		if (wide != wide_stack)
+			pp_free(wide);
 		if (path != on_stack)
 			pp_free(path);
 		if (left != left_stack)
 			pp_free(left);
 		return PP_ENOMEM;
 	}
+	forest_widen(f->nfeatures, x, wide);
 	for (size_t i = 0; i < f->ntrees; i++) {
-		uint32_t base = f->roots[i], end = i + 1 < f->ntrees ? f->roots[i + 1] : (uint32_t)f->nnodes;
+		uint32_t base = f->roots[i];
 		/* per node: x's way at it, and whether x agrees with each split on the way to it
 		 * (the root's split the highest bit; parents come before children) */
 		path[0] = 0;
-		for (uint32_t n = base; n < end; n++) {
-			const struct forest_node *nd = &f->nodes[n];
-			if (nd->info & FOREST_LEAF)
-				continue;
-			uint32_t right = forest_goes_right(nd->info, nd->v, x), p = path[n - base] << 1;
-			left[n - base] = (uint8_t)!right;
-			path[nd->left - base] = p | !right;
-			path[nd->left + 1 - base] = p | right;
+		for (uint32_t k = t->tree_first_split[i]; k < t->tree_first_split[i + 1]; k++) {
+			const struct tsplit *s = &t->splits[k];
+			uint32_t go_left = wide[s->at] < s->threshold, p = path[s->self] << 1;
+			left[s->self] = (uint8_t)go_left;
+			path[s->left] = p | go_left;
+			path[s->left + 1] = p | !go_left;
 		}
 		uint32_t first = t->tree_first_group[i], ng = t->tree_first_group[i + 1] - first;
 		for (uint32_t j = 0; j < ng; j += ROWS_AHEAD) {
@@ -379,5 +411,7 @@ int shap_table_eval(const struct forest *f, const float *x, double *phi)
 		pp_free(path);
 	if (left != left_stack)
 		pp_free(left);
+	if (wide != wide_stack)
+		pp_free(wide);
 	return 0;
 }
