@@ -7,7 +7,7 @@
 
 #define GROUP_HEIGHT 2 /* leaves are tabled together under a node up to this far above them */
 #define GROUP_BITS 12  /* a group's table has at most 2^GROUP_BITS rows */
-#define ROWS_AHEAD 32  /* table rows fetched before they are summed */
+#define ROWS_AHEAD 64  /* table rows fetched before they are summed */
 #define MAX_SUB ((1 << GROUP_HEIGHT) - 1)
 #define MAX_LEAVES (1 << GROUP_HEIGHT)
 
@@ -350,8 +350,23 @@ void shap_table_free(struct shap_table *t)
 	pp_free(t);
 }
 
+struct fetched {
+	const float *row;
+	const struct group *g;
+};
+
+static inline void sum_row(const struct shap_table *t, const struct fetched *r, double *phi)
+{
+	const uint32_t *feat = t->features + r->g->first_feature;
+
+	for (int k = 0; k < r->g->nf; k++)
+		phi[feat[k]] += r->row[k];
+}
+
 int shap_table_eval(const struct forest *f, const float *x, double *phi)
 {
+	struct fetched ahead[ROWS_AHEAD];
+	uint32_t pending = 0, next = 0;
 	const struct shap_table *t = f->shap;
 	uint32_t on_stack[1024], *path = t->max_tree_nodes <= ARRAY_SIZE(on_stack)
 						 ? on_stack
@@ -386,27 +401,25 @@ int shap_table_eval(const struct forest *f, const float *x, double *phi)
 			path[s->left] = p | go_left;
 			path[s->left + 1] = p | !go_left;
 		}
-		uint32_t first = t->tree_first_group[i], ng = t->tree_first_group[i + 1] - first;
-		for (uint32_t j = 0; j < ng; j += ROWS_AHEAD) {
-			const float *rows[ROWS_AHEAD];
-			uint32_t m = ng - j < ROWS_AHEAD ? ng - j : ROWS_AHEAD;
-			for (uint32_t q = 0; q < m; q++) {
-				const struct group *g = &t->groups[first + j + q];
-				uint32_t idx = path[g->node - base];
-				for (int k = 0; k < g->nsub; k++)
-					idx = idx << 1 | left[g->sub[k] - base];
-				idx &= (1u << g->nbits) - 1;
-				rows[q] = t->w + g->w + (size_t)idx * g->nf;
-				__builtin_prefetch(rows[q]);
-			}
-			for (uint32_t q = 0; q < m; q++) {
-				const struct group *g = &t->groups[first + j + q];
-				const uint32_t *feat = t->features + g->first_feature;
-				for (int k = 0; k < g->nf; k++)
-					phi[feat[k]] += rows[q][k];
-			}
+		/* each group's row, fetched now and summed ROWS_AHEAD rows later (the tables are
+		 * large and their rows scattered: the misses overlap with the next tree's work) */
+		for (uint32_t j = t->tree_first_group[i]; j < t->tree_first_group[i + 1]; j++) {
+			const struct group *g = &t->groups[j];
+			uint32_t idx = path[g->node - base];
+			for (int k = 0; k < g->nsub; k++)
+				idx = idx << 1 | left[g->sub[k] - base];
+			idx &= (1u << g->nbits) - 1;
+			if (pending == ROWS_AHEAD)
+				sum_row(t, &ahead[next], phi);
+			else
+				pending++;
+			ahead[next] = (struct fetched){ t->w + g->w + (size_t)idx * g->nf, g };
+			__builtin_prefetch(ahead[next].row);
+			next = (next + 1) % ROWS_AHEAD;
 		}
 	}
+	for (uint32_t k = 0; k < pending; k++) /* the oldest first */
+		sum_row(t, &ahead[(next + ROWS_AHEAD - pending + k) % ROWS_AHEAD], phi);
 	if (path != on_stack)
 		pp_free(path);
 	if (left != left_stack)
