@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "ingest/collector.h"
 #include "lake/lake_fs.h"
+#include "serve/champion.h"
 #include "serve/http.h"
 
 #include <signal.h>
@@ -60,6 +61,8 @@ static int run_serve(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		goto out;
 	if (ctx->cfg.features_live && (rc = serve_live_start(&s)))
 		goto out;
+	if ((rc = champion_start(&s)))
+		goto out;
 	if ((rc = http_server_start(&s)))
 		goto out;
 	log_info("listening on %s (lake %s)", s.url, ctx->cfg.lake_root);
@@ -69,6 +72,7 @@ static int run_serve(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	log_info("%s: finishing requests in flight, then stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 out:
 	http_server_stop(&s, o->grace_ms);
+	champion_stop(&s);
 	serve_live_stop(&s);
 	{
 		int rc2 = collector_close(s.collector);
@@ -84,11 +88,13 @@ out:
 const struct command cmd_serve = {
 	.name = "serve",
 	.fn = run_serve,
-	.summary = "run the HTTP API: event collection, live features, health, metrics",
+	.summary = "run the HTTP API: event collection, live features, the model served, health, metrics",
 	CMD_OPTS(serve_options, struct serve_opts),
 	.max_args = 0,
 	.details = "Binds server.listen (127.0.0.1:8080; port 0 picks a free one). Events posted to\n"
 		   "/v1/events are journaled and fsynced before the answer, then sealed into the\n"
 		   "raw zone; each one also updates the online store's live features before the\n"
-		   "answer (features.live). SIGTERM or SIGINT stop it gracefully.",
+		   "answer (features.live). The registry's champion is served and swapped for a new\n"
+		   "one without a restart (models.reload); one trained on other feature definitions\n"
+		   "is refused. SIGTERM or SIGINT stop it gracefully.",
 };

@@ -59,7 +59,7 @@ const struct cfg_option config_options[] = {
 	  "(`ppredict features show` prints it, a start for your own)." },
 	{ "features.live", CFG_BOOL, "true", OFF(features_live), 0, 0, NULL,
 	  "Whether `serve` applies each accepted event to the online store's features (the\n"
-	  "session's, the visitor's and the item's) before it answers." },
+	  "session's, the visitor's, the item's and its category's) before it answers." },
 
 	{ "train.valid_percent", CFG_INT, "10", OFF(train_valid_percent), 1, 40, NULL,
 	  "The share of the training set's time span, before the test window, that validates\n"
@@ -89,6 +89,9 @@ const struct cfg_option config_options[] = {
 	{ "models.promote_margin", CFG_INT, "0", OFF(models_promote_margin), 0, 1000, NULL,
 	  "Promotion rule: a candidate must beat the champion's test PR-AUC, both measured on the\n"
 	  "same (the newest) test window, by this many thousandths." },
+	{ "models.reload", CFG_DURATION, "2s", OFF(models_reload_ms), 100, 86400000, NULL,
+	  "How often `serve` asks the registry for its champion; a new one is loaded and swapped\n"
+	  "in without a restart (requests in flight finish on the old one)." },
 
 	{ "online_store.backend", CFG_ENUM, "lmdb", OFF(online_backend), 0, 0, "lmdb|redis",
 	  "Where live features are kept for serving: lmdb (embedded file) or redis." },

@@ -54,6 +54,7 @@ struct config {
 	/* models */
 	char *models_index;
 	int64_t models_promote_margin;
+	int64_t models_reload_ms;
 	/* online_store */
 	char *online_backend;
 	char *online_path;

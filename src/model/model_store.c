@@ -39,7 +39,7 @@ int model_latest(struct lake_fs *fs, char *out, size_t n)
 	return 0;
 }
 
-int model_load(struct lake_fs *fs, const char *version, struct stored_model *m)
+static int load(struct lake_fs *fs, const char *version, struct stored_model *m, struct buf *model_json)
 {
 	struct buf b = BUF_INIT, path = BUF_INIT;
 	json_error_t jerr;
@@ -81,15 +81,26 @@ int model_load(struct lake_fs *fs, const char *version, struct stored_model *m)
 	buf_reset(&b);
 	buf_reset(&path);
 	buf_printf(&path, "%s/%s/model.json", MODELS_DIR, m->version);
-	if ((rc = fs->ops->get(fs, path.data, 0, UINT64_MAX, &b)) ||
-	    (rc = xgb_load_json(&m->xgb, b.data ? b.data : "", b.len, path.data)))
+	if ((rc = fs->ops->get(fs, path.data, 0, UINT64_MAX, model_json ? model_json : &b)))
 		goto out;
+	if (!model_json)
+		rc = xgb_load_json(&m->xgb, b.data ? b.data : "", b.len, path.data);
 out:
 	if (rc)
 		model_release(m);
 	buf_release(&b);
 	buf_release(&path);
 	return rc;
+}
+
+int model_load(struct lake_fs *fs, const char *version, struct stored_model *m)
+{
+	return load(fs, version, m, NULL);
+}
+
+int model_load_meta(struct lake_fs *fs, const char *version, struct stored_model *m, struct buf *model_json)
+{
+	return load(fs, version, m, model_json);
 }
 
 int model_predict(const struct stored_model *m, const float *x, size_t n, double *out)

@@ -24,6 +24,9 @@ struct stored_model {
 int model_latest(struct lake_fs *fs, char *out, size_t n);
 /* Loads a version (NULL or "": the newest). Errors name the version and the file. */
 int model_load(struct lake_fs *fs, const char *version, struct stored_model *m);
+/* The same without XGBoost: meta.json only (features, calibration), and the model file's
+ * bytes in *model_json for the native engine. */
+int model_load_meta(struct lake_fs *fs, const char *version, struct stored_model *m, struct buf *model_json);
 /* Probabilities for rows (n x nfeatures floats, the model's order, NaN missing), calibrated
  * as the model was. */
 int model_predict(const struct stored_model *m, const float *x, size_t n, double *out);

@@ -68,10 +68,12 @@ int route_post_events(struct http_request *req);
 int route_get_quality(struct http_request *req);
 int route_get_features(struct http_request *req);
 int route_get_features_online(struct http_request *req);
+int route_get_model(struct http_request *req);
 
 struct feature_registry;
 struct online_store;
 struct live_features;
+struct champion_holder;
 
 struct server {
 	const struct config *cfg;
@@ -81,6 +83,7 @@ struct server {
 	struct feature_registry *registry;
 	struct online_store *online;
 	struct live_features *live;
+	struct champion_holder *champion; /* the model served (serve/champion.h) */
 	struct MHD_Daemon *mhd;
 	struct metrics metrics;
 	struct event_limits limits;

@@ -157,6 +157,16 @@ int metrics_render(const struct metrics *m, size_t nroutes, const char *(*route_
 			rc = render_histogram(out, "ppredict_live_features_seconds", "", metrics_latency_le, counts,
 					      METRICS_LATENCY_BUCKETS, (double)load(&m->live_ns_sum) / 1e9);
 	}
+	if (!rc)
+		rc = buf_printf(out,
+				"# HELP ppredict_model_swaps_total Models the server swapped in (a new champion).\n"
+				"# TYPE ppredict_model_swaps_total counter\n"
+				"ppredict_model_swaps_total %" PRIu64 "\n"
+				"# HELP ppredict_model_refused_total Champions refused (other feature definitions, or\n"
+				"# a table's own columns).\n"
+				"# TYPE ppredict_model_refused_total counter\n"
+				"ppredict_model_refused_total %" PRIu64 "\n",
+				load(&m->model_swaps), load(&m->model_refused));
 	if (!rc && cs) {
 		rc = buf_printf(out,
 				"# HELP ppredict_ingest_queue_bytes Event bytes waiting for their fsync.\n"

@@ -26,6 +26,7 @@ struct metrics {
 	uint64_t live_applied, live_failed; /* live features: events applied, failures */
 	uint64_t live_latency[METRICS_LATENCY_BUCKETS];
 	uint64_t live_ns_sum;
+	uint64_t model_swaps, model_refused; /* champions swapped in; refused */
 };
 
 extern const double metrics_latency_le[METRICS_LATENCY_BUCKETS];

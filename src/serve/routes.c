@@ -28,8 +28,13 @@ const struct route routes[] = {
 	  "on-demand features.",
 	  NULL },
 	{ "GET", "/v1/features/online", route_get_features_online, SCOPE_PREDICT, false,
-	  "The feature vector serving reads from the online store: ?session_id=&visitor_id=&item_id= "
-	  "(at least one) and at= (RFC 3339 or epoch ms; default now); null is missing.",
+	  "The feature vector serving reads from the online store: ?session_id=&visitor_id=&item_id="
+	  "&category_id= (at least one) and at= (RFC 3339 or epoch ms; default now); null is missing.",
+	  NULL },
+	{ "GET", "/v1/model", route_get_model, SCOPE_PREDICT, false,
+	  "The model served (the registry's champion, swapped in without a restart): version, "
+	  "features, threshold, calibration, test metrics; and the last champion refused, with why "
+	  "(say, trained on other feature definitions). 404 when none is served.",
 	  NULL },
 	{ "GET", "/v1/quality", route_get_quality, SCOPE_PREDICT, false,
 	  "The latest expectation-suite run (`ppredict check`, Great Expectations' validation "

@@ -1,0 +1,106 @@
+#!/bin/bash
+# The server serves the registry's champion and picks up a new one without a restart; a
+# champion trained on other feature definitions, or on a table's own columns, is refused
+# with the reason, and the model served before stays.
+. "$PPREDICT_ROOT/tests/integration/lib.sh"
+set -e
+
+"$PP" init . >/dev/null
+expect_exit 0 "$PP" simulate --visitors 4000 --days 14 --seed 11
+expect_exit 0 "$PP" etl --no-warehouse
+expect_exit 0 "$PP" features build
+expect_exit 0 "$PP" check
+expect_exit 0 "$PP" train --json --set train.search_trials=0
+a=$(jq -r .version <<<"$out")
+registry=$(jq -r .feature_registry <<<"$out")
+
+# no champion yet: nothing served, and GET /v1/model says why
+start_server --set models.reload=200ms
+http GET /v1/model
+expect_status 404
+contains "$body" '"code":"no_model"'
+contains "$body" "the registry has no champion"
+
+# promoted: picked up within a few reloads, no restart
+expect_exit 0 "$PP" models promote "$a"
+for _ in $(seq 50); do
+	http GET /v1/model
+	[ "$status" = 200 ] && break
+	sleep 0.1
+done
+expect_status 200
+equals "$(jq -r .model.version <<<"$body")" "$a" "the champion served"
+equals "$(jq -r .model.feature_registry <<<"$body")" "$registry" "its feature registry"
+equals "$(jq -r .feature_registry <<<"$body")" "$registry" "the server's"
+equals "$(jq .model.features <<<"$body")" "46" "features"
+jq -e '.model.threshold > 0 and .model.metrics_test.roc_auc > 0.6 and .refused == null' <<<"$body" >/dev/null ||
+	fail "model status: $body"
+
+# another version promoted by hand: swapped in
+expect_exit 0 "$PP" train --json --set train.search_trials=0 --set train.seed=7
+b=$(jq -r .version <<<"$out")
+expect_exit 0 "$PP" models promote "$b" --force
+for _ in $(seq 50); do
+	http GET /v1/model
+	[ "$(jq -r .model.version <<<"$body")" = "$b" ] && break
+	sleep 0.1
+done
+equals "$(jq -r .model.version <<<"$body")" "$b" "the new champion, without a restart"
+equals "$(jq .swaps <<<"$body")" "2" "two swaps"
+contains "$(cat server.log)" "serving model $b (was $a:"
+
+# a champion trained on other feature definitions: refused, b stays
+"$PP" features show > repo.yaml
+sed -i 's/^    window: 7d$/    window: 24h/' repo.yaml
+expect_exit 0 "$PP" features build --set features.repository=repo.yaml
+expect_exit 0 "$PP" train --json --set train.search_trials=0 --set features.repository=repo.yaml
+c=$(jq -r .version <<<"$out")
+other=$(jq -r .feature_registry <<<"$out")
+[ "$other" != "$registry" ] || fail "the changed repository kept its hash"
+expect_exit 0 "$PP" models promote "$c" --force
+for _ in $(seq 50); do
+	http GET /v1/model
+	[ "$(jq -r '.refused.version // ""' <<<"$body")" = "$c" ] && break
+	sleep 0.1
+done
+expect_status 200
+equals "$(jq -r .model.version <<<"$body")" "$b" "the model served before stays"
+equals "$(jq -r .refused.version <<<"$body")" "$c" "the refused champion"
+contains "$(jq -r .refused.reason <<<"$body")" "trained on feature registry $other"
+contains "$(jq -r .refused.reason <<<"$body")" "runs registry $registry"
+contains "$(cat server.log)" "champion $c not served"
+http GET /metrics
+contains "$body" "ppredict_model_refused_total 1"
+contains "$body" "ppredict_model_swaps_total 2"
+stop_server
+
+# started with that champion: nothing served, and the reason
+start_server --set models.reload=200ms
+http GET /v1/model
+expect_status 404
+contains "$body" "the champion $c was refused"
+contains "$body" "trained on feature registry $other"
+
+# a model of a table's own columns cannot be served from the feature store either
+/usr/bin/python3 "$PPREDICT_ROOT/tests/python/make_shoppers.py" 800 3 > shoppers.csv
+expect_exit 0 "$PP" train --label Revenue shoppers.csv --json --set train.search_trials=0
+d=$(jq -r .version <<<"$out")
+expect_exit 0 "$PP" models promote "$d" --force
+for _ in $(seq 50); do
+	http GET /v1/model
+	contains_d=$(jq -r '.error.message' <<<"$body")
+	[[ "$contains_d" == *"$d"* ]] && break
+	sleep 0.1
+done
+contains "$body" "model $d was trained on a table's own columns"
+
+# back to b: served again
+expect_exit 0 "$PP" models promote "$b" --force
+for _ in $(seq 50); do
+	http GET /v1/model
+	[ "$status" = 200 ] && break
+	sleep 0.1
+done
+equals "$(jq -r .model.version <<<"$body")" "$b" "served again"
+stop_server
+done_ok
