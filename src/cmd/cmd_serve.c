@@ -59,7 +59,7 @@ static int run_serve(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	collector_opts_from_config(&co, &ctx->cfg, journal.data);
 	if ((rc = collector_open(&s.collector, s.fs, &co)))
 		goto out;
-	if (ctx->cfg.features_live && (rc = serve_live_start(&s)))
+	if ((rc = serve_live_start(&s)))
 		goto out;
 	if ((rc = champion_start(&s)))
 		goto out;

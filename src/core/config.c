@@ -93,6 +93,12 @@ const struct cfg_option config_options[] = {
 	  "How often `serve` asks the registry for its champion; a new one is loaded and swapped\n"
 	  "in without a restart (requests in flight finish on the old one)." },
 
+	{ "predict.unknown_session", CFG_ENUM, "cold_start", OFF(predict_unknown_session), 0, 0, "cold_start|404",
+	  "A prediction for a session the online store does not know (new, or quiet past its\n"
+	  "TTL): cold_start predicts from the visitor's and the item's features; 404 refuses." },
+	{ "predict.max_batch", CFG_INT, "10000", OFF(predict_max_batch), 1, 1000000, NULL,
+	  "Rows in one POST /v1/predict/batch at most (more: 413)." },
+
 	{ "online_store.backend", CFG_ENUM, "lmdb", OFF(online_backend), 0, 0, "lmdb|redis",
 	  "Where live features are kept for serving: lmdb (embedded file) or redis." },
 	{ "online_store.path", CFG_STRING, "_meta/online.lmdb", OFF(online_path), 0, 0, NULL,

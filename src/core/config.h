@@ -55,6 +55,8 @@ struct config {
 	char *models_index;
 	int64_t models_promote_margin;
 	int64_t models_reload_ms;
+	char *predict_unknown_session;
+	int64_t predict_max_batch;
 	/* online_store */
 	char *online_backend;
 	char *online_path;

@@ -12,7 +12,7 @@
 #include "core/buf.h"
 #include "core/common.h"
 
-#define CSV_MAX_FIELDS 32
+#define CSV_MAX_FIELDS 256
 
 struct csv_reader {
 	const char *p, *end;

@@ -109,6 +109,14 @@ out:
 int online_vector(struct online_store *store, const struct feature_registry *r,
 		  const struct span keys_of[ENT__COUNT], int64_t now, double *vec)
 {
+	struct online_found info;
+
+	return online_vector_found(store, r, keys_of, now, vec, &info);
+}
+
+int online_vector_found(struct online_store *store, const struct feature_registry *r,
+			const struct span keys_of[ENT__COUNT], int64_t now, double *vec, struct online_found *info)
+{
 	struct online_key keys[64];
 	struct online_row *rows;
 	bool found[64];
@@ -131,11 +139,14 @@ int online_vector(struct online_store *store, const struct feature_registry *r,
 		}
 	for (size_t v = 0; v < r->nfeatures; v++)
 		vec[v] = NAN;
+	memset(info, 0, sizeof(*info));
 	rc = nask ? store->ops->multi_get(store, asked, nask, now, rows, found) : 0;
 	for (size_t a = 0; a < nask && !rc; a++) {
 		const struct feature_view *fv = &r->views[ask[a]];
 		if (!found[a] || rows[a].n != fv->n)
 			continue;
+		info->found[ask[a]] = true;
+		info->ts[ask[a]] = rows[a].ts;
 		for (size_t f = 0; f < fv->n; f++) {
 			double x = rows[a].v[f];
 			vec[fv->f[f].slot] = counts_time(&fv->f[f]) && !isnan(x) ? (double)now / 1000.0 - x : x;

@@ -33,4 +33,12 @@ void online_row_finish(const struct feature_view *fv, int64_t as_of, int64_t las
 int online_vector(struct online_store *store, const struct feature_registry *r,
 		  const struct span keys[ENT__COUNT], int64_t now, double *vec);
 
+/* Which views' rows online_vector_found read, and the time each holds for. */
+struct online_found {
+	bool found[64];
+	int64_t ts[64]; /* 0 when not found */
+};
+int online_vector_found(struct online_store *store, const struct feature_registry *r,
+			const struct span keys[ENT__COUNT], int64_t now, double *vec, struct online_found *info);
+
 #endif

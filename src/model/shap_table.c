@@ -173,6 +173,8 @@ static int make_group(struct builder *b, uint32_t node, int dp)
 			return 0;
 		}
 	}
+	if (!nf)
+		return 0; /* a tree that is one leaf: no feature moves it */
 	g.nf = (uint8_t)nf;
 	uint64_t rows = (uint64_t)1 << g.nbits, size = rows * (uint64_t)nf;
 	if ((b->nw + size) * sizeof(float) > SHAP_TABLE_MAX_BYTES) {

@@ -17,8 +17,7 @@ struct champion_holder {
 	pthread_t watcher;
 	bool running, stop, poked;
 	struct served_model *current;
-	struct feature_registry own; /* when live features are off, the registry to check against */
-	const struct feature_registry *registry;
+	const struct feature_registry *registry; /* the server's: models are checked against it */
 	char refused[64];           /* the version refused last, and why */
 	char refused_why[512];
 	uint64_t swaps, refusals;
@@ -190,7 +189,6 @@ int champion_start(struct server *s)
 {
 	struct champion_holder *h = pp_calloc(1, sizeof(*h));
 	pthread_condattr_t ca;
-	int rc;
 
 	if (!h)
 		return PP_ENOMEM;
@@ -201,11 +199,6 @@ int champion_start(struct server *s)
 	pthread_condattr_destroy(&ca);
 	s->champion = h;
 	h->registry = s->registry;
-	if (!h->registry) {
-		if ((rc = registry_load(&h->own, s->cfg)))
-			return pp_error_wrap(rc, "the feature registry models are checked against");
-		h->registry = &h->own;
-	}
 	check(s);
 	if (pthread_create(&h->watcher, NULL, watch, s))
 		return pp_error_errno(PP_EIO, "the model watcher thread");
@@ -226,8 +219,6 @@ void champion_stop(struct server *s)
 	if (h->running)
 		pthread_join(h->watcher, NULL);
 	champion_release(h->current);
-	if (h->registry == &h->own)
-		registry_release(&h->own);
 	pthread_cond_destroy(&h->wake);
 	pthread_mutex_destroy(&h->mu);
 	pp_free(h);

@@ -45,7 +45,7 @@ int route_get_features_online(struct http_request *req)
 
 	if (!s->online)
 		return http_error(req, 503, "unavailable", NULL,
-				  "live features are off (features.live: false): no online store is open");
+				  "the online store could not be opened when the server started (see its log)");
 	for (int i = 0; i < ENT__COUNT; i++) {
 		const char *v = http_query(req, entity_key(i));
 		struct event_error err;

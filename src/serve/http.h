@@ -69,11 +69,14 @@ int route_get_quality(struct http_request *req);
 int route_get_features(struct http_request *req);
 int route_get_features_online(struct http_request *req);
 int route_get_model(struct http_request *req);
+int route_post_predict(struct http_request *req);
+int route_post_predict_batch(struct http_request *req);
 
 struct feature_registry;
 struct online_store;
 struct live_features;
 struct champion_holder;
+struct item_categories;
 
 struct server {
 	const struct config *cfg;
@@ -84,6 +87,7 @@ struct server {
 	struct online_store *online;
 	struct live_features *live;
 	struct champion_holder *champion; /* the model served (serve/champion.h) */
+	struct item_categories *items;    /* items' categories, for predictions by item */
 	struct MHD_Daemon *mhd;
 	struct metrics metrics;
 	struct event_limits limits;
@@ -99,9 +103,9 @@ int http_server_start(struct server *s);
 /* Stops accepting, waits (up to grace_ms) for requests in flight, then stops. */
 void http_server_stop(struct server *s, int64_t grace_ms);
 
-/* Live features: the registry and the online store opened, and every event the collector
- * accepts applied to them (features/live.h) before its request is answered. stop: after
- * the HTTP server, before the collector closes. */
+/* The feature registry and the online store opened (predictions read them), and with
+ * features.live every event the collector accepts applied to them (features/live.h) before
+ * its request is answered. stop: after the HTTP server, before the collector closes. */
 int serve_live_start(struct server *s);
 void serve_live_stop(struct server *s);
 

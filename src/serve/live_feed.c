@@ -1,5 +1,6 @@
-/* Live features in the server: the collector's subscriber applying each accepted event to
- * the online store (http.h: serve_live_start). */
+/* Live features in the server: the feature registry and the online store, and the
+ * collector's subscriber applying each accepted event to the store (http.h:
+ * serve_live_start). */
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -9,6 +10,7 @@
 #include "features/registry.h"
 #include "ingest/collector.h"
 #include "serve/http.h"
+#include "serve/item_categories.h"
 
 /* Called on the request's thread once the event is durable, before the answer. A failure
  * loses nothing (the event is stored; a materialize run catches up) and is counted; the
@@ -17,7 +19,13 @@ static void on_event(void *ctx, const struct event *ev)
 {
 	struct server *s = ctx;
 	uint64_t t0 = time_mono_ns();
-	int rc = live_apply(s->live, ev);
+	int rc;
+
+	if (item_categories_note(s->items, ev->item_id, ev->category_id))
+		pp_error_clear(); /* out of memory: the item keeps its old category */
+	if (!s->live)
+		return;
+	rc = live_apply(s->live, ev);
 
 	metrics_live(&s->metrics, rc == 0, time_mono_ns() - t0);
 	if (rc) {
@@ -29,13 +37,25 @@ static void on_event(void *ctx, const struct event *ev)
 
 int serve_live_start(struct server *s)
 {
+	size_t items;
 	int rc;
 
 	if (!(s->registry = pp_calloc(1, sizeof(*s->registry))))
 		return PP_ENOMEM;
-	if ((rc = registry_load(s->registry, s->cfg)) || (rc = online_store_open(&s->online, s->cfg)) ||
-	    (rc = live_open(&s->live, s->registry, s->online, s->cfg->session_gap_ms)))
+	if ((rc = registry_load(s->registry, s->cfg)))
+		return pp_error_wrap(rc, "the feature registry");
+	if ((rc = item_categories_open(&s->items, s->fs, &items)))
+		return rc;
+	if ((rc = online_store_open(&s->online, s->cfg))) {
+		if (s->cfg->features_live)
+			return pp_error_wrap(rc, "live features (features.live: false turns them off)");
+		/* without live features the store only serves predictions by id: warn, go on */
+		log_warn("the online store: %s: predictions by session, visitor or item are off", pp_errmsg());
+		pp_error_clear();
+	} else if (s->cfg->features_live &&
+		   (rc = live_open(&s->live, s->registry, s->online, s->cfg->session_gap_ms))) {
 		return pp_error_wrap(rc, "live features (features.live: false turns them off)");
+	}
 	return collector_subscribe(s->collector, on_event, s);
 }
 
@@ -43,6 +63,8 @@ void serve_live_stop(struct server *s)
 {
 	live_close(s->live);
 	online_store_close(s->online);
+	item_categories_close(s->items);
+	s->items = NULL;
 	if (s->registry) {
 		registry_release(s->registry);
 		pp_free(s->registry);

@@ -31,6 +31,19 @@ const struct route routes[] = {
 	  "The feature vector serving reads from the online store: ?session_id=&visitor_id=&item_id="
 	  "&category_id= (at least one) and at= (RFC 3339 or epoch ms; default now); null is missing.",
 	  NULL },
+	{ "POST", "/v1/predict", route_post_predict, SCOPE_PREDICT, true,
+	  "The champion's purchase probability for a session (its live features from the online "
+	  "store, with the visitor's, the item's and its category's), or for features given "
+	  "outright, or both (given ones win): {session_id, visitor_id, item_id, category_id, "
+	  "features, at, explain, top}. Answers probability, label at the threshold, the model "
+	  "version, each view's freshness, and with explain the top reasons (TreeSHAP).",
+	  "application/json" },
+	{ "POST", "/v1/predict/batch", route_post_predict_batch, SCOPE_PREDICT, true,
+	  "Many predictions with one model: a JSON array of prediction requests, or CSV whose "
+	  "header names key columns (session_id, visitor_id, item_id, category_id, at) and "
+	  "features (an empty cell is missing). Each row gets its prediction or its own error; "
+	  "CSV out with ?format=csv or Accept: text/csv. At most predict.max_batch rows.",
+	  "application/json text/csv" },
 	{ "GET", "/v1/model", route_get_model, SCOPE_PREDICT, false,
 	  "The model served (the registry's champion, swapped in without a restart): version, "
 	  "features, threshold, calibration, test metrics; and the last champion refused, with why "

@@ -281,6 +281,23 @@ TEST(model_forest_matches_xgboost)
 	CHECK_INT(forest_load_json(&f, bad_child, strlen(bad_child), "c.json"), PP_ECORRUPT);
 	CHECK_CONTAINS(pp_errmsg(), "c.json: tree 0: a child index out of order or out of range, or a node with two parents");
 	CHECK_INT(forest_load_json(&f, "{", 1, "x.json"), PP_ECORRUPT);
+	/* a tree that is one leaf (labels without signal make them) beside one split */
+	const char *stump = "{\"learner\":{\"objective\":{\"name\":\"binary:logistic\"},"
+			    "\"learner_model_param\":{\"base_score\":\"5E-1\",\"num_feature\":\"2\"},"
+			    "\"gradient_booster\":{\"name\":\"gbtree\",\"model\":{\"trees\":["
+			    "{\"left_children\":[-1],\"right_children\":[-1],\"split_conditions\":[0.3],"
+			    "\"split_indices\":[0],\"default_left\":[0],\"sum_hessian\":[10]},"
+			    "{\"left_children\":[1,-1,-1],\"right_children\":[2,-1,-1],\"split_conditions\":[0.5,0.2,-0.4],"
+			    "\"split_indices\":[1,0,0],\"default_left\":[1,0,0],\"sum_hessian\":[10,4,6]}]}}}}";
+	const float row[2] = { 0, 0.7f };
+	double phi2[3];
+	CHECK_INT(forest_load_json(&f, stump, strlen(stump), "s.json"), 0);
+	CHECK(f.shap != NULL);
+	CHECK_INT(forest_shap(&f, row, phi2), 0);
+	CHECK_NEAR(phi2[0], 0, 1e-12);
+	CHECK_NEAR(phi2[1], -0.4 - (4 * 0.2 - 6 * 0.4) / 10, 1e-6); /* the leaf less the tree's mean */
+	CHECK_NEAR(phi2[0] + phi2[1] + phi2[2], forest_margin(&f, row), 1e-6);
+	forest_release(&f);
 	buf_release(&json);
 	pp_free(x);
 	pp_free(y);

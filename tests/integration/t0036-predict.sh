@@ -1,0 +1,127 @@
+#!/bin/bash
+# POST /v1/predict and /v1/predict/batch: by session from the online store fed live, with
+# features given outright, cold starts, explanations, and every bad input with the error
+# shape. Training and serving agree end to end: the lake's events replayed into a server
+# with an empty store give, at a prediction point, the probability the model gives that
+# point's training row.
+. "$PPREDICT_ROOT/tests/integration/lib.sh"
+set -e
+
+"$PP" init . >/dev/null
+expect_exit 0 "$PP" simulate --visitors 3000 --days 8 --seed 5
+expect_exit 0 "$PP" etl --no-warehouse
+expect_exit 0 "$PP" features build
+expect_exit 0 "$PP" check
+expect_exit 0 "$PP" train --json --set train.search_trials=0
+v=$(jq -r .version <<<"$out")
+expect_exit 0 "$PP" models promote "$v"
+
+J='Content-Type: application/json'
+start_server --set online_store.path=$PWD/fresh.lmdb
+
+# no model yet? there is one: the champion
+http GET /v1/model
+expect_status 200
+
+# a session that buys later, and its last prediction point (its third or later)
+pt=$(duck "SELECT session_id, visitor_id, item_id, epoch_ms(ts) AS ms FROM read_parquet('$PWD/lake/features/training_set/*/*.parquet') WHERE label = 1 QUALIFY row_number() OVER (PARTITION BY session_id ORDER BY ts DESC) = 1 AND count(*) OVER (PARTITION BY session_id) >= 3 ORDER BY ts LIMIT 1")
+sid=$(jq -r .session_id <<<"$pt"); vid=$(jq -r .visitor_id <<<"$pt"); iid=$(jq -r .item_id <<<"$pt"); ms=$(jq -r .ms <<<"$pt")
+[ -n "$sid" ] && [ "$sid" != null ] || fail "no buying session in the training set"
+
+# every event up to that point, in time order, into the server (its live features)
+duck "COPY (SELECT event_id, epoch_ms(ts) AS ts, visitor_id, session_id, event, item_id, category_id, price, transaction_id FROM read_parquet('$PWD/lake/processed/events/*/*.parquet') WHERE epoch_ms(ts) <= $ms ORDER BY ts, event_id) TO '$PWD/replay.ndjson' (FORMAT JSON)" >/dev/null
+[ "$(wc -l < replay.ndjson)" -gt 100 ] || fail "few events to replay"
+split -l 2000 replay.ndjson part.
+for f in part.*; do
+	http POST /v1/events -H 'Content-Type: application/x-ndjson' --data-binary @"$f"
+	expect_status 200
+done
+
+# by id at the point: the probability of the training row's features given outright
+http POST /v1/predict -H "$J" -d "{\"session_id\":\"$sid\",\"visitor_id\":\"$vid\",\"item_id\":\"$iid\",\"at\":$ms,\"explain\":true,\"top\":4}"
+expect_status 200
+by_id=$body
+equals "$(jq -r .model_version <<<"$by_id")" "$v" "the champion answers"
+equals "$(jq .cold_start <<<"$by_id")" "false" "the session is known"
+equals "$(jq '.views | to_entries | map(select(.value != null)) | length' <<<"$by_id")" "4" "every view found"
+equals "$(jq '.reasons | length' <<<"$by_id")" "4" "top 4 reasons"
+jq -e '.freshness_ms == 0 and (.probability >= 0) and (.probability <= 1) and
+	((.label == true) == (.probability >= .threshold))' <<<"$by_id" >/dev/null || fail "prediction: $by_id"
+features=$(duck "SELECT * EXCLUDE (session_id, visitor_id, item_id, ts, label, event_date) FROM read_parquet('$PWD/lake/features/training_set/*/*.parquet', hive_partitioning = true) WHERE session_id = '$sid' AND epoch_ms(ts) = $ms")
+[ -n "$features" ] || fail "no training row for the point"
+http POST /v1/predict -H "$J" -d "{\"features\":$features,\"at\":$ms}"
+expect_status 200
+awk -v a="$(jq .probability <<<"$by_id")" -v b="$(jq .probability <<<"$body")" \
+	'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-6) }' ||
+	fail "training and serving differ: by id $(jq .probability <<<"$by_id"), the training row $(jq .probability <<<"$body")"
+# the contributions add up to the margin
+jq -e '(.expected_margin + ([.reasons[].contribution] | add)) | type == "number"' <<<"$by_id" >/dev/null
+
+# the session not known: cold start from the visitor and the item, or 404 when configured
+http POST /v1/predict -H "$J" -d "{\"session_id\":\"nope\",\"visitor_id\":\"$vid\",\"at\":$ms}"
+expect_status 200
+equals "$(jq .cold_start <<<"$body")" "true" "cold start"
+equals "$(jq -r .views.visitor_history <<<"$body" | cut -c1-4)" "$(date -u -d @$((ms / 1000)) +%Y)" "the visitor's features read"
+stop_server
+start_server --set online_store.path=$PWD/fresh.lmdb --set predict.unknown_session=404
+http POST /v1/predict -H "$J" -d "{\"session_id\":\"nope\",\"at\":$ms}"
+expect_status 404
+contains "$body" '"code":"unknown_session"'
+contains "$body" '"field":"session_id"'
+
+# bad input: the error shape, the field named
+http POST /v1/predict -H "$J" -d '{"features":{"s_carts":1,"bogus":2}}'
+expect_status 400
+contains "$body" "1 unknown feature: 'bogus'"
+contains "$body" '"field":"features"'
+http POST /v1/predict -H "$J" -d '{"features":{"s_carts":"two"}}'
+expect_status 400
+contains "$body" "features.s_carts: expected a number or null, got a string"
+http POST /v1/predict -H "$J" -d '{"session_id":12}'
+expect_status 400
+contains "$body" '"field":"session_id"'
+http POST /v1/predict -H "$J" -d '{"sessionid":"x"}'
+expect_status 400
+contains "$body" "'sessionid' is not a field of a prediction request"
+http POST /v1/predict -H "$J" -d '{"features":{"s_carts":1},"top":0}'
+expect_status 400
+contains "$body" '"field":"top"'
+http POST /v1/predict -H "$J" -d '{"features":{"s_carts":1},"at":"yesterday"}'
+expect_status 400
+contains "$body" '"field":"at"'
+http POST /v1/predict -H "$J" -d '{}'
+expect_status 400
+contains "$body" "give session_id, visitor_id, item_id or category_id"
+http POST /v1/predict -H "$J" -d '{"features":'
+expect_status 400
+contains "$body" '"code":"invalid_json"'
+http POST /v1/predict -H 'Content-Type: text/plain' -d 'x'
+expect_status 415
+
+# a batch: JSON with a bad row among good ones
+http POST /v1/predict/batch -H "$J" -d "[{\"session_id\":\"$sid\",\"visitor_id\":\"$vid\",\"item_id\":\"$iid\",\"at\":$ms},{\"features\":{\"x\":1}},{\"features\":$features}]"
+expect_status 200
+equals "$(jq -c '[.rows, .errors, .results[1].error.code, .results[1].row]' <<<"$body")" '[3,1,"invalid",2]' "row errors"
+awk -v a="$(jq .results[0].probability <<<"$body")" -v b="$(jq .results[2].probability <<<"$body")" \
+	'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-6) }' || fail "batch rows disagree: $body"
+# CSV in and out, a bad cell and a short line among good rows
+printf 'session_id,visitor_id,item_id,at,s_carts\n%s,%s,%s,%s,\n,,,,2\n,,,,two\n,,\n' "$sid" "$vid" "$iid" "$ms" > batch.csv
+http POST '/v1/predict/batch?format=csv' -H 'Content-Type: text/csv' --data-binary @batch.csv
+expect_status 200
+equals "$(head -1 <<<"$body")" "row,probability,label,error" "CSV header"
+equals "$(sed -n 2p <<<"$body" | cut -d, -f2)" "$(jq .probability <<<"$by_id")" "CSV row 1 = the single prediction"
+contains "$(sed -n 4p <<<"$body")" "s_carts: expected a number, got 'two'"
+contains "$(sed -n 5p <<<"$body")" "3 fields, the header has 5"
+printf 'nope,s_carts\n1,2\n' > bad.csv
+http POST /v1/predict/batch -H 'Content-Type: text/csv' --data-binary @bad.csv
+expect_status 400
+contains "$body" "'nope' is not one of the model's features"
+http POST /v1/predict/batch -H "$J" -d '{"rows":[]}'
+expect_status 400
+stop_server
+start_server --set online_store.path=$PWD/fresh.lmdb --set predict.max_batch=2
+http POST /v1/predict/batch -H "$J" -d '[{"features":{"s_carts":1}},{"features":{"s_carts":1}},{"features":{"s_carts":1}}]'
+expect_status 413
+contains "$body" '"code":"too_many_rows"'
+stop_server
+done_ok
