@@ -1,7 +1,7 @@
 /*
  * http.h - the HTTP server: libmicrohttpd underneath (epoll, a thread pool), a route
  * table on top (src/serve/routes.c), one JSON error shape, keys and scopes, limits,
- * metrics and an access log (see docs/internals/serve.md).
+ * metrics and an access log (see docs/internals/collector.md).
  *
  * A handler gets a struct http_request with the whole body read (and decompressed), and
  * fills its response. A handler that must wait (for the journal's fsync) returns
