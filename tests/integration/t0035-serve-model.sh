@@ -49,6 +49,39 @@ equals "$(jq -r .model.version <<<"$body")" "$b" "the new champion, without a re
 equals "$(jq .swaps <<<"$body")" "2" "two swaps"
 contains "$(cat server.log)" "serving model $b (was $a:"
 
+# swaps under load: predictions keep coming while the champion changes four times; every
+# request is answered 200 by one of the two models
+load() {
+	for _ in $(seq 150); do
+		r=$(curl -s -o - -w ' %{http_code}' -X POST -H 'Content-Type: application/json' \
+			-d '{"features":{"s_carts":1,"s_events":4},"explain":true}' "$URL/v1/predict")
+		echo "${r//$'\n'/}"
+	done > "load.$1"
+}
+loaders=()
+for w in 1 2 3; do
+	load $w &
+	loaders+=($!)
+done
+for target in "$a" "$b" "$a" "$b"; do
+	sleep 0.3
+	"$PP" models promote "$target" --force >/dev/null 2>&1 || fail "promote $target"
+done
+wait "${loaders[@]}" # not the server's
+cat load.1 load.2 load.3 > load.all
+equals "$(wc -l < load.all)" "450" "requests made"
+equals "$(grep -vc ' 200$' load.all || true)" "0" "requests failed during swaps"
+equals "$(sed 's/ 200$//' load.all | jq -r .model_version | sort -u | grep -vc -e "^$a\$" -e "^$b\$" || true)" "0" \
+	"answers from other models"
+[ "$(sed 's/ 200$//' load.all | jq -r .model_version | sort -u | wc -l)" = 2 ] || fail "both models did not answer"
+for _ in $(seq 50); do
+	http GET /v1/model
+	[ "$(jq -r .model.version <<<"$body")" = "$b" ] && break
+	sleep 0.1
+done
+equals "$(jq -r .model.version <<<"$body")" "$b" "the last promoted served"
+swaps=$(jq .swaps <<<"$body")
+
 # a champion trained on other feature definitions: refused, b stays
 "$PP" features show > repo.yaml
 sed -i 's/^    window: 7d$/    window: 24h/' repo.yaml
@@ -71,7 +104,7 @@ contains "$(jq -r .refused.reason <<<"$body")" "runs registry $registry"
 contains "$(cat server.log)" "champion $c not served"
 http GET /metrics
 contains "$body" "ppredict_model_refused_total 1"
-contains "$body" "ppredict_model_swaps_total 2"
+contains "$body" "ppredict_model_swaps_total $swaps"
 stop_server
 
 # started with that champion: nothing served, and the reason
