@@ -4,9 +4,9 @@
 #include "cmd/cmds.h"
 #include "core/err.h"
 #include "core/tabular.h"
-#include "model/evaluate.h"
 #include "model/model_index.h"
-#include "quality/report_store.h"
+#include "model/model_store.h"
+#include "model/promote.h"
 
 #include <unistd.h>
 
@@ -116,113 +116,36 @@ out:
 	return rc;
 }
 
-/* Both on the newest test window: the candidate's and the champion's scores. */
-static int score_pair(struct lake_fs *fs, const struct config *cfg, const char *a, const char *b,
-		      struct eval_scores *sa, struct eval_scores *sb, bool *b_scored)
-{
-	struct eval_window w;
-	struct stored_model ma = { 0 }, mb = { 0 };
-	int rc;
-
-	*b_scored = false;
-	if ((rc = eval_window_open(&w, fs, cfg)))
-		return rc;
-	if (!(rc = model_load(fs, a, &ma)))
-		rc = eval_window_score(&w, &ma, sa);
-	if (!rc && b && !(rc = model_load(fs, b, &mb))) {
-		rc = eval_window_score(&w, &mb, sb);
-		if (rc == PP_EINVAL) { /* other features: it cannot be scored on this window */
-			rc = 0;
-		} else if (!rc) {
-			*b_scored = true;
-		}
-	}
-	model_release(&ma);
-	model_release(&mb);
-	eval_window_release(&w);
-	return rc;
-}
-
 static int run_promote(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 {
 	struct models_opts *o = vopts;
-	struct model_index *x = NULL;
 	struct lake_fs *fs = NULL;
-	struct indexed_model cand, champ;
-	struct eval_scores sc = { 0 }, sh = { 0 };
-	bool have_champ, scored = false;
-	char why[300];
+	struct promotion p;
 	int rc;
 
-	if ((rc = model_index_open(&x, &ctx->cfg)) || (rc = lake_fs_open_config(&fs, &ctx->cfg)))
-		goto out;
-	if ((rc = argc ? model_index_get(x, argv[0], &cand) : model_index_newest_candidate(x, &cand)))
-		goto out;
-	if (!strcmp(cand.stage, "champion")) {
-		rc = pp_error(PP_EINVAL, "model %s is the champion already", cand.version);
-		goto out;
-	}
-	have_champ = model_index_champion(x, &champ) == 0;
-	pp_error_clear();
-	if (o->force) {
-		snprintf(why, sizeof(why), "forced by hand");
-	} else {
-		if ((rc = quality_gate(fs)) && rc != PP_ENOENT) {
-			rc = pp_error_wrap(rc, "not promoted");
-			goto out;
-		}
-		pp_error_clear();
-		if (cand.shuffled) {
-			rc = pp_error(PP_EINVAL, "not promoted: %s was trained on shuffled labels (a leakage check)",
-				      cand.version);
-			goto out;
-		}
-		if ((rc = score_pair(fs, &ctx->cfg, cand.version, have_champ ? champ.version : NULL, &sc, &sh, &scored)))
-			goto out;
-		double margin = (double)ctx->cfg.models_promote_margin / 1000.0;
-		if (have_champ && scored && !(sc.pr_auc > sh.pr_auc + margin)) {
-			rc = pp_error(PP_EINVAL, "not promoted: %s scores test PR-AUC %.4f on the newest test window "
-				      "(%zu rows), the champion %s %.4f; the rule asks for more than %.4f (models.promote_margin)",
-				      cand.version, sc.pr_auc, sc.rows, champ.version, sh.pr_auc, sh.pr_auc + margin);
-			goto out;
-		}
-		if (!have_champ)
-			snprintf(why, sizeof(why), "the first champion (test PR-AUC %.4f on %zu rows)", sc.pr_auc, sc.rows);
-		else if (!scored)
-			snprintf(why, sizeof(why), "test PR-AUC %.4f; the champion %s was trained on other features",
-				 sc.pr_auc, champ.version);
-		else
-			snprintf(why, sizeof(why), "test PR-AUC %.4f against the champion %s's %.4f on the same %zu rows",
-				 sc.pr_auc, champ.version, sh.pr_auc, sc.rows);
-	}
-	if ((rc = model_index_promote(x, cand.version, who(o), why)))
+	if ((rc = lake_fs_open_config(&fs, &ctx->cfg)) ||
+	    (rc = model_promote(fs, &ctx->cfg, argc ? argv[0] : NULL, o->force, who(o), &p)))
 		goto out;
 	if (o->json)
-		printf("{\"promoted\":\"%s\",\"replaced\":\"%s\",\"why\":\"%s\"}\n", cand.version,
-		       have_champ ? champ.version : "", why);
+		printf("{\"promoted\":\"%s\",\"replaced\":\"%s\",\"why\":\"%s\"}\n", p.version, p.replaced, p.why);
 	else
-		printf("%s is the champion (%s)%s%s\n", cand.version, why, have_champ ? "; archived " : "",
-		       have_champ ? champ.version : "");
+		printf("%s is the champion (%s)%s%s\n", p.version, p.why, p.replaced[0] ? "; archived " : "", p.replaced);
 out:
 	lake_fs_close(fs);
-	model_index_close(x);
 	return rc;
 }
 
 static int run_rollback(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 {
 	struct models_opts *o = vopts;
-	struct model_index *x = NULL;
-	char restored[64];
+	struct promotion p;
 	int rc;
 
 	(void)argc, (void)argv;
-	if ((rc = model_index_open(&x, &ctx->cfg)) || (rc = model_index_rollback(x, who(o), restored, sizeof(restored))))
-		goto out;
-	printf("%s is the champion again\n", restored);
-out:
-	model_index_close(x);
-	return rc;
+	if ((rc = model_rollback(&ctx->cfg, who(o), &p)))
+		return rc;
+	printf("%s is the champion again\n", p.version);
+	return 0;
 }
 
 static int run_compare(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
@@ -235,7 +158,7 @@ static int run_compare(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 
 	(void)argc;
 	if ((rc = lake_fs_open_config(&fs, &ctx->cfg)) ||
-	    (rc = score_pair(fs, &ctx->cfg, argv[0], argv[1], &a, &b, &scored)))
+	    (rc = model_score_pair(fs, &ctx->cfg, argv[0], argv[1], &a, &b, &scored)))
 		goto out;
 	if (!scored) {
 		rc = pp_error(PP_EINVAL, "%s was trained on other features than the training set's: it cannot be "

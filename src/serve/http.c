@@ -52,6 +52,28 @@ const char *http_query(struct http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* Whether url fits a route's path: a {name} segment of the path takes any one non-empty
+ * segment of the url (copied into param, which must hold it). */
+static bool path_fits(const char *path, const char *url, char *param, size_t n)
+{
+	while (*path && *url) {
+		if (*path == '{') {
+			size_t len = strcspn(url, "/");
+			const char *close = strchr(path, '}');
+			if (!close || !len || len >= n)
+				return false;
+			memcpy(param, url, len);
+			param[len] = 0;
+			url += len;
+			path = close + 1;
+			continue;
+		}
+		if (*path++ != *url++)
+			return false;
+	}
+	return !*path && !*url;
+}
+
 static void respond(struct http_request *req)
 {
 	struct MHD_Response *r;
@@ -71,7 +93,8 @@ static void respond(struct http_request *req)
 		char allow[128] = "";
 		size_t i;
 		for (i = 0; i < nroutes; i++) {
-			if (strcmp(routes[i].path, req->url))
+			char param[sizeof(req->param)];
+			if (!path_fits(routes[i].path, req->url, param, sizeof(param)))
 				continue;
 			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
 				 allow[0] ? ", " : "", routes[i].method);
@@ -89,7 +112,7 @@ static bool match_route(struct http_request *req)
 	size_t i;
 
 	for (i = 0; i < nroutes; i++) {
-		if (strcmp(routes[i].path, req->url))
+		if (!path_fits(routes[i].path, req->url, req->param, sizeof(req->param)))
 			continue;
 		path_known = true;
 		if (!strcmp(routes[i].method, req->method)) {

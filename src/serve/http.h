@@ -28,6 +28,7 @@ struct http_request {
 	size_t route; /* index in routes[], or nroutes when none matched */
 	const char *method;
 	char url[512];
+	char param[128]; /* the {name} segment of the route's path, if it has one */
 	uint64_t start_ns;
 	unsigned scopes; /* granted by the key (all, when keys are off) */
 	const char *key_name;
@@ -71,6 +72,8 @@ int route_get_features_online(struct http_request *req);
 int route_get_model(struct http_request *req);
 int route_post_predict(struct http_request *req);
 int route_post_predict_batch(struct http_request *req);
+int route_post_model_promote(struct http_request *req);
+int route_post_model_rollback(struct http_request *req);
 
 struct feature_registry;
 struct online_store;

@@ -44,6 +44,14 @@ const struct route routes[] = {
 	  "features (an empty cell is missing). Each row gets its prediction or its own error; "
 	  "CSV out with ?format=csv or Accept: text/csv. At most predict.max_batch rows.",
 	  "application/json text/csv" },
+	{ "POST", "/v1/models/{version}/promote", route_post_model_promote, SCOPE_ADMIN, false,
+	  "Makes a version the champion by the promotion rule (the quality gate, not shuffled, "
+	  "a better test PR-AUC than the champion's on the same window by models.promote_margin); "
+	  "?force=true skips the rule. 409 with the reason when refused. The server serves it at "
+	  "once.",
+	  NULL },
+	{ "POST", "/v1/models/rollback", route_post_model_rollback, SCOPE_ADMIN, false,
+	  "Archives the champion and makes the one before it champion again.", NULL },
 	{ "GET", "/v1/model", route_get_model, SCOPE_PREDICT, false,
 	  "The model served (the registry's champion, swapped in without a restart): version, "
 	  "features, threshold, calibration, test metrics; and the last champion refused, with why "

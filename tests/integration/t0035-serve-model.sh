@@ -135,5 +135,35 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 equals "$(jq -r .model.version <<<"$body")" "$b" "served again"
+
+# the registry's moves over the API (scope admin): the rule, force, rollback, unknown
+expect_exit 0 "$PP" features build
+expect_exit 0 "$PP" train --shuffle-labels --json --set train.search_trials=0
+s=$(jq -r .version <<<"$out")
+http POST "/v1/models/$s/promote"
+expect_status 409
+contains "$body" '"code":"refused"'
+contains "$body" "not promoted: $s was trained on shuffled labels"
+http POST "/v1/models/$a/promote?force=true"
+expect_status 200
+equals "$(jq -c '[.champion, .replaced, .why]' <<<"$body")" "[\"$a\",\"$b\",\"forced by hand\"]" "promoted over the API"
+for _ in $(seq 30); do
+	http GET /v1/model
+	[ "$(jq -r .model.version <<<"$body")" = "$a" ] && break
+	sleep 0.05
+done
+equals "$(jq -r .model.version <<<"$body")" "$a" "served at once"
+http POST /v1/models/rollback
+expect_status 200
+equals "$(jq -r .champion <<<"$body")" "$b" "rolled back over the API"
+expect_exit 0 "$PP" models show "$b"
+equals "$(jq -r '.history[-1].by' <<<"$out")" "api" "the history names the mover"
+http POST /v1/models/nope/promote
+expect_status 404
+contains "$body" "nope"
+http POST "/v1/models/$a/promote?force=maybe"
+expect_status 400
+http GET "/v1/models/$a/promote"
+expect_status 405
 stop_server
 done_ok
