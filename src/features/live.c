@@ -218,7 +218,7 @@ static int apply_txn(struct online_txn *t, void *vctx)
 	return rc;
 }
 
-int live_apply(struct live_features *l, const struct event *ev)
+int live_apply_session(struct live_features *l, const struct event *ev, char *session, size_t n)
 {
 	struct apply_ctx ctx = { l, ev };
 	int rc;
@@ -230,8 +230,15 @@ int live_apply(struct live_features *l, const struct event *ev)
 	l->st.events++;
 	if (rc)
 		l->st.failed++;
+	if (session && n)
+		snprintf(session, n, "%.*s", (int)l->session_id.len, l->session_id.data ? l->session_id.data : "");
 	pthread_mutex_unlock(&l->mu);
 	return rc;
+}
+
+int live_apply(struct live_features *l, const struct event *ev)
+{
+	return live_apply_session(l, ev, NULL, 0);
 }
 
 void live_get_stats(struct live_features *l, struct live_stats *st)

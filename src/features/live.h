@@ -30,6 +30,9 @@ int live_open(struct live_features **out, const struct feature_registry *r, stru
 
 /* Applies one event; any thread. Errors name the store; nothing is half-applied. */
 int live_apply(struct live_features *l, const struct event *ev);
+/* The same, and the id of the session it went to (the event's, or the one the visitor's
+ * clock gave) copied into session (NUL-terminated, cut to n - 1 bytes). */
+int live_apply_session(struct live_features *l, const struct event *ev, char *session, size_t n);
 
 void live_get_stats(struct live_features *l, struct live_stats *st);
 void live_close(struct live_features *l);

@@ -74,12 +74,14 @@ int route_post_predict(struct http_request *req);
 int route_post_predict_batch(struct http_request *req);
 int route_post_model_promote(struct http_request *req);
 int route_post_model_rollback(struct http_request *req);
+int route_get_sessions_live(struct http_request *req);
 
 struct feature_registry;
 struct online_store;
 struct live_features;
 struct champion_holder;
 struct item_categories;
+struct live_sessions;
 
 struct server {
 	const struct config *cfg;
@@ -91,6 +93,7 @@ struct server {
 	struct live_features *live;
 	struct champion_holder *champion; /* the model served (serve/champion.h) */
 	struct item_categories *items;    /* items' categories, for predictions by item */
+	struct live_sessions *sessions;   /* the sessions active now (serve/live_sessions.h) */
 	struct MHD_Daemon *mhd;
 	struct metrics metrics;
 	struct event_limits limits;

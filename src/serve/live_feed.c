@@ -11,6 +11,31 @@
 #include "ingest/collector.h"
 #include "serve/http.h"
 #include "serve/item_categories.h"
+#include "serve/live_sessions.h"
+#include "serve/predict.h"
+
+#include <math.h>
+
+/* The session's probability now, for the live sessions' table (NaN without a model). */
+static void score_session(struct server *s, const struct event *ev, const char *session)
+{
+	struct served_model *m = champion_acquire(s);
+	double p = NAN, vec[ONLINE_MAX_VALUES + REQ__COUNT];
+	char category[257];
+	struct span key[ENT__COUNT] = { span_of(session), ev->visitor_id, ev->item_id, ev->category_id };
+
+	if (m && registry_vector_size(s->registry) <= ARRAY_SIZE(vec)) {
+		if (!key[ENT_CATEGORY].len && item_categories_get(s->items, ev->item_id, category, sizeof(category)))
+			key[ENT_CATEGORY] = span_of(category);
+		if (!predict_keys(s, m, key, ev->ts, vec, &p)) {
+			p = NAN;
+			pp_error_clear();
+		}
+	}
+	if (live_sessions_event(s->sessions, ev, session, p, m ? m->m.version : NULL))
+		pp_error_clear(); /* out of memory: the table misses this event, nothing else does */
+	champion_release(m);
+}
 
 /* Called on the request's thread once the event is durable, before the answer. A failure
  * loses nothing (the event is stored; a materialize run catches up) and is counted; the
@@ -25,7 +50,10 @@ static void on_event(void *ctx, const struct event *ev)
 		pp_error_clear(); /* out of memory: the item keeps its old category */
 	if (!s->live)
 		return;
-	rc = live_apply(s->live, ev);
+	char session[128];
+	rc = live_apply_session(s->live, ev, session, sizeof(session));
+	if (!rc)
+		score_session(s, ev, session);
 
 	metrics_live(&s->metrics, rc == 0, time_mono_ns() - t0);
 	if (rc) {
@@ -44,7 +72,8 @@ int serve_live_start(struct server *s)
 		return PP_ENOMEM;
 	if ((rc = registry_load(s->registry, s->cfg)))
 		return pp_error_wrap(rc, "the feature registry");
-	if ((rc = item_categories_open(&s->items, s->fs, &items)))
+	if ((rc = item_categories_open(&s->items, s->fs, &items)) ||
+	    (rc = live_sessions_open(&s->sessions, s->cfg->session_gap_ms)))
 		return rc;
 	if ((rc = online_store_open(&s->online, s->cfg))) {
 		if (s->cfg->features_live)
@@ -64,7 +93,9 @@ void serve_live_stop(struct server *s)
 	live_close(s->live);
 	online_store_close(s->online);
 	item_categories_close(s->items);
+	live_sessions_close(s->sessions);
 	s->items = NULL;
+	s->sessions = NULL;
 	if (s->registry) {
 		registry_release(s->registry);
 		pp_free(s->registry);

@@ -309,6 +309,21 @@ bool predict_one(struct server *s, const struct served_model *m, const struct pr
 	return true;
 }
 
+bool predict_keys(struct server *s, const struct served_model *m, const struct span key[ENT__COUNT], int64_t at,
+		  double *vec, double *probability)
+{
+	struct online_found found;
+	float x[ONLINE_MAX_VALUES];
+
+	if (!s->online || m->m.nfeatures > ARRAY_SIZE(x) ||
+	    online_vector_found(s->online, s->registry, key, at, vec, &found))
+		return false;
+	for (size_t i = 0; i < m->m.nfeatures; i++)
+		x[i] = (float)vec[i];
+	*probability = champion_predict(m, x);
+	return true;
+}
+
 int route_post_predict(struct http_request *req)
 {
 	struct server *s = req->srv;

@@ -55,6 +55,11 @@ bool predict_set_feature(const struct feature_registry *r, struct predict_input 
 bool predict_one(struct server *s, const struct served_model *m, const struct predict_input *in,
 		 double *vec, struct buf *out, double *probability, struct predict_error *err);
 
+/* The probability for the online store's rows of these keys as of at (the live path's
+ * prediction after an event); false when the store cannot be read. vec: scratch. */
+bool predict_keys(struct server *s, const struct served_model *m, const struct span key[ENT__COUNT], int64_t at,
+		  double *vec, double *probability);
+
 /* Sets an HTTP error response from err. */
 int predict_http_error(struct http_request *req, const struct predict_error *err);
 

@@ -52,6 +52,12 @@ const struct route routes[] = {
 	  NULL },
 	{ "POST", "/v1/models/rollback", route_post_model_rollback, SCOPE_ADMIN, false,
 	  "Archives the champion and makes the one before it champion again.", NULL },
+	{ "GET", "/v1/sessions/live", route_get_sessions_live, SCOPE_PREDICT, false,
+	  "The sessions with an event in the last session gap (by the newest event's time), each "
+	  "with its latest probability from the champion, made right after its event: "
+	  "?sort=probability|recent&limit=&offset=&min_probability=; with the active count, events "
+	  "in the last minute, the mean probability and how many are above the threshold.",
+	  NULL },
 	{ "GET", "/v1/model", route_get_model, SCOPE_PREDICT, false,
 	  "The model served (the registry's champion, swapped in without a restart): version, "
 	  "features, threshold, calibration, test metrics; and the last champion refused, with why "

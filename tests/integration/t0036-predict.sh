@@ -54,6 +54,27 @@ expect_status 200
 awk -v a="$(jq .probability <<<"$by_id")" -v b="$(jq .probability <<<"$body")" \
 	'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-6) }' ||
 	fail "training and serving differ: by id $(jq .probability <<<"$by_id"), the training row $(jq .probability <<<"$body")"
+# the live sessions: the probability made right after each event, the same as by id
+http GET "/v1/sessions/live?limit=500"
+expect_status 200
+jq -e '.active > 0 and .active == (.sessions | length) and .scored == .active and .next_offset == null and
+	.events_last_minute > 0 and ([.sessions[].probability] | . == (sort | reverse))' <<<"$body" >/dev/null ||
+	fail "live sessions: $(head -c 600 <<<"$body")"
+live_p=$(jq --arg s "$sid" '.sessions[] | select(.session_id == $s) | .probability' <<<"$body")
+awk -v a="$live_p" -v b="$(jq .probability <<<"$by_id")" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-5) }' ||
+	fail "the live table's probability $live_p, by id $(jq .probability <<<"$by_id")"
+http GET "/v1/sessions/live?limit=1&sort=recent"
+expect_status 200
+equals "$(jq '.sessions | length' <<<"$body")" "1" "a page of one"
+equals "$(jq .next_offset <<<"$body")" "1" "the next page"
+http GET "/v1/sessions/live?limit=0"
+expect_status 400
+contains "$body" '"field":"limit"'
+http GET "/v1/sessions/live?sort=size"
+expect_status 400
+http GET "/v1/sessions/live?min_probability=2"
+expect_status 400
+
 # the contributions add up to the margin
 jq -e '(.expected_margin + ([.reasons[].contribution] | add)) | type == "number"' <<<"$by_id" >/dev/null
 
