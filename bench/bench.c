@@ -107,6 +107,59 @@ pid_t bench_spawn(const char *cwd, const char *const *argv)
 	return pid > 0 ? pid : 0;
 }
 
+int bench_run(const char *cwd, const char *const *argv)
+{
+	pid_t pid = bench_spawn(cwd, argv);
+	int status;
+
+	if (!pid || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+pid_t bench_serve_start(const char *pp, const char *lake_dir, const char *const *sets, char *url, size_t n)
+{
+	const char *argv[64] = { pp, "serve", "--set", "server.listen=127.0.0.1:0", "--set", "server.access_log=false",
+				 "--ready-file" };
+	char ready[600];
+	size_t k = 7;
+	pid_t pid;
+
+	snprintf(ready, sizeof(ready), "%s/ready.url", lake_dir);
+	unlink(ready);
+	argv[k++] = ready;
+	for (size_t i = 0; sets && sets[i] && k + 3 < ARRAY_SIZE(argv); i++) {
+		argv[k++] = "--set";
+		argv[k++] = sets[i];
+	}
+	argv[k] = NULL;
+	if (!(pid = bench_spawn(lake_dir, argv)))
+		return 0;
+	for (int i = 0; i < 400; i++) {
+		FILE *f = fopen(ready, "r");
+		if (f) {
+			bool ok = fgets(url, (int)n, f) != NULL;
+			fclose(f);
+			if (ok) {
+				url[strcspn(url, "\n")] = 0;
+				return pid;
+			}
+		}
+		usleep(25000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return 0;
+}
+
+void bench_serve_stop(pid_t pid)
+{
+	if (pid) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+}
+
 pid_t bench_redis_start(char *url, size_t n, int *port)
 {
 	char port_text[16];

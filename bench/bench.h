@@ -32,6 +32,15 @@ int bench_free_port(void);
  * the pid, or 0. */
 pid_t bench_spawn(const char *cwd, const char *const *argv);
 
+/* Runs argv in cwd and waits: its exit status (-1 when it did not run). */
+int bench_run(const char *cwd, const char *const *argv);
+
+/* `ppredict serve` (pp) in dir on a free port, without an access log, with the settings of
+ * sets (NULL-terminated "key=value"s): its pid and its URL into url; 0 when it did not
+ * start. */
+pid_t bench_serve_start(const char *pp, const char *dir, const char *const *sets, char *url, size_t n);
+void bench_serve_stop(pid_t pid);
+
 /* A redis-server of our own on a free port (no persistence, its files in bench_tmpdir):
  * its URL and port; the pid, or 0 when it did not answer. */
 pid_t bench_redis_start(char *url, size_t n, int *port);

@@ -28,36 +28,6 @@ static size_t sink(char *p, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-/* Starts `ppredict serve` in dir with extra settings; its URL into url. */
-static pid_t start_server(const char *pp, const char *dir, const char *set1, const char *set2, char *url,
-			  size_t n)
-{
-	char ready[600];
-	pid_t pid;
-
-	snprintf(ready, sizeof(ready), "%s/ready.url", dir);
-	unlink(ready);
-	const char *argv[] = { pp, "serve", "--set", "server.listen=127.0.0.1:0", "--set", "server.access_log=false",
-			       "--ready-file", ready, "--set", set2, set1 ? "--set" : NULL, set1, NULL };
-	if (!(pid = bench_spawn(dir, argv)))
-		return 0;
-	for (int i = 0; i < 400; i++) {
-		FILE *f = fopen(ready, "r");
-		if (f) {
-			bool ok = fgets(url, (int)n, f) != NULL;
-			fclose(f);
-			if (ok) {
-				url[strcspn(url, "\n")] = 0;
-				return pid;
-			}
-		}
-		usleep(25000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	return 0;
-}
-
 /* The server's mean time applying an event, from its /metrics, in us. */
 static double apply_mean_us(CURL *h, const char *url)
 {
@@ -90,7 +60,7 @@ static void run(const char *pp, const char *dir, const char *name, const char *s
 	int64_t base = time_now_ms() - 3600000;
 	struct online_row row;
 	CURL *h = curl_easy_init();
-	pid_t pid = start_server(pp, dir, set1, set2, url, sizeof(url));
+	pid_t pid = bench_serve_start(pp, dir, (const char *[]){ set2, set1, NULL }, url, sizeof(url));
 
 	if (!pid || !h) {
 		printf("%-44s (the server did not start)\n", name);
@@ -142,8 +112,7 @@ out:
 	buf_release(&resp);
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(h);
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
+	bench_serve_stop(pid);
 }
 
 int main(void)

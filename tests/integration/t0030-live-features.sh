@@ -60,10 +60,16 @@ expect_status 400
 contains "$body" '"field":"at"'
 stop_server
 
-# turned off: stored all the same, no online store
+# turned off: events stored all the same, the online store read (for predictions) but not
+# changed by them
 start_server --set features.live=false
 http GET "/v1/features/online?visitor_id=lv1"
-expect_status 503
-contains "$body" "features.live"
+expect_status 200
+before=$(jq .features.v_events <<<"$body")
+http POST /v1/events -H 'Content-Type: application/json' \
+	-d "{\"event_id\":\"off1\",\"ts\":$((t0 + 9000)),\"visitor_id\":\"lv1\",\"event\":\"view\",\"item_id\":\"li9\"}"
+expect_status 200
+http GET "/v1/features/online?visitor_id=lv1"
+equals "$(jq .features.v_events <<<"$body")" "$before" "the event not applied with features.live off"
 stop_server
 done_ok
