@@ -60,8 +60,9 @@ static int exchange(int fd, const char *method, const char *path, const char *ct
 		    struct buf *resp)
 {
 	char head[512];
-	int n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: %s\r\n"
-			 "Content-Length: %zu\r\n\r\n", method, path, ctype, len);
+	int n = len ? snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: %s\r\n"
+			       "Content-Length: %zu\r\n\r\n", method, path, ctype, len)
+		    : snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", method, path);
 	size_t have = 0, need = 0, head_end = 0;
 	int status;
 
@@ -218,13 +219,17 @@ static int load_peer(const char *url, const char *redis_host, int redis_port)
 	struct buf resp = BUF_INIT;
 	int fd = connect_url(url), rc = 0;
 
-	if (!r || r->err || fd < 0)
+	if (!r || r->err || fd < 0) {
+		fprintf(stderr, "bench_predict: the peer's store: %s\n", r && r->err ? r->errstr : "no connection");
 		rc = -1;
+	}
 	for (int s = 0; s < SESSIONS && !rc; s++) {
 		char path[200];
 		snprintf(path, sizeof(path), "/v1/features/online?session_id=bs%d&visitor_id=bv%d&item_id=bi%d&category_id=bc%d",
 			 s, s, (s * 7 + 2) % 500, (s * 7 + 2) % 40);
-		if (exchange(fd, "GET", path, "application/json", "", 0, &resp) != 200) {
+		int st = exchange(fd, "GET", path, "application/json", "", 0, &resp);
+		if (st != 200) {
+			fprintf(stderr, "bench_predict: GET %s: %d %.*s\n", path, st, (int)resp.len, resp.data ? resp.data : "");
 			rc = -1;
 			break;
 		}
@@ -245,6 +250,8 @@ static int load_peer(const char *url, const char *redis_host, int redis_port)
 		buf_putc(&list, ']');
 		redisReply *rep = redisCommand(r, "SET peer:bs%d %b", s, list.data, list.len);
 		rc = rep && rep->type != REDIS_REPLY_ERROR ? 0 : -1;
+		if (rc)
+			fprintf(stderr, "bench_predict: SET peer:bs%d: %s\n", s, rep ? rep->str : r->errstr);
 		freeReplyObject(rep);
 		buf_release(&list);
 	}
@@ -258,7 +265,7 @@ static int load_peer(const char *url, const char *redis_host, int redis_port)
 
 static pid_t start_peer(const char *peers, const char *model, const char *redis_url, char *url, size_t n)
 {
-	char port[16], env_model[700], env_redis[200];
+	static char port[16], env_model[1200], env_redis[200]; /* putenv keeps them */
 	int p = bench_free_port();
 	struct buf resp = BUF_INIT;
 	pid_t pid;
@@ -268,7 +275,7 @@ static pid_t start_peer(const char *peers, const char *model, const char *redis_
 	snprintf(env_redis, sizeof(env_redis), "PEER_REDIS=%s", redis_url);
 	putenv(env_model);
 	putenv(env_redis);
-	const char *argv[] = { "python3", "-m", "uvicorn", "--app-dir", peers, "fastapi_predict:app", "--host", "127.0.0.1",
+	const char *argv[] = { "/usr/bin/python3", "-m", "uvicorn", "--app-dir", peers, "fastapi_predict:app", "--host", "127.0.0.1",
 			       "--port", port, "--workers", "2", "--log-level", "warning", NULL };
 	if (!(pid = bench_spawn(NULL, argv)))
 		return 0;

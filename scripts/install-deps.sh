@@ -15,9 +15,10 @@ BUILD_PKGS="build-essential gcc clang make pkg-config libyaml-dev libzstd-dev li
 # read the models we write.
 TEST_PKGS="zstd jq libclang-rt-14-dev coreutils procps curl wrk postgresql-15 sqlite3 redis-server python3-xgboost python3-sklearn"
 
-# Benchmarks: pandas (Debian's) does the ETL for a ratio beside DuckDB's.
+# Benchmarks: pandas (Debian's) does the ETL for a ratio beside DuckDB's; FastAPI, uvicorn and
+# XGBoost's Python package serve predictions the old stack's way beside ours.
 BENCH_PKGS=""
-[ "$scope" = bench ] && BENCH_PKGS="python3 python3-pandas python3-zstandard python3-redis"
+[ "$scope" = bench ] && BENCH_PKGS="python3 python3-pandas python3-zstandard python3-redis python3-fastapi python3-uvicorn python3-xgboost"
 
 # Node.js runs the test readers; a machine may already have its own node (then keep it).
 NODE_PKGS=""

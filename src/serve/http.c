@@ -379,10 +379,9 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 			respond(req);
 			return MHD_YES;
 		}
-		if (!routes[req->route].body) {
-			run_handler(req);
-			return MHD_YES;
-		}
+		if (!routes[req->route].body)
+			return MHD_YES; /* answered on the next call, once the request is whole: a
+					 * response queued before that closes the connection */
 		if (!check_body_headers(req))
 			respond(req);
 		return MHD_YES;
@@ -413,6 +412,10 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		return MHD_YES;
 	}
 	if (req->suspended) { /* resumed after the journal's fsync */
+		run_handler(req);
+		return MHD_YES;
+	}
+	if (!routes[req->route].body) {
 		run_handler(req);
 		return MHD_YES;
 	}
