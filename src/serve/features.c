@@ -13,7 +13,6 @@ int route_get_features(struct http_request *req)
 {
 	struct feature_registry r;
 	json_t *j;
-	char *text;
 	int rc = registry_load(&r, req->srv->cfg);
 
 	if (rc) {
@@ -22,14 +21,7 @@ int route_get_features(struct http_request *req)
 	}
 	j = registry_json(&r);
 	registry_release(&r);
-	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	if (!text)
-		return http_error(req, 500, "internal", NULL, "out of memory");
-	buf_puts(&req->out, text);
-	buf_putc(&req->out, '\n');
-	free(text); /* jansson's */
-	return HTTP_DONE;
+	return http_json(req, j);
 }
 
 /* GET /v1/features/online?session_id=&visitor_id=&item_id=&category_id=&at= */

@@ -12,6 +12,7 @@
 #include "ingest/collector.h"
 
 #include <arpa/inet.h>
+#include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <unistd.h>
@@ -128,6 +129,19 @@ static bool match_route(struct http_request *req)
 		http_error(req, 404, "not_found", NULL, "no route %s %s (see /openapi.json)",
 			   req->method, req->url);
 	return false;
+}
+
+int http_json(struct http_request *req, json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(j);
+	if (!text)
+		return http_error(req, 500, "internal", NULL, "out of memory");
+	buf_puts(&req->out, text);
+	buf_putc(&req->out, '\n');
+	free(text); /* jansson's */
+	return HTTP_DONE;
 }
 
 static bool authorize(struct http_request *req)

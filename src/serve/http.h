@@ -119,6 +119,10 @@ void serve_live_stop(struct server *s);
 int http_error(struct http_request *req, int status, const char *code, const char *field,
 	       const char *fmt, ...) PP_PRINTF(5, 6);
 
+/* j (its reference taken; NULL: out of memory) as the response's JSON. Returns HTTP_DONE. */
+struct json_t;
+int http_json(struct http_request *req, struct json_t *j);
+
 /* A header of the request, or NULL. */
 const char *http_header(struct http_request *req, const char *name);
 

@@ -9,7 +9,6 @@
 int route_get_model(struct http_request *req)
 {
 	json_t *st = champion_status(req->srv), *refused;
-	char *text;
 
 	if (!st)
 		return http_error(req, 500, "internal", NULL, "out of memory");
@@ -23,14 +22,7 @@ int route_get_model(struct http_request *req)
 		json_decref(st);
 		return rc;
 	}
-	text = json_dumps(st, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(st);
-	if (!text)
-		return http_error(req, 500, "internal", NULL, "out of memory");
-	buf_puts(&req->out, text);
-	buf_putc(&req->out, '\n');
-	free(text); /* jansson's */
-	return HTTP_DONE;
+	return http_json(req, st);
 }
 
 /* Who moves a model: the key's name, or "api" with keys off. */

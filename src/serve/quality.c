@@ -22,7 +22,6 @@ int route_get_quality(struct http_request *req)
 {
 	const char *only = http_query(req, "kind");
 	json_t *out = json_object();
-	char *text = NULL;
 	int rc = out ? 0 : PP_ENOMEM;
 
 	if (only && strcmp(only, "checks") && strcmp(only, "drift")) {
@@ -33,13 +32,9 @@ int route_get_quality(struct http_request *req)
 		rc = latest(req, "checks", out);
 	if (!rc && (!only || !strcmp(only, "drift")))
 		rc = latest(req, "drift", out);
-	if (!rc && !(text = json_dumps(out, JSON_COMPACT)))
-		rc = PP_ENOMEM;
-	json_decref(out);
-	if (rc)
+	if (rc) {
+		json_decref(out);
 		return http_error(req, 500, "internal", NULL, "%s", pp_errmsg());
-	buf_puts(&req->out, text);
-	buf_putc(&req->out, '\n');
-	free(text); /* jansson's */
-	return HTTP_DONE;
+	}
+	return http_json(req, out);
 }

@@ -62,6 +62,19 @@ done_ok() {
 	exit 0
 }
 
+# trained_shop VISITORS DAYS SEED: a simulated shop in ./lake, through the ETL, the training
+# set, a quality check and one model (no search): MODEL is its version (a candidate), out
+# the train command's JSON.
+trained_shop() {
+	"$PP" init . >/dev/null
+	expect_exit 0 "$PP" simulate --visitors "$1" --days "$2" --seed "$3"
+	expect_exit 0 "$PP" etl --no-warehouse
+	expect_exit 0 "$PP" features build
+	expect_exit 0 "$PP" check
+	expect_exit 0 "$PP" train --json --set train.search_trials=0
+	MODEL=$(jq -r .version <<<"$out")
+}
+
 # start_server [ppredict options...]: runs `ppredict serve` on a free loopback port in the
 # background; sets URL and SERVER_PID. The log goes to server.log.
 start_server() {

@@ -5,13 +5,18 @@
 . "$PPREDICT_ROOT/tests/integration/lib.sh"
 set -e
 
-"$PP" init . >/dev/null
-expect_exit 0 "$PP" simulate --visitors 4000 --days 14 --seed 11
-expect_exit 0 "$PP" etl --no-warehouse
-expect_exit 0 "$PP" features build
-expect_exit 0 "$PP" check
-expect_exit 0 "$PP" train --json --set train.search_trials=0
-a=$(jq -r .version <<<"$out")
+# model_until JQ VALUE: GET /v1/model until JQ of its body is VALUE (the watcher looks every
+# 200 ms), at most 5 s; body and status are the last answer's
+model_until() {
+	for _ in $(seq 50); do
+		http GET /v1/model
+		[ "$(jq -r "$1" <<<"$body")" = "$2" ] && return 0
+		sleep 0.1
+	done
+}
+
+trained_shop 4000 14 11
+a=$MODEL
 registry=$(jq -r .feature_registry <<<"$out")
 
 # no champion yet: nothing served, and GET /v1/model says why
@@ -23,11 +28,7 @@ contains "$body" "the registry has no champion"
 
 # promoted: picked up within a few reloads, no restart
 expect_exit 0 "$PP" models promote "$a"
-for _ in $(seq 50); do
-	http GET /v1/model
-	[ "$status" = 200 ] && break
-	sleep 0.1
-done
+model_until '.model != null' true
 expect_status 200
 equals "$(jq -r .model.version <<<"$body")" "$a" "the champion served"
 equals "$(jq -r .model.feature_registry <<<"$body")" "$registry" "its feature registry"
@@ -40,11 +41,7 @@ jq -e '.model.threshold > 0 and .model.metrics_test.roc_auc > 0.6 and .refused =
 expect_exit 0 "$PP" train --json --set train.search_trials=0 --set train.seed=7
 b=$(jq -r .version <<<"$out")
 expect_exit 0 "$PP" models promote "$b" --force
-for _ in $(seq 50); do
-	http GET /v1/model
-	[ "$(jq -r .model.version <<<"$body")" = "$b" ] && break
-	sleep 0.1
-done
+model_until .model.version "$b"
 equals "$(jq -r .model.version <<<"$body")" "$b" "the new champion, without a restart"
 equals "$(jq .swaps <<<"$body")" "2" "two swaps"
 contains "$(cat server.log)" "serving model $b (was $a:"
@@ -74,11 +71,7 @@ equals "$(grep -vc ' 200$' load.all || true)" "0" "requests failed during swaps"
 equals "$(sed 's/ 200$//' load.all | jq -r .model_version | sort -u | grep -vc -e "^$a\$" -e "^$b\$" || true)" "0" \
 	"answers from other models"
 [ "$(sed 's/ 200$//' load.all | jq -r .model_version | sort -u | wc -l)" = 2 ] || fail "both models did not answer"
-for _ in $(seq 50); do
-	http GET /v1/model
-	[ "$(jq -r .model.version <<<"$body")" = "$b" ] && break
-	sleep 0.1
-done
+model_until .model.version "$b"
 equals "$(jq -r .model.version <<<"$body")" "$b" "the last promoted served"
 swaps=$(jq .swaps <<<"$body")
 
@@ -91,11 +84,7 @@ c=$(jq -r .version <<<"$out")
 other=$(jq -r .feature_registry <<<"$out")
 [ "$other" != "$registry" ] || fail "the changed repository kept its hash"
 expect_exit 0 "$PP" models promote "$c" --force
-for _ in $(seq 50); do
-	http GET /v1/model
-	[ "$(jq -r '.refused.version // ""' <<<"$body")" = "$c" ] && break
-	sleep 0.1
-done
+model_until '.refused.version // ""' "$c"
 expect_status 200
 equals "$(jq -r .model.version <<<"$body")" "$b" "the model served before stays"
 equals "$(jq -r .refused.version <<<"$body")" "$c" "the refused champion"
@@ -119,21 +108,12 @@ contains "$body" "trained on feature registry $other"
 expect_exit 0 "$PP" train --label Revenue shoppers.csv --json --set train.search_trials=0
 d=$(jq -r .version <<<"$out")
 expect_exit 0 "$PP" models promote "$d" --force
-for _ in $(seq 50); do
-	http GET /v1/model
-	contains_d=$(jq -r '.error.message' <<<"$body")
-	[[ "$contains_d" == *"$d"* ]] && break
-	sleep 0.1
-done
+model_until ".error.message | contains(\"$d\")" true
 contains "$body" "model $d was trained on a table's own columns"
 
 # back to b: served again
 expect_exit 0 "$PP" models promote "$b" --force
-for _ in $(seq 50); do
-	http GET /v1/model
-	[ "$status" = 200 ] && break
-	sleep 0.1
-done
+model_until '.model != null' true
 equals "$(jq -r .model.version <<<"$body")" "$b" "served again"
 
 # the registry's moves over the API (scope admin): the rule, force, rollback, unknown
@@ -147,11 +127,7 @@ contains "$body" "not promoted: $s was trained on shuffled labels"
 http POST "/v1/models/$a/promote?force=true"
 expect_status 200
 equals "$(jq -c '[.champion, .replaced, .why]' <<<"$body")" "[\"$a\",\"$b\",\"forced by hand\"]" "promoted over the API"
-for _ in $(seq 30); do
-	http GET /v1/model
-	[ "$(jq -r .model.version <<<"$body")" = "$a" ] && break
-	sleep 0.05
-done
+model_until .model.version "$a"
 equals "$(jq -r .model.version <<<"$body")" "$a" "served at once"
 http POST /v1/models/rollback
 expect_status 200

@@ -7,13 +7,8 @@
 . "$PPREDICT_ROOT/tests/integration/lib.sh"
 set -e
 
-"$PP" init . >/dev/null
-expect_exit 0 "$PP" simulate --visitors 3000 --days 8 --seed 5
-expect_exit 0 "$PP" etl --no-warehouse
-expect_exit 0 "$PP" features build
-expect_exit 0 "$PP" check
-expect_exit 0 "$PP" train --json --set train.search_trials=0
-v=$(jq -r .version <<<"$out")
+trained_shop 3000 8 5
+v=$MODEL
 expect_exit 0 "$PP" models promote "$v"
 
 J='Content-Type: application/json'
