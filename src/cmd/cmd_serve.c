@@ -11,6 +11,7 @@
 #include "lake/lake_fs.h"
 #include "serve/champion.h"
 #include "serve/http.h"
+#include "serve/prediction_log.h"
 
 #include <signal.h>
 
@@ -61,7 +62,7 @@ static int run_serve(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		goto out;
 	if ((rc = serve_live_start(&s)))
 		goto out;
-	if ((rc = champion_start(&s)))
+	if ((rc = champion_start(&s)) || (rc = prediction_log_open(&s.predictions, s.fs, &ctx->cfg)))
 		goto out;
 	if ((rc = http_server_start(&s)))
 		goto out;
@@ -72,6 +73,10 @@ static int run_serve(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	log_info("%s: finishing requests in flight, then stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 out:
 	http_server_stop(&s, o->grace_ms);
+	{
+		int rc2 = prediction_log_close(s.predictions);
+		rc = rc ? rc : rc2;
+	}
 	champion_stop(&s);
 	serve_live_stop(&s);
 	{

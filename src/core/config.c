@@ -96,6 +96,10 @@ const struct cfg_option config_options[] = {
 	{ "predict.unknown_session", CFG_ENUM, "cold_start", OFF(predict_unknown_session), 0, 0, "cold_start|404",
 	  "A prediction for a session the online store does not know (new, or quiet past its\n"
 	  "TTL): cold_start predicts from the visitor's and the item's features; 404 refuses." },
+	{ "predict.log_permille", CFG_INT, "50", OFF(predict_log_permille), 0, 1000, NULL,
+	  "How many predictions in a thousand are kept in the lake's raw/predictions (keys, the\n"
+	  "feature vector, probability, model, latency) for `ppredict drift --current\n"
+	  "predictions`; 0: none, 1000: all." },
 	{ "predict.max_batch", CFG_INT, "10000", OFF(predict_max_batch), 1, 1000000, NULL,
 	  "Rows in one POST /v1/predict/batch at most (more: 413)." },
 

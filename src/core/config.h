@@ -57,6 +57,7 @@ struct config {
 	int64_t models_reload_ms;
 	char *predict_unknown_session;
 	int64_t predict_max_batch;
+	int64_t predict_log_permille;
 	/* online_store */
 	char *online_backend;
 	char *online_path;

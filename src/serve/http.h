@@ -82,6 +82,7 @@ struct live_features;
 struct champion_holder;
 struct item_categories;
 struct live_sessions;
+struct prediction_log;
 
 struct server {
 	const struct config *cfg;
@@ -94,6 +95,7 @@ struct server {
 	struct champion_holder *champion; /* the model served (serve/champion.h) */
 	struct item_categories *items;    /* items' categories, for predictions by item */
 	struct live_sessions *sessions;   /* the sessions active now (serve/live_sessions.h) */
+	struct prediction_log *predictions; /* the sampled log (serve/prediction_log.h), or NULL */
 	struct MHD_Daemon *mhd;
 	struct metrics metrics;
 	struct event_limits limits;

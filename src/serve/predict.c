@@ -6,6 +6,7 @@
 #include "features/materialize.h"
 #include "serve/http.h"
 #include "serve/item_categories.h"
+#include "serve/prediction_log.h"
 
 #include <math.h>
 
@@ -200,6 +201,7 @@ bool predict_one(struct server *s, const struct served_model *m, const struct pr
 		 double *vec, struct buf *out, double *probability, struct predict_error *err)
 {
 	const struct feature_registry *r = s->registry;
+	uint64_t t0 = time_mono_ns();
 	struct online_found found = { 0 };
 	bool by_key = false, cold = false;
 	int64_t newest = 0;
@@ -262,6 +264,18 @@ bool predict_one(struct server *s, const struct served_model *m, const struct pr
 		x[i] = (float)vec[i];
 	double p = champion_predict(m, x);
 	*probability = p;
+	if (prediction_log_sampled(s->predictions)) {
+		struct buf keys = BUF_INIT;
+		for (int k = 0; k < ENT__COUNT; k++)
+			if (key[k].len) {
+				buf_printf(&keys, "\"%s\":", entity_key(k));
+				buf_put_json_str(&keys, key[k].p, key[k].len);
+				buf_putc(&keys, ',');
+			}
+		prediction_log_add(s->predictions, in->at, m->m.version, keys.data ? keys.data : "", r, vec, p,
+				   p >= m->threshold, time_mono_ns() - t0);
+		buf_release(&keys);
+	}
 	buf_puts(out, "{\"probability\":");
 	put_number(out, p);
 	buf_printf(out, ",\"label\":%s,\"threshold\":", p >= m->threshold ? "true" : "false");

@@ -12,7 +12,7 @@ v=$MODEL
 expect_exit 0 "$PP" models promote "$v"
 
 J='Content-Type: application/json'
-start_server --set online_store.path=$PWD/fresh.lmdb
+start_server --set online_store.path=$PWD/fresh.lmdb --set predict.log_permille=1000
 
 # no model yet? there is one: the champion
 http GET /v1/model
@@ -79,6 +79,13 @@ expect_status 200
 equals "$(jq .cold_start <<<"$body")" "true" "cold start"
 equals "$(jq -r .views.visitor_history <<<"$body" | cut -c1-4)" "$(date -u -d @$((ms / 1000)) +%Y)" "the visitor's features read"
 stop_server
+
+# every prediction kept (log_permille 1000) in the raw zone once the server stopped: the
+# keys, the whole vector by name, the model, the probability (DuckDB reads the segments)
+log=$(duck "SELECT count(*) AS n, count(DISTINCT model_version) AS models, min(json_array_length(json_keys(features))) AS width, max(CASE WHEN session_id = '$sid' THEN probability END) AS p FROM read_json_auto('$PWD/lake/raw/predictions/*/*/*/*/*.ndjson.zst', format = 'newline_delimited')")
+equals "$(jq -c '[.n, .models, .width] | map(tonumber)' <<<"$log")" '[3,1,46]' "the prediction log"
+awk -v a="$(jq .p <<<"$log")" -v b="$(jq .probability <<<"$by_id")" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-6) }' ||
+	fail "the logged probability $(jq .p <<<"$log")"
 start_server --set online_store.path=$PWD/fresh.lmdb --set predict.unknown_session=404
 http POST /v1/predict -H "$J" -d "{\"session_id\":\"nope\",\"at\":$ms}"
 expect_status 404
