@@ -39,6 +39,13 @@ const struct cfg_option config_options[] = {
 	  NULL, "Inactivity that ends a session when events carry no session_id." },
 	{ "events.min_ts", CFG_TIME, "2000-01-01", OFF(min_event_ts), 0, 0, NULL,
 	  "Events stamped before this are rejected." },
+	{ "events.recent", CFG_DURATION, "6h", OFF(events_recent_ms), 0, 31 * MS_PER_DAY, NULL,
+	  "How far back (by event time) `serve` keeps the events it accepted in memory for\n"
+	  "GET /v1/events; older ones are read from the processed lake." },
+	{ "events.recent_max", CFG_INT, "200000", OFF(events_recent_max), 1, 100000000, NULL,
+	  "Events held in memory for search at most (the oldest go first)." },
+	{ "events.search_days", CFG_INT, "31", OFF(events_search_days), 0, 3660, NULL,
+	  "How many days of the processed lake one GET /v1/events reads back at most." },
 	{ "events.max_clock_skew", CFG_DURATION, "1d", OFF(max_clock_skew_ms), 0,
 	  365 * MS_PER_DAY, NULL, "Events stamped further than this in the future are rejected." },
 	{ "events.max_id_length", CFG_INT, "256", OFF(max_id_length), 1, 4096, NULL,

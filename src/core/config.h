@@ -58,6 +58,7 @@ struct config {
 	char *predict_unknown_session;
 	int64_t predict_max_batch;
 	int64_t predict_log_permille;
+	int64_t events_recent_ms, events_recent_max, events_search_days;
 	/* online_store */
 	char *online_backend;
 	char *online_path;

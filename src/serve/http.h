@@ -75,6 +75,7 @@ int route_post_predict_batch(struct http_request *req);
 int route_post_model_promote(struct http_request *req);
 int route_post_model_rollback(struct http_request *req);
 int route_get_sessions_live(struct http_request *req);
+int route_get_events(struct http_request *req);
 
 struct feature_registry;
 struct online_store;
@@ -83,6 +84,7 @@ struct champion_holder;
 struct item_categories;
 struct live_sessions;
 struct prediction_log;
+struct event_search;
 
 struct server {
 	const struct config *cfg;
@@ -96,6 +98,7 @@ struct server {
 	struct item_categories *items;    /* items' categories, for predictions by item */
 	struct live_sessions *sessions;   /* the sessions active now (serve/live_sessions.h) */
 	struct prediction_log *predictions; /* the sampled log (serve/prediction_log.h), or NULL */
+	struct event_search *events;      /* recent events, searchable (serve/event_search.h) */
 	struct MHD_Daemon *mhd;
 	struct metrics metrics;
 	struct event_limits limits;

@@ -10,6 +10,7 @@
 #include "features/registry.h"
 #include "ingest/collector.h"
 #include "serve/http.h"
+#include "serve/event_search.h"
 #include "serve/item_categories.h"
 #include "serve/live_sessions.h"
 #include "serve/predict.h"
@@ -46,12 +47,18 @@ static void on_event(void *ctx, const struct event *ev)
 	uint64_t t0 = time_mono_ns();
 	int rc;
 
+	char session[128] = "";
+
 	if (item_categories_note(s->items, ev->item_id, ev->category_id))
 		pp_error_clear(); /* out of memory: the item keeps its old category */
-	if (!s->live)
+	if (!s->live) {
+		if (event_search_add(s->events, ev, NULL))
+			pp_error_clear(); /* out of memory: not searchable, stored all the same */
 		return;
-	char session[128];
+	}
 	rc = live_apply_session(s->live, ev, session, sizeof(session));
+	if (event_search_add(s->events, ev, session[0] ? session : NULL))
+		pp_error_clear();
 	if (!rc)
 		score_session(s, ev, session);
 
@@ -73,7 +80,8 @@ int serve_live_start(struct server *s)
 	if ((rc = registry_load(s->registry, s->cfg)))
 		return pp_error_wrap(rc, "the feature registry");
 	if ((rc = item_categories_open(&s->items, s->fs, &items)) ||
-	    (rc = live_sessions_open(&s->sessions, s->cfg->session_gap_ms)))
+	    (rc = live_sessions_open(&s->sessions, s->cfg->session_gap_ms)) ||
+	    (rc = event_search_open(&s->events, s->cfg->events_recent_ms, (size_t)s->cfg->events_recent_max)))
 		return rc;
 	if ((rc = online_store_open(&s->online, s->cfg))) {
 		if (s->cfg->features_live)
@@ -94,6 +102,8 @@ void serve_live_stop(struct server *s)
 	online_store_close(s->online);
 	item_categories_close(s->items);
 	live_sessions_close(s->sessions);
+	event_search_close(s->events);
+	s->events = NULL;
 	s->items = NULL;
 	s->sessions = NULL;
 	if (s->registry) {

@@ -23,6 +23,11 @@ const struct route routes[] = {
 	  "Store events: one JSON object, a JSON array, or NDJSON; gzip or zstd encoded if "
 	  "wanted. A 200 means the accepted events are durable.",
 	  "application/json application/x-ndjson" },
+	{ "GET", "/v1/events", route_get_events, SCOPE_PREDICT, false,
+	  "Search the events, newest first: ?visitor_id=&session_id=&item_id=&event=&from=&to="
+	  "&limit=&cursor= (the next_cursor of the page before). The last events.recent are "
+	  "held in memory; older ones come from the processed lake (events.search_days back).",
+	  NULL },
 	{ "GET", "/v1/features", route_get_features, SCOPE_PREDICT, false,
 	  "The feature registry: views (entity, window, TTL, features, definition hash) and "
 	  "on-demand features.",

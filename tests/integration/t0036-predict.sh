@@ -70,6 +70,30 @@ expect_status 400
 http GET "/v1/sessions/live?min_probability=2"
 expect_status 400
 
+# event search: the session's events from memory, newest first, in pages; filters; errors
+n_events=$(duck "SELECT count(*) AS n FROM read_parquet('$PWD/lake/processed/events/*/*.parquet') WHERE session_id = '$sid' AND epoch_ms(ts) <= $ms" | jq -r .n)
+http GET "/v1/events?session_id=$sid&limit=1000"
+expect_status 200
+equals "$(jq '.events | length' <<<"$body")" "$n_events" "the session's events"
+equals "$(jq -r '[.events[].from] | unique | join(",")' <<<"$body")" "recent" "from memory"
+jq -e '[.events[].ts] | . == (sort | reverse)' <<<"$body" >/dev/null || fail "not newest first"
+first=$(jq -c '[.events[].event_id]' <<<"$body")
+http GET "/v1/events?session_id=$sid&limit=2"
+page1=$(jq -c '[.events[].event_id]' <<<"$body")
+cursor=$(jq -r .next_cursor <<<"$body")
+http GET "/v1/events?session_id=$sid&limit=1000&cursor=$cursor"
+equals "$(jq -c --argjson p "$page1" '$p + [.events[].event_id]' <<<"$body")" "$first" "two pages make the whole"
+http GET "/v1/events?visitor_id=$vid&event=addtocart"
+jq -e '(.events | length) > 0 and ([.events[] | .event == "addtocart" and .visitor_id == "'"$vid"'"] | all)' <<<"$body" >/dev/null ||
+	fail "filtered: $body"
+http GET "/v1/events?event=bogus"
+expect_status 400
+contains "$body" '"field":"event"'
+http GET "/v1/events?cursor=nope"
+expect_status 400
+http GET "/v1/events?from=2015-06-02&to=2015-06-01"
+expect_status 400
+
 # the contributions add up to the margin
 jq -e '(.expected_margin + ([.reasons[].contribution] | add)) | type == "number"' <<<"$by_id" >/dev/null
 
@@ -87,6 +111,10 @@ equals "$(jq -c '[.n, .models, .width] | map(tonumber)' <<<"$log")" '[3,1,46]' "
 awk -v a="$(jq .p <<<"$log")" -v b="$(jq .probability <<<"$by_id")" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-6) }' ||
 	fail "the logged probability $(jq .p <<<"$log")"
 start_server --set online_store.path=$PWD/fresh.lmdb --set predict.unknown_session=404
+# a new server holds no events: they come from the lake, the same ones
+http GET "/v1/events?session_id=$sid&limit=1000&to=$ms"
+equals "$(jq -c '[.events[].event_id]' <<<"$body")" "$first" "the lake's events, the same"
+equals "$(jq -r '[.events[].from] | unique | join(",")' <<<"$body")" "lake" "from the lake"
 http POST /v1/predict -H "$J" -d "{\"session_id\":\"nope\",\"at\":$ms}"
 expect_status 404
 contains "$body" '"code":"unknown_session"'
