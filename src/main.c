@@ -38,6 +38,7 @@ const struct command *const commands[] = {
 	CMD_MODELS_PROMOTE,
 	CMD_MODELS_ROLLBACK,
 	CMD_MODELS_COMPARE,
+	CMD_RECOMMEND_EVAL,
 	CMD_SERVE,
 	CMD_SHIP,
 };

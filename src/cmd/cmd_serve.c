@@ -12,6 +12,7 @@
 #include "serve/champion.h"
 #include "serve/http.h"
 #include "serve/prediction_log.h"
+#include "serve/recommendations.h"
 
 #include <signal.h>
 
@@ -62,7 +63,8 @@ static int run_serve(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		goto out;
 	if ((rc = serve_live_start(&s)))
 		goto out;
-	if ((rc = champion_start(&s)) || (rc = prediction_log_open(&s.predictions, s.fs, &ctx->cfg)))
+	if ((rc = champion_start(&s)) || (rc = prediction_log_open(&s.predictions, s.fs, &ctx->cfg)) ||
+	    (rc = recommendations_start(&s)))
 		goto out;
 	if ((rc = http_server_start(&s)))
 		goto out;
@@ -78,6 +80,7 @@ out:
 		rc = rc ? rc : rc2;
 	}
 	champion_stop(&s);
+	recommendations_stop(&s);
 	serve_live_stop(&s);
 	{
 		int rc2 = collector_close(s.collector);

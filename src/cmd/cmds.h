@@ -15,7 +15,7 @@ extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_
 	cmd_warehouse_load, cmd_sql, cmd_check, cmd_drift, cmd_outliers, cmd_features_list,
 	cmd_features_describe, cmd_features_show, cmd_features_build, cmd_materialize,
 	cmd_features_online, cmd_features_historical, cmd_features_verify, cmd_train, cmd_models_list,
-	cmd_models_show, cmd_models_promote, cmd_models_rollback, cmd_models_compare;
+	cmd_models_show, cmd_models_promote, cmd_models_rollback, cmd_models_compare, cmd_recommend_eval;
 
 #define CMD_INIT (&cmd_init)
 #define CMD_CONFIG (&cmd_config)
@@ -48,6 +48,7 @@ extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_
 #define CMD_MODELS_PROMOTE (&cmd_models_promote)
 #define CMD_MODELS_ROLLBACK (&cmd_models_rollback)
 #define CMD_MODELS_COMPARE (&cmd_models_compare)
+#define CMD_RECOMMEND_EVAL (&cmd_recommend_eval)
 
 /* The warehouse step `etl` and `warehouse load` share (tables NULL: all); where gets the
  * warehouse's name. */

@@ -90,6 +90,79 @@ int event_search_add(struct event_search *es, const struct event *ev, const char
 	return 0;
 }
 
+static bool same(const char *s, struct span want)
+{
+	return !want.len || (strlen(s) == want.len && !memcmp(s, want.p, want.len));
+}
+
+static int rank_of(enum event_type t)
+{
+	return t == EV_TRANSACTION ? 3 : t == EV_ADDTOCART ? 2 : t == EV_VIEW ? 1 : 0;
+}
+
+int event_search_session_items(struct event_search *es, struct span session, struct span visitor,
+			       struct held_items *out)
+{
+	struct { size_t at; int64_t ts; } found[64]; /* positions in the ring, newest first */
+	size_t nfound = 0, bought_at[64], nbought = 0;
+	char latest[1024] = "";
+	int64_t latest_ts = INT64_MIN;
+	int rc = 0;
+
+	out->n = out->nbought = 0;
+	buf_reset(&out->text);
+	pthread_mutex_lock(&es->mu);
+	if (!session.len && visitor.len) /* the visitor's latest session */
+		for (size_t i = 0; i < es->n; i++) {
+			const struct held *h = &es->ring[(es->head + i) % es->cap];
+			if (same(field(h, F_VISITOR), visitor) && h->ts >= latest_ts && *field(h, F_SESSION)) {
+				latest_ts = h->ts;
+				snprintf(latest, sizeof(latest), "%s", field(h, F_SESSION));
+			}
+		}
+	if (!session.len)
+		session = span_of(latest);
+	for (size_t i = es->n; i-- > 0;) { /* newest arrivals first */
+		const struct held *h = &es->ring[(es->head + i) % es->cap];
+		size_t pos = (es->head + i) % es->cap;
+		if (visitor.len && h->type == EV_TRANSACTION && same(field(h, F_VISITOR), visitor) && nbought < 64)
+			bought_at[nbought++] = pos;
+		if (!session.len || !same(field(h, F_SESSION), session))
+			continue;
+		size_t j = 0;
+		while (j < nfound && strcmp(field(&es->ring[found[j].at], F_ITEM), field(h, F_ITEM)))
+			j++;
+		if (j == nfound) {
+			if (nfound == 64)
+				continue;
+			found[nfound++] = (typeof(found[0])){ pos, h->ts };
+		} else if (rank_of((enum event_type)h->type) > rank_of((enum event_type)es->ring[found[j].at].type)) {
+			found[j].at = pos; /* the strongest thing done with it, at its place */
+		}
+	}
+	/* copied out while the lock holds them: offsets first, spans once the buffer is still */
+	size_t off[128];
+	for (size_t j = 0; j < nfound && !rc; j++) {
+		off[j] = out->text.len;
+		rc = buf_append(&out->text, field(&es->ring[found[j].at], F_ITEM),
+				strlen(field(&es->ring[found[j].at], F_ITEM)) + 1);
+		out->type[j] = (enum event_type)es->ring[found[j].at].type;
+	}
+	for (size_t j = 0; j < nbought && !rc; j++) {
+		off[64 + j] = out->text.len;
+		rc = buf_append(&out->text, field(&es->ring[bought_at[j]], F_ITEM),
+				strlen(field(&es->ring[bought_at[j]], F_ITEM)) + 1);
+	}
+	pthread_mutex_unlock(&es->mu);
+	if (rc)
+		return rc;
+	for (size_t j = 0; j < nfound; j++)
+		out->item[out->n++] = span_of(out->text.data + off[j]);
+	for (size_t j = 0; j < nbought; j++)
+		out->bought[out->nbought++] = span_of(out->text.data + off[64 + j]);
+	return 0;
+}
+
 bool event_search_cursor(const char *text, struct event_query *q)
 {
 	const char *us = strchr(text, '_');
@@ -116,11 +189,6 @@ struct results {
 	struct found *v;
 	size_t n, cap;
 };
-
-static bool same(const char *s, struct span want)
-{
-	return !want.len || (strlen(s) == want.len && !memcmp(s, want.p, want.len));
-}
 
 /* Newest first, then by id (descending): the order of pages. */
 static int newer_first(const void *a, const void *b)

@@ -37,6 +37,21 @@ int event_search_add(struct event_search *es, const struct event *ev, const char
 int event_search_query(struct event_search *es, struct lake_fs *fs, int lake_days, const struct event_query *q,
 		       struct buf *out);
 
+/* A session's items the memory holds, most recent first, each once with the strongest
+ * thing done with it (a purchase over a cart over a view); with only a visitor, the
+ * visitor's latest session. bought: the items the visitor bought (any session). Texts are
+ * copied into the caller's arena-like buffer `text` (kept until it is released). */
+struct held_items {
+	struct span item[64];
+	enum event_type type[64];
+	size_t n;
+	struct span bought[64];
+	size_t nbought;
+	struct buf text;
+};
+int event_search_session_items(struct event_search *es, struct span session, struct span visitor,
+			       struct held_items *out);
+
 /* A cursor's text ("<ts>_<event id>") into q; false when malformed. */
 bool event_search_cursor(const char *text, struct event_query *q);
 

@@ -76,6 +76,7 @@ int route_post_model_promote(struct http_request *req);
 int route_post_model_rollback(struct http_request *req);
 int route_get_sessions_live(struct http_request *req);
 int route_get_events(struct http_request *req);
+int route_get_recommendations(struct http_request *req);
 
 struct feature_registry;
 struct online_store;
@@ -85,6 +86,7 @@ struct item_categories;
 struct live_sessions;
 struct prediction_log;
 struct event_search;
+struct rec_holder;
 
 struct server {
 	const struct config *cfg;
@@ -99,6 +101,7 @@ struct server {
 	struct live_sessions *sessions;   /* the sessions active now (serve/live_sessions.h) */
 	struct prediction_log *predictions; /* the sampled log (serve/prediction_log.h), or NULL */
 	struct event_search *events;      /* recent events, searchable (serve/event_search.h) */
+	struct rec_holder *recommendations; /* serve/recommendations.h */
 	struct MHD_Daemon *mhd;
 	struct metrics metrics;
 	struct event_limits limits;

@@ -63,6 +63,13 @@ const struct route routes[] = {
 	  "?sort=probability|recent&limit=&offset=&min_probability=; with the active count, events "
 	  "in the last minute, the mean probability and how many are above the threshold.",
 	  NULL },
+	{ "GET", "/v1/recommendations", route_get_recommendations, SCOPE_PREDICT, false,
+	  "Items for a shopper: ?visitor_id=&session_id=&item_id=&k= (10). Ranked from the items "
+	  "found in the same sessions as the session's items (viewed, carted, bought together: the "
+	  "ETL's item_item), weighted by what the shopper did and how recently, nudged by each "
+	  "item's conversion; what the visitor bought left out; popular items of the category, then "
+	  "of the shop, for a cold start. Each with its reason.",
+	  NULL },
 	{ "GET", "/v1/model", route_get_model, SCOPE_PREDICT, false,
 	  "The model served (the registry's champion, swapped in without a restart): version, "
 	  "features, threshold, calibration, test metrics; and the last champion refused, with why "

@@ -94,6 +94,25 @@ expect_status 400
 http GET "/v1/events?from=2015-06-02&to=2015-06-01"
 expect_status 400
 
+# recommendations for the session: from its items (the server holds its events), none of
+# them, each with a reason; a cold start gets popular items; bad k
+http GET "/v1/recommendations?session_id=$sid&visitor_id=$vid&k=5"
+expect_status 200
+seeds=$(jq -c '.seeds' <<<"$body")
+equals "$(jq -r '.[0]' <<<"$seeds")" "$iid" "the session's latest item first"
+equals "$(jq '.recommendations | length' <<<"$body")" "5" "five items"
+equals "$(jq --argjson s "$seeds" '[.recommendations[].item_id | select(. as $i | $s | index($i))] | length' <<<"$body")" "0" \
+	"a seed recommended"
+jq -e '[.recommendations[].reason] | all(. == "viewed_together" or . == "carted_together" or . == "bought_together" or
+	. == "popular_in_category" or . == "popular")' <<<"$body" >/dev/null || fail "reasons: $body"
+jq -e '.recommendations[0].reason != "popular"' <<<"$body" >/dev/null || fail "nothing from the session's items: $body"
+http GET "/v1/recommendations?k=3"
+expect_status 200
+equals "$(jq -c '[.recommendations[].reason] | unique' <<<"$body")" '["popular"]' "a cold start"
+http GET "/v1/recommendations?k=1000"
+expect_status 400
+contains "$body" '"field":"k"'
+
 # the contributions add up to the margin
 jq -e '(.expected_margin + ([.reasons[].contribution] | add)) | type == "number"' <<<"$by_id" >/dev/null
 

@@ -60,6 +60,7 @@ X(sim_is_deterministic)
 X(sim_matches_retailrocket_mix_at_1m_events)
 X(sim_oracle_matches_monte_carlo)
 X(sim_observable_oracle_is_the_posterior)
+X(recommend_ranks_pairs_and_falls_back)
 X(sessionizer_recovers_simulated_sessions)
 X(sim_formats)
 /* collector */
