@@ -25,6 +25,7 @@ struct champion_holder {
 
 static void served_free(struct served_model *m)
 {
+	json_decref(m->report);
 	forest_release(&m->forest);
 	model_release(&m->m);
 	pp_free(m);
@@ -100,6 +101,15 @@ static int load_version(struct server *s, const struct feature_registry *r, cons
 	}
 	m->threshold = json_number_value(json_object_get(json_object_get(m->m.meta, "threshold"), "value"));
 	m->loaded_ms = time_now_ms();
+	{ /* its report, for the dashboard: a model without one is served all the same */
+		struct buf path = BUF_INIT, text = BUF_INIT;
+		buf_printf(&path, "models/%s/report.json", version);
+		if (s->fs->ops->get(s->fs, path.data, 0, UINT64_MAX, &text) == 0)
+			m->report = json_loadb(text.data ? text.data : "", text.len, 0, NULL);
+		pp_error_clear();
+		buf_release(&path);
+		buf_release(&text);
+	}
 	buf_release(&json);
 	*out = m;
 	return 0;
@@ -247,13 +257,21 @@ json_t *champion_status(struct server *s)
 	if (m) {
 		const json_t *meta = m->m.meta;
 		time_format_rfc3339(m->loaded_ms, when);
-		model = json_pack("{s:s,s:s,s:O?,s:O?,s:I,s:s,s:f,s:O?,s:O?,s:O?,s:O?}", "version", m->m.version,
-				  "loaded_at", when, "model", json_object_get(meta, "model"), "created",
+		model = json_pack("{s:s,s:s,s:O?,s:O?,s:I,s:s,s:f,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?}", "version",
+				  m->m.version, "loaded_at", when, "model", json_object_get(meta, "model"), "created",
 				  json_object_get(meta, "created"), "features", (json_int_t)m->m.nfeatures,
 				  "feature_registry", json_string_value(json_object_get(meta, "feature_registry")),
 				  "threshold", m->threshold, "calibration", json_object_get(meta, "calibration"),
-				  "windows", json_object_get(meta, "windows"), "metrics_test",
+				  "windows", json_object_get(meta, "windows"), "rows", json_object_get(meta, "rows"),
+				  "positives", json_object_get(meta, "positives"), "metrics_test",
 				  json_object_get(meta, "metrics_test"), "oracle", json_object_get(meta, "oracle"));
+		if (model && m->report) {
+			static const char *const parts[] = { "roc_curve", "pr_curve", "calibration", "importance" };
+			json_t *rep = json_object();
+			for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+				json_object_set(rep, parts[i], json_object_get(m->report, parts[i]));
+			json_object_set_new(model, "report", rep);
+		}
 		champion_release(m);
 	}
 	json_object_set_new(out, "model", model ? model : json_null());

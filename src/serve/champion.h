@@ -26,6 +26,7 @@ struct served_model {
 	struct forest forest;
 	double threshold;
 	int64_t loaded_ms;
+	json_t *report;           /* report.json (curves, calibration, importance), or NULL */
 };
 
 /* Loads the champion, if any (a refused one is logged, not fatal), and starts watching. */

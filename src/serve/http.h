@@ -77,6 +77,9 @@ int route_post_model_rollback(struct http_request *req);
 int route_get_sessions_live(struct http_request *req);
 int route_get_events(struct http_request *req);
 int route_get_recommendations(struct http_request *req);
+int route_get_warehouse(struct http_request *req);
+int route_get_lake(struct http_request *req);
+int route_get_models(struct http_request *req);
 
 struct feature_registry;
 struct online_store;

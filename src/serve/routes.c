@@ -70,6 +70,12 @@ const struct route routes[] = {
 	  "item's conversion; what the visitor bought left out; popular items of the category, then "
 	  "of the shop, for a cold start. Each with its reason.",
 	  NULL },
+	{ "GET", "/v1/models", route_get_models, SCOPE_PREDICT, false,
+	  "The model registry: every version, newest first, with its stage and test metrics.", NULL },
+	{ "GET", "/v1/lake", route_get_lake, SCOPE_PREDICT, false,
+	  "The lake's tables: latest version, files, rows, bytes and the newest partition.", NULL },
+	{ "GET", "/v1/warehouse/{view}", route_get_warehouse, SCOPE_PREDICT, false,
+	  "From the warehouse: funnel (the daily funnel) or top_items (?limit=, by purchases).", NULL },
 	{ "GET", "/v1/model", route_get_model, SCOPE_PREDICT, false,
 	  "The model served (the registry's champion, swapped in without a restart): version, "
 	  "features, threshold, calibration, test metrics; and the last champion refused, with why "

@@ -113,6 +113,22 @@ http GET "/v1/recommendations?k=1000"
 expect_status 400
 contains "$body" '"field":"k"'
 
+# what the dashboard reads: the registry, the lake, the model's curves, the warehouse
+http GET /v1/models
+equals "$(jq -r '.models[0].version + " " + .models[0].stage' <<<"$body")" "$v champion" "the registry"
+http GET /v1/lake
+jq -e '.tables[] | select(.table == "processed/events") | .rows > 1000 and .partitioned_by == "event_date"' \
+	<<<"$body" >/dev/null || fail "lake: $body"
+equals "$(jq -r '.tables[] | select(.table == "curated/visitor_outliers") | .version' <<<"$body")" "null" "a table not made"
+http GET /v1/model
+jq -e '(.model.report.roc_curve | length) > 10 and (.model.report.importance | length) == 46 and .model.rows.test > 0' \
+	<<<"$body" >/dev/null || fail "the model's report: $(head -c 300 <<<"$body")"
+http GET /v1/warehouse/funnel
+expect_status 503
+contains "$body" "run \`ppredict etl\`"
+http GET /v1/warehouse/nope
+expect_status 404
+
 # the contributions add up to the margin
 jq -e '(.expected_margin + ([.reasons[].contribution] | add)) | type == "number"' <<<"$by_id" >/dev/null
 
