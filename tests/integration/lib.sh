@@ -75,6 +75,15 @@ trained_shop() {
 	MODEL=$(jq -r .version <<<"$out")
 }
 
+# log_has TEXT: server.log says TEXT within 5 s (the server logs after it acts)
+log_has() {
+	for _ in $(seq 50); do
+		grep -qF -- "$1" server.log && { checks=$((checks + 1)); return 0; }
+		sleep 0.1
+	done
+	fail "server.log does not say '$1': $(tail -5 server.log)"
+}
+
 # start_server [ppredict options...]: runs `ppredict serve` on a free loopback port in the
 # background; sets URL and SERVER_PID. The log goes to server.log.
 start_server() {

@@ -44,7 +44,7 @@ expect_exit 0 "$PP" models promote "$b" --force
 model_until .model.version "$b"
 equals "$(jq -r .model.version <<<"$body")" "$b" "the new champion, without a restart"
 equals "$(jq .swaps <<<"$body")" "2" "two swaps"
-contains "$(cat server.log)" "serving model $b (was $a:"
+log_has "serving model $b (was $a:"
 
 # swaps under load: predictions keep coming while the champion changes four times; every
 # request is answered 200 by one of the two models
@@ -90,7 +90,7 @@ equals "$(jq -r .model.version <<<"$body")" "$b" "the model served before stays"
 equals "$(jq -r .refused.version <<<"$body")" "$c" "the refused champion"
 contains "$(jq -r .refused.reason <<<"$body")" "trained on feature registry $other"
 contains "$(jq -r .refused.reason <<<"$body")" "runs registry $registry"
-contains "$(cat server.log)" "champion $c not served"
+log_has "champion $c not served"
 http GET /metrics
 contains "$body" "ppredict_model_refused_total 1"
 contains "$body" "ppredict_model_swaps_total $swaps"
