@@ -80,6 +80,8 @@ int route_get_recommendations(struct http_request *req);
 int route_get_warehouse(struct http_request *req);
 int route_get_lake(struct http_request *req);
 int route_get_models(struct http_request *req);
+int route_get_index(struct http_request *req);
+int route_get_asset(struct http_request *req);
 
 struct feature_registry;
 struct online_store;

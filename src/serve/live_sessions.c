@@ -160,7 +160,7 @@ static void put_json(struct buf *out, const char *key, const char *s)
 }
 
 int live_sessions_page(struct live_sessions *ls, enum live_order order, size_t offset, size_t limit,
-		       double min_probability, double threshold, struct buf *out)
+		       double min_probability, double threshold, uint64_t predictions, struct buf *out)
 {
 	struct entry *active = NULL;
 	size_t nall = 0, nactive = 0, above = 0, scored = 0, shown = 0;
@@ -198,8 +198,8 @@ int live_sessions_page(struct live_sessions *ls, enum live_order order, size_t o
 		buf_printf(out, "{\"now\":\"%s\"", when);
 	else
 		buf_puts(out, "{\"now\":null");
-	buf_printf(out, ",\"active\":%zu,\"scored\":%zu,\"events_last_minute\":%" PRId64 ",\"mean_probability\":",
-		   nall, scored, last_minute);
+	buf_printf(out, ",\"active\":%zu,\"scored\":%zu,\"events_last_minute\":%" PRId64 ",\"predictions\":%" PRIu64
+		   ",\"mean_probability\":", nall, scored, last_minute, predictions);
 	if (scored)
 		buf_printf(out, "%.6g", sum / (double)scored);
 	else

@@ -22,9 +22,9 @@ int live_sessions_event(struct live_sessions *ls, const struct event *ev, const 
 
 enum live_order { LIVE_BY_PROBABILITY, LIVE_BY_RECENT };
 
-/* The page as JSON: {now, active, events_last_minute, mean_probability, above_threshold,
- * sessions:[...], next_offset}; sessions below min_probability left out. */
+/* The page as JSON: {now, active, events_last_minute, predictions, mean_probability,
+ * above_threshold, sessions:[...], next_offset}; sessions below min_probability left out. */
 int live_sessions_page(struct live_sessions *ls, enum live_order order, size_t offset, size_t limit,
-		       double min_probability, double threshold, struct buf *out);
+		       double min_probability, double threshold, uint64_t predictions, struct buf *out);
 
 #endif

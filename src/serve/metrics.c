@@ -165,8 +165,11 @@ int metrics_render(const struct metrics *m, size_t nroutes, const char *(*route_
 				"# HELP ppredict_model_refused_total Champions refused (other feature definitions, or\n"
 				"# a table's own columns).\n"
 				"# TYPE ppredict_model_refused_total counter\n"
-				"ppredict_model_refused_total %" PRIu64 "\n",
-				load(&m->model_swaps), load(&m->model_refused));
+				"ppredict_model_refused_total %" PRIu64 "\n"
+				"# HELP ppredict_predictions_total Predictions made (asked for, and after live events).\n"
+				"# TYPE ppredict_predictions_total counter\n"
+				"ppredict_predictions_total %" PRIu64 "\n",
+				load(&m->model_swaps), load(&m->model_refused), load(&m->predictions));
 	if (!rc && cs) {
 		rc = buf_printf(out,
 				"# HELP ppredict_ingest_queue_bytes Event bytes waiting for their fsync.\n"

@@ -27,6 +27,7 @@ struct metrics {
 	uint64_t live_latency[METRICS_LATENCY_BUCKETS];
 	uint64_t live_ns_sum;
 	uint64_t model_swaps, model_refused; /* champions swapped in; refused */
+	uint64_t predictions; /* made: asked for, and after live events */
 };
 
 extern const double metrics_latency_le[METRICS_LATENCY_BUCKETS];

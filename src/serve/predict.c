@@ -264,6 +264,7 @@ bool predict_one(struct server *s, const struct served_model *m, const struct pr
 		x[i] = (float)vec[i];
 	double p = champion_predict(m, x);
 	*probability = p;
+	metrics_add(&s->metrics.predictions, 1);
 	if (prediction_log_sampled(s->predictions)) {
 		struct buf keys = BUF_INIT;
 		for (int k = 0; k < ENT__COUNT; k++)
@@ -335,6 +336,7 @@ bool predict_keys(struct server *s, const struct served_model *m, const struct s
 	for (size_t i = 0; i < m->m.nfeatures; i++)
 		x[i] = (float)vec[i];
 	*probability = champion_predict(m, x);
+	metrics_add(&s->metrics.predictions, 1);
 	return true;
 }
 

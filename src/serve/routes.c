@@ -12,6 +12,8 @@ static int get_metrics(struct http_request *req);
 static int get_openapi(struct http_request *req);
 
 const struct route routes[] = {
+	{ "GET", "/", route_get_index, 0, false, "The dashboard (Live, Predict, Model, Data, Pipeline).", NULL },
+	{ "GET", "/assets/{name}", route_get_asset, 0, false, "The dashboard's files.", NULL },
 	{ "GET", "/healthz", get_healthz, 0, false, "The process is alive.", NULL },
 	{ "GET", "/readyz", get_readyz, 0, false,
 	  "Ready to take events: the journal works and no shutdown is under way.", NULL },

@@ -36,7 +36,8 @@ int route_get_sessions_live(struct http_request *req)
 		champion_release(m);
 	}
 	if (live_sessions_page(s->sessions, sort && !strcmp(sort, "recent") ? LIVE_BY_RECENT : LIVE_BY_PROBABILITY,
-			       (size_t)offset, (size_t)limit, min_p, threshold, &req->out))
+			       (size_t)offset, (size_t)limit, min_p, threshold,
+			       __atomic_load_n(&s->metrics.predictions, __ATOMIC_RELAXED), &req->out))
 		return http_error(req, 500, "internal", NULL, "out of memory");
 	return HTTP_DONE;
 }

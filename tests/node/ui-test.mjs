@@ -1,0 +1,75 @@
+// The dashboard in a real browser (Debian's chromium, driven by playwright-core): every page
+// loads without a console error and is saved as a screenshot; a prediction made on the
+// Predict page is the API's answer to the same request; an event posted to the API shows on
+// the Live page.
+// Usage: node ui-test.mjs URL ARTIFACT_DIR REQUEST_JSON   (exits 1 on a failure)
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+
+const [url, outDir, requestJson] = process.argv.slice(2);
+const request = JSON.parse(requestJson);
+mkdirSync(outDir, { recursive: true });
+const failures = [];
+const fail = (m) => { failures.push(m); console.log('FAIL ' + m); };
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+const errors = [];
+page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+page.on('pageerror', (e) => errors.push(e.message));
+
+async function settle() {
+  await page.waitForFunction(() => !document.querySelector('.loading'), null, { timeout: 15000 });
+}
+
+for (const name of ['live', 'predict', 'model', 'data', 'pipeline']) {
+  errors.length = 0;
+  await page.goto(`${url}/#${name}`);
+  try {
+    await settle();
+  } catch (e) {
+    fail(`${name}: still loading after 15 s`);
+  }
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${outDir}/${name}.png`, fullPage: true });
+  const shown = await page.$$eval('.error', (els) => els.map((e) => e.textContent));
+  if (shown.length) fail(`${name}: shows errors: ${shown.join(' | ')}`);
+  if (errors.length) fail(`${name}: console errors: ${errors.join(' | ')}`);
+  const active = await page.$eval('nav a.active', (a) => a.dataset.page);
+  if (active !== name) fail(`${name}: the nav marks ${active}`);
+  console.log(`ok ${name}`);
+}
+
+// Predict: the form's answer against the API's
+await page.goto(`${url}/#predict`);
+await settle();
+for (const [k, v] of Object.entries(request)) await page.fill(`#by-key input[name=${k}]`, String(v));
+await page.click('#by-key button[type=submit]');
+await page.waitForSelector('#prediction[data-probability]', { timeout: 15000 });
+const shown = Number(await page.$eval('#prediction', (e) => e.dataset.probability));
+const api = await (await fetch(`${url}/v1/predict`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(request) })).json();
+if (!(Math.abs(shown - api.probability) < 1e-9)) fail(`predict: the page shows ${shown}, the API answers ${api.probability}`);
+else console.log(`ok predict: ${shown} = the API's`);
+const bars = await page.$$eval('svg.waterfall rect', (r) => r.length);
+if (bars < 3) fail('predict: no waterfall');
+await settle();
+await page.screenshot({ path: `${outDir}/predict-made.png`, fullPage: true });
+
+// Live: an event posted to the API moves the page
+await page.goto(`${url}/#live`);
+await settle();
+const session = `ui-${Date.now()}`;
+const ev = { event_id: session, ts: Date.now(), visitor_id: 'ui-visitor', session_id: session, event: 'view', item_id: request.item_id || 'ui-item' };
+const posted = await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ev) });
+if (posted.status !== 200) fail(`live: posting the event answered ${posted.status}`);
+try {
+  await page.waitForFunction((s) => document.body.textContent.includes(s), session, { timeout: 10000 });
+  console.log('ok live: the posted event\'s session is on the page');
+} catch (e) {
+  fail('live: the posted event never showed');
+}
+await page.screenshot({ path: `${outDir}/live-moved.png`, fullPage: true });
+if (errors.length) fail(`console errors at the end: ${errors.join(' | ')}`);
+
+await browser.close();
+process.exit(failures.length ? 1 : 0);
