@@ -92,3 +92,40 @@ echo "             $PP -c $CFG sql -f csv \"SELECT * FROM dim_visitor ORDER BY r
 echo "             $PP -c $CFG check --print-suite fact_sessions > my-suite.yaml"
 echo "             $PP -c $CFG simulate --format retailrocket --out $DIR/rr/events.csv"
 echo "             $PP -c $CFG import --format retailrocket $DIR/rr/events.csv"
+
+echo
+echo "== recommendations: learned from the weeks before the test window, tested on it"
+"$PP" -c "$CFG" recommend eval
+
+echo
+echo "== the server: predictions, recommendations, event search and the dashboard"
+# a server of an earlier demo run is stopped first; then 8080, or a free port when taken
+if [ -f "$DIR/serve.pid" ] && kill -0 "$(cat "$DIR/serve.pid")" 2>/dev/null; then
+	kill "$(cat "$DIR/serve.pid")" && sleep 1
+fi
+rm -f "$DIR/serve.url"
+for listen in 127.0.0.1:8080 127.0.0.1:0; do
+	nohup "$PP" -c "$CFG" serve --set server.listen=$listen --set server.access_log=false \
+		--ready-file "$DIR/serve.url" >"$DIR/serve.log" 2>&1 &
+	echo $! >"$DIR/serve.pid"
+	for _ in $(seq 100); do
+		[ -s "$DIR/serve.url" ] && break
+		kill -0 "$(cat "$DIR/serve.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -s "$DIR/serve.url" ] && break
+done
+if [ -s "$DIR/serve.url" ]; then
+	url=$(cat "$DIR/serve.url")
+	# the shop's last event: its session, visitor and item, and its time (the data's "now")
+	last=$("$PP" -c "$CFG" sql -f csv "SELECT session_id, visitor_id, item_id, ts FROM fact_events
+		ORDER BY ts DESC LIMIT 1" | tail -1)
+	body=$(echo "$last" | awk -F, '{ sub(" ", "T", $4); printf "{\"session_id\":\"%s\",\"visitor_id\":\"%s\",\"item_id\":\"%s\",\"at\":\"%sZ\",\"explain\":true}", $1, $2, $3, $4 }')
+	echo "dashboard:   $url/   (Live, Predict, Model, Data, Pipeline)"
+	echo "API:         $url/openapi.json"
+	echo "predict:     curl -s -H 'Content-Type: application/json' -d '$body' $url/v1/predict"
+	echo "server log:  $DIR/serve.log; stop it with: kill $(cat "$DIR/serve.pid")"
+else
+	echo "the server did not start: $(tail -3 "$DIR/serve.log")"
+	exit 1
+fi

@@ -12,20 +12,20 @@ scope=${1:-all}
 BUILD_PKGS="build-essential gcc clang make pkg-config libyaml-dev libzstd-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev libpq-dev liblmdb-dev libhiredis-dev libxgboost-dev"
 # Test: the zstd CLI and DuckDB (from npm, below) read our files independently, jq checks
 # JSON output, libFuzzer ships with clang's runtime; XGBoost's Python package and scikit-learn
-# read the models we write.
-TEST_PKGS="zstd jq libclang-rt-14-dev coreutils procps curl wrk postgresql-15 sqlite3 redis-server python3-xgboost python3-sklearn"
+# read the models we write; chromium (driven by playwright-core from npm) loads the dashboard.
+TEST_PKGS="zstd jq libclang-rt-14-dev coreutils procps curl wrk postgresql-15 sqlite3 redis-server python3-xgboost python3-sklearn chromium"
 
 # Benchmarks: pandas (Debian's) does the ETL for a ratio beside DuckDB's; FastAPI, uvicorn and
 # XGBoost's Python package serve predictions the old stack's way beside ours.
 BENCH_PKGS=""
 [ "$scope" = bench ] && BENCH_PKGS="python3 python3-pandas python3-zstandard python3-redis python3-fastapi python3-uvicorn python3-xgboost"
 
-# Node.js runs the test readers; a machine may already have its own node (then keep it).
+# Node.js: npm fetches the dashboard's chart library at build (web/package-lock.json) and
+# runs the test readers; a machine may already have its own node (then keep it).
 NODE_PKGS=""
-if [ "$scope" = all ] || [ "$scope" = bench ]; then
-	command -v node >/dev/null 2>&1 || NODE_PKGS="nodejs"
-	command -v npm >/dev/null 2>&1 || NODE_PKGS="$NODE_PKGS npm"
-else
+command -v node >/dev/null 2>&1 || NODE_PKGS="nodejs"
+command -v npm >/dev/null 2>&1 || NODE_PKGS="$NODE_PKGS npm"
+if [ "$scope" != all ] && [ "$scope" != bench ]; then
 	TEST_PKGS=""
 fi
 
