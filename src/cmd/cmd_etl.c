@@ -1,5 +1,6 @@
 /* ppredict etl: the raw zone's new events into the processed/events Delta table. */
 #include "cmd/cmds.h"
+#include "etl/predictions.h"
 #include "core/err.h"
 #include "core/timeutil.h"
 #include "etl/etl.h"
@@ -70,7 +71,10 @@ static int run_etl(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	(void)argv;
 	if ((rc = lake_fs_open_config(&fs, &ctx->cfg)))
 		return rc;
+	struct predictions_stats ps = { .version = -1 };
 	rc = etl_raw_to_processed(fs, &ctx->cfg, &hooks, &st);
+	if (!rc) /* the server's prediction log, for drift checks of what serving saw */
+		rc = etl_predictions(fs, &ps);
 	lake_fs_close(fs);
 	if (early.started) {
 		pthread_join(early.thread, NULL);
@@ -92,10 +96,11 @@ static int run_etl(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		       ",\"duplicates\":%" PRIu64 ",\"quarantined\":%" PRIu64 ",\"partitions\":%" PRIu64
 		       ",\"rows_written\":%" PRIu64 ",\"version\":%" PRId64 ",\"catalog_segments\":%" PRIu64
 		       ",\"visitors\":%" PRId64 ",\"items\":%" PRId64 ",\"item_pairs\":%" PRId64
-		       ",\"warehouse_tables\":%d,\"warehouse_rows\":%" PRId64 ",\"seconds\":%.3f}\n",
+		       ",\"warehouse_tables\":%d,\"warehouse_rows\":%" PRId64 ",\"predictions\":%" PRIu64
+		       ",\"seconds\":%.3f}\n",
 		       st.segments, st.lines, st.events, st.duplicates, st.quarantined, st.partitions,
 		       st.rows_written, st.version, st.catalog_segments, st.visitors, st.items,
-		       st.item_pairs, ws.tables_loaded, ws.rows, secs);
+		       st.item_pairs, ws.tables_loaded, ws.rows, ps.rows, secs);
 	else if (!st.segments && !st.catalog_segments)
 		printf("nothing new in the raw zone; %s is at version %" PRId64 "\n", ETL_EVENTS_TABLE,
 		       st.version);
@@ -107,6 +112,9 @@ static int run_etl(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		       st.segments, st.lines, st.events, st.duplicates, st.quarantined, st.partitions,
 		       ETL_EVENTS_TABLE, st.version, st.catalog_segments, st.visitors, st.items,
 		       st.item_pairs, secs);
+	if (!o->json && ps.rows)
+		printf("%s version %" PRId64 ": %" PRIu64 " logged predictions with %" PRIu64 " features (%" PRIu64
+		       " bad lines skipped)\n", PREDICTIONS_TABLE, ps.version, ps.rows, ps.features, ps.bad_lines);
 	if (!o->json && ws.tables_loaded)
 		printf("warehouse %s: %d tables loaded (%" PRId64 " rows)\n", where, ws.tables_loaded,
 		       ws.rows);

@@ -13,6 +13,7 @@ const struct raw_zone raw_zones[] = {
 	{ "quarantine", "raw/quarantine" },
 	{ "categories", "raw/catalog/categories" },
 	{ "item_properties", "raw/catalog/item_properties" },
+	{ "predictions", "raw/predictions" },
 };
 const size_t raw_nzones = ARRAY_SIZE(raw_zones);
 
