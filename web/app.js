@@ -351,6 +351,23 @@ function model(main) {
   return () => charts.forEach((c) => c.destroy());
 }
 
+/* Two distributions side by side, one pair of bars per bin or category. */
+function distribution(d) {
+  if (!d) return h('p', { class: 'muted' }, 'no distribution in this report');
+  const labels = d.categories || d.reference.map((_, i) => `${fmt.f(d.edges[i], 2)}–${fmt.f(d.edges[i + 1], 2)}`);
+  const top = Math.max(...d.reference, ...d.current, 1e-9), w = 560, rowH = 18, left = 150;
+  const g = svg('svg', { viewBox: `0 0 ${w} ${labels.length * rowH * 2 + 4}`, width: '100%' });
+  labels.forEach((l, i) => {
+    const y = i * rowH * 2;
+    g.append(svg('text', { x: left - 6, y: y + rowH + 4, 'text-anchor': 'end', 'font-size': 11 }, l),
+      svg('rect', { x: left, y: y + 2, height: rowH - 4, width: (w - left - 60) * d.reference[i] / top, fill: '#9ca3af' }),
+      svg('rect', { x: left, y: y + rowH, height: rowH - 4, width: (w - left - 60) * d.current[i] / top, fill: '#2563eb' }),
+      svg('text', { x: left + (w - left - 60) * Math.max(d.reference[i], d.current[i]) / top + 4, y: y + rowH + 4, 'font-size': 10, fill: '#6b7280' },
+        `${fmt.p(d.reference[i])} → ${fmt.p(d.current[i])}`));
+  });
+  return g;
+}
+
 /* ---- Data ---- */
 
 function data(main) {
@@ -374,10 +391,12 @@ function data(main) {
         { label: 'expectations', num: true, cell: (r) => (r.statistics ? `${r.statistics.successful_expectations}/${r.statistics.evaluated_expectations}` : '') }], d.checks.suites || []));
     } else out.push(h('p', { class: 'muted' }, 'No check has run (`ppredict check`).'));
     if (d.drift) {
+      const dist = h('div', { id: 'distribution' }, h('p', { class: 'muted' }, 'A column\'s row shows its two distributions.'));
       out.push(h('h2', {}, 'Drift: ', d.drift.dataset_drift ? h('span', { class: 'pill bad' }, 'the dataset drifted') : h('span', { class: 'pill good' }, 'no dataset drift')));
       out.push(table([{ label: 'column', key: 'column' }, { label: 'test', key: 'stattest' },
         { label: 'statistic', num: true, cell: (r) => fmt.f(r.statistic, 4) }, { label: 'PSI', num: true, cell: (r) => fmt.f(r.psi, 3) },
-        { label: 'drift', cell: (r) => (r.drift_detected ? h('span', { class: 'bad' }, 'yes') : 'no') }], d.drift.columns || []));
+        { label: 'drift', cell: (r) => (r.drift_detected ? h('span', { class: 'bad' }, 'yes') : 'no') }], d.drift.columns || [],
+      (r) => dist.replaceChildren(h('p', {}, r.column, ': reference ', h('span', { style: 'color:#9ca3af' }, '■'), ' current ', h('span', { style: 'color:#2563eb' }, '■')), distribution(r.distribution))), dist);
     } else out.push(h('p', { class: 'muted' }, 'No drift report yet (`ppredict drift`).'));
     return out;
   });

@@ -372,6 +372,87 @@ static int categorical_test(const char *test, const struct counts *ct, struct st
 }
 
 /* One column compared: its entry of the report, or NULL with *why to skip it. */
+#define DIST_BINS 10 /* the distributions shown beside a column's test */
+
+/* A numerical column's two distributions over DIST_BINS equal bins of both sides' range. */
+static json_t *bins_json(const double *a, size_t na, const double *b, size_t nb)
+{
+	double lo = fmin(a[0], b[0]), hi = fmax(a[na - 1], b[nb - 1]), w = (hi - lo) / DIST_BINS;
+	double ra[DIST_BINS] = { 0 }, rb[DIST_BINS] = { 0 };
+	json_t *edges = json_array(), *ja = json_array(), *jb = json_array();
+
+	for (size_t i = 0; i < na; i++)
+		ra[w > 0 ? (size_t)fmin(DIST_BINS - 1, (a[i] - lo) / w) : 0] += 1.0 / (double)na;
+	for (size_t i = 0; i < nb; i++)
+		rb[w > 0 ? (size_t)fmin(DIST_BINS - 1, (b[i] - lo) / w) : 0] += 1.0 / (double)nb;
+	for (int k = 0; k <= DIST_BINS; k++)
+		json_array_append_new(edges, json_real(lo + k * w));
+	for (int k = 0; k < DIST_BINS; k++) {
+		json_array_append_new(ja, json_real(ra[k]));
+		json_array_append_new(jb, json_real(rb[k]));
+	}
+	return json_pack("{s:o,s:o,s:o}", "edges", edges, "reference", ja, "current", jb);
+}
+
+/* A categorical column's two distributions: its DIST_BINS most common values (by both
+ * sides together) and the rest as one. labels[i] names category i (NULL: a number). */
+static json_t *categories_json(const struct counts *ct, const char *const *labels, const double *values)
+{
+	size_t order[DIST_BINS], n = 0;
+	double other_r = 1, other_c = 1;
+	json_t *names = json_array(), *ja = json_array(), *jb = json_array();
+
+	for (size_t i = 0; i < ct->k; i++) { /* the top ones, by insertion */
+		double s = ct->ref[i] / ct->nref + ct->cur[i] / ct->ncur;
+		size_t at = n;
+		while (at > 0 && ct->ref[order[at - 1]] / ct->nref + ct->cur[order[at - 1]] / ct->ncur < s)
+			at--;
+		if (at >= DIST_BINS)
+			continue;
+		if (n < DIST_BINS)
+			n++;
+		memmove(order + at + 1, order + at, (n - 1 - at) * sizeof(*order));
+		order[at] = i;
+	}
+	for (size_t k = 0; k < n; k++) {
+		size_t i = order[k];
+		char text[32];
+		if (labels)
+			json_array_append_new(names, json_string(labels[i] ? labels[i] : ""));
+		else {
+			snprintf(text, sizeof(text), "%.6g", values[i]);
+			json_array_append_new(names, json_string(text));
+		}
+		json_array_append_new(ja, json_real(ct->ref[i] / ct->nref));
+		json_array_append_new(jb, json_real(ct->cur[i] / ct->ncur));
+		other_r -= ct->ref[i] / ct->nref;
+		other_c -= ct->cur[i] / ct->ncur;
+	}
+	if (ct->k > n) {
+		json_array_append_new(names, json_string("(the rest)"));
+		json_array_append_new(ja, json_real(fmax(0, other_r)));
+		json_array_append_new(jb, json_real(fmax(0, other_c)));
+	}
+	return json_pack("{s:o,s:o,s:o}", "categories", names, "reference", ja, "current", jb);
+}
+
+/* The distinct values of two sorted arrays, merged (counts_of_numbers' categories). */
+static double *merged_values(const double *a, size_t na, const double *b, size_t nb)
+{
+	double *v = pp_malloc((na + nb + 1) * sizeof(double));
+	size_t i = 0, j = 0, k = 0;
+
+	while (v && (i < na || j < nb)) {
+		double x = i < na && (j >= nb || a[i] <= b[j]) ? a[i] : b[j];
+		while (i < na && a[i] == x)
+			i++;
+		while (j < nb && b[j] == x)
+			j++;
+		v[k++] = x;
+	}
+	return v;
+}
+
 static int compare_column(struct chosen *ch, size_t c, struct side *ref, struct side *cur,
 			  const struct drift_opts *o, json_t **entry, bool *drifted)
 {
@@ -456,6 +537,25 @@ static int compare_column(struct chosen *ch, size_t c, struct side *ref, struct 
 			   (json_int_t)na, "current_values", (json_int_t)nb);
 	if (*entry && is_p_value_test(test))
 		json_object_set_new(*entry, "p_value", json_real(r.p_value));
+	if (*entry) { /* the two distributions, for a reader to see what moved */
+		json_t *dist = NULL;
+		if (!categorical) {
+			dist = bins_json(a, na, b, nb);
+		} else if (a) { /* few distinct numbers */
+			double *v = merged_values(a, na, b, nb);
+			dist = v ? categories_json(&ct, NULL, v) : NULL;
+			pp_free(v);
+		} else {
+			const char **labels = pp_calloc(ch->ncats + 1, sizeof(*labels));
+			for (size_t s = 0; labels && s < ch->cats.cap; s++)
+				if (ch->cats.slots[s].key && ch->cats.slots[s].value < ch->ncats)
+					labels[ch->cats.slots[s].value] = ch->cats.slots[s].key;
+			dist = labels ? categories_json(&ct, labels, NULL) : NULL;
+			pp_free(labels);
+		}
+		if (dist)
+			json_object_set_new(*entry, "distribution", dist);
+	}
 	if (!*entry)
 		rc = PP_ENOMEM;
 out:

@@ -40,6 +40,14 @@ for (const name of ['live', 'predict', 'model', 'data', 'pipeline']) {
   console.log(`ok ${name}`);
 }
 
+// Data: a drift column's two distributions, drawn on a click
+await page.goto(`${url}/#data`);
+await settle();
+await page.click('section.panel table tr.click');
+const distBars = await page.$$eval('#distribution svg rect', (r) => r.length);
+if (distBars < 2) fail('data: no distribution drawn for the drift column');
+else console.log(`ok data: a drift column's distributions (${distBars} bars)`);
+
 // Predict: the form's answer against the API's
 await page.goto(`${url}/#predict`);
 await settle();
