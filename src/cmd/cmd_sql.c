@@ -12,24 +12,6 @@ static const struct cli_opt sql_options[] = {
 	  "text, csv or json (one object per row)" },
 };
 
-static int sink_columns(void *ctx, size_t n, const char *const *names, const enum tab_kind *kinds)
-{
-	int rc = 0;
-
-	for (size_t c = 0; c < n && !rc; c++)
-		rc = tab_add_column(ctx, names[c], kinds[c]);
-	return rc;
-}
-
-static int sink_row(void *ctx, size_t n, const char *const *cells, const size_t *lens)
-{
-	int rc = 0;
-
-	for (size_t c = 0; c < n && !rc; c++)
-		rc = tab_cell(ctx, cells[c], lens[c]);
-	return rc ? rc : tab_end_row(ctx);
-}
-
 static int run_sql(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 {
 	struct sql_opts *o = vopts;
@@ -46,7 +28,7 @@ static int run_sql(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	if ((rc = warehouse_open(&w, &ctx->cfg)))
 		return rc;
 	tab_init(&tab, format, stdout);
-	struct wh_sink sink = { sink_columns, sink_row, &tab };
+	struct wh_sink sink = wh_sink_tab(&tab);
 	rc = w->ops->query(w, argv[0], &sink);
 	if (!rc && tab.ncols)
 		rc = tab_finish(&tab);

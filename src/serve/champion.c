@@ -3,6 +3,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/ticker.h"
 #include "core/timeutil.h"
 #include "features/registry.h"
 #include "model/calibrate.h"
@@ -13,9 +14,7 @@
 
 struct champion_holder {
 	pthread_mutex_t mu;
-	pthread_cond_t wake;
-	pthread_t watcher;
-	bool running, stop, poked;
+	struct ticker watcher; /* looks at the registry every models.reload */
 	struct served_model *current;
 	const struct feature_registry *registry; /* the server's: models are checked against it */
 	char refused[64];           /* the version refused last, and why */
@@ -170,50 +169,22 @@ static void check(struct server *s)
 		log_info("serving model %s", im.version);
 }
 
-static void *watch(void *arg)
+static void look(void *arg)
 {
-	struct server *s = arg;
-	struct champion_holder *h = s->champion;
-
-	pthread_mutex_lock(&h->mu);
-	while (!h->stop) {
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		int64_t ns = until.tv_nsec + (s->cfg->models_reload_ms % 1000) * 1000000;
-		until.tv_sec += s->cfg->models_reload_ms / 1000 + ns / 1000000000;
-		until.tv_nsec = ns % 1000000000;
-		while (!h->stop && !h->poked && pthread_cond_timedwait(&h->wake, &h->mu, &until) == 0)
-			;
-		if (h->stop)
-			break;
-		h->poked = false;
-		pthread_mutex_unlock(&h->mu);
-		check(s);
-		pthread_mutex_lock(&h->mu);
-	}
-	pthread_mutex_unlock(&h->mu);
-	return NULL;
+	check(arg);
 }
 
 int champion_start(struct server *s)
 {
 	struct champion_holder *h = pp_calloc(1, sizeof(*h));
-	pthread_condattr_t ca;
 
 	if (!h)
 		return PP_ENOMEM;
 	pthread_mutex_init(&h->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&h->wake, &ca);
-	pthread_condattr_destroy(&ca);
 	s->champion = h;
 	h->registry = s->registry;
 	check(s);
-	if (pthread_create(&h->watcher, NULL, watch, s))
-		return pp_error_errno(PP_EIO, "the model watcher thread");
-	h->running = true;
-	return 0;
+	return ticker_start(&h->watcher, s->cfg->models_reload_ms, look, s);
 }
 
 void champion_stop(struct server *s)
@@ -222,14 +193,8 @@ void champion_stop(struct server *s)
 
 	if (!h)
 		return;
-	pthread_mutex_lock(&h->mu);
-	h->stop = true;
-	pthread_cond_signal(&h->wake);
-	pthread_mutex_unlock(&h->mu);
-	if (h->running)
-		pthread_join(h->watcher, NULL);
+	ticker_stop(&h->watcher);
 	champion_release(h->current);
-	pthread_cond_destroy(&h->wake);
 	pthread_mutex_destroy(&h->mu);
 	pp_free(h);
 	s->champion = NULL;
@@ -237,14 +202,8 @@ void champion_stop(struct server *s)
 
 void champion_poke(struct server *s)
 {
-	struct champion_holder *h = s->champion;
-
-	if (!h)
-		return;
-	pthread_mutex_lock(&h->mu);
-	h->poked = true;
-	pthread_cond_signal(&h->wake);
-	pthread_mutex_unlock(&h->mu);
+	if (s->champion)
+		ticker_poke(&s->champion->watcher);
 }
 
 json_t *champion_status(struct server *s)

@@ -14,24 +14,6 @@
 
 #include <stdio.h>
 
-static int sink_columns(void *ctx, size_t n, const char *const *names, const enum tab_kind *kinds)
-{
-	int rc = 0;
-
-	for (size_t c = 0; c < n && !rc; c++)
-		rc = tab_add_column(ctx, names[c], kinds[c]);
-	return rc;
-}
-
-static int sink_row(void *ctx, size_t n, const char *const *cells, const size_t *lens)
-{
-	int rc = 0;
-
-	for (size_t c = 0; c < n && !rc; c++)
-		rc = tab_cell(ctx, cells[c], lens[c]);
-	return rc ? rc : tab_end_row(ctx);
-}
-
 /* A query's rows as a JSON array of objects (the tabular module's NDJSON, joined). */
 static int query_json(struct http_request *req, const char *sql)
 {
@@ -49,7 +31,7 @@ static int query_json(struct http_request *req, const char *sql)
 		return http_error(req, 500, "internal", NULL, "out of memory");
 	}
 	tab_init(&tab, TAB_NDJSON, f);
-	struct wh_sink sink = { sink_columns, sink_row, &tab };
+	struct wh_sink sink = wh_sink_tab(&tab);
 	rc = w->ops->query(w, sql, &sink);
 	if (!rc && tab.ncols)
 		rc = tab_finish(&tab);

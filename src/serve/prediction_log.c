@@ -4,6 +4,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/ticker.h"
 #include "core/timeutil.h"
 #include "features/registry.h"
 #include "lake/raw.h"
@@ -16,9 +17,7 @@
 
 struct prediction_log {
 	pthread_mutex_t mu;
-	pthread_cond_t wake;
-	pthread_t flusher;
-	bool running, stop;
+	struct ticker flusher; /* writes what waits every FLUSH_EVERY_MS */
 	struct raw_writer raw;
 	double sample;
 	struct buf line;
@@ -38,27 +37,19 @@ static void flush_locked(struct prediction_log *pl)
 	pl->pending = 0;
 }
 
-static void *flush_loop(void *arg)
+static void flush_tick(void *arg)
 {
 	struct prediction_log *pl = arg;
 
 	pthread_mutex_lock(&pl->mu);
-	while (!pl->stop) {
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += FLUSH_EVERY_MS / 1000;
-		pthread_cond_timedwait(&pl->wake, &pl->mu, &until);
-		flush_locked(pl);
-	}
+	flush_locked(pl);
 	pthread_mutex_unlock(&pl->mu);
-	return NULL;
 }
 
 int prediction_log_open(struct prediction_log **out, struct lake_fs *fs, const struct config *cfg)
 {
 	struct prediction_log *pl;
 	struct raw_writer_opts o;
-	pthread_condattr_t ca;
 	int rc;
 
 	*out = NULL;
@@ -75,17 +66,12 @@ int prediction_log_open(struct prediction_log **out, struct lake_fs *fs, const s
 		return pp_error_wrap(rc, "the prediction log (raw/predictions)");
 	}
 	pthread_mutex_init(&pl->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&pl->wake, &ca);
-	pthread_condattr_destroy(&ca);
 	buf_init(&pl->line, 0);
 	pl->sample = (double)cfg->predict_log_permille / 1000.0;
-	if (pthread_create(&pl->flusher, NULL, flush_loop, pl)) {
+	if ((rc = ticker_start(&pl->flusher, FLUSH_EVERY_MS, flush_tick, pl))) {
 		prediction_log_close(pl);
-		return pp_error_errno(PP_EIO, "the prediction log's thread");
+		return rc;
 	}
-	pl->running = true;
 	*out = pl;
 	return 0;
 }
@@ -96,15 +82,9 @@ int prediction_log_close(struct prediction_log *pl)
 
 	if (!pl)
 		return 0;
-	pthread_mutex_lock(&pl->mu);
-	pl->stop = true;
-	pthread_cond_signal(&pl->wake);
-	pthread_mutex_unlock(&pl->mu);
-	if (pl->running)
-		pthread_join(pl->flusher, NULL);
+	ticker_stop(&pl->flusher);
 	rc = raw_writer_close(&pl->raw);
 	buf_release(&pl->line);
-	pthread_cond_destroy(&pl->wake);
 	pthread_mutex_destroy(&pl->mu);
 	pp_free(pl);
 	return rc;

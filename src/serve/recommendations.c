@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/parse.h"
+#include "core/ticker.h"
 #include "core/timeutil.h"
 #include "etl/item_item.h"
 #include "lake/delta/delta.h"
@@ -30,9 +31,7 @@ struct rec_ref {
 
 struct rec_holder {
 	pthread_mutex_t mu;
-	pthread_cond_t wake;
-	pthread_t thread;
-	bool running, stop;
+	struct ticker watcher; /* looks at item_item's version every RELOAD_MS */
 	struct rec_ref *cur;
 	char why[400]; /* why there is none */
 };
@@ -92,46 +91,22 @@ static void reload(struct server *s)
 		 recommender_pairs(x->r), v, (double)(time_mono_ns() - t0) / 1e9);
 }
 
-static void *watch(void *arg)
+static void look(void *arg)
 {
-	struct server *s = arg;
-	struct rec_holder *h = s->recommendations;
-
-	pthread_mutex_lock(&h->mu);
-	while (!h->stop) {
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += RELOAD_MS / 1000;
-		pthread_cond_timedwait(&h->wake, &h->mu, &until);
-		if (h->stop)
-			break;
-		pthread_mutex_unlock(&h->mu);
-		reload(s);
-		pthread_mutex_lock(&h->mu);
-	}
-	pthread_mutex_unlock(&h->mu);
-	return NULL;
+	reload(arg);
 }
 
 int recommendations_start(struct server *s)
 {
 	struct rec_holder *h = pp_calloc(1, sizeof(*h));
-	pthread_condattr_t ca;
 
 	if (!h)
 		return PP_ENOMEM;
 	pthread_mutex_init(&h->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&h->wake, &ca);
-	pthread_condattr_destroy(&ca);
 	snprintf(h->why, sizeof(h->why), "the lake has no curated/item_item yet (run `ppredict etl`)");
 	s->recommendations = h;
 	reload(s);
-	if (pthread_create(&h->thread, NULL, watch, s))
-		return pp_error_errno(PP_EIO, "the recommendations' thread");
-	h->running = true;
-	return 0;
+	return ticker_start(&h->watcher, RELOAD_MS, look, s);
 }
 
 void recommendations_stop(struct server *s)
@@ -140,14 +115,8 @@ void recommendations_stop(struct server *s)
 
 	if (!h)
 		return;
-	pthread_mutex_lock(&h->mu);
-	h->stop = true;
-	pthread_cond_signal(&h->wake);
-	pthread_mutex_unlock(&h->mu);
-	if (h->running)
-		pthread_join(h->thread, NULL);
+	ticker_stop(&h->watcher);
 	release(h->cur);
-	pthread_cond_destroy(&h->wake);
 	pthread_mutex_destroy(&h->mu);
 	pp_free(h);
 	s->recommendations = NULL;

@@ -114,6 +114,29 @@ int wh_quote_ident(struct buf *out, const char *name)
 
 /* ---- query results ------------------------------------------------------------- */
 
+static int tab_columns(void *ctx, size_t n, const char *const *names, const enum tab_kind *kinds)
+{
+	int rc = 0;
+
+	for (size_t c = 0; c < n && !rc; c++)
+		rc = tab_add_column(ctx, names[c], kinds[c]);
+	return rc;
+}
+
+static int tab_row(void *ctx, size_t n, const char *const *cells, const size_t *lens)
+{
+	int rc = 0;
+
+	for (size_t c = 0; c < n && !rc; c++)
+		rc = tab_cell(ctx, cells[c], lens[c]);
+	return rc ? rc : tab_end_row(ctx);
+}
+
+struct wh_sink wh_sink_tab(struct tab *t)
+{
+	return (struct wh_sink){ tab_columns, tab_row, t };
+}
+
 int wh_result_begin(struct wh_result *r, const struct wh_sink *sink, size_t ncols)
 {
 	memset(r, 0, sizeof(*r));

@@ -75,6 +75,9 @@ struct warehouse {
 	char *where; /* the file or the server, for messages (no password) */
 };
 
+/* A sink that writes a query's rows into a table printer (core/tabular.h). */
+struct wh_sink wh_sink_tab(struct tab *t);
+
 /* Opens the warehouse of cfg->warehouse_url (sqlite: paths are relative to lake.root). */
 int warehouse_open(struct warehouse **out, const struct config *cfg);
 void warehouse_close(struct warehouse *w);
