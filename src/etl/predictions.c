@@ -108,7 +108,8 @@ static int read_log(struct lake_fs *fs, struct predictions_stats *st, struct day
 	}
 	buf_release(&text);
 	raw_segment_list_release(&segs);
-	qsort(*days, *ndays, sizeof(**days), by_date);
+	if (*ndays > 1)
+		qsort(*days, *ndays, sizeof(**days), by_date);
 	return rc;
 }
 

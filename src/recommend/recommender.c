@@ -192,7 +192,8 @@ int recommender_finish(struct recommender *r)
 		goto out;
 	sorting = r;
 	/* each item's strongest neighbors */
-	qsort(r->in, r->nin, sizeof(*r->in), by_item_then_score);
+	if (r->nin > 1)
+		qsort(r->in, r->nin, sizeof(*r->in), by_item_then_score);
 	for (size_t i = 0, kept = 0; i < r->nin; i++) {
 		const struct pair_in *p = &r->in[i];
 		kept = i && r->in[i - 1].a == p->a ? kept + 1 : 0;

@@ -359,7 +359,8 @@ int event_search_query(struct event_search *es, struct lake_fs *fs, int lake_day
 		}
 	}
 	if (!rc) {
-		qsort(r.v, r.n, sizeof(*r.v), newer_first);
+		if (r.n > 1)
+			qsort(r.v, r.n, sizeof(*r.v), newer_first);
 		buf_puts(out, "{\"events\":[");
 		for (shown = 0; shown < r.n && shown < q->limit; shown++) {
 			const struct found *x = &r.v[shown];

@@ -192,7 +192,8 @@ int live_sessions_page(struct live_sessions *ls, enum live_order order, size_t o
 		if (ls->minute_sec[b] > floor_div(now, 1000) - 60)
 			last_minute += ls->minute[b];
 	pthread_mutex_unlock(&ls->mu);
-	qsort_r(active, nactive, sizeof(*active), by_order, &order);
+	if (nactive > 1)
+		qsort_r(active, nactive, sizeof(*active), by_order, &order);
 	time_format_rfc3339(now, when);
 	if (now)
 		buf_printf(out, "{\"now\":\"%s\"", when);
