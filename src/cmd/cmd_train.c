@@ -11,7 +11,7 @@
 struct train_cmd_opts {
 	const char *matrix, *label, *time, *group;
 	bool shuffle_labels, no_gate, json;
-	const char *beta;
+	const char *beta, *precision, *recall;
 };
 
 static const struct cli_opt train_options[] = {
@@ -26,6 +26,10 @@ static const struct cli_opt train_options[] = {
 	  "with --label: rows sharing this column's value stay on one side of the split" },
 	{ "beta", 0, OPT_STR, offsetof(struct train_cmd_opts, beta), "1", "B",
 	  "the threshold maximises F-beta on validation (2: recall counts double)" },
+	{ "precision", 0, OPT_STR, offsetof(struct train_cmd_opts, precision), NULL, "P",
+	  "instead: the lowest threshold whose validation precision is at least P (0 < P <= 1)" },
+	{ "recall", 0, OPT_STR, offsetof(struct train_cmd_opts, recall), NULL, "R",
+	  "instead: the highest threshold whose validation recall is at least R (0 < R <= 1)" },
 	{ "shuffle-labels", 0, OPT_FLAG, offsetof(struct train_cmd_opts, shuffle_labels), NULL, NULL,
 	  "permute the labels first (a leakage check: the test AUC must come out near 0.5)" },
 	{ "no-gate", 0, OPT_FLAG, offsetof(struct train_cmd_opts, no_gate), NULL, NULL,
@@ -65,6 +69,18 @@ static int run_train(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	to.beta = strtod(o->beta, &end);
 	if (*end || !(to.beta > 0) || to.beta > 100)
 		return pp_error(PP_EUSAGE, "--beta: expected a number above 0, got '%s'", o->beta);
+	if (o->precision && o->recall)
+		return pp_error(PP_EUSAGE, "--precision or --recall, not both");
+	for (int k = 0; k < 2; k++) {
+		const char *v = k ? o->recall : o->precision;
+		double *x = k ? &to.recall : &to.precision;
+		if (!v)
+			continue;
+		*x = strtod(v, &end);
+		if (*end || !(*x > 0) || *x > 1)
+			return pp_error(PP_EUSAGE, "--%s: expected a number above 0 and at most 1, got '%s'",
+					k ? "recall" : "precision", v);
+	}
 	if ((rc = registry_load(&r, &ctx->cfg)) || (rc = lake_fs_open_config(&fs, &ctx->cfg)) ||
 	    (rc = model_index_open(&index, &ctx->cfg)) || (rc = model_train(fs, &r, &to, index, &meta)))
 		goto out;
@@ -102,9 +118,14 @@ static int run_train(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		char window[64];
 		snprintf(window, sizeof(window), "test window from %s",
 			 json_string_value(json_object_get(json_object_get(meta, "windows"), "test_from")));
-		printf("threshold %.4f (F%g on validation); %s; written to %s/%s/, a candidate "
-		       "(`ppredict models promote`)\n",
-		       num(meta, "threshold", "value"), to.beta, strcmp(split, "time") ? "a random split (seeded)" : window,
+		char rule[64];
+		if (to.precision > 0 || to.recall > 0)
+			snprintf(rule, sizeof(rule), "%s %g on validation", to.precision > 0 ? "precision" : "recall",
+				 to.precision > 0 ? to.precision : to.recall);
+		else
+			snprintf(rule, sizeof(rule), "F%g on validation", to.beta);
+		printf("threshold %.4f (%s); %s; written to %s/%s/, a candidate (`ppredict models promote`)\n",
+		       num(meta, "threshold", "value"), rule, strcmp(split, "time") ? "a random split (seeded)" : window,
 		       MODELS_DIR, json_string_value(json_object_get(meta, "version")));
 	}
 out:

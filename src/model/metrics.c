@@ -147,6 +147,35 @@ double metric_best_threshold(const double *p, const float *y, const size_t *orde
 	return threshold;
 }
 
+double metric_threshold_for(const double *p, const float *y, const size_t *order, size_t n, bool precision,
+			    double target, double *reached)
+{
+	double pos = 0, tp = 0, seen = 0, threshold = 1;
+
+	*reached = NAN;
+	for (size_t i = 0; i < n; i++)
+		pos += y[i] != 0;
+	for (size_t i = 0; i < n && pos;) { /* from the highest score down: thresholds at each tie */
+		size_t j = i;
+		while (j < n && p[order[j]] == p[order[i]]) {
+			tp += y[order[j]] != 0;
+			seen++;
+			j++;
+		}
+		double prec = tp / seen, rec = tp / pos;
+		if (precision && prec >= target) { /* keep going down: more recall at that precision */
+			threshold = p[order[i]];
+			*reached = prec;
+		} else if (!precision && rec >= target) {
+			threshold = p[order[i]];
+			*reached = rec;
+			break;
+		}
+		i = j;
+	}
+	return threshold;
+}
+
 double metric_precision_at(const float *y, const size_t *order, size_t n, double k)
 {
 	size_t top = (size_t)ceil((double)n * k / 100.0), hits = 0;

@@ -26,6 +26,12 @@ void metric_confusion(const double *p, const float *y, size_t n, double threshol
 /* The threshold (one of the p) with the highest F-beta; *best gets that F-beta. */
 double metric_best_threshold(const double *p, const float *y, const size_t *order, size_t n, double beta,
 			     double *best);
+/* The threshold (one of the p) meeting a target: with `precision` set, the lowest one whose
+ * precision is at least target (the most recall that keeps it); else the highest one whose
+ * recall is at least target. *reached gets that precision or recall; NAN when no threshold
+ * meets the target (then 1: nothing flagged). */
+double metric_threshold_for(const double *p, const float *y, const size_t *order, size_t n, bool precision,
+			    double target, double *reached);
 /* The share of positives among the top k% (0 < k <= 100). */
 double metric_precision_at(const float *y, const size_t *order, size_t n, double k);
 

@@ -517,6 +517,16 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 		goto out;
 	threshold = metric_best_threshold(d[PART_VALID].p, d[PART_VALID].y, d[PART_VALID].order, d[PART_VALID].n,
 					  o->beta, &fbest);
+	double reached = NAN;
+	const char *rule = "fbeta";
+	if (o->precision > 0 || o->recall > 0) { /* a target instead of the best F-beta */
+		rule = o->precision > 0 ? "precision" : "recall";
+		threshold = metric_threshold_for(d[PART_VALID].p, d[PART_VALID].y, d[PART_VALID].order, d[PART_VALID].n,
+						 o->precision > 0, o->precision > 0 ? o->precision : o->recall, &reached);
+		if (isnan(reached))
+			log_warn("no threshold reaches validation %s %.3f: nothing is flagged (threshold 1)", rule,
+				 o->precision > 0 ? o->precision : o->recall);
+	}
 	if ((rc = xgb_save_json(&win->m, &model_json)))
 		goto out;
 
@@ -555,6 +565,14 @@ int model_train(struct lake_fs *fs, const struct feature_registry *r, const stru
 		goto out;
 	}
 	json_object_set_new(meta, "split", json_string(o->csv && !o->time_col ? "random (seeded)" : "time"));
+	{ /* how the threshold was chosen */
+		json_t *th = json_object_get(meta, "threshold");
+		json_object_set_new(th, "rule", json_string(rule));
+		if (strcmp(rule, "fbeta"))
+			json_object_set_new(th, "target", json_real(o->precision > 0 ? o->precision : o->recall));
+		if (strcmp(rule, "fbeta"))
+			json_object_set_new(th, "valid_reached", isnan(reached) ? json_null() : json_real(reached));
+	}
 	if (ensemble)
 		json_object_set(meta, "ensemble", ensemble);
 	json_object_set_new(meta, "calibration", json_pack("{s:s,s:f,s:f,s:f,s:f}", "method", calibrated ? "platt" : "none",

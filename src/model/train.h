@@ -24,6 +24,7 @@ struct train_opts {
 	bool shuffle_labels;  /* a check on leakage: the labels permuted (seeded) */
 	bool no_gate;         /* train even when the quality gate failed */
 	double beta;          /* the threshold's F-beta */
+	double precision, recall; /* instead (0: not asked): the threshold meets this on validation */
 	int valid_percent, test_percent, rounds, early_stop, nthread;
 	int search_trials, search_seconds; /* the random search: trials, and a time bound (0: none) */
 	int ensemble_min_positives;        /* validation positives needed to fit an ensemble */

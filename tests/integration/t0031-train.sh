@@ -81,6 +81,19 @@ equals "$(jq -r .ensemble.why <<<"$meta")" "too few positives in validation to f
 expect_exit 0 "$PP" train --json
 equals "$(jq .metrics_test.roc_auc <<<"$out")" "$(jq .metrics_test.roc_auc <<<"$meta")" "a repeated run"
 
+# the threshold for a target precision or recall on validation instead of the best F1
+expect_exit 0 "$PP" train --json --recall 0.8 --set train.search_trials=0
+jq -e '.threshold.rule == "recall" and .threshold.target == 0.8 and .threshold.valid_reached >= 0.8 and
+	.metrics_valid.recall >= 0.8' <<<"$out" >/dev/null || fail "recall target: $(jq -c '[.threshold, .metrics_valid.recall]' <<<"$out")"
+expect_exit 0 "$PP" train --json --precision 0.3 --set train.search_trials=0
+jq -e '.threshold.rule == "precision" and (.threshold.valid_reached == null or
+	(.threshold.valid_reached >= 0.3 and .metrics_valid.precision >= 0.3))' <<<"$out" >/dev/null ||
+	fail "precision target: $(jq -c '[.threshold, .metrics_valid.precision]' <<<"$out")"
+expect_exit 2 "$PP" train --precision 1.5
+contains "$err" "--precision: expected a number above 0 and at most 1"
+expect_exit 2 "$PP" train --precision 0.5 --recall 0.5
+contains "$err" "--precision or --recall, not both"
+
 # labels shuffled: nothing to learn, AUC about 0.5
 expect_exit 0 "$PP" train --shuffle-labels --json
 jq -e '.shuffled_labels and (.metrics_test.roc_auc - 0.5 | fabs) < 0.07' <<<"$out" >/dev/null ||

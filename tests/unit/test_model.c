@@ -107,6 +107,17 @@ TEST(model_metrics_by_hand)
 	CHECK_NEAR(best, 0.8, 1e-12);
 	CHECK_NEAR(metric_precision_at(y, order, 4, 25), 1, 0);
 	CHECK_NEAR(metric_precision_at(y, order, 4, 50), 0.5, 0);
+	/* thresholds for a target: precision 1, 1/2, 2/3, 1/2 and recall 1/2, 1/2, 1, 1 going down */
+	double reached;
+	CHECK_NEAR(metric_threshold_for(p, y, order, 4, true, 0.6, &reached), 0.7, 0); /* the most recall */
+	CHECK_NEAR(reached, 2.0 / 3, 1e-12);
+	CHECK_NEAR(metric_threshold_for(p, y, order, 4, true, 0.99, &reached), 0.9, 0);
+	CHECK_NEAR(metric_threshold_for(p, y, order, 4, false, 1, &reached), 0.7, 0); /* the highest */
+	CHECK_NEAR(metric_threshold_for(p, y, order, 4, false, 0.5, &reached), 0.9, 0);
+	CHECK_NEAR(reached, 0.5, 0);
+	const float none[4] = { 0, 0, 0, 0 };
+	CHECK_NEAR(metric_threshold_for(p, none, order, 4, true, 0.5, &reached), 1, 0); /* nothing flagged */
+	CHECK(isnan(reached));
 	/* one class only: no AUC */
 	const float ones[4] = { 1, 1, 1, 1 };
 	CHECK(isnan(metric_roc_auc(p, ones, order, 4)));
