@@ -70,6 +70,8 @@ function panel(title, fill) {
   const run = async () => {
     try {
       const content = await fill();
+      if (!el.isConnected && el.dataset.shown) return; /* the page was left meanwhile */
+      el.dataset.shown = '1';
       body.className = '';
       body.replaceChildren(...[].concat(content));
     } catch (e) {
@@ -115,7 +117,7 @@ function live(main) {
       const d = await api('/v1/sessions/live?limit=100');
       const card = (k, v) => h('div', { class: 'card', 'data-card': k }, h('div', { class: 'v' }, v), h('div', { class: 'k' }, k));
       cards.replaceChildren(card('active sessions', fmt.n(d.active)), card('events in the last minute', fmt.n(d.events_last_minute)),
-        card('predictions made', fmt.n(d.predictions)), card('mean probability', fmt.p(d.mean_probability)),
+        card('predictions since the server started', fmt.n(d.predictions)), card('mean probability', fmt.p(d.mean_probability)),
         card('above the threshold', fmt.n(d.above_threshold)), card('stream clock', fmt.t(d.now)));
       history.t.push(Date.now() / 1000);
       history.events.push(d.events_last_minute);
@@ -348,7 +350,9 @@ function model(main) {
     ], d.models)];
   });
   main.append(info, history);
-  return () => charts.forEach((c) => c.destroy());
+  /* new versions and a new champion show without a reload (the charts are drawn again) */
+  const timer = setInterval(() => { charts.splice(0).forEach((c) => c.destroy()); info.refresh(); history.refresh(); }, 30000);
+  return () => { clearInterval(timer); charts.forEach((c) => c.destroy()); };
 }
 
 /* Two distributions side by side, one pair of bars per bin or category. */
@@ -440,7 +444,9 @@ function data(main) {
     h('button', { type: 'submit' }, 'Search'));
   main.append(h('div', { class: 'row' }, lake, quality), funnel, top, h('section', { class: 'panel' }, h('h2', {}, 'Events'), ef, results));
   search(false);
-  return () => charts.forEach((c) => c.destroy());
+  /* the tables, the checks and the warehouse as they change, without a reload */
+  const timer = setInterval(() => { charts.splice(0).forEach((c) => c.destroy()); lake.refresh(); quality.refresh(); funnel.refresh(); top.refresh(); }, 30000);
+  return () => { clearInterval(timer); charts.forEach((c) => c.destroy()); };
 }
 
 /* ---- Pipeline ---- */
