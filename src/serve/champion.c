@@ -216,19 +216,26 @@ json_t *champion_status(struct server *s)
 	if (m) {
 		const json_t *meta = m->m.meta;
 		time_format_rfc3339(m->loaded_ms, when);
-		model = json_pack("{s:s,s:s,s:O?,s:O?,s:I,s:s,s:f,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?}", "version",
-				  m->m.version, "loaded_at", when, "model", json_object_get(meta, "model"), "created",
-				  json_object_get(meta, "created"), "features", (json_int_t)m->m.nfeatures,
-				  "feature_registry", json_string_value(json_object_get(meta, "feature_registry")),
-				  "threshold", m->threshold, "calibration", json_object_get(meta, "calibration"),
-				  "windows", json_object_get(meta, "windows"), "rows", json_object_get(meta, "rows"),
-				  "positives", json_object_get(meta, "positives"), "metrics_test",
-				  json_object_get(meta, "metrics_test"), "oracle", json_object_get(meta, "oracle"));
+		/* copies, never references: jansson's reference counts are not shared between
+		 * threads safely, and the model's JSON may be freed on the watcher's thread */
+		model = json_pack("{s:s,s:s,s:I,s:s,s:f}", "version", m->m.version, "loaded_at", when, "features",
+				  (json_int_t)m->m.nfeatures, "feature_registry",
+				  json_string_value(json_object_get(meta, "feature_registry")) ?: "", "threshold", m->threshold);
+		static const char *const from_meta[] = { "model", "created", "calibration", "windows", "rows",
+							 "positives", "metrics_test", "oracle" };
+		for (size_t i = 0; model && i < ARRAY_SIZE(from_meta); i++) {
+			const json_t *v = json_object_get(meta, from_meta[i]);
+			if (v)
+				json_object_set_new(model, from_meta[i], json_deep_copy(v));
+		}
 		if (model && m->report) {
 			static const char *const parts[] = { "roc_curve", "pr_curve", "calibration", "importance" };
 			json_t *rep = json_object();
-			for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
-				json_object_set(rep, parts[i], json_object_get(m->report, parts[i]));
+			for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
+				const json_t *v = json_object_get(m->report, parts[i]);
+				if (v)
+					json_object_set_new(rep, parts[i], json_deep_copy(v));
+			}
 			json_object_set_new(model, "report", rep);
 		}
 		champion_release(m);
