@@ -100,10 +100,12 @@ start_server() {
 	PORT=${URL##*:}
 }
 
-# stop_server: SIGTERM and wait; fails unless it exits 0.
+# stop_server: SIGTERM and wait; fails unless it exits 0 (with a sanitizer's whole report,
+# when there is one: the test's directory goes away with it).
 stop_server() {
 	kill -TERM "$SERVER_PID"
-	wait "$SERVER_PID" || fail "the server exited with $? on SIGTERM: $(tail -5 server.log)"
+	wait "$SERVER_PID" || fail "the server exited with $? on SIGTERM: $(grep -A60 -m1 \
+		'WARNING: ThreadSanitizer\|ERROR: AddressSanitizer\|runtime error' server.log || tail -5 server.log)"
 }
 
 # http METHOD PATH [curl args...]: sets status and body.
