@@ -121,12 +121,13 @@ void metric_confusion(const double *p, const float *y, size_t n, double threshol
 	rates(c);
 }
 
-double metric_best_threshold(const double *p, const float *y, const size_t *order, size_t n, double beta,
-			     double *best)
+/* Each distinct score from the highest down, as a threshold (flag what scores at least
+ * it), with the precision and recall there, to fn until it returns true. */
+static void each_threshold(const double *p, const float *y, const size_t *order, size_t n,
+			   bool (*fn)(void *ctx, double threshold, double precision, double recall), void *ctx)
 {
-	double pos = 0, tp = 0, seen = 0, b2 = beta * beta, threshold = 0.5;
+	double pos = 0, tp = 0, seen = 0;
 
-	*best = 0;
 	for (size_t i = 0; i < n; i++)
 		pos += y[i] != 0;
 	for (size_t i = 0; i < n && pos;) {
@@ -136,44 +137,66 @@ double metric_best_threshold(const double *p, const float *y, const size_t *orde
 			seen++;
 			j++;
 		}
-		double prec = tp / seen, rec = tp / pos;
-		double f = prec + rec ? (1 + b2) * prec * rec / (b2 * prec + rec) : 0;
-		if (f > *best) {
-			*best = f;
-			threshold = p[order[i]];
-		}
+		if (fn(ctx, p[order[i]], tp / seen, tp / pos))
+			break;
 		i = j;
 	}
-	return threshold;
+}
+
+struct best_f {
+	double b2, best, threshold;
+};
+
+static bool keep_best_f(void *ctx, double threshold, double prec, double rec)
+{
+	struct best_f *b = ctx;
+	double f = prec + rec ? (1 + b->b2) * prec * rec / (b->b2 * prec + rec) : 0;
+
+	if (f > b->best) {
+		b->best = f;
+		b->threshold = threshold;
+	}
+	return false;
+}
+
+double metric_best_threshold(const double *p, const float *y, const size_t *order, size_t n, double beta,
+			     double *best)
+{
+	struct best_f b = { beta * beta, 0, 0.5 };
+
+	each_threshold(p, y, order, n, keep_best_f, &b);
+	*best = b.best;
+	return b.threshold;
+}
+
+struct target {
+	bool precision;
+	double target, threshold, reached;
+};
+
+static bool meets(void *ctx, double threshold, double prec, double rec)
+{
+	struct target *t = ctx;
+
+	if (t->precision && prec >= t->target) { /* keep going down: more recall at that precision */
+		t->threshold = threshold;
+		t->reached = prec;
+	} else if (!t->precision && rec >= t->target) {
+		t->threshold = threshold;
+		t->reached = rec;
+		return true;
+	}
+	return false;
 }
 
 double metric_threshold_for(const double *p, const float *y, const size_t *order, size_t n, bool precision,
 			    double target, double *reached)
 {
-	double pos = 0, tp = 0, seen = 0, threshold = 1;
+	struct target t = { precision, target, 1, NAN };
 
-	*reached = NAN;
-	for (size_t i = 0; i < n; i++)
-		pos += y[i] != 0;
-	for (size_t i = 0; i < n && pos;) { /* from the highest score down: thresholds at each tie */
-		size_t j = i;
-		while (j < n && p[order[j]] == p[order[i]]) {
-			tp += y[order[j]] != 0;
-			seen++;
-			j++;
-		}
-		double prec = tp / seen, rec = tp / pos;
-		if (precision && prec >= target) { /* keep going down: more recall at that precision */
-			threshold = p[order[i]];
-			*reached = prec;
-		} else if (!precision && rec >= target) {
-			threshold = p[order[i]];
-			*reached = rec;
-			break;
-		}
-		i = j;
-	}
-	return threshold;
+	each_threshold(p, y, order, n, meets, &t);
+	*reached = t.reached;
+	return t.threshold;
 }
 
 double metric_precision_at(const float *y, const size_t *order, size_t n, double k)
