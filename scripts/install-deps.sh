@@ -9,7 +9,7 @@ set -eu
 scope=${1:-all}
 
 # Build: compilers, headers of the libraries we link.
-BUILD_PKGS="build-essential gcc clang make pkg-config libyaml-dev libzstd-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev libpq-dev liblmdb-dev libhiredis-dev libxgboost-dev"
+BUILD_PKGS="build-essential gcc clang make pkg-config libyaml-dev libzstd-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev libpq-dev liblmdb-dev libhiredis-dev libxgboost-dev tzdata"
 # Test: the zstd CLI and DuckDB (from npm, below) read our files independently, jq checks
 # JSON output, libFuzzer ships with clang's runtime; XGBoost's Python package and scikit-learn
 # read the models we write; chromium (driven by playwright-core from npm) loads the dashboard.
