@@ -64,6 +64,8 @@ X(recommend_ranks_pairs_and_falls_back)
 X(cron_fields_and_days)
 X(cron_daylight_saving)
 X(cron_errors_name_the_field)
+X(dag_default_and_order)
+X(dag_errors_name_file_task_and_field)
 X(sessionizer_recovers_simulated_sessions)
 X(sim_formats)
 /* collector */
