@@ -66,6 +66,7 @@ X(cron_daylight_saving)
 X(cron_errors_name_the_field)
 X(dag_default_and_order)
 X(dag_errors_name_file_task_and_field)
+X(run_lock_one_at_a_time_and_crash_proof)
 X(sessionizer_recovers_simulated_sessions)
 X(sim_formats)
 /* collector */
