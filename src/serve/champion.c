@@ -50,9 +50,35 @@ struct served_model *champion_acquire(struct server *s)
 	return m;
 }
 
-double champion_predict(const struct served_model *m, const float *x)
+/* The vector as the engine reads a row: floats. */
+static void row_of(const struct served_model *m, const double *vec, float *x)
 {
-	double p = forest_predict(&m->forest, x);
+	for (size_t i = 0; i < m->m.nfeatures; i++)
+		x[i] = (float)vec[i];
+}
+
+int champion_explain(const struct served_model *m, const double *vec, size_t k, struct forest_reason *why,
+		     size_t *n, double *expected)
+{
+	float x[CHAMPION_MAX_FEATURES];
+	double phi[CHAMPION_MAX_FEATURES + 1];
+	int rc;
+
+	row_of(m, vec, x);
+	if ((rc = forest_shap(&m->forest, x, phi)))
+		return rc;
+	*n = forest_reasons(&m->forest, x, phi, k, why);
+	*expected = phi[m->forest.nfeatures];
+	return 0;
+}
+
+double champion_predict(const struct served_model *m, const double *vec)
+{
+	float x[CHAMPION_MAX_FEATURES];
+	double p;
+
+	row_of(m, vec, x);
+	p = forest_predict(&m->forest, x);
 
 	if (m->m.calibrated) {
 		struct platt c = { m->m.platt_a, m->m.platt_b };
@@ -80,6 +106,11 @@ static int load_version(struct server *s, const struct feature_registry *r, cons
 	if (!trained_on || !*trained_on) {
 		rc = pp_error(PP_EINVAL, "model %s was trained on a table's own columns (train --label), not on the "
 			      "feature store's features: the server cannot compute its inputs", version);
+		goto fail;
+	}
+	if (m->m.nfeatures > CHAMPION_MAX_FEATURES) {
+		rc = pp_error(PP_ELIMIT, "model %s has %zu features; at most %d are served", version, m->m.nfeatures,
+			      CHAMPION_MAX_FEATURES);
 		goto fail;
 	}
 	if (strcmp(trained_on, r->hash) || m->m.nfeatures != r->nfeatures) {

@@ -20,6 +20,8 @@
 
 struct server;
 
+#define CHAMPION_MAX_FEATURES 256 /* a model with more is refused */
+
 struct served_model {
 	int refs;                 /* the holder's and each request's */
 	struct stored_model m;    /* version, meta.json, features, calibration (no booster) */
@@ -37,8 +39,12 @@ void champion_stop(struct server *s);
 struct served_model *champion_acquire(struct server *s);
 void champion_release(struct served_model *m);
 
-/* The probability of one row (the model's feature order, NaN missing), calibrated. */
-double champion_predict(const struct served_model *m, const float *x);
+/* The probability of one feature vector (the registry's order, which is the model's: the
+ * hashes agree; NaN missing), calibrated. */
+double champion_predict(const struct served_model *m, const double *vec);
+/* Its top k reasons (TreeSHAP), *n of them, and the expected margin they start from. */
+int champion_explain(const struct served_model *m, const double *vec, size_t k, struct forest_reason *why,
+		     size_t *n, double *expected);
 
 /* What GET /v1/model shows: the model served (or null), the last refusal, the counters. */
 json_t *champion_status(struct server *s);

@@ -22,12 +22,9 @@ static void score_session(struct server *s, const struct event *ev, const char *
 {
 	struct served_model *m = champion_acquire(s);
 	double p = NAN, vec[ONLINE_MAX_VALUES + REQ__COUNT];
-	char category[257];
-	struct span key[ENT__COUNT] = { span_of(session), ev->visitor_id, ev->item_id, ev->category_id };
+	const struct span key[ENT__COUNT] = { span_of(session), ev->visitor_id, ev->item_id, ev->category_id };
 
 	if (m && registry_vector_size(s->registry) <= ARRAY_SIZE(vec)) {
-		if (!key[ENT_CATEGORY].len && item_categories_get(s->items, ev->item_id, category, sizeof(category)))
-			key[ENT_CATEGORY] = span_of(category);
 		if (!predict_keys(s, m, key, ev->ts, vec, &p)) {
 			p = NAN;
 			pp_error_clear();

@@ -189,6 +189,23 @@ bool predict_parse_json(const struct feature_registry *r, const json_t *o, struc
 		    "store), or features, or both");
 }
 
+/* keys into key, an item without its category given the category it was last seen in
+ * (held in buf). */
+static void with_category(const struct server *s, const struct span keys[ENT__COUNT], struct span key[ENT__COUNT],
+			  char *buf, size_t n)
+{
+	memcpy(key, keys, ENT__COUNT * sizeof(*key));
+	if (key[ENT_ITEM].len && !key[ENT_CATEGORY].len && s->items && item_categories_get(s->items, key[ENT_ITEM], buf, n))
+		key[ENT_CATEGORY] = span_of(buf);
+}
+
+/* The champion's probability for a vector, counted. */
+static double probability_of(struct server *s, const struct served_model *m, const double *vec)
+{
+	metrics_add(&s->metrics.predictions, 1);
+	return champion_predict(m, vec);
+}
+
 static void put_number(struct buf *out, double v)
 {
 	if (isnan(v) || isinf(v))
@@ -205,20 +222,14 @@ bool predict_one(struct server *s, const struct served_model *m, const struct pr
 	struct online_found found = { 0 };
 	bool by_key = false, cold = false;
 	int64_t newest = 0;
-	float x[ONLINE_MAX_VALUES];
 	char when[32];
 
 	struct span key[ENT__COUNT];
 	char category[257];
 
-	for (int k = 0; k < ENT__COUNT; k++) {
-		key[k] = in->key[k];
+	with_category(s, in->key, key, category, sizeof(category));
+	for (int k = 0; k < ENT__COUNT; k++)
 		by_key |= key[k].len > 0;
-	}
-	/* an item without its category: the category it was last seen in */
-	if (key[ENT_ITEM].len && !key[ENT_CATEGORY].len && s->items &&
-	    item_categories_get(s->items, key[ENT_ITEM], category, sizeof(category)))
-		key[ENT_CATEGORY] = span_of(category);
 	for (size_t i = 0; i < registry_vector_size(r); i++)
 		vec[i] = NAN;
 	if (by_key) {
@@ -258,13 +269,7 @@ bool predict_one(struct server *s, const struct served_model *m, const struct pr
 			if (in->given[r->od[i].slot])
 				vec[r->od[i].slot] = in->value[r->od[i].slot];
 	}
-	if (m->m.nfeatures > ARRAY_SIZE(x))
-		return fail(err, 500, NULL, "the model has %zu features (at most %zu)", m->m.nfeatures, ARRAY_SIZE(x));
-	for (size_t i = 0; i < m->m.nfeatures; i++) /* the registry's order: the hashes agree */
-		x[i] = (float)vec[i];
-	double p = champion_predict(m, x);
-	*probability = p;
-	metrics_add(&s->metrics.predictions, 1);
+	double p = *probability = probability_of(s, m, vec);
 	if (prediction_log_sampled(s->predictions)) {
 		struct buf keys = BUF_INIT;
 		for (int k = 0; k < ENT__COUNT; k++)
@@ -302,14 +307,13 @@ bool predict_one(struct server *s, const struct served_model *m, const struct pr
 			buf_puts(out, "null");
 	}
 	if (in->explain) {
-		double phi[ONLINE_MAX_VALUES + 1];
 		struct forest_reason why[MAX_TOP];
+		double expected;
 		size_t n;
-		if (forest_shap(&m->forest, x, phi))
+		if (champion_explain(m, vec, (size_t)in->top, why, &n, &expected))
 			return fail(err, 500, NULL, "explaining: %s", pp_errmsg());
-		n = forest_reasons(&m->forest, x, phi, (size_t)in->top, why);
 		buf_puts(out, ",\"expected_margin\":");
-		put_number(out, phi[m->forest.nfeatures]);
+		put_number(out, expected);
 		buf_puts(out, ",\"reasons\":[");
 		for (size_t i = 0; i < n; i++) {
 			buf_printf(out, "%s{\"feature\":\"%s\",\"value\":", i ? "," : "", m->m.features[why[i].feature]);
@@ -324,19 +328,17 @@ bool predict_one(struct server *s, const struct served_model *m, const struct pr
 	return true;
 }
 
-bool predict_keys(struct server *s, const struct served_model *m, const struct span key[ENT__COUNT], int64_t at,
+bool predict_keys(struct server *s, const struct served_model *m, const struct span keys[ENT__COUNT], int64_t at,
 		  double *vec, double *probability)
 {
 	struct online_found found;
-	float x[ONLINE_MAX_VALUES];
+	struct span key[ENT__COUNT];
+	char category[257];
 
-	if (!s->online || m->m.nfeatures > ARRAY_SIZE(x) ||
-	    online_vector_found(s->online, s->registry, key, at, vec, &found))
+	with_category(s, keys, key, category, sizeof(category));
+	if (!s->online || online_vector_found(s->online, s->registry, key, at, vec, &found))
 		return false;
-	for (size_t i = 0; i < m->m.nfeatures; i++)
-		x[i] = (float)vec[i];
-	*probability = champion_predict(m, x);
-	metrics_add(&s->metrics.predictions, 1);
+	*probability = probability_of(s, m, vec);
 	return true;
 }
 

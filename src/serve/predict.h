@@ -56,7 +56,8 @@ bool predict_one(struct server *s, const struct served_model *m, const struct pr
 		 double *vec, struct buf *out, double *probability, struct predict_error *err);
 
 /* The probability for the online store's rows of these keys as of at (the live path's
- * prediction after an event); false when the store cannot be read. vec: scratch. */
+ * prediction after an event; an item without its category reads the category it was last
+ * seen in, as predict_one does); false when the store cannot be read. vec: scratch. */
 bool predict_keys(struct server *s, const struct served_model *m, const struct span key[ENT__COUNT], int64_t at,
 		  double *vec, double *probability);
 
