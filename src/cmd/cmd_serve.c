@@ -11,6 +11,7 @@
 #include "lake/lake_fs.h"
 #include "serve/champion.h"
 #include "serve/http.h"
+#include "serve/pipeline_service.h"
 #include "serve/prediction_log.h"
 #include "serve/recommendations.h"
 
@@ -19,6 +20,7 @@
 struct serve_opts {
 	const char *ready_file;
 	int64_t grace_ms;
+	bool scheduler;
 };
 
 static const struct cli_opt serve_options[] = {
@@ -26,6 +28,8 @@ static const struct cli_opt serve_options[] = {
 	  "write the server's URL to FILE once it listens (for scripts and tests)" },
 	{ "grace", 0, OPT_INT, offsetof(struct serve_opts, grace_ms), "30000", "MS",
 	  "how long shutdown waits for requests in flight", 0, 3600000 },
+	{ "scheduler", 0, OPT_FLAG, offsetof(struct serve_opts, scheduler), NULL, NULL,
+	  "run the pipeline's scheduler beside the server (`ppredict scheduler`, stopped with it)" },
 };
 
 static int write_ready_file(const char *path, const char *url)
@@ -64,7 +68,8 @@ static int run_serve(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	if ((rc = serve_live_start(&s)))
 		goto out;
 	if ((rc = champion_start(&s)) || (rc = prediction_log_open(&s.predictions, s.fs, &ctx->cfg)) ||
-	    (rc = recommendations_start(&s)))
+	    (rc = recommendations_start(&s)) ||
+	    (rc = pipeline_service_start(&s, ctx->config_path, ctx->sets, ctx->nsets, o->scheduler)))
 		goto out;
 	if ((rc = http_server_start(&s)))
 		goto out;
@@ -79,6 +84,7 @@ out:
 		int rc2 = prediction_log_close(s.predictions);
 		rc = rc ? rc : rc2;
 	}
+	pipeline_service_stop(&s);
 	champion_stop(&s);
 	recommendations_stop(&s);
 	serve_live_stop(&s);

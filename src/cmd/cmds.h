@@ -15,7 +15,9 @@ extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_
 	cmd_warehouse_load, cmd_sql, cmd_check, cmd_drift, cmd_outliers, cmd_features_list,
 	cmd_features_describe, cmd_features_show, cmd_features_build, cmd_materialize,
 	cmd_features_online, cmd_features_historical, cmd_features_verify, cmd_train, cmd_models_list,
-	cmd_models_show, cmd_models_promote, cmd_models_rollback, cmd_models_compare, cmd_recommend_eval;
+	cmd_models_show, cmd_models_promote, cmd_models_rollback, cmd_models_compare, cmd_recommend_eval,
+	cmd_pipeline_run, cmd_pipeline_backfill, cmd_pipeline_status, cmd_pipeline_runs, cmd_pipeline_logs,
+	cmd_pipeline_dag, cmd_scheduler;
 
 #define CMD_INIT (&cmd_init)
 #define CMD_CONFIG (&cmd_config)
@@ -49,6 +51,13 @@ extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_
 #define CMD_MODELS_ROLLBACK (&cmd_models_rollback)
 #define CMD_MODELS_COMPARE (&cmd_models_compare)
 #define CMD_RECOMMEND_EVAL (&cmd_recommend_eval)
+#define CMD_PIPELINE_RUN (&cmd_pipeline_run)
+#define CMD_PIPELINE_BACKFILL (&cmd_pipeline_backfill)
+#define CMD_PIPELINE_STATUS (&cmd_pipeline_status)
+#define CMD_PIPELINE_RUNS (&cmd_pipeline_runs)
+#define CMD_PIPELINE_LOGS (&cmd_pipeline_logs)
+#define CMD_PIPELINE_DAG (&cmd_pipeline_dag)
+#define CMD_SCHEDULER (&cmd_scheduler)
 
 /* The warehouse step `etl` and `warehouse load` share (tables NULL: all); where gets the
  * warehouse's name. */

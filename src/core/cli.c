@@ -39,6 +39,19 @@ static const struct command *find_command(int argc, char **argv, int *used)
 	return NULL;
 }
 
+static bool has_subcommands(const char *word);
+
+bool cli_is_command(const char *const *words, size_t n)
+{
+	int used;
+	const struct command *c;
+
+	if (!n || n > INT_MAX)
+		return false;
+	c = find_command((int)n, (char **)words, &used);
+	return c && (used == 2 || !(n > 1 && has_subcommands(words[0])));
+}
+
 static bool has_subcommands(const char *word)
 {
 	size_t i, n = strlen(word);
@@ -345,6 +358,8 @@ static int run_command(const struct command *c, int argc, char **argv)
 	progress_enable(co.progress);
 	ctx.progress = co.progress;
 	ctx.config_path = co.config;
+	ctx.sets = co.sets;
+	ctx.nsets = co.nsets;
 	rc = apply_config(&ctx, &co);
 	if (!rc)
 		rc = c->fn(&ctx, opts, argc, argv);

@@ -37,6 +37,8 @@ struct cmd_ctx {
 	const struct command *cmd;
 	struct config cfg;
 	const char *config_path;
+	const char *const *sets; /* the --set KEY=VALUE given, for commands that start others */
+	size_t nsets;
 	bool progress;
 };
 
@@ -56,6 +58,9 @@ struct command {
 
 extern const struct command *const commands[];
 extern const size_t ncommands;
+
+/* Whether the first words name a command ("etl", "models promote"). */
+bool cli_is_command(const char *const *words, size_t n);
 
 /* Runs ppredict with argv; returns the process exit code (0, 1 failure, 2 usage). */
 int cli_main(int argc, char **argv);

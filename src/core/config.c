@@ -100,6 +100,14 @@ const struct cfg_option config_options[] = {
 	  "How often `serve` asks the registry for its champion; a new one is loaded and swapped\n"
 	  "in without a restart (requests in flight finish on the old one)." },
 
+	{ "pipeline.dag", CFG_STRING, "", OFF(pipeline_dag), 0, 0, NULL,
+	  "The pipeline's DAG (YAML: tasks, schedule, time zone, catchup); empty: the one that\n"
+	  "ships (`ppredict pipeline dag --print` prints it, a start for your own)." },
+	{ "pipeline.dir", CFG_STRING, "_meta/pipeline", OFF(pipeline_dir), 0, 0, NULL,
+	  "Run history (SQLite), task logs and the run lock, relative to lake.root." },
+	{ "pipeline.parallelism", CFG_INT, "2", OFF(pipeline_parallelism), 1, 64, NULL,
+	  "Tasks of one run that may run at the same time (when the DAG lets them)." },
+
 	{ "predict.unknown_session", CFG_ENUM, "cold_start", OFF(predict_unknown_session), 0, 0, "cold_start|404",
 	  "A prediction for a session the online store does not know (new, or quiet past its\n"
 	  "TTL): cold_start predicts from the visitor's and the item's features; 404 refuses." },

@@ -55,6 +55,9 @@ struct config {
 	char *models_index;
 	int64_t models_promote_margin;
 	int64_t models_reload_ms;
+	/* pipeline */
+	char *pipeline_dag, *pipeline_dir;
+	int64_t pipeline_parallelism;
 	char *predict_unknown_session;
 	int64_t predict_max_batch;
 	int64_t predict_log_permille;

@@ -4,6 +4,7 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
+#include "core/produced.h"
 #include "core/timeutil.h"
 
 #include <sqlite3.h>
@@ -124,6 +125,8 @@ int model_index_add(struct model_index *x, const json_t *meta)
 	sqlite3_bind_int(st, 10, json_is_true(json_object_get(meta, "shuffled_labels")));
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = fail(x, "adding a model");
+	else
+		produced_note("model", str_of(meta, "version", NULL), -1);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -258,7 +261,10 @@ int model_index_promote(struct model_index *x, const char *version, const char *
 	if ((rc = run(x, "BEGIN IMMEDIATE", NULL)))
 		return rc;
 	rc = crown(x, version, by, why, now);
-	return run(x, rc ? "ROLLBACK" : "COMMIT", NULL) ? PP_EIO : rc;
+	if ((rc = run(x, rc ? "ROLLBACK" : "COMMIT", NULL) ? PP_EIO : rc))
+		return rc;
+	produced_note("champion", version, -1);
+	return 0;
 }
 
 int model_index_rollback(struct model_index *x, const char *by, char *restored, size_t n)
@@ -283,6 +289,7 @@ int model_index_rollback(struct model_index *x, const char *by, char *restored, 
 	if ((rc = run(x, rc ? "ROLLBACK" : "COMMIT", NULL) ? PP_EIO : rc))
 		return rc;
 	snprintf(restored, n, "%s", prev.version);
+	produced_note("champion", prev.version, -1);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -61,4 +62,27 @@ void run_lock_release(struct run_lock *l)
 	flock(l->fd, LOCK_UN);
 	close(l->fd);
 	l->fd = -1;
+}
+
+void run_lock_holder(const char *path, char *out, size_t n)
+{
+	char line[300] = "", host[64] = "", theirs[64] = "";
+	long pid = 0;
+	ssize_t got;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	out[0] = 0;
+	if (fd < 0)
+		return;
+	got = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (got <= 0)
+		return;
+	line[got] = 0;
+	line[strcspn(line, "\n")] = 0;
+	gethostname(host, sizeof(host) - 1);
+	if (sscanf(line, "pid %ld on %63s", &pid, theirs) == 2 && !strcmp(host, theirs) && pid > 0 &&
+	    kill((pid_t)pid, 0) && errno == ESRCH)
+		return;
+	snprintf(out, n, "%s", line);
 }

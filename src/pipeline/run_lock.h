@@ -19,4 +19,8 @@ struct run_lock {
 int run_lock_take(struct run_lock *l, const char *path);
 void run_lock_release(struct run_lock *l);
 
+/* Who holds the lock at path ("pid N on HOST since T"), "" when nobody does (a line left
+ * by a holder that died on this host is not a holder). Reads only: never in a taker's way. */
+void run_lock_holder(const char *path, char *out, size_t n);
+
 #endif

@@ -8,6 +8,7 @@
 #include "core/parse.h"
 #include "core/tabular.h"
 #include "lake/delta/delta.h"
+#include "lake/lake_tables.h"
 #include "model/model_index.h"
 #include "serve/http.h"
 #include "warehouse/warehouse.h"
@@ -79,19 +80,16 @@ int route_get_warehouse(struct http_request *req)
 /* GET /v1/lake: the tables ppredict writes, each with its latest version */
 int route_get_lake(struct http_request *req)
 {
-	static const char *const tables[] = { "processed/events", "curated/fact_events", "curated/fact_sessions",
-					      "curated/agg_daily_funnel", "curated/agg_item_stats", "curated/dim_item",
-					      "curated/dim_visitor", "curated/dim_date", "curated/item_item",
-					      "curated/visitor_outliers", "features/training_set" };
 	buf_puts(&req->out, "{\"tables\":[");
-	for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
+	for (size_t i = 0; i < nlake_tables; i++) {
+		const char *table = lake_tables[i];
 		struct delta_snapshot snap;
 		int64_t rows = 0, bytes = 0;
 		char newest[64] = "";
 		if (i)
 			buf_putc(&req->out, ',');
-		buf_printf(&req->out, "{\"table\":\"%s\"", tables[i]);
-		if (delta_snapshot_load(req->srv->fs, tables[i], -1, &snap)) {
+		buf_printf(&req->out, "{\"table\":\"%s\"", table);
+		if (delta_snapshot_load(req->srv->fs, table, -1, &snap)) {
 			pp_error_clear();
 			buf_puts(&req->out, ",\"version\":null}");
 			continue;

@@ -80,6 +80,11 @@ int route_get_recommendations(struct http_request *req);
 int route_get_warehouse(struct http_request *req);
 int route_get_lake(struct http_request *req);
 int route_get_models(struct http_request *req);
+int route_get_pipeline(struct http_request *req);
+int route_get_pipeline_runs(struct http_request *req);
+int route_get_pipeline_run(struct http_request *req);
+int route_get_pipeline_log(struct http_request *req);
+int route_post_pipeline_runs(struct http_request *req);
 int route_get_index(struct http_request *req);
 int route_get_asset(struct http_request *req);
 
@@ -92,6 +97,7 @@ struct live_sessions;
 struct prediction_log;
 struct event_search;
 struct rec_holder;
+struct pipeline_service;
 
 struct server {
 	const struct config *cfg;
@@ -107,6 +113,7 @@ struct server {
 	struct prediction_log *predictions; /* the sampled log (serve/prediction_log.h), or NULL */
 	struct event_search *events;      /* recent events, searchable (serve/event_search.h) */
 	struct rec_holder *recommendations; /* serve/recommendations.h */
+	struct pipeline_service *pipeline; /* serve/pipeline_service.h */
 	struct MHD_Daemon *mhd;
 	struct metrics metrics;
 	struct event_limits limits;

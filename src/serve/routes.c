@@ -74,6 +74,23 @@ const struct route routes[] = {
 	  NULL },
 	{ "GET", "/v1/models", route_get_models, SCOPE_PREDICT, false,
 	  "The model registry: every version, newest first, with its stage and test metrics.", NULL },
+	{ "GET", "/v1/pipeline", route_get_pipeline, SCOPE_PREDICT, false,
+	  "The pipeline's DAG: its tasks in the order they run (command, dependencies, retries, "
+	  "timeout, soft), schedule, time zone, catchup, the next firing, whether this server runs "
+	  "the scheduler, and who runs now (lock_holder).",
+	  NULL },
+	{ "GET", "/v1/pipeline/runs", route_get_pipeline_runs, SCOPE_PREDICT, false,
+	  "The pipeline's runs, newest first (?limit=, 20): data interval, trigger, state, why, and "
+	  "each task's state, tries, start, end, exit code and what it produced.",
+	  NULL },
+	{ "POST", "/v1/pipeline/runs", route_post_pipeline_runs, SCOPE_ADMIN, true,
+	  "Starts a run now: an optional JSON body {from, to (dates), only (a task), force}. 202 "
+	  "with its run_id; 409 when a run is under way.",
+	  "application/json" },
+	{ "GET", "/v1/pipeline/runs/{id}", route_get_pipeline_run, SCOPE_PREDICT, false,
+	  "One run with its tasks.", NULL },
+	{ "GET", "/v1/pipeline/runs/{id}/log", route_get_pipeline_log, SCOPE_PREDICT, false,
+	  "A task's log (?task=; every try; its last MiB), as text.", NULL },
 	{ "GET", "/v1/lake", route_get_lake, SCOPE_PREDICT, false,
 	  "The lake's tables: latest version, files, rows, bytes and the newest partition.", NULL },
 	{ "GET", "/v1/warehouse/{view}", route_get_warehouse, SCOPE_PREDICT, false,

@@ -5,6 +5,7 @@
 #include "lake/delta/delta.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/produced.h"
 #include "core/strmap.h"
 #include "core/timeutil.h"
 
@@ -513,8 +514,11 @@ int delta_txn_commit(struct delta_txn *t, const char *operation, int64_t *versio
 	if (rc == PP_EEXIST)
 		rc = pp_error(PP_EEXIST, "%s: version %" PRId64 " was committed by another writer; "
 			      "read the table again and retry", t->table, v);
-	if (!rc && version)
-		*version = v;
+	if (!rc) {
+		produced_note("table", t->table, v);
+		if (version)
+			*version = v;
+	}
 out:
 	free(info);
 	buf_release(&path);
