@@ -206,11 +206,12 @@ static void print_tasks(const json_t *run)
 	json_t *t;
 
 	json_array_foreach(json_object_get(run, "tasks"), i, t) {
-		char *produced = json_dumps(json_object_get(t, "produced"), JSON_COMPACT);
+		struct buf what = BUF_INIT;
 		const char *why = str(t, "why");
+		produced_text(json_object_get(t, "produced"), &what);
 		printf("  %-16s %-15s %-24s %s\n", str(t, "task"), str(t, "state"), str(t, "ended"),
-		       why[0] ? why : produced && strcmp(produced, "[]") ? produced : "");
-		free(produced);
+		       why[0] ? why : what.data ? what.data : "");
+		buf_release(&what);
 	}
 }
 

@@ -67,6 +67,24 @@ static void stamp(int64_t ms, char out[32])
 		out[0] = 0;
 }
 
+void produced_text(const json_t *produced, struct buf *out)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(produced, i, p) {
+		const char *table = json_string_value(json_object_get(p, "table"));
+		const char *sep = i ? ", " : "";
+		if (table)
+			buf_printf(out, "%s%s@%" JSON_INTEGER_FORMAT, sep, table,
+				   json_integer_value(json_object_get(p, "version")));
+		else if (json_object_get(p, "model"))
+			buf_printf(out, "%smodel %s", sep, json_string_value(json_object_get(p, "model")));
+		else if (json_object_get(p, "champion"))
+			buf_printf(out, "%schampion %s", sep, json_string_value(json_object_get(p, "champion")));
+	}
+}
+
 /* What the task's tries noted (core/produced.h): a JSON array text, "[]" when nothing. */
 static char *produced_json(const struct task_exec *x)
 {
@@ -128,9 +146,14 @@ static void finish(struct run *r, struct task_exec *x, const char *state, const 
 	if (r->o->out && !(r->o->only && !x->tries && !strcmp(state, TASK_NOT_RUN))) {
 		double secs = x->started ? (double)(x->ended - x->started) / 1000.0 : 0;
 		char *produced = produced_json(x);
+		json_t *j = produced ? json_loads(produced, 0, NULL) : NULL;
+		struct buf what = BUF_INIT;
+		produced_text(j, &what);
 		fprintf(r->o->out, "%-16s %-15s %7.1f s  %s\n", x->t->name, state, secs,
-			x->why[0] ? x->why : produced && strcmp(produced, "[]") ? produced : "");
+			x->why[0] ? x->why : what.data ? what.data : "");
 		fflush(r->o->out);
+		buf_release(&what);
+		json_decref(j);
 		free(produced);
 	}
 }
@@ -159,6 +182,22 @@ static void failure_of(const struct task_exec *x, char *out, size_t n)
 	pp_error_clear();
 	snprintf(out, n, "%s", best ? best : last ? last : "");
 	buf_release(&text);
+}
+
+/* " word", quoted as a shell would need it (the log's header can be pasted to a shell). */
+static void shell_word(struct buf *b, const char *w)
+{
+	if (*w && !w[strcspn(w, " \t\n'\"$`\\*?;&|<>(){}[]#~!")]) {
+		buf_printf(b, " %s", w);
+		return;
+	}
+	buf_puts(b, " '");
+	for (; *w; w++)
+		if (*w == '\'')
+			buf_puts(b, "'\\''");
+		else
+			buf_putc(b, *w);
+	buf_putc(b, '\'');
 }
 
 static int start_try(struct run *r, struct task_exec *x)
@@ -208,7 +247,7 @@ static int start_try(struct run *r, struct task_exec *x)
 	stamp(time_now_ms(), head);
 	buf_printf(&line, "== %s: try %d of %d:", head, x->tries, t->retries + 1);
 	for (size_t k = 1; k < na; k++)
-		buf_printf(&line, " %s", argv[k]);
+		shell_word(&line, argv[k]);
 	buf_putc(&line, '\n');
 	if ((fd = open(x->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0) {
 		rc = pp_error_errno(PP_EIO, "task %s: its log %s", t->name, x->log);
@@ -263,13 +302,15 @@ static void try_ended(struct run *r, struct task_exec *x, int status)
 	x->pid = 0;
 	r->running--;
 	x->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	if (x->exit_code == 0) {
+	if (x->exit_code == 0 && !x->kill_at) { /* one stopped in time is not a success, however it exits */
 		x->why[0] = 0;
 		finish(r, x, TASK_SUCCESS, NULL);
 		return;
 	}
 	if (x->timed_out)
 		snprintf(err, sizeof(err), "timed out after %.0f s", (double)t->timeout_ms / 1000.0);
+	else if (x->kill_at)
+		snprintf(err, sizeof(err), "stopped with the run");
 	else
 		failure_of(x, err, sizeof(err));
 	if (!err[0])

@@ -21,6 +21,7 @@
 
 #include "pipeline/pipeline.h"
 
+#include <jansson.h>
 #include <stdio.h>
 
 struct run_opts {
@@ -41,6 +42,11 @@ struct run_result {
 };
 
 int pipeline_run(struct pipeline *p, const struct run_opts *o, struct run_result *res);
+
+/* What a task produced (its history's JSON array) as a line: "processed/events@4, model V,
+ * champion V" (appended to out). */
+struct buf;
+void produced_text(const json_t *produced, struct buf *out);
 
 /* A new run id from the time (YYYYMMDDTHHMMSSZ-xxxx). */
 void pipeline_run_id(char out[64]);

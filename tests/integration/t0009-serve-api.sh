@@ -100,7 +100,7 @@ sleep 0.2
 contains "$(cat server.log)" "POST /v1/events 408"
 # the OpenAPI document follows the route table
 http GET /openapi.json; expect_status 200
-equals "$(jq -c '.paths | keys' <<<"$body")" '["/","/assets/{name}","/healthz","/metrics","/openapi.json","/readyz","/v1/events","/v1/features","/v1/features/online","/v1/lake","/v1/model","/v1/models","/v1/models/rollback","/v1/models/{version}/promote","/v1/predict","/v1/predict/batch","/v1/quality","/v1/recommendations","/v1/sessions/live","/v1/warehouse/{view}"]'
+equals "$(jq -c '.paths | keys' <<<"$body")" '["/","/assets/{name}","/healthz","/metrics","/openapi.json","/readyz","/v1/events","/v1/features","/v1/features/online","/v1/lake","/v1/model","/v1/models","/v1/models/rollback","/v1/models/{version}/promote","/v1/pipeline","/v1/pipeline/runs","/v1/pipeline/runs/{id}","/v1/pipeline/runs/{id}/log","/v1/predict","/v1/predict/batch","/v1/quality","/v1/recommendations","/v1/sessions/live","/v1/warehouse/{view}"]'
 equals "$(jq -r '.paths["/v1/events"].post.security[0].bearer[0]' <<<"$body")" "ingest"
 # metrics count what happened
 http GET /metrics; expect_status 200
