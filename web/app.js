@@ -451,15 +451,105 @@ function data(main) {
 
 /* ---- Pipeline ---- */
 
+const stateClass = { success: 'good', failed: 'bad', upstream_failed: 'bad', refused: 'warn', running: 'run', queued: '', skipped: '', not_run: '' };
+const statePill = (s) => h('span', { class: 'pill ' + (stateClass[s] || '') }, s || '–');
+const seconds = (a, b) => (a && b ? ((Date.parse(b) - Date.parse(a)) / 1000).toFixed(1) + ' s' : '');
+
+/* What a task produced, as one line: tables at their versions, the model, the champion. */
+function produced(list) {
+  return (list || []).map((p) => (p.table ? `${p.table}@${p.version}` : p.model ? `model ${p.model}` : p.champion ? `champion ${p.champion}` : '')).join(', ');
+}
+
+/* The DAG drawn in layers: a task one column right of the deepest task it waits for; each
+ * box coloured by its state in the run shown. */
+function dagPicture(dag, run) {
+  const depth = {}, states = {};
+  for (const t of (run && run.tasks) || []) states[t.task] = t.state;
+  for (const t of dag.tasks) depth[t.name] = Math.max(0, ...t.depends_on.map((d) => depth[d] + 1));
+  const cols = [];
+  for (const t of dag.tasks) (cols[depth[t.name]] = cols[depth[t.name]] || []).push(t.name);
+  const bw = 128, bh = 34, gx = 40, gy = 16, pos = {};
+  cols.forEach((c, x) => c.forEach((n, y) => { pos[n] = { x: 10 + x * (bw + gx), y: 10 + y * (bh + gy) }; }));
+  const height = 20 + Math.max(...cols.map((c) => c.length)) * (bh + gy);
+  const g = svg('svg', { viewBox: `0 0 ${20 + cols.length * (bw + gx)} ${height}`, width: '100%', class: 'dag' });
+  const fill = { success: '#dcfce7', failed: '#fee2e2', upstream_failed: '#fee2e2', refused: '#fef3c7', running: '#dbeafe', skipped: '#f3f4f6' };
+  for (const t of dag.tasks)
+    for (const d of t.depends_on)
+      g.append(svg('path', { d: `M${pos[d].x + bw} ${pos[d].y + bh / 2} C${pos[d].x + bw + gx / 2} ${pos[d].y + bh / 2} ${pos[t.name].x - gx / 2} ${pos[t.name].y + bh / 2} ${pos[t.name].x} ${pos[t.name].y + bh / 2}`, fill: 'none', stroke: '#94a3b8' }));
+  for (const t of dag.tasks) {
+    const st = states[t.name];
+    g.append(svg('g', { 'data-task': t.name, 'data-state': st || '' },
+      svg('rect', { x: pos[t.name].x, y: pos[t.name].y, width: bw, height: bh, rx: 6, fill: fill[st] || '#fff', stroke: t.soft ? '#b45309' : '#64748b', 'stroke-dasharray': t.soft ? '4 3' : '' }),
+      svg('text', { x: pos[t.name].x + bw / 2, y: pos[t.name].y + 15, 'text-anchor': 'middle', 'font-size': 12, 'font-weight': 600 }, t.name),
+      svg('text', { x: pos[t.name].x + bw / 2, y: pos[t.name].y + 28, 'text-anchor': 'middle', 'font-size': 10, fill: '#6b7280' }, st || 'not run yet')));
+  }
+  return g;
+}
+
 function pipeline(main) {
-  main.append(panel('Pipeline runs', async () => {
-    const spec = await api('/openapi.json'); /* asked first: a missing route would be a console error */
-    if (!spec.paths['/v1/pipeline/runs'])
-      return h('p', { class: 'muted' }, 'This server runs no pipeline yet: runs, their tasks and logs appear here once it does.');
-    const d = await api('/v1/pipeline/runs');
-    return table([{ label: 'run', key: 'id' }, { label: 'state', key: 'state' }, { label: 'started', cell: (r) => fmt.t(r.started) }], d.runs || []);
-  }));
-  return () => {};
+  let shownRun = null, timer = null, left = false;
+  const detail = h('div');
+  const logBox = h('div');
+  const showLog = async (run, task) => {
+    logBox.replaceChildren(h('p', { class: 'loading' }, 'Loading the log…'));
+    try {
+      const text = await api(`/v1/pipeline/runs/${encodeURIComponent(run)}/log?task=${encodeURIComponent(task)}`, { raw: true });
+      logBox.replaceChildren(h('h2', {}, `Log of ${task}`), h('pre', { class: 'log' }, text));
+    } catch (e) { logBox.replaceChildren(h('div', { class: 'error' }, e.message)); }
+  };
+  const showRun = (r) => {
+    shownRun = r.id;
+    detail.replaceChildren(h('h2', {}, `Run ${r.id} `, statePill(r.state)),
+      h('p', { class: r.state === 'failed' ? 'bad' : 'warn' }, r.why || ''),
+      table([{ label: 'task', key: 'task' }, { label: 'state', cell: (t) => statePill(t.state) }, { label: 'tries', num: true, key: 'tries' },
+        { label: 'started', cell: (t) => fmt.t(t.started) }, { label: 'took', num: true, cell: (t) => seconds(t.started, t.ended) },
+        { label: 'exit', num: true, cell: (t) => (t.exit_code ?? '') },
+        { label: 'produced, or why', cell: (t) => { const v = t.why || produced(t.produced); return h('span', { title: v }, v.length > 110 ? v.slice(0, 110) + '…' : v); } }], r.tasks, (t) => (t.log ? showLog(r.id, t.task) : null)),
+      h('p', { class: 'muted' }, 'A task\'s row shows its log.'));
+  };
+  const dagPanel = panel('The DAG', async () => {
+    const [dag, runs] = await Promise.all([api('/v1/pipeline'), api('/v1/pipeline/runs?limit=1')]);
+    const last = runs.runs[0];
+    return [h('p', {}, `${dag.dag}: "${dag.schedule}" (${dag.timezone}), catchup ${dag.catchup ? 'on' : 'off'}; next run ${dag.next_run ? fmt.t(dag.next_run) : 'never'}; `,
+      dag.scheduler ? h('span', { class: 'pill good' }, 'the scheduler runs with this server') : h('span', { class: 'pill' }, 'no scheduler in this server'),
+      dag.lock_holder ? h('span', {}, ' · running now: ', h('span', { class: 'pill run' }, dag.lock_holder)) : null),
+    dagPicture(dag, last), h('p', { class: 'muted' }, last ? `Colours: run ${last.id}. Dashed: soft tasks (a failure is reported, what follows runs).` : 'No run yet.')];
+  });
+  /* outside the panels that refresh, so what is typed stays */
+  const msg = h('div');
+  const form = h('form', { class: 'inline', onsubmit: async (ev) => {
+    ev.preventDefault();
+    const body = {};
+    for (const [k, v] of new FormData(form)) if (v) body[k] = k === 'force' ? true : v;
+    msg.replaceChildren(h('p', { class: 'loading' }, 'Starting…'));
+    try {
+      const r = await api('/v1/pipeline/runs', { body });
+      msg.replaceChildren(h('p', { class: 'good' }, `run ${r.run_id} started`));
+      shownRun = r.run_id;
+      logBox.replaceChildren();
+      setTimeout(() => { dagPanel.refresh(); runsPanel.refresh(); }, 700);
+    } catch (e) { msg.replaceChildren(h('div', { class: 'error' }, e.message)); }
+  } },
+  h('label', {}, 'from', h('input', { name: 'from', placeholder: 'newest day' })), h('label', {}, 'to', h('input', { name: 'to' })),
+  h('label', {}, 'only (a task)', h('input', { name: 'only', placeholder: 'every task' })),
+  h('label', {}, 'force', h('input', { type: 'checkbox', name: 'force', value: '1' })),
+  h('button', { type: 'submit', id: 'run-now' }, 'Run now'));
+  const runsPanel = panel('Runs', async () => {
+    const d = await api('/v1/pipeline/runs?limit=30');
+    const running = d.runs.some((r) => r.state === 'running');
+    clearTimeout(timer);
+    if (!left) timer = setTimeout(() => { dagPanel.refresh(); runsPanel.refresh(); }, running ? 2000 : 15000);
+    const again = d.runs.find((r) => r.id === shownRun) || d.runs[0];
+    if (again) showRun(again);
+    if (!d.runs.length) return h('p', { class: 'muted' }, 'No run yet: `ppredict pipeline run`, the scheduler, or Run now.');
+    return table([{ label: 'run', key: 'id' }, { label: 'state', cell: (r) => statePill(r.state) },
+      { label: 'data', cell: (r) => `${r.data_start.slice(0, 10)} – ${r.data_end.slice(0, 10)}` }, { label: 'trigger', key: 'trigger' },
+      { label: 'started', cell: (r) => fmt.t(r.started) }, { label: 'took', num: true, cell: (r) => seconds(r.started, r.ended) },
+      { label: 'why', cell: (r) => (r.why || '').slice(0, 90) }], d.runs, (r) => { logBox.replaceChildren(); showRun(r); });
+  });
+  main.append(dagPanel, h('section', { class: 'panel' }, h('h2', {}, 'Run the pipeline'), form, msg), runsPanel,
+    h('section', { class: 'panel' }, detail, logBox));
+  return () => { left = true; clearTimeout(timer); };
 }
 
 /* ---- the router ---- */

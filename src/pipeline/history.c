@@ -140,7 +140,7 @@ int history_task_put(struct history *h, const struct task_row *r)
 
 	/* an upsert, not a replace: the rows keep the order they were first written in */
 	return exec(h, "INSERT INTO tasks (run_id, task, state, started, ended, log, produced, why, tries, "
-		       "exit_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, task) DO UPDATE SET "
+		       "exit_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ?9 = 0 THEN NULL ELSE ?10 END) ON CONFLICT (run_id, task) DO UPDATE SET "
 		       "state = excluded.state, started = excluded.started, ended = excluded.ended, log = excluded.log, "
 		       "produced = excluded.produced, why = excluded.why, tries = excluded.tries, "
 		       "exit_code = excluded.exit_code", t, ARRAY_SIZE(t), i, 2);

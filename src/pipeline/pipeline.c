@@ -9,6 +9,8 @@
 #include "lake/lake_fs.h"
 #include "pipeline/run_lock.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 static int load_dag(struct pipeline *p)
@@ -54,6 +56,14 @@ int pipeline_open(struct pipeline *p, const struct config *cfg, const char *conf
 				"directory (%s): give an absolute path", cfg->pipeline_dir, cfg->lake_root);
 	else
 		snprintf(p->dir, sizeof(p->dir), "%s/%s", cfg->lake_root, cfg->pipeline_dir);
+	{ /* absolute: the history's log paths are read by processes in other directories */
+		char abs[PATH_MAX];
+		if ((rc = fs_mkdir_p(p->dir)))
+			return pp_error_wrap(rc, "pipeline.dir");
+		if (!realpath(p->dir, abs) || strlen(abs) >= sizeof(p->dir))
+			return pp_error_errno(PP_EIO, "pipeline.dir %s", p->dir);
+		memcpy(p->dir, abs, strlen(abs) + 1);
+	}
 	if ((rc = load_dag(p)))
 		return rc;
 	if ((rc = tz_load(&p->tz, p->dag.timezone, NULL))) {

@@ -1,7 +1,7 @@
 // The dashboard in a real browser (Debian's chromium, driven by playwright-core): every page
 // loads without a console error and is saved as a screenshot; a prediction made on the
 // Predict page is the API's answer to the same request; an event posted to the API shows on
-// the Live page.
+// the Live page; the Pipeline page draws the DAG and starts a run whose task log it shows.
 // Usage: node ui-test.mjs URL ARTIFACT_DIR REQUEST_JSON   (exits 1 on a failure)
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -77,6 +77,29 @@ try {
   fail('live: the posted event never showed');
 }
 await page.screenshot({ path: `${outDir}/live-moved.png`, fullPage: true });
+
+// Pipeline: the DAG in the last run's colours; Run now starts a run, a task's row its log
+await page.goto(`${url}/#pipeline`);
+await settle();
+const boxes = await page.$$eval('svg.dag g[data-task]', (gs) => gs.map((g) => g.dataset.state));
+if (boxes.length !== 8 || boxes.some((st) => st !== 'success')) fail(`pipeline: the DAG's boxes: ${boxes.join(',')}`);
+const before = await page.$$eval('section.panel:nth-of-type(3) tbody tr', (r) => r.length);
+await page.fill('input[name=only]', 'check');
+await page.check('input[name=force]');
+await page.click('#run-now');
+try {
+  await page.waitForFunction((n) => document.querySelectorAll('section.panel:nth-of-type(3) tbody tr').length > n &&
+    !document.body.textContent.includes('running now'), before, { timeout: 30000 });
+  await page.waitForFunction(() => document.querySelector('section.panel:nth-of-type(3) tbody tr td:nth-child(2)').textContent === 'success', null, { timeout: 15000 });
+  await page.click('section.panel:nth-of-type(4) tbody tr:has(td:first-child:text-is("check"))');
+  await page.waitForSelector('pre.log', { timeout: 10000 });
+  const log = await page.$eval('pre.log', (e) => e.textContent);
+  if (!log.includes('try 1 of 1')) fail(`pipeline: the log shown: ${log.slice(0, 200)}`);
+  else console.log('ok pipeline: a run started from the page, its task log shown');
+} catch (e) {
+  fail(`pipeline: the run from the page: ${e.message}`);
+}
+await page.screenshot({ path: `${outDir}/pipeline-run.png`, fullPage: true });
 if (errors.length) fail(`console errors at the end: ${errors.join(' | ')}`);
 
 await browser.close();
