@@ -9,6 +9,7 @@
 #include "core/cli.h"
 
 const struct command *const commands[] = {
+	CMD_DEMO,
 	CMD_INIT,
 	CMD_CONFIG,
 	CMD_SIMULATE,
@@ -48,6 +49,7 @@ const struct command *const commands[] = {
 	CMD_SCHEDULER,
 	CMD_SERVE,
 	CMD_SHIP,
+	CMD_STREAM,
 };
 
 const size_t ncommands = ARRAY_SIZE(commands);

@@ -273,7 +273,8 @@ static int run_status(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		print_json(st);
 		goto out;
 	}
-	printf("DAG %s (%s): %s %s, catchup %s; next run %s\n", p.dag.name, p.dag.file, p.dag.schedule_text,
+	printf("DAG %s (%s): %s %s, catchup %s; next run %s\n", p.dag.name, p.dag.file,
+	       p.dag.schedule_text ? p.dag.schedule_text : "no schedule",
 	       p.dag.timezone, p.dag.catchup ? "on" : "off", next[0] ? next : "never");
 	for (size_t i = 0; i < p.dag.ntasks; i++) {
 		const struct dag_task *t = &p.dag.tasks[p.dag.order[i]];

@@ -46,8 +46,10 @@ static bool orphaned(const struct scheduler_opts *o)
 	return o->parent && getppid() != (pid_t)o->parent;
 }
 
-/* Runs the firings due at now; false when a run found the lock held (try again soon). */
-static bool run_due(struct pipeline *p, struct history *h, int64_t now)
+/* Runs the firings due at now: those after the last one run, or after the DAG's start_date,
+ * or after this scheduler started (since). False when a run found the lock held (try again
+ * soon). */
+static bool run_due(struct pipeline *p, struct history *h, int64_t since, int64_t now)
 {
 	char last_text[32];
 	int64_t last = -1, due[MAX_DUE];
@@ -57,8 +59,8 @@ static bool run_due(struct pipeline *p, struct history *h, int64_t now)
 		log_error("%s", pp_errmsg());
 		return false;
 	}
-	if (last_text[0] && time_parse(last_text, strlen(last_text), &last))
-		last = -1;
+	if (!last_text[0] || time_parse(last_text, strlen(last_text), &last))
+		last = p->dag.start_ms ? p->dag.start_ms - 1 : since;
 	n = schedule_due(&p->dag.schedule, &p->tz, last, now, p->dag.catchup, due, MAX_DUE);
 	for (size_t i = 0; i < n && !stop_requested; i++) {
 		struct run_opts ro = { .start_ms = cron_prev(&p->dag.schedule, &p->tz, due[i]), .end_ms = due[i],
@@ -106,14 +108,19 @@ static int run_scheduler(struct cmd_ctx *ctx, void *vopts, int argc, char **argv
 	sigaction(SIGTERM, &sa, NULL);
 	if ((rc = pipeline_open(&p, &ctx->cfg, ctx->config_path, ctx->sets, ctx->nsets)))
 		return rc;
+	if (!p.dag.schedule_text) {
+		rc = pp_error(PP_ECONFIG, "%s: the DAG has no schedule", p.dag.file);
+		goto out;
+	}
 	if ((rc = history_open(&h, p.dir)))
 		goto out;
 	if (!o->once)
 		log_info("scheduler: DAG %s on \"%s\" (%s), catchup %s", p.dag.name, p.dag.schedule_text, p.dag.timezone,
 			 p.dag.catchup ? "on" : "off");
+	int64_t since = o->now ? o->now : time_now_ms();
 	while (!stop_requested && !orphaned(o)) {
 		int64_t now = o->now ? o->now : time_now_ms(), next, wake;
-		bool recorded = run_due(&p, h, now);
+		bool recorded = run_due(&p, h, since, now);
 		char at[32];
 		if (o->once)
 			break;
@@ -145,7 +152,8 @@ const struct command cmd_scheduler = {
 	.max_args = 0,
 	.details = "Each firing F of the DAG's schedule runs it over the data interval [the firing before\n"
 		   "F, F). Firings missed while no scheduler ran are run oldest first when the DAG has\n"
-		   "catchup: true, else only the newest. Several schedulers may run: the run lock lets one\n"
+		   "catchup: true, else only the newest. The first firings are those after the DAG's\n"
+		   "start_date, or, without one, after the first scheduler started. Several schedulers may run: the run lock lets one\n"
 		   "run a firing, the others find it recorded. `serve --scheduler` runs one beside the\n"
 		   "server.",
 };

@@ -17,7 +17,7 @@ extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_
 	cmd_features_online, cmd_features_historical, cmd_features_verify, cmd_train, cmd_models_list,
 	cmd_models_show, cmd_models_promote, cmd_models_rollback, cmd_models_compare, cmd_recommend_eval,
 	cmd_pipeline_run, cmd_pipeline_backfill, cmd_pipeline_status, cmd_pipeline_runs, cmd_pipeline_logs,
-	cmd_pipeline_dag, cmd_scheduler;
+	cmd_pipeline_dag, cmd_scheduler, cmd_stream, cmd_demo;
 
 #define CMD_INIT (&cmd_init)
 #define CMD_CONFIG (&cmd_config)
@@ -58,6 +58,8 @@ extern const struct command cmd_init, cmd_config, cmd_simulate, cmd_import, cmd_
 #define CMD_PIPELINE_LOGS (&cmd_pipeline_logs)
 #define CMD_PIPELINE_DAG (&cmd_pipeline_dag)
 #define CMD_SCHEDULER (&cmd_scheduler)
+#define CMD_STREAM (&cmd_stream)
+#define CMD_DEMO (&cmd_demo)
 
 /* The warehouse step `etl` and `warehouse load` share (tables NULL: all); where gets the
  * warehouse's name. */

@@ -1,6 +1,7 @@
 /* The pipeline's DAG from YAML (dag.h). */
 #include "pipeline/dag.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 #include "core/mem.h"
 #include "core/parse.h"
 #include "core/yaml_json.h"
@@ -162,7 +163,8 @@ static int resolve(struct dag *d, const json_t *list)
 int dag_parse(struct dag *d, const char *file, const char *text, size_t len,
 	      bool (*is_command)(const char *const *words, size_t n))
 {
-	static const char *const keys[] = { "dag", "schedule", "timezone", "catchup", "tasks", "description", NULL };
+	static const char *const keys[] = { "dag",   "schedule",	"timezone", "catchup",
+					    "tasks", "description", "start_date", NULL };
 	const json_t *tasks, *v;
 	int rc;
 
@@ -199,6 +201,13 @@ int dag_parse(struct dag *d, const char *file, const char *text, size_t len,
 		goto fail;
 	}
 	d->catchup = json_is_true(v);
+	if ((v = json_object_get(d->root, "start_date"))) {
+		const char *t = json_string_value(v);
+		if (!t || time_parse(t, strlen(t), &d->start_ms)) {
+			rc = BAD("%s: start_date: expected a date or an RFC 3339 time", d->file);
+			goto fail;
+		}
+	}
 	tasks = json_object_get(d->root, "tasks");
 	if (!json_is_array(tasks) || !json_array_size(tasks) || json_array_size(tasks) > DAG_MAX_TASKS) {
 		rc = BAD("%s: tasks: expected a list of 1 to %d tasks", d->file, DAG_MAX_TASKS);

@@ -10,6 +10,8 @@
  *   schedule: "0 3 * * *"        # five-field cron (pipeline/cron.h), for the scheduler
  *   timezone: UTC
  *   catchup: false
+ *   start_date: 2026-01-01       # optional: the scheduler's firings begin here (else when
+ *                                # it first starts)
  *   tasks:
  *     - name: etl
  *       command: [etl]
@@ -52,6 +54,7 @@ struct dag {
 	const char *name, *schedule_text, *timezone;
 	struct cron schedule;
 	bool catchup;
+	int64_t start_ms; /* start_date, or 0 */
 	struct dag_task tasks[DAG_MAX_TASKS];
 	size_t ntasks;
 	size_t order[DAG_MAX_TASKS]; /* a topological order */

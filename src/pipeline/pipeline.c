@@ -182,7 +182,7 @@ json_t *pipeline_json(const struct pipeline *p)
 
 	if (!pipeline_lock_path(p, lock, sizeof(lock)))
 		run_lock_holder(lock, holder, sizeof(holder));
-	if ((nx = cron_next(&d->schedule, &p->tz, time_now_ms())) > 0)
+	if (d->schedule_text && (nx = cron_next(&d->schedule, &p->tz, time_now_ms())) > 0)
 		time_format_rfc3339(nx, next);
 	for (size_t i = 0; i < d->ntasks; i++) {
 		const struct dag_task *t = &d->tasks[d->order[i]];
@@ -197,7 +197,7 @@ json_t *pipeline_json(const struct pipeline *p)
 						       (double)t->timeout_ms / 1000.0, "depends_on_past", t->depends_on_past,
 						       "soft", t->soft));
 	}
-	j = json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:o}", "dag", d->name, "file", d->file, "schedule", d->schedule_text,
+	j = json_pack("{s:s,s:s,s:s?,s:s,s:b,s:s,s:o}", "dag", d->name, "file", d->file, "schedule", d->schedule_text,
 		      "timezone", d->timezone, "catchup", d->catchup, "next_run", next, "tasks", tasks);
 	json_object_set_new(j, "lock_holder", holder[0] ? json_string(holder) : json_null());
 	return j;

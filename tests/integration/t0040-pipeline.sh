@@ -159,12 +159,14 @@ expect_exit 2 "$PP" pipeline backfill $D --from 2026-03-08
 expect_exit 2 "$PP" pipeline run $D --from 2026-02-30
 contains "$err" "expected a date"
 
-# catchup: a scheduler that was away runs every missed firing (catchup: true) or the newest
+# catchup: a scheduler that was away runs every missed firing (catchup: true) or the newest;
+# the first firings are those from the DAG's start_date
 cat >often.yaml <<'EOF'
 dag: often
 schedule: "*/10 * * * *"
 timezone: UTC
 catchup: true
+start_date: 2026-04-01T10:00:00Z
 tasks:
   - {name: one, command: [sql, "SELECT 1"]}
 EOF
@@ -185,12 +187,17 @@ expect_exit 0 "$PP" scheduler --once --now 2026-04-01T12:05:00Z $O
 equals "$(grep -c '^run .* for .* succeeded' <<<"$out")" 1 "firings without catchup"
 contains "$out" "for 2026-04-01T12:00:00.000Z"
 expect_exit 2 "$PP" scheduler --now 2026-04-01T12:05:00Z $O
+# without a start_date, a scheduler starts from its own start: nothing is due yet
+sed '/start_date/d; s/dag: often/dag: later/' often.yaml >later.yaml
+expect_exit 0 "$PP" scheduler --once --now 2026-04-01T12:05:00Z --set pipeline.dag=later.yaml
+not_contains "$out" "succeeded"
 
 # the lock: a run under way is named to a second run and to a scheduler; kill -9 it and the
 # next run takes over, closing the dead run as failed
 cat >hold.yaml <<'EOF'
 dag: hold
 schedule: "*/10 * * * *"
+start_date: 2026-04-01
 tasks:
   - {name: long, command: [serve, --set, server.listen=127.0.0.1:0, --set, "lake.root=hold-lake"], timeout: 1h}
 EOF

@@ -111,6 +111,7 @@ stop_server
 cat >tick.yaml <<'EOF'
 dag: tick
 schedule: "*/5 * * * *"
+start_date: 2026-01-01
 tasks:
   - {name: one, command: [sql, "SELECT 1"]}
 EOF
