@@ -1,5 +1,6 @@
 /* The pipeline's DAG: the one that ships, its order, and every way a file can be wrong. */
 #include "core/err.h"
+#include "core/timeutil.h"
 #include "pipeline/dag.h"
 #include "unit/test.h"
 
@@ -53,7 +54,7 @@ TEST(dag_default_and_order)
 	CHECK_STR(arg, "features/training_set:x..x");
 	CHECK_INT(d.tasks[dag_find(&d, "etl")].retries, 2);
 	CHECK(d.tasks[dag_find(&d, "etl")].retry_delay_ms == 30000);
-	CHECK(d.schedule_text && !strcmp(d.timezone, "UTC") && !d.catchup);
+	CHECK(d.schedule_text && !strcmp(d.timezone, "UTC") && !d.catchup && !d.start_ms);
 	dag_release(&d);
 
 	/* declared out of order: run in order, ties as declared */
@@ -86,6 +87,7 @@ TEST(dag_errors_name_file_task_and_field)
 		{ "dag: x\ntasks: []\n", "p.yaml: tasks: expected a list of 1 to 64 tasks" },
 		{ "dag: x\nschedule: \"61 * * * *\"\ntasks:\n  - {name: a, command: [etl]}\n", "p.yaml: schedule: cron minute" },
 		{ "dag: x\ncatchup: maybe\ntasks:\n  - {name: a, command: [etl]}\n", "p.yaml: catchup: expected true or false" },
+		{ "dag: x\nstart_date: soon\ntasks:\n  - {name: a, command: [etl]}\n", "p.yaml: start_date: expected a date" },
 		{ "tasks:\n  - {name: a, command: [etl]}\n", "p.yaml: dag: expected a name" },
 		{ "dag: x\nowner: me\ntasks:\n  - {name: a, command: [etl]}\n", "p.yaml: unknown field 'owner'" },
 	};
@@ -95,4 +97,16 @@ TEST(dag_errors_name_file_task_and_field)
 		CHECK_INT(parse(&d, cases[i].yaml), PP_EINVAL);
 		CHECK_CONTAINS(pp_errmsg(), cases[i].want);
 	}
+}
+
+TEST(dag_start_date)
+{
+	struct dag d;
+
+	CHECK_INT(parse(&d, "dag: x\nstart_date: 2026-04-01\ntasks:\n  - {name: a, command: [etl]}\n"), 0);
+	CHECK(d.start_ms == days_from_civil(2026, 4, 1) * MS_PER_DAY);
+	dag_release(&d);
+	CHECK_INT(parse(&d, "dag: x\nstart_date: \"2026-04-01T10:00:00+02:00\"\ntasks:\n  - {name: a, command: [etl]}\n"), 0);
+	CHECK(d.start_ms == days_from_civil(2026, 4, 1) * MS_PER_DAY + 8 * MS_PER_HOUR);
+	dag_release(&d);
 }
