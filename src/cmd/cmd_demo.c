@@ -68,21 +68,30 @@ static void stage(struct demo *d, const char *name, double secs)
 	fflush(stdout);
 }
 
-/* ppredict -c CFG <args...>, its output on ours; its exit status. */
-static int run(struct demo *d, const char *const *args)
+#define MAX_ARGS 40
+
+/* `ppredict -c CFG <args...>` (NULL-terminated) into argv[MAX_ARGS]. */
+static void command_line(const struct demo *d, const char *const *args, const char **argv)
 {
-	const char *argv[40];
 	size_t n = 0;
-	int status;
-	pid_t pid;
 
 	argv[n++] = d->exe;
 	argv[n++] = "-c";
 	argv[n++] = d->cfg;
-	for (; *args && n < ARRAY_SIZE(argv) - 1; args++)
+	for (; *args && n < MAX_ARGS - 1; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;
-	fflush(stdout);
+	fflush(stdout); /* before a fork: nothing printed twice */
+}
+
+/* ppredict -c CFG <args...>, its output on ours; its exit status. */
+static int run(struct demo *d, const char *const *args)
+{
+	const char *argv[MAX_ARGS];
+	int status;
+	pid_t pid;
+
+	command_line(d, args, argv);
 	if ((pid = fork()) < 0)
 		return pp_error_errno(PP_EIO, "fork");
 	if (!pid) {
@@ -113,20 +122,13 @@ static int step(struct demo *d, const char *name, const char *title, const char 
 /* ppredict -c CFG <args...> left running, detached, its output into log; pid file beside. */
 static int start_background(struct demo *d, const char *const *args, const char *name, pid_t *out)
 {
-	const char *argv[40];
+	const char *argv[MAX_ARGS];
 	char log[1300], pidfile[1300], line[32];
-	size_t n = 0;
 	pid_t pid;
 
 	snprintf(log, sizeof(log), "%s/%s.log", d->o->dir, name);
 	snprintf(pidfile, sizeof(pidfile), "%s/%s.pid", d->o->dir, name);
-	argv[n++] = d->exe;
-	argv[n++] = "-c";
-	argv[n++] = d->cfg;
-	for (; *args && n < ARRAY_SIZE(argv) - 1; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	fflush(stdout);
+	command_line(d, args, argv);
 	if ((pid = fork()) < 0)
 		return pp_error_errno(PP_EIO, "fork");
 	if (!pid) {

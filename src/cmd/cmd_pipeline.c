@@ -6,12 +6,12 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/fsutil.h"
+#include "core/stop.h"
 #include "core/tabular.h"
 #include "core/timeutil.h"
 #include "pipeline/history.h"
 #include "pipeline/runner.h"
 
-#include <signal.h>
 
 struct pipeline_opts {
 	const char *from, *to, *only, *trigger, *run_id;
@@ -48,22 +48,7 @@ static const struct cli_opt status_options[] = {
 	{ "json", 0, OPT_FLAG, offsetof(struct pipeline_opts, json), NULL, NULL, "print the status as JSON" },
 };
 
-static volatile int stop_requested;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-static void catch_stop(void)
-{
-	struct sigaction sa = { .sa_handler = on_stop };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
+static volatile int *stop_requested;
 
 static int open_pipeline(struct cmd_ctx *ctx, struct pipeline *p)
 {
@@ -78,7 +63,7 @@ static int run_one(struct pipeline *p, struct run_opts *ro)
 	int rc;
 
 	ro->out = stdout;
-	ro->stop = &stop_requested;
+	ro->stop = stop_requested;
 	if ((rc = pipeline_run(p, ro, &res)))
 		return rc;
 	pipeline_interval_dates(p, ro->start_ms, ro->end_ms, from, to);
@@ -129,7 +114,7 @@ static int run_run(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	(void)argc, (void)argv;
 	if ((rc = open_pipeline(ctx, &p)))
 		return rc;
-	catch_stop();
+	stop_requested = stop_on_signals();
 	if (!(rc = interval_of(&p, o, &ro.start_ms, &ro.end_ms)))
 		rc = run_one(&p, &ro);
 	pipeline_close(&p);
@@ -150,11 +135,11 @@ static int run_backfill(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 		return pp_error(PP_EUSAGE, "backfill needs --from and --to");
 	if ((rc = open_pipeline(ctx, &p)))
 		return rc;
-	catch_stop();
+	stop_requested = stop_on_signals();
 	if ((rc = pipeline_day_start(&p, o->from, &day)) || (rc = pipeline_day_start(&p, o->to, &last)) ||
 	    (rc = history_open(&h, p.dir)))
 		goto out;
-	for (; day <= last && !stop_requested; day = pipeline_next_day(&p, day)) {
+	for (; day <= last && !*stop_requested; day = pipeline_next_day(&p, day)) {
 		struct run_opts ro = { .start_ms = day, .end_ms = pipeline_next_day(&p, day), .force = o->force,
 				       .trigger = "backfill" };
 		char start[32], end[32], from[11], to[11];

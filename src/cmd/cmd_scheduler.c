@@ -7,6 +7,7 @@
 #include "cmd/cmds.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/stop.h"
 #include "core/timeutil.h"
 #include "pipeline/history.h"
 #include "pipeline/runner.h"
@@ -33,13 +34,7 @@ static const struct cli_opt scheduler_options[] = {
 	  "exit when this process does (serve --scheduler starts it so)", 0, 4194304 },
 };
 
-static volatile int stop_requested;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
+static volatile int *stop_requested;
 
 static bool orphaned(const struct scheduler_opts *o)
 {
@@ -62,10 +57,10 @@ static bool run_due(struct pipeline *p, struct history *h, int64_t since, int64_
 	if (!last_text[0] || time_parse(last_text, strlen(last_text), &last))
 		last = p->dag.start_ms ? p->dag.start_ms - 1 : since;
 	n = schedule_due(&p->dag.schedule, &p->tz, last, now, p->dag.catchup, due, MAX_DUE);
-	for (size_t i = 0; i < n && !stop_requested; i++) {
+	for (size_t i = 0; i < n && !*stop_requested; i++) {
 		struct run_opts ro = { .start_ms = cron_prev(&p->dag.schedule, &p->tz, due[i]), .end_ms = due[i],
 				       .trigger = "scheduled", .scheduled_for = due[i], .out = stdout,
-				       .stop = &stop_requested };
+				       .stop = stop_requested };
 		struct run_result res;
 		char at[32];
 		int rc;
@@ -90,7 +85,6 @@ static bool run_due(struct pipeline *p, struct history *h, int64_t since, int64_
 static int run_scheduler(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 {
 	struct scheduler_opts *o = vopts;
-	struct sigaction sa = { .sa_handler = on_stop };
 	struct pipeline p;
 	struct history *h = NULL;
 	int rc;
@@ -103,9 +97,7 @@ static int run_scheduler(struct cmd_ctx *ctx, void *vopts, int argc, char **argv
 		if (orphaned(o))
 			return 0;
 	}
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop_requested = stop_on_signals();
 	if ((rc = pipeline_open(&p, &ctx->cfg, ctx->config_path, ctx->sets, ctx->nsets)))
 		return rc;
 	if (!p.dag.schedule_text) {
@@ -118,7 +110,7 @@ static int run_scheduler(struct cmd_ctx *ctx, void *vopts, int argc, char **argv
 		log_info("scheduler: DAG %s on \"%s\" (%s), catchup %s", p.dag.name, p.dag.schedule_text, p.dag.timezone,
 			 p.dag.catchup ? "on" : "off");
 	int64_t since = o->now ? o->now : time_now_ms();
-	while (!stop_requested && !orphaned(o)) {
+	while (!*stop_requested && !orphaned(o)) {
 		int64_t now = o->now ? o->now : time_now_ms(), next, wake;
 		bool recorded = run_due(&p, h, since, now);
 		char at[32];
@@ -135,7 +127,7 @@ static int run_scheduler(struct cmd_ctx *ctx, void *vopts, int argc, char **argv
 		}
 		time_format_rfc3339(wake, at);
 		log_info("next look at %s", at);
-		while (!stop_requested && !orphaned(o) && time_now_ms() < wake)
+		while (!*stop_requested && !orphaned(o) && time_now_ms() < wake)
 			usleep(200 * 1000);
 	}
 out:

@@ -1,6 +1,7 @@
 /* ppredict ship: tail log files and send their events to a ppredict server. */
 #include "cmd/cmds.h"
 #include "core/err.h"
+#include "core/stop.h"
 #include "core/log.h"
 #include "ship/ship.h"
 
@@ -29,20 +30,11 @@ static const struct cli_opt ship_options[] = {
 };
 #undef O
 
-static volatile int stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
 static int run_ship(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 {
 	struct ship_cmd_opts *c = vopts;
 	struct ship_opts o = { 0 };
 	struct ship_stats st;
-	struct sigaction sa = { .sa_handler = on_signal };
 	int rc;
 
 	if (!c->to)
@@ -61,9 +53,7 @@ static int run_ship(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	o.poll_ms = c->poll_ms;
 	o.rotate_grace_ms = c->rotate_grace_ms;
 	o.once = c->once;
-	o.stop = &stop_requested;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	o.stop = stop_on_signals();
 	signal(SIGPIPE, SIG_IGN);
 	rc = ship_run(&o, &ctx->cfg, &st);
 	log_info("%" PRIu64 " lines from %" PRIu64 " files: %" PRIu64 " events sent in %" PRIu64

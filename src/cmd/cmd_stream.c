@@ -10,6 +10,7 @@
 #include "cmd/cmds.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/stop.h"
 #include "core/timeutil.h"
 #include "ship/client.h"
 #include "sim/sim_format.h"
@@ -52,13 +53,7 @@ struct streamer {
 	uint64_t sent, refused, sessions;
 };
 
-static volatile int stop_requested;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
+static volatile int *stop_requested;
 
 /* The wall-clock time of a shop time. */
 static int64_t wall_of(const struct streamer *st, int64_t shop)
@@ -71,9 +66,9 @@ static int post(struct streamer *st)
 {
 	int status = 0;
 
-	while (st->pending && !stop_requested) {
+	while (st->pending) { /* once more when stopping, then no more */
 		status = ship_client_post(st->client, &st->batch, &st->reply);
-		if (status == 200)
+		if (status == 200 || *stop_requested)
 			break;
 		if (status == 400) { /* the server said which events it refused: counted, not sent again */
 			st->refused += st->pending;
@@ -111,13 +106,13 @@ static int on_event(void *ctx, const struct sim_event *ev)
 	int64_t due = wall_of(st, ev->arrive), now = time_now_ms();
 	int rc;
 
-	if (stop_requested)
+	if (*stop_requested)
 		return PP_ELIMIT; /* ends sim_run; told apart by the flag */
 	if (ev->arrive < st->shop0) /* the shop's day began before the stream: that is the past */
 		return 0;
 	if (due > now && st->pending)
 		post(st);
-	while (due > (now = time_now_ms()) && !stop_requested) {
+	while (due > (now = time_now_ms()) && !*stop_requested) {
 		report(st, now);
 		usleep((useconds_t)((due - now > 200 ? 200 : due - now) * 1000));
 	}
@@ -147,7 +142,6 @@ static int run_stream(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	struct stream_opts *o = vopts;
 	struct streamer st = { .speed = o->speed };
 	struct sim_sink sink = { &st, on_event, NULL, on_session, NULL };
-	struct sigaction sa = { .sa_handler = on_stop };
 	struct sim_params p;
 	struct sim s;
 	int rc;
@@ -155,9 +149,7 @@ static int run_stream(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	(void)ctx, (void)argc, (void)argv;
 	if (!o->to)
 		return pp_error(PP_EUSAGE, "--to URL is required (the server's, e.g. http://127.0.0.1:8080)");
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop_requested = stop_on_signals();
 	signal(SIGPIPE, SIG_IGN);
 	sim_params_default(&p);
 	p.seed = (uint64_t)o->seed;
@@ -178,7 +170,7 @@ static int run_stream(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	log_info("streaming a shop of %" PRId64 " visitors over %" PRId64 " day%s to %s at %gx (Ctrl-C stops)",
 		 o->visitors, o->days, o->days == 1 ? "" : "s", o->to, o->speed);
 	rc = sim_run(&s, &sink, NULL);
-	if (stop_requested)
+	if (*stop_requested)
 		rc = 0;
 	post(&st);
 	log_info("%" PRIu64 " events sent, %" PRIu64 " refused, %" PRIu64 " sessions", st.sent, st.refused, st.sessions);

@@ -79,6 +79,25 @@ void pipeline_close(struct pipeline *p)
 	tz_release(&p->tz);
 }
 
+size_t pipeline_argv(const struct pipeline *p, const char *const *args, size_t n, const char **argv)
+{
+	size_t k = 0;
+
+	argv[k++] = p->exe;
+	if (p->config_path) {
+		argv[k++] = "-c";
+		argv[k++] = p->config_path;
+	}
+	for (size_t i = 0; i < p->nsets; i++) {
+		argv[k++] = "--set";
+		argv[k++] = p->sets[i];
+	}
+	for (size_t i = 0; i < n; i++)
+		argv[k++] = args[i];
+	argv[k] = NULL;
+	return k;
+}
+
 int pipeline_path(const struct pipeline *p, const char *name, char *out, size_t n)
 {
 	if ((size_t)snprintf(out, n, "%s/%s", p->dir, name) >= n)

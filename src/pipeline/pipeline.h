@@ -47,6 +47,11 @@ int pipeline_data_state(const struct pipeline *p, char version[17], int64_t *new
  * depends_on_past, soft; in the order they run) and lock_holder (who runs now, or null). */
 json_t *pipeline_json(const struct pipeline *p);
 
+/* The command line of a process this pipeline starts: this program, -c and the --set
+ * options given, then args (n of them); into argv, which holds n + 2 * nsets + 4. The
+ * count, argv NULL-terminated. */
+size_t pipeline_argv(const struct pipeline *p, const char *const *args, size_t n, const char **argv);
+
 /* pipeline.dir/<name> into out. */
 int pipeline_path(const struct pipeline *p, const char *name, char *out, size_t n);
 /* The DAG's run lock (pipeline/run_lock.h): pipeline.dir/<dag>.lock. */

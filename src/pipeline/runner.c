@@ -207,6 +207,7 @@ static int start_try(struct run *r, struct task_exec *x)
 	char (*args)[1024] = pp_calloc(t->nargs, sizeof(*args));
 	size_t nenv = 0, na = 0;
 	const char **argv = pp_calloc(t->nargs + 2 * p->nsets + 4, sizeof(*argv));
+	const char **filled = pp_calloc(t->nargs + 1, sizeof(*filled));
 	char **envp, produced_env[1400], head[64];
 	struct buf line = BUF_INIT;
 	pid_t parent = getpid(), pid;
@@ -215,24 +216,16 @@ static int start_try(struct run *r, struct task_exec *x)
 	while (environ[nenv])
 		nenv++;
 	envp = pp_calloc(nenv + 2, sizeof(*envp));
-	if (!args || !argv || !envp) {
+	if (!args || !argv || !envp || !filled) {
 		rc = PP_ENOMEM;
 		goto out;
-	}
-	argv[na++] = p->exe;
-	if (p->config_path) {
-		argv[na++] = "-c";
-		argv[na++] = p->config_path;
-	}
-	for (size_t i = 0; i < p->nsets; i++) {
-		argv[na++] = "--set";
-		argv[na++] = p->sets[i];
 	}
 	for (size_t k = 0; k < t->nargs; k++) {
 		if ((rc = dag_arg(t, k, r->from, r->to, args[k], sizeof(args[k]))))
 			goto out;
-		argv[na++] = args[k];
+		filled[k] = args[k];
 	}
+	na = pipeline_argv(p, filled, t->nargs, argv);
 	snprintf(produced_env, sizeof(produced_env), "%s=%s", PRODUCED_ENV, x->produced);
 	for (size_t i = 0, k = 0; i < nenv; i++)
 		if (strncmp(environ[i], PRODUCED_ENV "=", sizeof(PRODUCED_ENV)))
@@ -288,6 +281,7 @@ out:
 	buf_release(&line);
 	pp_free(args);
 	pp_free(argv);
+	pp_free(filled);
 	pp_free(envp);
 	return rc;
 }

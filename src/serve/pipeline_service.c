@@ -47,22 +47,11 @@ static int spawn(struct pipeline_service *ps, const char *const *args, size_t na
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, dflt;
-	size_t n = 0;
 	int e;
 
 	if (!argv)
 		return PP_ENOMEM;
-	argv[n++] = p->exe;
-	if (p->config_path) {
-		argv[n++] = "-c";
-		argv[n++] = p->config_path;
-	}
-	for (size_t i = 0; i < p->nsets; i++) {
-		argv[n++] = "--set";
-		argv[n++] = p->sets[i];
-	}
-	for (size_t i = 0; i < nargs; i++)
-		argv[n++] = args[i];
+	pipeline_argv(p, args, nargs, argv);
 	sigemptyset(&none);
 	sigemptyset(&dflt);
 	sigaddset(&dflt, SIGPIPE);

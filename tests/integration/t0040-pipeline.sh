@@ -232,4 +232,23 @@ contains "$err" "timed out"
 expect_exit 0 "$PP" pipeline runs $H --json
 jq -e '.[1].state == "failed" and (.[1].why | contains("its runner died")) and
 	.[1].tasks[0].state == "failed"' <<<"$out" >/dev/null || fail "the dead run: $out"
+
+# two schedulers at the same firing: one runs it, the other finds the lock held and leaves it
+cat >duo.yaml <<'EOF2'
+dag: duo
+schedule: "0 * * * *"
+start_date: 2026-04-01T09:30:00Z
+tasks:
+  - {name: slow, command: [serve, --set, server.listen=127.0.0.1:0, --set, "lake.root=duo-lake"], timeout: 2s}
+EOF2
+U="--set pipeline.dag=duo.yaml"
+"$PP" scheduler --once --now 2026-04-01T10:05:00Z $U >duo1.out 2>&1 &
+one=$!
+"$PP" scheduler --once --now 2026-04-01T10:05:00Z $U >duo2.out 2>&1 &
+two=$!
+wait $one $two
+expect_exit 0 "$PP" pipeline runs $U --json
+equals "$(jq 'length' <<<"$out")" 1 "runs of the firing"
+jq -e '.[0].scheduled_for == "2026-04-01T10:00:00.000Z"' <<<"$out" >/dev/null || fail "the firing: $out"
+equals "$(cat duo1.out duo2.out | grep -c 'waits: another run holds')" 1 "schedulers that waited"
 done_ok
