@@ -150,7 +150,9 @@ void pipeline_service_stop(struct server *s)
 
 	if (!ps)
 		return;
-	ps->scheduler = false;
+	pthread_mutex_lock(&ps->mu);
+	ps->scheduler = false; /* the reaper starts no other */
+	pthread_mutex_unlock(&ps->mu);
 	ticker_stop(&ps->reaper);
 	if (ps->scheduler_pid) { /* it stops its run (the tasks get SIGTERM) and exits */
 		int status;
