@@ -292,7 +292,6 @@ static void try_ended(struct run *r, struct task_exec *x, int status)
 	const struct dag_task *t = x->t;
 	char err[400];
 
-	kill(-x->pid, SIGKILL); /* anything the task left behind in its group */
 	x->pid = 0;
 	r->running--;
 	x->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -374,12 +373,15 @@ static void poll_children(struct run *r)
 
 	for (size_t i = 0; i < r->p->dag.ntasks; i++) {
 		struct task_exec *x = &r->tasks[i];
+		siginfo_t info = { 0 };
 		int status;
-		pid_t w;
 		if (x->phase != RUNNING)
 			continue;
-		w = waitpid(x->pid, &status, WNOHANG);
-		if (w == x->pid) {
+		/* ended? seen without reaping it, so that its process group cannot be anyone
+		 * else's when what the task left in it is killed */
+		if (!waitid(P_PID, (id_t)x->pid, &info, WEXITED | WNOHANG | WNOWAIT) && info.si_pid == x->pid) {
+			kill(-x->pid, SIGKILL);
+			waitpid(x->pid, &status, 0);
 			try_ended(r, x, status);
 			continue;
 		}
