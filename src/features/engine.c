@@ -837,7 +837,7 @@ int engine_entity_decode(struct feature_engine *e, size_t view, struct span blob
 			 struct engine_entity **out)
 {
 	struct view_state *vs = &e->views[view];
-	const char *p = blob.p, *end = blob.p + blob.len;
+	const char *p = blob.p, *end = blob.len ? blob.p + blob.len : blob.p; /* no arithmetic on NULL */
 	struct engine_entity *s;
 	struct state_head h;
 	int rc;
