@@ -49,6 +49,8 @@ static const struct cli_opt demo_options[] = {
 
 struct demo {
 	const struct demo_opts *o;
+	const char *const *sets; /* the --set KEY=VALUE given, passed on to every stage */
+	size_t nsets;
 	char exe[1024], cfg[1200], lake[1200];
 	struct {
 		const char *name;
@@ -78,6 +80,10 @@ static void command_line(const struct demo *d, const char *const *args, const ch
 	argv[n++] = d->exe;
 	argv[n++] = "-c";
 	argv[n++] = d->cfg;
+	for (size_t i = 0; i < d->nsets && n < MAX_ARGS - 12; i++) {
+		argv[n++] = "--set";
+		argv[n++] = d->sets[i];
+	}
 	for (; *args && n < MAX_ARGS - 1; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;
@@ -101,7 +107,7 @@ static int run(struct demo *d, const char *const *args)
 	if (waitpid(pid, &status, 0) < 0)
 		return pp_error_errno(PP_EIO, "waitpid");
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return pp_error(PP_EINVAL, "`ppredict %s` failed (status %d)", argv[3],
+		return pp_error(PP_EINVAL, "`ppredict %s` failed (status %d)", args[0],
 				WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	return 0;
 }
@@ -359,7 +365,7 @@ static int drift_stage(struct demo *d, const struct config *cfg)
 static int run_demo(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 {
 	struct demo_opts *o = vopts;
-	struct demo d = { .o = o };
+	struct demo d = { .o = o, .sets = ctx->sets, .nsets = ctx->nsets };
 	struct config cfg;
 	char visitors[32], seed[32], example[1024] = "";
 	double p50 = 0, p99 = 0;
@@ -367,7 +373,6 @@ static int run_demo(struct cmd_ctx *ctx, void *vopts, int argc, char **argv)
 	ssize_t n;
 	int rc;
 
-	(void)ctx;
 	if (o->import && !argc)
 		return pp_error(PP_EUSAGE, "--import %s: name the files to import", o->import);
 	if (!o->import && argc)
@@ -479,5 +484,5 @@ const struct command cmd_demo = {
 		   "checks the last week's drift and the bots, then starts the server with its scheduler\n"
 		   "(left running, its pid in DIR/serve.pid) and, for a simulated shop, a live stream of\n"
 		   "its events (DIR/stream.pid), measures predictions and prints a summary with each\n"
-		   "stage's time.",
+		   "stage's time. --set KEY=VALUE options are given to every stage.",
 };

@@ -80,6 +80,7 @@ X(collector_subscribers_see_published_events)
 /* parquet */
 X(thrift_compact_roundtrip)
 X(parquet_writer_guards)
+X(parquet_all_null_dictionary_column)
 /* delta */
 X(delta_commits_snapshots_and_conflicts)
 /* etl */

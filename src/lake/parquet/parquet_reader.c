@@ -658,7 +658,8 @@ static int data_page(struct decoder *d, const struct page_header *h, const unsig
 		if (h->encoding == 0)
 			rc = plain_decode(d, vp, vlen, k, at, false, NULL);
 		else if (h->encoding == 2 || h->encoding == 8)
-			rc = d->ndict ? dict_decode(d, vp, vlen, k, at) : bad("dictionary indices without a dictionary");
+			/* a page of nulls has no index to look up, and its dictionary may be empty */
+			rc = !k ? 0 : d->ndict ? dict_decode(d, vp, vlen, k, at) : bad("dictionary indices without a dictionary");
 		else
 			rc = pp_error(PP_EINVAL, "Parquet encoding %d is not supported", h->encoding);
 	}
