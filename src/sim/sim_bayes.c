@@ -21,6 +21,7 @@ struct sim_bayes {
 	struct bayes_tables tables[2]; /* before and after the drift */
 	double prior_b[BAYES_NB];      /* the population's prior over log base */
 	double conv_prior[NCONV];      /* ... convolved with the session noise */
+	int conv_lo, conv_hi;          /* where it has mass (offsets in it) */
 	double kernel[NK];
 	double comeback[BAYES_NB];     /* the chance of one more session, by log base */
 	uint8_t *remaining;            /* sessions still to come, per visitor */
@@ -47,19 +48,58 @@ static void tables_fill(struct bayes_tables *t, bool drifted)
 	}
 }
 
-/* out[m] = sum_i p[i] kernel[m - i]: the log-u distribution of a session, before shifting. */
-static void convolve(const struct sim_bayes *b, const double *p, double out[NCONV])
-{
-	int i, k;
+/* Two doubles at a time (GCC's and clang's vector extension: SSE2, which every x86-64 has).
+ * Each element still adds its terms in the same order as a scalar loop would, so the
+ * results are the same to the bit. */
+typedef double v2d __attribute__((vector_size(16)));
 
-	memset(out, 0, NCONV * sizeof(*out));
-	for (i = 0; i < BAYES_NB; i++) {
-		double w = p[i];
-		if (w < 1e-300)
-			continue;
-		for (k = 0; k < NK; k++)
-			out[i + k] += w * b->kernel[k];
+/* y[0..n) += w * x[0..n) */
+static inline void axpy(double *restrict y, double w, const double *restrict x, int n)
+{
+	const v2d w2 = { w, w };
+	int i = 0;
+
+	for (; i + 2 <= n; i += 2) {
+		v2d a, b;
+		memcpy(&a, y + i, sizeof(a));
+		memcpy(&b, x + i, sizeof(b));
+		a += w2 * b;
+		memcpy(y + i, &a, sizeof(a));
 	}
+	for (; i < n; i++)
+		y[i] += w * x[i];
+}
+
+/* out[m] = sum_i p[i] kernel[m - i]: the log-u distribution of a session, before shifting.
+ * p's values under 1e-13 of its largest (1 for a visitor's posterior) add nothing to tell. */
+static void convolve(const double *kernel, const double *p, double *out)
+{
+	double top = 0;
+
+	for (int i = 0; i < BAYES_NB; i++)
+		top = p[i] > top ? p[i] : top;
+	memset(out, 0, NCONV * sizeof(*out));
+	for (int i = 0; i < BAYES_NB; i++)
+		if (p[i] > top * 1e-13)
+			axpy(out + i, p[i], kernel, NK);
+}
+
+/* Where a window's NCONV values are more than 1e-13 of the largest. */
+static void mass_of(const double *src, int *lo, int *hi)
+{
+	double t = 0;
+	int m;
+
+	for (m = 0; m < NCONV; m++)
+		t = src[m] > t ? src[m] : t;
+	*lo = NCONV;
+	*hi = 0;
+	for (m = 0; m < NCONV; m++)
+		if (src[m] > t * 1e-13) {
+			if (m < *lo)
+				*lo = m;
+			*hi = m + 1;
+		}
 }
 
 int sim_bayes_new(struct sim_bayes **out, uint32_t visitors)
@@ -93,7 +133,8 @@ int sim_bayes_new(struct sim_bayes **out, uint32_t visitors)
 		for (i = 0; i < NK; i++)
 			b->kernel[i] /= sum;
 	}
-	convolve(b, b->prior_b, b->conv_prior);
+	convolve(b->kernel, b->prior_b, b->conv_prior);
+	mass_of(b->conv_prior, &b->conv_lo, &b->conv_hi);
 	*out = b;
 	return 0;
 }
@@ -120,9 +161,9 @@ void sim_bayes_plan(struct sim_bayes *b, uint32_t visitor)
 void sim_bayes_begin(struct sim_bayes *b, struct bayes_session *s, uint32_t visitor,
 		     uint32_t ordinal, double log_factor, bool drifted)
 {
-	double conv[NCONV], pb[BAYES_NB], top = 0;
+	double conv[NCONV], pb[BAYES_NB];
 	const double *src = b->conv_prior;
-	int off = (int)lround(log_factor / H), m, i, j;
+	int off = (int)lround(log_factor / H), i, w0, lo = b->conv_lo, hi = b->conv_hi;
 
 	if (off < OFF_MIN)
 		off = OFF_MIN;
@@ -138,27 +179,23 @@ void sim_bayes_begin(struct sim_bayes *b, struct bayes_session *s, uint32_t visi
 				s->base[i] = (float)(s->base[i] * b->comeback[i]);
 			pb[i] = s->base[i];
 		}
-		convolve(b, pb, conv);
+		convolve(b->kernel, pb, conv);
 		src = conv;
+		mass_of(conv, &lo, &hi);
 	}
-	for (j = 0; j < BAYES_NX; j++) {
-		s->prior[j] = 0;
-		s->like[j] = 1;
+	/* Only the window the prior was shifted to is ever read: prior and like there (steps and
+	 * scores between lo and hi, sim_bayes_end over the whole window). A first session's is
+	 * the population's, worked out once. */
+	w0 = B_TO_X + off - KR;
+	memcpy(s->prior + w0, src, NCONV * sizeof(*src));
+	for (i = 0; i < NCONV; i++)
+		s->like[w0 + i] = 1;
+	s->lo = w0 + lo;
+	s->hi = w0 + hi;
+	if (lo >= hi) { /* no mass at all */
+		s->lo = BAYES_NX;
+		s->hi = 0;
 	}
-	for (m = 0; m < NCONV; m++) {
-		j = B_TO_X + off - KR + m;
-		s->prior[j] = src[m];
-		if (src[m] > top)
-			top = src[m];
-	}
-	s->lo = BAYES_NX;
-	s->hi = 0;
-	for (j = 0; j < BAYES_NX; j++)
-		if (s->prior[j] > top * 1e-13) {
-			if (j < s->lo)
-				s->lo = j;
-			s->hi = j + 1;
-		}
 }
 
 void sim_bayes_step(struct bayes_session *s, enum bayes_step step, bool cart_empty)
@@ -182,10 +219,23 @@ void sim_bayes_step(struct bayes_session *s, enum bayes_step step, bool cart_emp
 double sim_bayes_score(const struct bayes_session *s, uint32_t cart)
 {
 	const double *q = s->t->q[cart < SIM_CART_STATES ? cart : SIM_CART_STATES - 1];
-	double num = 0, den = 0;
-	int j;
+	v2d num2 = { 0, 0 }, den2 = { 0, 0 };
+	double num, den;
+	int j = s->lo;
 
-	for (j = s->lo; j < s->hi; j++) {
+	/* two running sums, even and odd places, added at the end */
+	for (; j + 2 <= s->hi; j += 2) {
+		v2d p, l, qq, w;
+		memcpy(&p, s->prior + j, sizeof(p));
+		memcpy(&l, s->like + j, sizeof(l));
+		memcpy(&qq, q + j, sizeof(qq));
+		w = p * l;
+		num2 += w * qq;
+		den2 += w;
+	}
+	num = num2[0] + num2[1];
+	den = den2[0] + den2[1];
+	for (; j < s->hi; j++) {
 		double w = s->prior[j] * s->like[j];
 		num += w * q[j];
 		den += w;
@@ -216,16 +266,28 @@ int sim_bayes_end(struct sim_bayes *b, struct bayes_session *s, uint32_t visitor
 			p[i] = (float)b->prior_b[i];
 		b->base[visitor] = p;
 	}
-	/* P(this session | base) = sum over the noise of P(its steps | u). */
-	for (i = 0; i < BAYES_NB; i++) {
-		double l = 0, v;
-		const double *like = s->like + B_TO_X + s->off - KR + i;
-		for (k = 0; k < NK; k++)
-			l += b->kernel[k] * like[k];
-		v = p[i] * l;
-		p[i] = (float)v;
-		if (v > top)
-			top = v;
+	/* P(this session | base) = sum over the noise of P(its steps | u), where the base's
+	 * posterior has mass (over 1e-13 of its largest; the rest is zero from now on); k
+	 * outside, i inside, so that the inner loop is a vector loop */
+	{
+		double l[BAYES_NB] = { 0 }, pmax = 0;
+		const double *like = s->like + B_TO_X + s->off - KR;
+		int lo = BAYES_NB, hi = 0;
+		for (i = 0; i < BAYES_NB; i++)
+			pmax = p[i] > pmax ? p[i] : pmax;
+		for (i = 0; i < BAYES_NB; i++)
+			if (p[i] > pmax * 1e-13) {
+				lo = i < lo ? i : lo;
+				hi = i + 1;
+			}
+		for (k = 0; k < NK && lo < hi; k++)
+			axpy(l + lo, b->kernel[k], like + k + lo, hi - lo);
+		for (i = 0; i < BAYES_NB; i++) {
+			double v = i >= lo && i < hi ? p[i] * l[i] : 0;
+			p[i] = (float)v;
+			if (v > top)
+				top = v;
+		}
 	}
 	for (i = 0; i < BAYES_NB && top > 0; i++)
 		p[i] = (float)(p[i] / top);
