@@ -12,7 +12,7 @@ PP=${PPREDICT_BIN:-build/ppredict}
 PP=$(cd "$(dirname "$PP")" && pwd)/$(basename "$PP")
 dir=$(mktemp -d "${TMPDIR:-/tmp}/ppredict-bench-ingest-XXXXXX")
 pid=
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi; rm -rf "$dir"' EXIT
 cd "$dir"
 "$PP" init . >/dev/null
 
