@@ -526,6 +526,8 @@ int sim_run(struct sim *s, const struct sim_sink *sink, struct progress *prog)
 	for (i = 0; i < nh; i++)
 		sim_bayes_plan(run->bayes, h[i].visitor);
 	for (i = 0; i < nh; i++) {
+		sim_bayes_prefetch(run->bayes, i + 16 < nh ? h[i + 16].visitor : UINT32_MAX,
+				   i + 4 < nh ? h[i + 4].visitor : UINT32_MAX);
 		if ((rc = release_before(run, h[i].start)) || (rc = run_session(run, &h[i])))
 			goto out;
 		if (prog && (i & 4095) == 4095 && s->stats.events)

@@ -152,6 +152,19 @@ void sim_bayes_free(struct sim_bayes *b)
 	pp_free(b);
 }
 
+void sim_bayes_prefetch(const struct sim_bayes *b, uint32_t soon, uint32_t sooner)
+{
+	/* the pointer of a visitor coming soon; the posterior of one coming sooner, whose
+	 * pointer was fetched at its turn as "soon" */
+	if (soon < b->visitors) {
+		__builtin_prefetch(&b->base[soon]);
+		__builtin_prefetch(&b->remaining[soon]);
+	}
+	if (sooner < b->visitors && b->base[sooner])
+		for (size_t i = 0; i < BAYES_NB * sizeof(float); i += 64)
+			__builtin_prefetch((const char *)b->base[sooner] + i);
+}
+
 void sim_bayes_plan(struct sim_bayes *b, uint32_t visitor)
 {
 	if (visitor < b->visitors && b->remaining[visitor] < UINT8_MAX)

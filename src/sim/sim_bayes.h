@@ -51,6 +51,8 @@ void sim_bayes_plan(struct sim_bayes *b, uint32_t visitor);
 /* A session of `visitor` (its `ordinal`-th) begins; log_factor = log(category * hour). */
 void sim_bayes_begin(struct sim_bayes *b, struct bayes_session *s, uint32_t visitor,
 		     uint32_t ordinal, double log_factor, bool drifted);
+/* A hint: the visitors of the sessions coming soon (their state is far apart in memory). */
+void sim_bayes_prefetch(const struct sim_bayes *b, uint32_t soon, uint32_t sooner);
 /* One observed step from a cart that was empty or not. */
 void sim_bayes_step(struct bayes_session *s, enum bayes_step step, bool cart_empty);
 /* P(a purchase follows | everything observed), with `cart` items in the cart now. */
