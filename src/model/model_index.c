@@ -5,6 +5,7 @@
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "core/produced.h"
+#include "core/sqlite_store.h"
 #include "core/timeutil.h"
 
 #include <sqlite3.h>
@@ -33,7 +34,6 @@ static int fail(struct model_index *x, const char *what)
 int model_index_open_path(struct model_index **out, const char *path)
 {
 	struct model_index *x = pp_calloc(1, sizeof(*x));
-	char *err = NULL;
 	int rc;
 
 	*out = NULL;
@@ -41,17 +41,7 @@ int model_index_open_path(struct model_index **out, const char *path)
 		pp_free(x);
 		return PP_ENOMEM;
 	}
-	if (sqlite3_open_v2(path, &x->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-			    NULL) != SQLITE_OK) {
-		rc = fail(x, "opening");
-		model_index_close(x);
-		return rc;
-	}
-	sqlite3_busy_timeout(x->db, 10000);
-	if (sqlite3_exec(x->db, "PRAGMA journal_mode = WAL;", NULL, NULL, &err) != SQLITE_OK ||
-	    sqlite3_exec(x->db, schema, NULL, NULL, &err) != SQLITE_OK) {
-		rc = pp_error(PP_EIO, "model registry %s: %s", path, err ? err : "?");
-		sqlite3_free(err);
+	if ((rc = sqlite_store_open(&x->db, path, schema, "model registry"))) {
 		model_index_close(x);
 		return rc;
 	}

@@ -3,6 +3,7 @@
 #include "core/err.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
+#include "core/sqlite_store.h"
 
 #include <sqlite3.h>
 
@@ -30,7 +31,6 @@ static int fail(struct history *h, const char *what)
 int history_open(struct history **out, const char *dir)
 {
 	struct history *h = pp_calloc(1, sizeof(*h));
-	char *err = NULL;
 	int rc;
 
 	*out = NULL;
@@ -41,17 +41,7 @@ int history_open(struct history **out, const char *dir)
 		return pp_error_wrap(rc, "pipeline.dir %s", dir);
 	}
 	snprintf(h->path, sizeof(h->path), "%s/history.sqlite", dir);
-	if (sqlite3_open_v2(h->path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-			    NULL) != SQLITE_OK) {
-		rc = fail(h, "opening");
-		history_close(h);
-		return rc;
-	}
-	sqlite3_busy_timeout(h->db, 10000);
-	if (sqlite3_exec(h->db, "PRAGMA journal_mode = WAL;", NULL, NULL, &err) != SQLITE_OK ||
-	    sqlite3_exec(h->db, schema, NULL, NULL, &err) != SQLITE_OK) {
-		rc = pp_error(PP_EIO, "pipeline history %s: %s", h->path, err ? err : "?");
-		sqlite3_free(err);
+	if ((rc = sqlite_store_open(&h->db, h->path, schema, "pipeline history"))) {
 		history_close(h);
 		return rc;
 	}
