@@ -17,6 +17,7 @@
 #include "model/model_store.h"
 #include "pipeline/history.h"
 #include "pipeline/pipeline.h"
+#include "quality/report_store.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -271,35 +272,24 @@ static int64_t table_rows(struct lake_fs *fs, const char *table)
 	return rows;
 }
 
-static json_t *read_json(const char *dir, const char *path)
-{
-	struct buf p = BUF_INIT, text = BUF_INIT;
-	json_t *j = NULL;
-
-	if (!buf_printf(&p, "%s/%s", dir, path) && !fs_read_file(p.data, &text) && text.data)
-		j = json_loadb(text.data, text.len, 0, NULL);
-	pp_error_clear();
-	buf_release(&p);
-	buf_release(&text);
-	return j;
-}
-
 static void summary(struct demo *d, const struct config *cfg)
 {
 	struct lake_fs *fs = NULL;
 	struct model_index *x = NULL;
 	struct indexed_model champ;
 	struct stored_model sm = { 0 };
-	json_t *checks = read_json(d->lake, "_meta/quality/checks/latest.json");
-	json_t *drift = read_json(d->lake, "_meta/quality/drift/latest.json");
-	json_t *st = json_object_get(checks, "statistics");
+	json_t *checks = NULL, *drift = NULL, *st;
 
 	printf("\n== summary\n");
 	if (!lake_fs_open_config(&fs, cfg)) {
+		report_latest(fs, "checks", &checks);
+		report_latest(fs, "drift", &drift);
 		printf("data:        %" PRId64 " events in processed/events, %" PRId64 " sessions, %" PRId64
 		       " visitors (lake %s)\n", table_rows(fs, "processed/events"), table_rows(fs, "curated/fact_sessions"),
 		       table_rows(fs, "curated/dim_visitor"), d->lake);
 	}
+	pp_error_clear(); /* a report not made yet is left out */
+	st = json_object_get(checks, "statistics");
 	if (st)
 		printf("quality:     %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT " expectations met on %"
 		       JSON_INTEGER_FORMAT " tables (%s)\n",

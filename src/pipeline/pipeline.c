@@ -7,6 +7,7 @@
 #include "core/hash.h"
 #include "core/timeutil.h"
 #include "lake/lake_fs.h"
+#include "lake/raw.h"
 #include "pipeline/run_lock.h"
 
 #include <limits.h>
@@ -113,6 +114,15 @@ int pipeline_lock_path(const struct pipeline *p, char *out, size_t n)
 	return pipeline_path(p, name, out, n);
 }
 
+void pipeline_lock_holder(const struct pipeline *p, char *out, size_t n)
+{
+	char lock[1300];
+
+	out[0] = 0;
+	if (!pipeline_lock_path(p, lock, sizeof(lock)))
+		run_lock_holder(lock, out, n);
+}
+
 /* The UTC instant of a local wall time given as ms since the epoch (the zone's offset found
  * at the guess, then at the corrected guess). */
 static int64_t local_to_utc(const struct pipeline *p, int64_t local)
@@ -153,42 +163,30 @@ void pipeline_interval_dates(const struct pipeline *p, int64_t start, int64_t en
 	local_date(p, end > start ? end - 1 : start, to);
 }
 
-struct data_walk {
-	uint64_t sum, n;
-	int64_t newest; /* local midnight, as ms, of the newest year=/month=/day= seen */
-};
-
-static int data_one(void *ctx, const char *path, uint64_t size)
-{
-	struct data_walk *w = ctx;
-	const char *y = strstr(path, "year="), *m = strstr(path, "month="), *d = strstr(path, "day=");
-	uint64_t h = pp_hash64(path, strlen(path), size);
-
-	w->sum += h; /* order-free: the listing comes in no set order */
-	w->n++;
-	if (y && m && d) {
-		int64_t day = days_from_civil((int)strtol(y + 5, NULL, 10), (int)strtol(m + 6, NULL, 10),
-					      (int)strtol(d + 4, NULL, 10)) * MS_PER_DAY;
-		if (day > w->newest)
-			w->newest = day;
-	}
-	return 0;
-}
-
 int pipeline_data_state(const struct pipeline *p, char version[17], int64_t *newest_day)
 {
 	struct lake_fs *fs = NULL;
-	struct data_walk w = { .newest = INT64_MIN };
+	struct raw_segment_list l;
+	uint64_t h = 0;
+	int64_t newest = INT64_MIN;
 	int rc;
 
 	if ((rc = lake_fs_open_config(&fs, p->cfg)))
 		return rc;
-	rc = fs->ops->list(fs, "raw/events/", data_one, &w);
+	rc = raw_list_segments(fs, raw_zone_dir("events"), false, &l);
 	lake_fs_close(fs);
 	if (rc)
 		return rc;
-	snprintf(version, 17, "%016" PRIx64, (uint64_t)(w.sum ^ (w.n * 0x9e3779b97f4a7c15ULL)));
-	*newest_day = w.newest == INT64_MIN ? -1 : local_to_utc(p, w.newest);
+	/* the segments' names and sizes, in the listing's order (by path) */
+	for (size_t i = 0; i < l.n; i++) {
+		h = pp_hash64(l.seg[i].path, strlen(l.seg[i].path), h ^ l.seg[i].size);
+		if (l.seg[i].partition > newest)
+			newest = l.seg[i].partition;
+	}
+	snprintf(version, 17, "%016" PRIx64, (uint64_t)(h ^ l.n));
+	/* the newest partition's UTC day, taken as that date in the DAG's zone */
+	*newest_day = newest == INT64_MIN ? -1 : local_to_utc(p, floor_div(newest, MS_PER_DAY) * MS_PER_DAY);
+	raw_segment_list_release(&l);
 	return 0;
 }
 
@@ -196,11 +194,10 @@ json_t *pipeline_json(const struct pipeline *p)
 {
 	const struct dag *d = &p->dag;
 	json_t *tasks = json_array(), *j;
-	char lock[1300], next[32] = "", holder[300] = "";
+	char next[32] = "", holder[300];
 	int64_t nx;
 
-	if (!pipeline_lock_path(p, lock, sizeof(lock)))
-		run_lock_holder(lock, holder, sizeof(holder));
+	pipeline_lock_holder(p, holder, sizeof(holder));
 	if (d->schedule_text && (nx = cron_next(&d->schedule, &p->tz, time_now_ms())) > 0)
 		time_format_rfc3339(nx, next);
 	for (size_t i = 0; i < d->ntasks; i++) {

@@ -56,5 +56,7 @@ size_t pipeline_argv(const struct pipeline *p, const char *const *args, size_t n
 int pipeline_path(const struct pipeline *p, const char *name, char *out, size_t n);
 /* The DAG's run lock (pipeline/run_lock.h): pipeline.dir/<dag>.lock. */
 int pipeline_lock_path(const struct pipeline *p, char *out, size_t n);
+/* Who runs the DAG now (run_lock_holder), "" when nobody does. */
+void pipeline_lock_holder(const struct pipeline *p, char *out, size_t n);
 
 #endif

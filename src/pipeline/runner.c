@@ -109,10 +109,10 @@ static char *produced_json(const struct task_exec *x)
 	return out;
 }
 
-static void record(struct run *r, struct task_exec *x)
+/* produced: the task's JSON array text when it is done (NULL before). */
+static void record(struct run *r, struct task_exec *x, const char *produced)
 {
 	char started[32], ended[32];
-	char *produced = x->phase == DONE ? produced_json(x) : NULL;
 	struct task_row row = { .run_id = r->id, .task = x->t->name, .state = x->state, .started = started,
 				.ended = ended, .log = x->log[0] ? x->log : NULL, .produced = produced,
 				.why = x->why[0] ? x->why : NULL, .tries = x->tries, .exit_code = x->exit_code };
@@ -125,13 +125,13 @@ static void record(struct run *r, struct task_exec *x)
 		row.ended = NULL;
 	if (history_task_put(r->h, &row))
 		log_warn("%s", pp_errmsg()); /* the run goes on; its log and exit say how it went */
-	free(produced);
 }
 
 static void finish(struct run *r, struct task_exec *x, const char *state, const char *fmt, ...) PP_PRINTF(4, 5);
 
 static void finish(struct run *r, struct task_exec *x, const char *state, const char *fmt, ...)
 {
+	char *produced;
 	va_list ap;
 
 	x->phase = DONE;
@@ -142,10 +142,10 @@ static void finish(struct run *r, struct task_exec *x, const char *state, const 
 		vsnprintf(x->why, sizeof(x->why), fmt, ap);
 		va_end(ap);
 	}
-	record(r, x);
+	produced = produced_json(x);
+	record(r, x, produced);
 	if (r->o->out && !(r->o->only && !x->tries && !strcmp(state, TASK_NOT_RUN))) {
 		double secs = x->started ? (double)(x->ended - x->started) / 1000.0 : 0;
-		char *produced = produced_json(x);
 		json_t *j = produced ? json_loads(produced, 0, NULL) : NULL;
 		struct buf what = BUF_INIT;
 		produced_text(j, &what);
@@ -154,8 +154,8 @@ static void finish(struct run *r, struct task_exec *x, const char *state, const 
 		fflush(r->o->out);
 		buf_release(&what);
 		json_decref(j);
-		free(produced);
 	}
+	free(produced);
 }
 
 /* The error a failed try left: its log's last line from ppredict ("ppredict train: ..."),
@@ -276,7 +276,7 @@ static int start_try(struct run *r, struct task_exec *x)
 		x->started = time_now_ms();
 	x->deadline = t->timeout_ms > 0 ? time_now_ms() + t->timeout_ms : 0;
 	r->running++;
-	record(r, x);
+	record(r, x, NULL);
 out:
 	buf_release(&line);
 	pp_free(args);
@@ -313,7 +313,7 @@ static void try_ended(struct run *r, struct task_exec *x, int status)
 		snprintf(x->why, sizeof(x->why), "try %d: %s; retrying in %.1f s", x->tries, err, (double)delay / 1000.0);
 		x->phase = PENDING;
 		x->not_before = time_now_ms() + delay;
-		record(r, x);
+		record(r, x, NULL);
 		return;
 	}
 	if (t->soft)
@@ -505,7 +505,7 @@ int pipeline_run(struct pipeline *p, const struct run_opts *o, struct run_result
 			x->log[0] = 0;
 			finish(r, x, TASK_NOT_RUN, "--only %s", o->only);
 		} else {
-			record(r, x);
+			record(r, x, NULL);
 		}
 	}
 	rc = run_tasks(r);

@@ -9,7 +9,6 @@
 #include "core/ticker.h"
 #include "core/timeutil.h"
 #include "pipeline/history.h"
-#include "pipeline/run_lock.h"
 #include "pipeline/runner.h"
 #include "serve/http.h"
 
@@ -345,7 +344,7 @@ int route_post_pipeline_runs(struct http_request *req)
 {
 	struct pipeline_service *ps = service(req);
 	const char *args[12], *field, *expected = "";
-	char id[64], lock[1300], holder[300], log[1300];
+	char id[64], holder[300], log[1300];
 	struct trigger t = { 0 };
 	json_t *body = NULL;
 	size_t n = 0;
@@ -367,9 +366,7 @@ int route_post_pipeline_runs(struct http_request *req)
 			return HTTP_DONE;
 		}
 	}
-	holder[0] = 0;
-	if (!pipeline_lock_path(&ps->p, lock, sizeof(lock)))
-		run_lock_holder(lock, holder, sizeof(holder));
+	pipeline_lock_holder(&ps->p, holder, sizeof(holder));
 	if (holder[0]) {
 		json_decref(body);
 		return http_error(req, 409, "conflict", NULL, "a run is under way (%s): one run at a time", holder);
