@@ -547,10 +547,12 @@ void http_server_stop(struct server *s, int64_t grace_ms)
 		return;
 	__atomic_store_n(&s->draining, 1, __ATOMIC_SEQ_CST);
 	fd = MHD_quiesce_daemon(s->mhd); /* no new connections */
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
 	while (__atomic_load_n(&s->in_flight, __ATOMIC_SEQ_CST) > 0 && time_mono_ns() < deadline)
 		usleep(5000);
 	MHD_stop_daemon(s->mhd);
 	s->mhd = NULL;
+	/* the listening socket is ours again, but its worker threads may still be taking it out
+	 * of their epoll sets until the daemon has stopped: closed only now */
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
 }
