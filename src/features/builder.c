@@ -6,16 +6,17 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/numsort.h"
+#include "core/parallel.h"
 #include "core/rng.h"
 #include "core/strmap.h"
 #include "core/timeutil.h"
 #include "etl/curated.h"
+#include "features/columns.h"
 #include "features/engine.h"
 #include "lake/delta/delta_rows.h"
 
 #include <jansson.h>
 #include <math.h>
-#include <pthread.h>
 
 /* The visitors curated/visitor_outliers flags, marked by their ids (none when the table
  * is absent; a flagged visitor without events here has no id). */
@@ -40,33 +41,20 @@ static int read_bots(struct lake_fs *fs, const struct strmap *strings, bool *bot
 	return rc;
 }
 
-/* A day's rows, written as they come. */
-struct day_out {
-	char date[11];
-	struct pq_writer *w;
-	struct buf file;
-	int64_t rows;
-};
-
-/* The matrix file: header lines, labels, values (the host is little-endian: checked). */
-/* ---- the writing side: the table's day files and the matrix, fed point by point ---- */
-
-struct set_writer {
-	const struct event_table *ev;
-	const struct feature_registry *r;
-	struct pq_column_def *cols;
-	size_t ncols;
-	struct day_out *days;
-	size_t ndays;
-	struct buf labels, ts, groups, values; /* the matrix's sections */
+/* The matrix's sections, a row per point (the host is little-endian: checked). */
+struct matrix_out {
+	float *labels, *values; /* values: points x features */
+	int64_t *ts;
+	uint64_t *groups;
 };
 
 static int write_matrix(struct lake_fs *fs, const struct feature_registry *r, const struct build_stats *st,
-			const struct set_writer *w)
+			const struct matrix_out *m)
 {
 	json_t *names = json_array(), *head;
 	char *text = NULL;
 	struct buf h = BUF_INIT;
+	size_t n = st->points;
 	int rc = 0;
 	uint16_t one = 1;
 
@@ -82,9 +70,11 @@ static int write_matrix(struct lake_fs *fs, const struct feature_registry *r, co
 	    buf_printf(&h, "%s\n%s\n", TRAINING_MATRIX_MAGIC, text))
 		rc = PP_ENOMEM;
 	if (!rc) {
-		struct iovec iov[5] = { { h.data, h.len }, { w->labels.data, w->labels.len },
-					{ w->ts.data, w->ts.len }, { w->groups.data, w->groups.len },
-					{ w->values.data, w->values.len } };
+		struct iovec iov[5] = { { h.data, h.len },
+					{ m->labels, n * sizeof(float) },
+					{ m->ts, n * sizeof(int64_t) },
+					{ m->groups, n * sizeof(uint64_t) },
+					{ m->values, n * r->nfeatures * sizeof(float) } };
 		rc = fs->ops->put(fs, TRAINING_MATRIX, iov, 5, false);
 	}
 	free(text); /* jansson's */
@@ -107,186 +97,150 @@ static bool is_point(const struct event_table *ev, size_t i, const struct build_
 }
 
 #define FIXED_COLS 5 /* session_id, visitor_id, item_id, ts, label; then the features */
+#define MAX_DAYS 400
 
+/* A day of points (a run of rows, the points being in time order) and its file. */
+struct day_out {
+	char date[11];
+	size_t p0, p1;
+	struct buf file;
+};
 
-/* Point i (an event of ev) with its label and vector into its day's file and the matrix.
- * Points come in time order, so a day is done when the next starts: its file is encoded
- * then and its column buffers freed. */
-static int writer_add(struct set_writer *w, size_t i, bool label, const double *vec)
+/* What the days are written from. */
+struct set_writer {
+	const struct feature_registry *r;
+	const struct event_table *ev;
+	const uint32_t *event; /* per point: its row of ev */
+	const uint8_t *label;  /* per point */
+	double *const *block;  /* per view: its values, a row per point (columns.h) */
+	const struct pq_column_def *cols;
+	size_t ncols;
+	struct day_out *days;
+	struct matrix_out m;
+};
+
+/* Task d: day d's points, their vectors made whole (on-demand features), into the day's
+ * file and their rows of the matrix. */
+static int write_day(void *arg, size_t d, unsigned worker)
 {
+	struct set_writer *w = arg;
+	const struct feature_registry *r = w->r;
 	const struct event_table *ev = w->ev;
-	size_t nf = w->r->nfeatures;
-	struct day_out *d = w->ndays && !strcmp(w->days[w->ndays - 1].date, ev->date[i]) ? &w->days[w->ndays - 1]
-											       : NULL;
-	float lf = label, *row;
+	struct day_out *day = &w->days[d];
+	size_t nf = r->nfeatures;
+	double *vec = pp_malloc(registry_vector_size(r) * sizeof(*vec));
+	struct pq_writer_opts po;
+	struct pq_writer *pw = NULL;
 	int rc;
 
-	for (size_t j = 0; !d && j < w->ndays; j++)
-		if (!strcmp(w->days[j].date, ev->date[i]))
-			d = &w->days[j];
-	if (!d && w->ndays && w->days[w->ndays - 1].w) {
-		rc = pq_writer_finish(w->days[w->ndays - 1].w, &w->days[w->ndays - 1].file);
-		w->days[w->ndays - 1].w = NULL;
-		if (rc)
-			return rc;
-	}
-	if (d && !d->w)
-		return pp_error(PP_EORDER, "processed/events: %s comes back after %s", d->date,
-				w->days[w->ndays - 1].date);
-	if (!d) {
-		struct pq_writer_opts po;
-		if (w->ndays == 400)
-			return pp_error(PP_ELIMIT, "a training set spans at most 400 days: give --from and --to");
-		d = &w->days[w->ndays++];
-		memcpy(d->date, ev->date[i], 11);
-		buf_init(&d->file, 0);
-		pq_writer_opts_default(&po);
-		if ((rc = pq_writer_open(&d->w, w->cols, w->ncols, &po)))
-			return rc;
-	}
-	size_t slen = strlen(ev->session[i]);
-	uint64_t group = pp_hash64(ev->session[i], slen, 0);
-	pq_put_str(d->w, ev->session[i], slen);
-	pq_put_str(d->w, ev->visitor[i], strlen(ev->visitor[i]));
-	pq_put_str(d->w, ev->item[i], strlen(ev->item[i]));
-	pq_put_i64(d->w, ev->ts[i]);
-	pq_put_i32(d->w, label);
-	for (size_t f = 0; f < nf; f++)
-		isnan(vec[f]) ? pq_put_null(d->w) : pq_put_double(d->w, vec[f]);
-	if ((rc = pq_end_row(d->w)) || (rc = buf_append(&w->labels, &lf, sizeof(lf))) ||
-	    (rc = buf_append(&w->ts, &ev->ts[i], sizeof(int64_t))) ||
-	    (rc = buf_append(&w->groups, &group, sizeof(group))) ||
-	    (rc = buf_grow(&w->values, nf * sizeof(float))))
+	(void)worker;
+	if (!vec)
+		return PP_ENOMEM;
+	pq_writer_opts_default(&po);
+	if ((rc = pq_writer_open(&pw, w->cols, w->ncols, &po))) {
+		pp_free(vec);
 		return rc;
-	row = (float *)(w->values.data + w->values.len);
-	for (size_t f = 0; f < nf; f++)
-		row[f] = (float)vec[f];
-	w->values.len += nf * sizeof(float);
-	d->rows++;
+	}
+	for (size_t p = day->p0; p < day->p1 && !rc; p++) {
+		size_t i = w->event[p];
+		size_t slen = strlen(ev->session[i]);
+		float *row = w->m.values + p * nf;
+		for (size_t v = 0; v < r->nviews; v++) {
+			const struct feature_view *view = &r->views[v];
+			const double *vals = w->block[v] + p * view->n;
+			for (size_t k = 0; k < view->n; k++)
+				vec[view->f[k].slot] = vals[k];
+		}
+		engine_on_demand(r, ev->ts[i], vec);
+		w->m.labels[p] = w->label[p];
+		w->m.ts[p] = ev->ts[i];
+		w->m.groups[p] = pp_hash64(ev->session[i], slen, 0);
+		for (size_t f = 0; f < nf; f++)
+			row[f] = (float)vec[f];
+		pq_put_str(pw, ev->session[i], slen);
+		pq_put_str(pw, ev->visitor[i], strlen(ev->visitor[i]));
+		pq_put_str(pw, ev->item[i], strlen(ev->item[i]));
+		pq_put_i64(pw, ev->ts[i]);
+		pq_put_i32(pw, w->label[p]);
+		for (size_t f = 0; f < nf; f++)
+			isnan(vec[f]) ? pq_put_null(pw) : pq_put_double(pw, vec[f]);
+		rc = pq_end_row(pw);
+	}
+	pp_free(vec);
+	if (rc) {
+		pq_writer_abort(pw);
+		return pp_error_wrap(rc, "training set, %s", day->date);
+	}
+	return pq_writer_finish(pw, &day->file);
+}
+
+/* The points' days: runs of one date (points are in time order, and so their dates). */
+static int find_days(const struct event_table *ev, const uint32_t *event, size_t npoints, struct day_out *days,
+		     size_t *ndays)
+{
+	*ndays = 0;
+	for (size_t p = 0; p < npoints; p++) {
+		const char *date = ev->date[event[p]];
+		struct day_out *last = *ndays ? &days[*ndays - 1] : NULL;
+		if (last && !strcmp(last->date, date)) {
+			last->p1 = p + 1;
+			continue;
+		}
+		if (last && strcmp(date, last->date) < 0)
+			return pp_error(PP_EORDER, "processed/events: %s comes back after %s", date, last->date);
+		if (*ndays == MAX_DAYS)
+			return pp_error(PP_ELIMIT, "a training set spans at most %d days: give --from and --to",
+					MAX_DAYS);
+		last = &days[(*ndays)++];
+		memcpy(last->date, date, 11);
+		last->p0 = p;
+		last->p1 = p + 1;
+	}
 	return 0;
 }
-
-/* ---- replaying and writing at once: points go over in chunks to a writer thread ---- */
-
-#define CHUNK_POINTS 8192
-#define CHUNKS 3 /* one filling, one writing, one waiting */
-
-struct chunk {
-	size_t n;
-	uint32_t *event;  /* the point's event (row of ev) */
-	uint8_t *label;
-	double *vec;      /* n x nfeatures */
-};
-
-struct handoff {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct chunk chunks[CHUNKS];
-	struct chunk *full[CHUNKS], *empty[CHUNKS];
-	size_t nfull, nempty;
-	bool done;  /* the replay has handed over its last chunk */
-	int rc;     /* the writer's first error, and its message (errors are per thread) */
-	char msg[1024];
-	struct set_writer *w;
-	uint64_t waited_ns[2]; /* the replay waiting for room, the writer for points */
-};
-
-static struct chunk *next_chunk(struct handoff *h, struct chunk **list, size_t *n, bool full)
-{
-	struct chunk *c = NULL;
-	uint64_t t0 = time_mono_ns();
-
-	pthread_mutex_lock(&h->mu);
-	while (!*n && !(full && h->done))
-		pthread_cond_wait(&h->cv, &h->mu);
-	h->waited_ns[full] += time_mono_ns() - t0;
-	if (*n) {
-		c = list[0];
-		memmove(list, list + 1, --*n * sizeof(*list));
-	}
-	pthread_mutex_unlock(&h->mu);
-	return c;
-}
-
-static void give_chunk(struct handoff *h, struct chunk **list, size_t *n, struct chunk *c)
-{
-	pthread_mutex_lock(&h->mu);
-	list[(*n)++] = c;
-	pthread_cond_broadcast(&h->cv);
-	pthread_mutex_unlock(&h->mu);
-}
-
-static void *writer_thread(void *arg)
-{
-	struct handoff *h = arg;
-	size_t nf = h->w->r->nfeatures;
-	struct chunk *c;
-
-	while ((c = next_chunk(h, h->full, &h->nfull, true))) {
-		for (size_t k = 0; k < c->n && !h->rc; k++)
-			if ((h->rc = writer_add(h->w, c->event[k], c->label[k], c->vec + k * nf)))
-				snprintf(h->msg, sizeof(h->msg), "%s", pp_errmsg());
-		c->n = 0;
-		give_chunk(h, h->empty, &h->nempty, c);
-	}
-	return NULL;
-}
-
 
 int features_build(struct lake_fs *fs, const struct feature_registry *r, const struct build_opts *o,
 		   struct build_stats *st)
 {
 	struct event_table ev = { 0 };
 	int64_t *first_tx = NULL; /* per session id: its first purchase's time, 0: none */
+	int64_t *last[2] = { NULL, NULL }; /* per session id, per visitor id: its latest event */
 	bool *bot = NULL;         /* per visitor id */
 	uint32_t *cand = NULL, *seen = NULL, *chosen = NULL; /* per session id, when sampling */
 	struct rng rg;
-	size_t nstrings, nf = r->nfeatures;
-	struct feature_engine *eng = NULL;
+	size_t nstrings, nf = r->nfeatures, ndays = 0;
 	const struct radix_rec *sorted;
+	struct replay_event *rep = NULL; /* the events in time order */
+	uint32_t *event = NULL;          /* per point: its row of ev */
+	uint8_t *label = NULL;           /* per point */
+	double **block = NULL;           /* per view: a row of values per point */
+	struct day_out *days = NULL;
 	struct curated_part *parts = NULL;
-	struct set_writer w = { .r = r, .ncols = FIXED_COLS + r->nfeatures, .labels = BUF_INIT,
-				.ts = BUF_INIT, .groups = BUF_INIT, .values = BUF_INIT };
-	struct handoff h = { .w = &w };
-	struct chunk *c = NULL;
-	pthread_t writer;
-	bool writing = false;
-	double *vec = NULL;
-	uint64_t t0 = time_mono_ns();
+	struct pq_column_def *cols = NULL;
+	struct set_writer w = { .r = r, .ncols = FIXED_COLS + nf };
+	unsigned threads = parallel_threads();
+	uint64_t t0 = time_mono_ns(), t1, t2;
 	int rc;
 
 	memset(st, 0, sizeof(*st));
-	pthread_mutex_init(&h.mu, NULL);
-	pthread_cond_init(&h.cv, NULL);
 	if ((rc = event_table_read(fs, o->to, &ev, &st->version)))
 		goto out;
-	w.ev = &ev;
 	nstrings = ev.strings.count + 1;
-	if (!(first_tx = pp_calloc(nstrings, sizeof(*first_tx))) || !(bot = pp_calloc(nstrings, sizeof(*bot)))) {
+	if (nstrings > INT32_MAX || ev.n > INT32_MAX) {
+		rc = pp_error(PP_ELIMIT, "processed/events: a training set takes at most 2^31 events and ids");
+		goto out;
+	}
+	st->events = ev.n;
+	if (!(first_tx = pp_calloc(nstrings, sizeof(*first_tx))) || !(bot = pp_calloc(nstrings, sizeof(*bot))) ||
+	    !(last[0] = pp_calloc(nstrings, sizeof(*last[0]))) || !(last[1] = pp_calloc(nstrings, sizeof(*last[1]))) ||
+	    !(rep = pp_malloc((ev.n + 1) * sizeof(*rep))) || !(event = pp_malloc((ev.n + 1) * sizeof(*event))) ||
+	    !(label = pp_malloc(ev.n + 1)) || !(sorted = event_table_by_time(&ev))) {
 		rc = PP_ENOMEM;
 		goto out;
 	}
 	if (!o->include_bots && (rc = read_bots(fs, &ev.strings, bot)))
 		goto out;
-	st->events = ev.n;
-	log_debug("features build: %zu events read (%.2f s)", ev.n, (double)(time_mono_ns() - t0) / 1e9);
-	w.cols = pp_calloc(w.ncols, sizeof(*w.cols));
-	vec = pp_calloc(registry_vector_size(r), sizeof(*vec));
-	w.days = pp_calloc(400, sizeof(*w.days));
-	if (!w.cols || !vec || !w.days || !(sorted = event_table_by_time(&ev))) {
-		rc = PP_ENOMEM;
-		goto out;
-	}
-	for (size_t k = 0; k < CHUNKS; k++) {
-		struct chunk *ch = &h.chunks[k];
-		if (!(ch->event = pp_malloc(CHUNK_POINTS * sizeof(*ch->event))) ||
-		    !(ch->label = pp_malloc(CHUNK_POINTS)) ||
-		    !(ch->vec = pp_malloc(CHUNK_POINTS * (nf + REQ__COUNT) * sizeof(double)))) {
-			rc = PP_ENOMEM;
-			goto out;
-		}
-		h.empty[h.nempty++] = ch;
-	}
+	t1 = time_mono_ns();
 	/* each session's first transaction: points stop there, and it is their label */
 	for (size_t k = 0; k < ev.n; k++) {
 		size_t i = sorted[k].value;
@@ -307,30 +261,21 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 				cand[ev.ids[i][EK_SESSION]]++;
 		rng_seed(&rg, o->seed);
 	}
-	w.cols[0] = (struct pq_column_def){ "session_id", PQ_STRING, false, true };
-	w.cols[1] = (struct pq_column_def){ "visitor_id", PQ_STRING, false, true };
-	w.cols[2] = (struct pq_column_def){ "item_id", PQ_STRING, false, true };
-	w.cols[3] = (struct pq_column_def){ "ts", PQ_TIMESTAMP_MS, false, false };
-	w.cols[4] = (struct pq_column_def){ "label", PQ_INT32, false, false };
-	for (size_t f = 0; f < nf; f++)
-		w.cols[FIXED_COLS + f] = (struct pq_column_def){ r->names[f], PQ_DOUBLE, true, false };
-	if ((rc = engine_open(&eng, r)))
-		goto out;
-	if (pthread_create(&writer, NULL, writer_thread, &h)) {
-		rc = pp_error(PP_ENOMEM, "features build: cannot start the writer thread");
-		goto out;
-	}
-	writing = true;
-	/* the replay: every event into the engine, each point's vector over to the writer */
-	for (size_t k = 0; k < ev.n && !rc; k++) {
+	/* the replay's events in time order, with the gaps before them and which are points */
+	for (size_t k = 0; k < ev.n; k++) {
 		size_t i = sorted[k].value;
-		int64_t tx;
-		struct fe_event e = { .ts = ev.ts[i], .type = (enum event_type)ev.type[i], .price = ev.price[i] };
-		if ((rc = engine_add_ids(eng, &e, ev.ids[i])))
-			break;
+		struct replay_event *x = &rep[k];
+		int64_t tx = first_tx[ev.ids[i][EK_SESSION]];
+		*x = (struct replay_event){ .ts = ev.ts[i], .type = ev.type[i], .price = ev.price[i], .point = -1 };
+		for (int kind = 0; kind < EK__COUNT; kind++)
+			x->id[kind] = (int32_t)ev.ids[i][kind];
+		for (int kind = EK_SESSION; kind <= EK_VISITOR; kind++)
+			if (x->id[kind] >= 0) {
+				x->prev[kind] = engine_clock_prev(last[kind][x->id[kind]], x->ts);
+				last[kind][x->id[kind]] = x->ts;
+			}
 		if (!is_point(&ev, i, o, first_tx))
 			continue;
-		tx = first_tx[ev.ids[i][EK_SESSION]];
 		if (bot[ev.ids[i][EK_VISITOR]]) {
 			st->bot_points_skipped++;
 			continue;
@@ -344,88 +289,89 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 			}
 			chosen[sid]++;
 		}
-		if (!c && !(c = next_chunk(&h, h.empty, &h.nempty, false)))
-			break;
-		/* the vector straight into the chunk (its on-demand slots need the room after) */
-		if ((rc = engine_vector_ids(eng, ev.ts[i], ev.ids[i], vec)))
-			break;
-		memcpy(c->vec + c->n * nf, vec, nf * sizeof(double));
-		c->event[c->n] = (uint32_t)i;
-		c->label[c->n++] = tx != 0;
-		st->points++;
+		x->point = (int32_t)st->points;
+		event[st->points] = (uint32_t)i;
+		label[st->points++] = tx != 0;
 		st->positives += tx != 0;
-		if (c->n == CHUNK_POINTS) {
-			give_chunk(&h, h.full, &h.nfull, c);
-			c = NULL;
-			if (h.rc) /* the writer failed: stop replaying */
-				break;
-		}
 	}
-	if (c && c->n) {
-		give_chunk(&h, h.full, &h.nfull, c);
-		c = NULL;
-	}
-	pthread_mutex_lock(&h.mu);
-	h.done = true;
-	pthread_cond_broadcast(&h.cv);
-	pthread_mutex_unlock(&h.mu);
-	pthread_join(writer, NULL);
-	writing = false;
-	if (!rc && h.rc)
-		rc = pp_error(h.rc, "%s", h.msg);
-	if (rc)
+	if (!st->points) {
+		rc = pp_error(PP_EINVAL, "no prediction points between %s and %s", o->from[0] ? o->from : "the start",
+			      o->to[0] ? o->to : "the end");
 		goto out;
-	log_debug("features build: %" PRIu64 " points replayed (%.2f s; the replay waited %.2f s for the "
-		  "writer, the writer %.2f s for points)", st->points, (double)(time_mono_ns() - t0) / 1e9,
-		  (double)h.waited_ns[0] / 1e9, (double)h.waited_ns[1] / 1e9);
-	if (!(parts = pp_calloc(w.ndays + 1, sizeof(*parts)))) {
+	}
+	if (!(block = pp_calloc(r->nviews + 1, sizeof(*block)))) {
 		rc = PP_ENOMEM;
 		goto out;
 	}
-	for (size_t j = 0; j < w.ndays && !rc; j++) {
-		if (w.days[j].w)
-			rc = pq_writer_finish(w.days[j].w, &w.days[j].file);
-		w.days[j].w = NULL;
-		parts[j] = (struct curated_part){ w.days[j].date, &w.days[j].file, w.days[j].rows };
+	for (size_t v = 0; v < r->nviews; v++)
+		if (!(block[v] = pp_malloc((st->points * r->views[v].n + 1) * sizeof(double)))) {
+			rc = PP_ENOMEM;
+			goto out;
+		}
+	if ((rc = columns_compute(r, rep, ev.n, nstrings, st->points, block, threads)))
+		goto out;
+	t2 = time_mono_ns();
+	pp_free(rep);
+	rep = NULL;
+	/* the rows: a file per day, the matrix */
+	w.ev = &ev;
+	w.event = event;
+	w.label = label;
+	w.block = block;
+	if (!(days = pp_calloc(MAX_DAYS, sizeof(*days))) || !(cols = pp_calloc(w.ncols, sizeof(*cols))) ||
+	    !(w.m.labels = pp_malloc(st->points * sizeof(float))) ||
+	    !(w.m.ts = pp_malloc(st->points * sizeof(int64_t))) ||
+	    !(w.m.groups = pp_malloc(st->points * sizeof(uint64_t))) ||
+	    !(w.m.values = pp_malloc(st->points * nf * sizeof(float) + 1))) {
+		rc = PP_ENOMEM;
+		goto out;
 	}
-	if (!rc && !w.ndays)
-		rc = pp_error(PP_EINVAL, "no prediction points between %s and %s", o->from[0] ? o->from : "the start",
-			      o->to[0] ? o->to : "the end");
-	if (!rc)
-		rc = curated_rewrite(fs, TRAINING_SET_TABLE, w.cols, w.ncols, parts, w.ndays);
-	if (!rc)
-		rc = write_matrix(fs, r, st, &w);
+	if ((rc = find_days(&ev, event, st->points, days, &ndays)))
+		goto out;
+	cols[0] = (struct pq_column_def){ "session_id", PQ_STRING, false, true };
+	cols[1] = (struct pq_column_def){ "visitor_id", PQ_STRING, false, true };
+	cols[2] = (struct pq_column_def){ "item_id", PQ_STRING, false, true };
+	cols[3] = (struct pq_column_def){ "ts", PQ_TIMESTAMP_MS, false, false };
+	cols[4] = (struct pq_column_def){ "label", PQ_INT32, false, false };
+	for (size_t f = 0; f < nf; f++)
+		cols[FIXED_COLS + f] = (struct pq_column_def){ r->names[f], PQ_DOUBLE, true, false };
+	w.cols = cols;
+	w.days = days;
+	for (size_t d = 0; d < ndays; d++)
+		buf_init(&days[d].file, 0);
+	if ((rc = parallel_run(ndays, threads, write_day, &w)))
+		goto out;
+	if (!(parts = pp_calloc(ndays + 1, sizeof(*parts)))) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	for (size_t d = 0; d < ndays; d++)
+		parts[d] = (struct curated_part){ days[d].date, &days[d].file, (int64_t)(days[d].p1 - days[d].p0) };
+	log_debug("features build: %zu events read in %.2f s, %" PRIu64 " points' views in %.2f s (%u threads), "
+		  "%zu days' rows in %.2f s", ev.n, (double)(t1 - t0) / 1e9, st->points, (double)(t2 - t1) / 1e9,
+		  threads, ndays, (double)(time_mono_ns() - t2) / 1e9);
+	if (!(rc = curated_rewrite(fs, TRAINING_SET_TABLE, cols, w.ncols, parts, ndays)))
+		rc = write_matrix(fs, r, st, &w.m);
 out:
-	if (writing) { /* an early way out: the writer is told to stop */
-		pthread_mutex_lock(&h.mu);
-		h.done = true;
-		pthread_cond_broadcast(&h.cv);
-		pthread_mutex_unlock(&h.mu);
-		pthread_join(writer, NULL);
-	}
 	st->seconds = (double)(time_mono_ns() - t0) / 1e9;
-	for (size_t j = 0; w.days && j < w.ndays; j++) {
-		if (w.days[j].w)
-			pq_writer_abort(w.days[j].w);
-		buf_release(&w.days[j].file);
-	}
-	for (size_t k = 0; k < CHUNKS; k++) {
-		pp_free(h.chunks[k].event);
-		pp_free(h.chunks[k].label);
-		pp_free(h.chunks[k].vec);
-	}
-	pthread_cond_destroy(&h.cv);
-	pthread_mutex_destroy(&h.mu);
-	engine_close(eng);
-	pp_free(w.days);
+	for (size_t d = 0; days && d < ndays; d++)
+		buf_release(&days[d].file);
+	for (size_t v = 0; block && v < r->nviews; v++)
+		pp_free(block[v]);
+	pp_free(block);
+	pp_free(days);
 	pp_free(parts);
-	pp_free(w.cols);
-	pp_free(vec);
-	buf_release(&w.labels);
-	buf_release(&w.ts);
-	buf_release(&w.groups);
-	buf_release(&w.values);
+	pp_free(cols);
+	pp_free(w.m.labels);
+	pp_free(w.m.ts);
+	pp_free(w.m.groups);
+	pp_free(w.m.values);
+	pp_free(rep);
+	pp_free(event);
+	pp_free(label);
 	pp_free(first_tx);
+	pp_free(last[0]);
+	pp_free(last[1]);
 	pp_free(bot);
 	pp_free(cand);
 	pp_free(seen);

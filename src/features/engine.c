@@ -478,7 +478,8 @@ static void empty_state(const struct view_state *vs, struct engine_entity *s)
 		} else if (vs->keep[k] == KEEP_DISTINCT) {
 			struct vcount *d = f->u.distinct;
 			if (d) {
-				memset(d->s, 0, d->cap * sizeof(*d->s));
+				if (d->cap)
+					memset(d->s, 0, d->cap * sizeof(*d->s));
 				d->used = d->distinct = 0;
 			}
 		} else {
@@ -701,7 +702,6 @@ int engine_vector(struct feature_engine *e, int64_t ts, const struct span keys[E
 int engine_vector_ids(struct feature_engine *e, int64_t ts, const int64_t *ids, double *vec)
 {
 	const struct feature_registry *r = e->r;
-	struct civil c;
 
 	for (size_t i = 0; i < r->nviews; i++) {
 		struct view_state *vs = &e->views[i];
@@ -713,11 +713,18 @@ int engine_vector_ids(struct feature_engine *e, int64_t ts, const int64_t *ids, 
 		for (size_t k = 0; k < v->n; k++)
 			vec[v->f[k].slot] = live ? value_of(&s->f[k], &v->f[k], (enum keep)vs->keep[k], ts) : NAN;
 	}
+	engine_on_demand(r, ts, vec);
+	return 0;
+}
+
+void engine_on_demand(const struct feature_registry *r, int64_t ts, double *vec)
+{
+	struct civil c;
+
 	civil_from_ms(ts, &c);
 	vec[r->nfeatures + REQ_HOUR] = c.hour;
 	vec[r->nfeatures + REQ_WEEKDAY] = (c.wday + 6) % 7;
 	registry_on_demand(r, vec);
-	return 0;
 }
 
 /* A state's values as of t, its window slid; PP_ENOENT: none, or past the TTL. */
@@ -784,6 +791,35 @@ int engine_entity_new(struct feature_engine *e, size_t view, struct engine_entit
 void engine_entity_free(struct feature_engine *e, size_t view, struct engine_entity *s)
 {
 	free_state(&e->views[view], s, false);
+}
+
+#define CLEAR_KEEP_BYTES 4096 /* a cleared state keeps buffers up to this size */
+
+void engine_entity_clear(struct feature_engine *e, size_t view, struct engine_entity *s)
+{
+	const struct view_state *vs = &e->views[view];
+	struct slab *sl = vs->slab;
+
+	if ((size_t)s->events.cap * s->events.size > CLEAR_KEEP_BYTES) {
+		slab_free(sl, s->events.data, (size_t)s->events.cap * s->events.size);
+		s->events.data = NULL;
+		s->events.cap = 0;
+	}
+	for (size_t k = 0; k < vs->v->n; k++) {
+		struct fstate *f = &s->f[k];
+		if (vs->keep[k] == KEEP_QUEUE && (size_t)f->u.q.cap * f->u.q.size > CLEAR_KEEP_BYTES) {
+			slab_free(sl, f->u.q.data, (size_t)f->u.q.cap * f->u.q.size);
+			f->u.q.data = NULL;
+			f->u.q.cap = 0;
+		}
+		if (vs->keep[k] == KEEP_DISTINCT && f->u.distinct &&
+		    f->u.distinct->cap * sizeof(*f->u.distinct->s) > CLEAR_KEEP_BYTES) {
+			slab_free(sl, f->u.distinct->s, f->u.distinct->cap * sizeof(*f->u.distinct->s));
+			f->u.distinct->s = NULL;
+			f->u.distinct->cap = 0;
+		}
+	}
+	empty_state(vs, s);
 }
 
 /* Reads n bytes at *p, within end. */

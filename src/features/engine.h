@@ -52,6 +52,9 @@ int engine_add_ids(struct feature_engine *e, const struct fe_event *ev, const in
 int engine_vector(struct feature_engine *e, int64_t ts, const struct span keys[ENT__COUNT], double *vec);
 /* The same by dense ids (per enum engine_key, as given to engine_add_ids). */
 int engine_vector_ids(struct feature_engine *e, int64_t ts, const int64_t *ids, double *vec);
+/* The last step of a vector whose views' slots are filled: the request values of ts (hour,
+ * weekday) and the on-demand features. */
+void engine_on_demand(const struct feature_registry *r, int64_t ts, double *vec);
 
 /*
  * One view's values for entity `id` (its dense id, of the view's entity kind) as of t, in
@@ -101,5 +104,7 @@ int engine_entity_values(struct feature_engine *e, size_t view, struct engine_en
 int64_t engine_entity_last(const struct engine_entity *s);
 int64_t engine_entity_keep_until(struct feature_engine *e, size_t view, const struct engine_entity *s);
 void engine_entity_free(struct feature_engine *e, size_t view, struct engine_entity *s);
+/* Empties s for another entity, as a new state would be; its small buffers stay for it. */
+void engine_entity_clear(struct feature_engine *e, size_t view, struct engine_entity *s);
 
 #endif

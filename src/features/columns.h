@@ -1,0 +1,33 @@
+/*
+ * columns.h - a training set's view features, view by view: each view's events grouped
+ * by its entity, each entity replayed on its own through one state (engine_entity_*, the
+ * code the live path runs), its values at each prediction point written into the view's
+ * block. Entities do not see each other, so the views and shares of their entities go to
+ * threads; the values are those the feature engine's replay of all events in time order
+ * gives (engine.h), without a state per entity in memory at once.
+ */
+#ifndef PP_COLUMNS_H
+#define PP_COLUMNS_H
+
+#include "features/engine.h"
+
+/* An event of the replay, in time order. */
+struct replay_event {
+	int64_t ts;
+	int64_t prev[2];       /* its session's and its visitor's previous event time (0: none) */
+	int32_t id[EK__COUNT]; /* dense ids (-1: none) */
+	int32_t point;         /* its prediction point's row, -1: not one */
+	uint8_t type;          /* enum event_type */
+	double price;          /* NAN: none */
+};
+
+/*
+ * The views' values at the points of ev (n events in time order, ids below nids, npoints
+ * points numbered 0..npoints-1): block[v] gets npoints rows of view v's features (its
+ * order), NaN where the view has nothing (no key, nothing yet, past its TTL). threads: how
+ * many to use.
+ */
+int columns_compute(const struct feature_registry *r, const struct replay_event *ev, size_t n, size_t nids,
+		    size_t npoints, double *const *block, unsigned threads);
+
+#endif
