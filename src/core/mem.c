@@ -1,5 +1,10 @@
 #include "core/mem.h"
 
+#include <stdint.h>
+#include <sys/mman.h>
+
+#define HUGE_PAGE (2u << 20)
+
 /*
  * Injection state is process-wide. Flusher threads allocate too, so the counters are
  * atomic; the tests that inject failures run their allocations on one thread.
@@ -91,4 +96,13 @@ int pp_array_grow(void *arrp, size_t n, size_t *cap, size_t size, size_t first)
 	memcpy(arrp, &grown, sizeof(grown));
 	*cap = ncap;
 	return 0;
+}
+
+void pp_advise_huge(void *p, size_t n)
+{
+	uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+	uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE_PAGE - 1);
+
+	if (p && hi > lo)
+		madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* advice: refused is fine */
 }

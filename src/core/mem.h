@@ -25,6 +25,10 @@ void pp_free(void *p);
  */
 int pp_array_grow(void *arrp, size_t n, size_t *cap, size_t size, size_t first);
 
+/* Asks the kernel to back the whole 2 MiB pages inside p[0..n) with huge pages (large
+ * arrays filled once: a fault per 2 MiB instead of per 4 KiB). Advice only. */
+void pp_advise_huge(void *p, size_t n);
+
 /*
  * Fail every allocation after `n` more succeed (n = 0 fails the next one);
  * a negative n turns injection off. For tests only.

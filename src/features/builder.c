@@ -106,6 +106,16 @@ struct day_out {
 	struct buf file;
 };
 
+/* A worker's room for one day's columns, sized for the largest day and used for each. */
+struct day_room {
+	double *vec, *values; /* values: the features column by column */
+	struct span *ids;     /* session, visitor, item */
+	uint32_t *nums;       /* their dense ids */
+	int32_t *labels;
+	struct pq_values *cols;
+	bool ready;
+};
+
 /* What the days are written from. */
 struct set_writer {
 	const struct feature_registry *r;
@@ -116,34 +126,62 @@ struct set_writer {
 	const struct pq_column_def *cols;
 	size_t ncols;
 	struct day_out *days;
+	size_t most;           /* points of the largest day */
+	struct day_room *room; /* per worker */
 	struct matrix_out m;
 };
 
+static int room_open(struct day_room *dr, const struct set_writer *w)
+{
+	size_t n = w->most, nf = w->r->nfeatures;
+
+	if (dr->ready)
+		return 0;
+	dr->vec = pp_malloc(registry_vector_size(w->r) * sizeof(*dr->vec));
+	dr->values = pp_malloc((n * nf + 1) * sizeof(*dr->values));
+	dr->ids = pp_malloc((3 * n + 1) * sizeof(*dr->ids));
+	dr->nums = pp_malloc((3 * n + 1) * sizeof(*dr->nums));
+	dr->labels = pp_malloc((n + 1) * sizeof(*dr->labels));
+	dr->cols = pp_calloc(w->ncols, sizeof(*dr->cols));
+	pp_advise_huge(dr->values, n * nf * sizeof(*dr->values));
+	dr->ready = dr->vec && dr->values && dr->ids && dr->nums && dr->labels && dr->cols;
+	return dr->ready ? 0 : PP_ENOMEM;
+}
+
+static void room_close(struct day_room *dr)
+{
+	pp_free(dr->vec);
+	pp_free(dr->values);
+	pp_free(dr->ids);
+	pp_free(dr->nums);
+	pp_free(dr->labels);
+	pp_free(dr->cols);
+}
+
 /* Task d: day d's points, their vectors made whole (on-demand features), into the day's
- * file and their rows of the matrix. */
+ * file (column by column) and their rows of the matrix. */
 static int write_day(void *arg, size_t d, unsigned worker)
 {
 	struct set_writer *w = arg;
 	const struct feature_registry *r = w->r;
 	const struct event_table *ev = w->ev;
 	struct day_out *day = &w->days[d];
-	size_t nf = r->nfeatures;
-	double *vec = pp_malloc(registry_vector_size(r) * sizeof(*vec));
+	size_t nf = r->nfeatures, n = day->p1 - day->p0;
+	struct day_room *dr = &w->room[worker];
 	struct pq_writer_opts po;
 	struct pq_writer *pw = NULL;
 	int rc;
 
-	(void)worker;
-	if (!vec)
-		return PP_ENOMEM;
-	pq_writer_opts_default(&po);
-	if ((rc = pq_writer_open(&pw, w->cols, w->ncols, &po))) {
-		pp_free(vec);
+	if ((rc = room_open(dr, w)))
 		return rc;
-	}
-	for (size_t p = day->p0; p < day->p1 && !rc; p++) {
-		size_t i = w->event[p];
-		size_t slen = strlen(ev->session[i]);
+	double *vec = dr->vec, *values = dr->values;
+	struct span *ids = dr->ids;
+	uint32_t *nums = dr->nums;
+	int32_t *labels = dr->labels;
+	struct pq_values *cols = dr->cols;
+
+	for (size_t j = 0; j < n; j++) {
+		size_t p = day->p0 + j, i = w->event[p];
 		float *row = w->m.values + p * nf;
 		for (size_t v = 0; v < r->nviews; v++) {
 			const struct feature_view *view = &r->views[v];
@@ -152,26 +190,33 @@ static int write_day(void *arg, size_t d, unsigned worker)
 				vec[view->f[k].slot] = vals[k];
 		}
 		engine_on_demand(r, ev->ts[i], vec);
+		for (size_t f = 0; f < nf; f++) {
+			row[f] = (float)vec[f];
+			values[f * n + j] = vec[f];
+		}
+		ids[j] = (struct span){ ev->session[i], strlen(ev->session[i]) };
+		ids[n + j] = (struct span){ ev->visitor[i], strlen(ev->visitor[i]) };
+		ids[2 * n + j] = (struct span){ ev->item[i], strlen(ev->item[i]) };
+		nums[j] = (uint32_t)ev->ids[i][EK_SESSION];
+		nums[n + j] = (uint32_t)ev->ids[i][EK_VISITOR];
+		nums[2 * n + j] = (uint32_t)ev->ids[i][EK_ITEM];
+		labels[j] = w->label[p];
 		w->m.labels[p] = w->label[p];
 		w->m.ts[p] = ev->ts[i];
-		w->m.groups[p] = pp_hash64(ev->session[i], slen, 0);
-		for (size_t f = 0; f < nf; f++)
-			row[f] = (float)vec[f];
-		pq_put_str(pw, ev->session[i], slen);
-		pq_put_str(pw, ev->visitor[i], strlen(ev->visitor[i]));
-		pq_put_str(pw, ev->item[i], strlen(ev->item[i]));
-		pq_put_i64(pw, ev->ts[i]);
-		pq_put_i32(pw, w->label[p]);
-		for (size_t f = 0; f < nf; f++)
-			isnan(vec[f]) ? pq_put_null(pw) : pq_put_double(pw, vec[f]);
-		rc = pq_end_row(pw);
+		w->m.groups[p] = pp_hash64(ids[j].p, ids[j].len, 0);
 	}
-	pp_free(vec);
-	if (rc) {
+	for (int c = 0; c < 3; c++)
+		cols[c] = (struct pq_values){ .v = ids + c * n, .ids = nums + c * n };
+	cols[3].v = w->m.ts + day->p0;
+	cols[4].v = labels;
+	for (size_t f = 0; f < nf; f++)
+		cols[FIXED_COLS + f] = (struct pq_values){ values + f * n, NULL, true };
+	pq_writer_opts_default(&po);
+	if (!(rc = pq_writer_open(&pw, w->cols, w->ncols, &po)) && (rc = pq_put_columns(pw, cols, n)))
 		pq_writer_abort(pw);
-		return pp_error_wrap(rc, "training set, %s", day->date);
-	}
-	return pq_writer_finish(pw, &day->file);
+	if (!rc)
+		rc = pq_writer_finish(pw, &day->file);
+	return rc ? pp_error_wrap(rc, "training set, %s", day->date) : 0;
 }
 
 /* The points' days: runs of one date (points are in time order, and so their dates). */
@@ -197,6 +242,25 @@ static int find_days(const struct event_table *ev, const uint32_t *event, size_t
 		last->p1 = p + 1;
 	}
 	return 0;
+}
+
+/* The days written, by `threads` workers. */
+static int write_days(struct set_writer *w, size_t ndays, unsigned threads)
+{
+	int rc;
+
+	w->most = 0;
+	for (size_t d = 0; d < ndays; d++)
+		if (w->days[d].p1 - w->days[d].p0 > w->most)
+			w->most = w->days[d].p1 - w->days[d].p0;
+	if (!(w->room = pp_calloc(threads, sizeof(*w->room))))
+		return PP_ENOMEM;
+	rc = parallel_run(ndays, threads, write_day, w);
+	for (unsigned k = 0; k < threads; k++)
+		room_close(&w->room[k]);
+	pp_free(w->room);
+	w->room = NULL;
+	return rc;
 }
 
 int features_build(struct lake_fs *fs, const struct feature_registry *r, const struct build_opts *o,
@@ -303,11 +367,13 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 		rc = PP_ENOMEM;
 		goto out;
 	}
-	for (size_t v = 0; v < r->nviews; v++)
+	for (size_t v = 0; v < r->nviews; v++) {
 		if (!(block[v] = pp_malloc((st->points * r->views[v].n + 1) * sizeof(double)))) {
 			rc = PP_ENOMEM;
 			goto out;
 		}
+		pp_advise_huge(block[v], st->points * r->views[v].n * sizeof(double));
+	}
 	if ((rc = columns_compute(r, rep, ev.n, nstrings, st->points, block, threads)))
 		goto out;
 	t2 = time_mono_ns();
@@ -326,6 +392,7 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 		rc = PP_ENOMEM;
 		goto out;
 	}
+	pp_advise_huge(w.m.values, st->points * nf * sizeof(float));
 	if ((rc = find_days(&ev, event, st->points, days, &ndays)))
 		goto out;
 	cols[0] = (struct pq_column_def){ "session_id", PQ_STRING, false, true };
@@ -334,12 +401,12 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	cols[3] = (struct pq_column_def){ "ts", PQ_TIMESTAMP_MS, false, false };
 	cols[4] = (struct pq_column_def){ "label", PQ_INT32, false, false };
 	for (size_t f = 0; f < nf; f++)
-		cols[FIXED_COLS + f] = (struct pq_column_def){ r->names[f], PQ_DOUBLE, true, false };
+		cols[FIXED_COLS + f] = (struct pq_column_def){ r->names[f], PQ_DOUBLE, true, true };
 	w.cols = cols;
 	w.days = days;
 	for (size_t d = 0; d < ndays; d++)
 		buf_init(&days[d].file, 0);
-	if ((rc = parallel_run(ndays, threads, write_day, &w)))
+	if ((rc = write_days(&w, ndays, threads)))
 		goto out;
 	if (!(parts = pp_calloc(ndays + 1, sizeof(*parts)))) {
 		rc = PP_ENOMEM;
@@ -350,8 +417,11 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	log_debug("features build: %zu events read in %.2f s, %" PRIu64 " points' views in %.2f s (%u threads), "
 		  "%zu days' rows in %.2f s", ev.n, (double)(t1 - t0) / 1e9, st->points, (double)(t2 - t1) / 1e9,
 		  threads, ndays, (double)(time_mono_ns() - t2) / 1e9);
-	if (!(rc = curated_rewrite(fs, TRAINING_SET_TABLE, cols, w.ncols, parts, ndays)))
+	if (!(rc = curated_rewrite(fs, TRAINING_SET_TABLE, cols, w.ncols, parts, ndays))) {
+		uint64_t t3 = time_mono_ns();
 		rc = write_matrix(fs, r, st, &w.m);
+		log_debug("features build: table committed in %.2f s, matrix written in %.2f s", (double)(t3 - t2) / 1e9, (double)(time_mono_ns() - t3) / 1e9);
+	}
 out:
 	st->seconds = (double)(time_mono_ns() - t0) / 1e9;
 	for (size_t d = 0; days && d < ndays; d++)

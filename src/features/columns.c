@@ -8,6 +8,7 @@
 
 #define SHARES_PER_THREAD 4 /* of each view's events: load balance, and no share too small */
 #define MIN_SHARE 65536
+#define PREFETCH 8 /* events ahead */
 
 /* A run of one view's grouped events, whole entities only. */
 struct share {
@@ -113,6 +114,14 @@ static int replay_share(void *arg, size_t t, unsigned worker)
 		return rc;
 	for (size_t j = sh->lo; j < sh->hi && !rc; j++) {
 		const struct replay_event *x = &c->ev[c->order[sh->view][j]];
+		/* the events are scattered in memory, and so the points' rows: fetched ahead */
+		if (j + 2 * PREFETCH < sh->hi)
+			__builtin_prefetch(&c->ev[c->order[sh->view][j + 2 * PREFETCH]]);
+		if (j + PREFETCH < sh->hi) {
+			int32_t p = c->ev[c->order[sh->view][j + PREFETCH]].point;
+			if (p >= 0)
+				__builtin_prefetch(c->block[sh->view] + (size_t)p * view->n, 1);
+		}
 		struct fe_event fe = { .ts = x->ts, .type = (enum event_type)x->type, .price = x->price };
 		if (x->id[kind] != cur) {
 			engine_entity_clear(e, sh->view, s);

@@ -3,13 +3,13 @@
  *
  * Flat schemas of required and optional columns: BOOLEAN, INT32, INT64, DOUBLE, UTF8
  * strings, DATE and TIMESTAMP(millis, UTC). Each row group holds one data page (v1) per
- * column, PLAIN encoded or, for strings, dictionary encoded (falling back to PLAIN when
- * the dictionary grows large), compressed with ZSTD or not at all, with min/max/null-
+ * column, PLAIN encoded or, where asked, dictionary encoded (falling back to PLAIN when
+ * the dictionary grows large or stops paying), compressed with ZSTD or not at all, with min/max/null-
  * count statistics. The file is built in memory; pq_writer_finish hands over its bytes
  * for an atomic put into the lake.
  *
  * Values are appended row by row: one pq_put_* (or pq_put_null) per column, in column
- * order, then pq_end_row.
+ * order, then pq_end_row; or many rows at once, column by column (pq_put_columns).
  */
 #ifndef PP_PARQUET_H
 #define PP_PARQUET_H
@@ -25,7 +25,7 @@ struct pq_column_def {
 	const char *name;
 	enum pq_type type;
 	bool optional;
-	bool dictionary; /* strings: dictionary encoding (the default for PQ_STRING columns) */
+	bool dictionary; /* dictionary encoding (not for booleans): while it pays, see the writer */
 };
 
 struct pq_writer_opts {
@@ -49,6 +49,21 @@ int pq_put_str(struct pq_writer *w, const char *p, size_t n);
 int pq_put_null(struct pq_writer *w);             /* optional columns only */
 int pq_put_opt_str(struct pq_writer *w, const char *s); /* NUL-terminated, or NULL: null */
 int pq_end_row(struct pq_writer *w);
+
+/*
+ * Rows given column by column: per column (in order) nrows values in an array of its
+ * type (bool, int32_t for INT32 and DATE, int64_t for INT64 and TIMESTAMP_MS, double,
+ * struct span for strings), null where valid (if given) says 0, or a string's p is NULL,
+ * or with nan_is_null a double is NaN. Between whole rows only; mixes with row puts.
+ */
+struct pq_values {
+	const void *v;
+	const uint8_t *valid;
+	bool nan_is_null;
+	const uint32_t *ids; /* strings, optional: the caller's number for each (equal strings,
+			      * equal numbers), so the dictionary need not hash the strings */
+};
+int pq_put_columns(struct pq_writer *w, const struct pq_values *cols, size_t nrows);
 
 /* Completes the file into out (appended). The writer is freed either way. */
 int pq_writer_finish(struct pq_writer *w, struct buf *out);

@@ -35,6 +35,18 @@ struct pq_chunk {
 	uint64_t nulls;
 };
 
+/* A dictionary of fixed-width values: their bits (zero-extended) to their index. */
+struct fixslot {
+	uint64_t bits;
+	uint32_t index; /* + 1; 0: a free slot */
+};
+
+struct fixmap {
+	struct fixslot *s;
+	size_t cap, n;
+	struct fixslot last; /* the last one looked up (runs of one value are common) */
+};
+
 struct pq_col {
 	struct pq_column_def def;
 	struct buf values; /* PLAIN non-null values (booleans: one byte each until paged) */
@@ -42,7 +54,8 @@ struct pq_col {
 	size_t nlevels, caplevels;
 	uint32_t *idx;     /* dictionary indices of the non-null values */
 	size_t nidx, capidx;
-	struct strmap dict;
+	struct strmap dict;  /* strings' dictionary */
+	struct fixmap fdict; /* fixed-width values' dictionary */
 	struct buf dict_values;
 	uint32_t ndict;
 	bool dict_on;
@@ -109,7 +122,7 @@ int pq_writer_open(struct pq_writer **out, const struct pq_column_def *cols, siz
 	for (i = 0; i < ncols; i++) {
 		struct pq_col *c = &w->cols[i];
 		c->def = cols[i];
-		c->dict_on = cols[i].type == PQ_STRING && cols[i].dictionary;
+		c->dict_on = cols[i].type != PQ_BOOLEAN && cols[i].dictionary;
 		buf_init(&c->values, 0);
 		buf_init(&c->dict_values, 0);
 		buf_init(&c->st.smin, 0);
@@ -132,6 +145,116 @@ uint64_t pq_writer_rows(const struct pq_writer *w)
 
 /* ---- values ---------------------------------------------------------------------- */
 
+static void fixmap_clear(struct fixmap *m)
+{
+	if (m->n)
+		memset(m->s, 0, m->cap * sizeof(*m->s));
+	m->n = 0;
+	m->last.index = 0;
+}
+
+/* The slot of bits: its own, or the free one where it goes. */
+static struct fixslot *fixmap_find(const struct fixmap *m, uint64_t bits)
+{
+	uint64_t h = bits ^ bits >> 33; /* doubles differ in their high bits: mix them down */
+	size_t i;
+
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	i = (size_t)h & (m->cap - 1);
+
+	while (m->s[i].index && m->s[i].bits != bits)
+		i = (i + 1) & (m->cap - 1);
+	return &m->s[i];
+}
+
+static int fixmap_grow(struct fixmap *m)
+{
+	struct fixmap n = { .cap = m->cap ? m->cap * 2 : 1024, .n = m->n };
+
+	if (!(n.s = pp_calloc(n.cap, sizeof(*n.s))))
+		return PP_ENOMEM;
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->s[i].index)
+			*fixmap_find(&n, m->s[i].bits) = m->s[i];
+	pp_free(m->s);
+	*m = n;
+	return 0;
+}
+
+/*
+ * Dictionaries are kept while they pay: under DICT_MAX_ENTRIES entries, and for fixed-width
+ * values (whose PLAIN form is small, and compresses) while at most one value in 8 is a new
+ * one: counts and codes keep theirs, measurements drop it after the first few thousand.
+ */
+static bool dict_pays(const struct pq_col *c)
+{
+	if (c->ndict > DICT_MAX_ENTRIES)
+		return false;
+	return c->def.type == PQ_STRING || c->nvalues < 4096 || c->ndict * 8 <= c->nvalues;
+}
+
+/*
+ * The dictionary index of the value numbered `bits` (*added: whether it is new, its entry
+ * then the caller's to append), appended to the column's indices.
+ */
+static int dict_index(struct pq_writer *w, struct pq_col *c, uint64_t bits, bool *added)
+{
+	struct fixmap *m = &c->fdict;
+
+	*added = false;
+	if (!m->last.index || m->last.bits != bits) {
+		struct fixslot *slot;
+		if ((m->n + 1) * 4 > m->cap * 3 && fixmap_grow(m))
+			return w->rc = PP_ENOMEM;
+		slot = fixmap_find(m, bits);
+		if (!slot->index) {
+			slot->bits = bits;
+			slot->index = ++c->ndict;
+			m->n++;
+			*added = true;
+		}
+		m->last = *slot;
+	}
+	if (pp_array_grow(&c->idx, c->nidx, &c->capidx, sizeof(uint32_t), 1024))
+		return w->rc = PP_ENOMEM;
+	c->idx[c->nidx++] = m->last.index - 1;
+	return 0;
+}
+
+/* A fixed-width value (its PLAIN bytes, 4 or 8) into the column's dictionary. */
+static int dict_fixed(struct pq_writer *w, struct pq_col *c, const void *plain, size_t size)
+{
+	uint64_t bits = 0;
+	bool added;
+
+	if (c->dict_on && !dict_pays(c))
+		c->dict_on = false; /* PLAIN for the rest of the group */
+	if (!c->dict_on)
+		return 0;
+	memcpy(&bits, plain, size);
+	if (dict_index(w, c, bits, &added))
+		return w->rc;
+	return added ? (w->rc = buf_append(&c->dict_values, plain, size)) : 0;
+}
+
+/* The column's definition level for one more row, and its counts. */
+static int level(struct pq_writer *w, struct pq_col *c, bool null)
+{
+	if (null && !c->def.optional)
+		return w->rc = pp_error(PP_EINVAL, "column %s is required: it cannot be null", c->def.name);
+	if (c->def.optional) {
+		if (pp_array_grow(&c->levels, c->nlevels, &c->caplevels, 1, 1024))
+			return w->rc = PP_ENOMEM;
+		c->levels[c->nlevels++] = null ? 0 : 1;
+	}
+	if (null)
+		c->st.nulls++;
+	else
+		c->nvalues++;
+	return 0;
+}
+
 static struct pq_col *next_col(struct pq_writer *w, bool null)
 {
 	struct pq_col *c;
@@ -143,22 +266,7 @@ static struct pq_col *next_col(struct pq_writer *w, bool null)
 		return NULL;
 	}
 	c = &w->cols[w->cur++];
-	if (null && !c->def.optional) {
-		w->rc = pp_error(PP_EINVAL, "column %s is required: it cannot be null", c->def.name);
-		return NULL;
-	}
-	if (c->def.optional) {
-		if (pp_array_grow(&c->levels, c->nlevels, &c->caplevels, 1, 1024)) {
-			w->rc = PP_ENOMEM;
-			return NULL;
-		}
-		c->levels[c->nlevels++] = null ? 0 : 1;
-	}
-	if (null)
-		c->st.nulls++;
-	else
-		c->nvalues++;
-	return c;
+	return level(w, c, null) ? NULL : c;
 }
 
 static int type_is(struct pq_writer *w, struct pq_col *c, bool ok)
@@ -177,42 +285,31 @@ static void stat_int(struct pq_col *c, int64_t v)
 	c->st.set = true;
 }
 
-int pq_put_bool(struct pq_writer *w, bool v)
+/* The values themselves, once the column and its level are settled. */
+static int add_bool(struct pq_writer *w, struct pq_col *c, bool v)
 {
-	struct pq_col *c = next_col(w, false);
-
-	if (!c || type_is(w, c, c->def.type == PQ_BOOLEAN))
-		return w->rc;
 	stat_int(c, v);
 	return w->rc = buf_putc(&c->values, v ? 1 : 0);
 }
 
-int pq_put_i32(struct pq_writer *w, int32_t v)
+static int add_i32(struct pq_writer *w, struct pq_col *c, int32_t v)
 {
-	struct pq_col *c = next_col(w, false);
-
-	if (!c || type_is(w, c, c->def.type == PQ_INT32 || c->def.type == PQ_DATE))
-		return w->rc;
 	stat_int(c, v);
+	if (dict_fixed(w, c, &v, 4))
+		return w->rc;
 	return w->rc = buf_append(&c->values, &v, 4); /* little-endian hosts (x86-64, arm64) */
 }
 
-int pq_put_i64(struct pq_writer *w, int64_t v)
+static int add_i64(struct pq_writer *w, struct pq_col *c, int64_t v)
 {
-	struct pq_col *c = next_col(w, false);
-
-	if (!c || type_is(w, c, c->def.type == PQ_INT64 || c->def.type == PQ_TIMESTAMP_MS))
-		return w->rc;
 	stat_int(c, v);
+	if (dict_fixed(w, c, &v, 8))
+		return w->rc;
 	return w->rc = buf_append(&c->values, &v, 8);
 }
 
-int pq_put_double(struct pq_writer *w, double v)
+static int add_double(struct pq_writer *w, struct pq_col *c, double v)
 {
-	struct pq_col *c = next_col(w, false);
-
-	if (!c || type_is(w, c, c->def.type == PQ_DOUBLE))
-		return w->rc;
 	if (!isnan(v)) { /* NaN would poison min/max: readers skip it too */
 		if (!c->st.set || v < c->st.dmin)
 			c->st.dmin = v;
@@ -220,6 +317,8 @@ int pq_put_double(struct pq_writer *w, double v)
 			c->st.dmax = v;
 		c->st.set = true;
 	}
+	if (dict_fixed(w, c, &v, 8))
+		return w->rc;
 	return w->rc = buf_append(&c->values, &v, 8);
 }
 
@@ -238,14 +337,8 @@ static int plain_string(struct buf *b, const char *p, size_t n)
 	return rc ? rc : buf_append(b, p, n);
 }
 
-int pq_put_str(struct pq_writer *w, const char *p, size_t n)
+static int stat_str(struct pq_writer *w, struct pq_col *c, const char *p, size_t n)
 {
-	struct pq_col *c = next_col(w, false);
-
-	if (!c || type_is(w, c, c->def.type == PQ_STRING))
-		return w->rc;
-	if (n > UINT32_MAX)
-		return w->rc = pp_error(PP_ELIMIT, "column %s: a string over 4 GiB", c->def.name);
 	if (!c->st.set || bytes_cmp(p, n, c->st.smin.data, c->st.smin.len) < 0) {
 		buf_reset(&c->st.smin);
 		if ((w->rc = buf_append(&c->st.smin, p, n)))
@@ -257,24 +350,85 @@ int pq_put_str(struct pq_writer *w, const char *p, size_t n)
 			return w->rc;
 	}
 	c->st.set = true;
-	if (c->dict_on && c->ndict > DICT_MAX_ENTRIES)
+	return 0;
+}
+
+/*
+ * A string; id: the caller's number for it (equal strings, equal numbers), or -1. While
+ * the dictionary is on, every value is in it, so the statistics need only its entries.
+ */
+static int add_str(struct pq_writer *w, struct pq_col *c, const char *p, size_t n, int64_t id)
+{
+	bool added = false;
+
+	if (n > UINT32_MAX)
+		return w->rc = pp_error(PP_ELIMIT, "column %s: a string over 4 GiB", c->def.name);
+	if (c->dict_on && !dict_pays(c))
 		c->dict_on = false; /* too many distinct values: PLAIN for the rest of the group */
-	if (c->dict_on) {
-		bool inserted;
-		struct strmap_slot *s = strmap_put(&c->dict, p, n, &inserted);
+	if (c->dict_on && id >= 0) {
+		if (dict_index(w, c, (uint64_t)id, &added))
+			return w->rc;
+	} else if (c->dict_on) {
+		struct strmap_slot *s = strmap_put(&c->dict, p, n, &added);
 		if (!s)
 			return w->rc = PP_ENOMEM;
-		if (inserted) {
+		if (added)
 			s->value = c->ndict++;
-			if ((w->rc = plain_string(&c->dict_values, p, n)))
-				return w->rc;
-		}
 		if (pp_array_grow(&c->idx, c->nidx, &c->capidx, sizeof(uint32_t), 1024))
 			return w->rc = PP_ENOMEM;
 		c->idx[c->nidx++] = (uint32_t)s->value;
 	}
+	if ((added || !c->dict_on) && stat_str(w, c, p, n))
+		return w->rc;
+	if (added && (w->rc = plain_string(&c->dict_values, p, n)))
+		return w->rc;
 	/* PLAIN bytes are kept too, so a dictionary that grows too big can be dropped */
 	return w->rc = plain_string(&c->values, p, n);
+}
+
+int pq_put_bool(struct pq_writer *w, bool v)
+{
+	struct pq_col *c = next_col(w, false);
+
+	if (!c || type_is(w, c, c->def.type == PQ_BOOLEAN))
+		return w->rc;
+	return add_bool(w, c, v);
+}
+
+int pq_put_i32(struct pq_writer *w, int32_t v)
+{
+	struct pq_col *c = next_col(w, false);
+
+	if (!c || type_is(w, c, c->def.type == PQ_INT32 || c->def.type == PQ_DATE))
+		return w->rc;
+	return add_i32(w, c, v);
+}
+
+int pq_put_i64(struct pq_writer *w, int64_t v)
+{
+	struct pq_col *c = next_col(w, false);
+
+	if (!c || type_is(w, c, c->def.type == PQ_INT64 || c->def.type == PQ_TIMESTAMP_MS))
+		return w->rc;
+	return add_i64(w, c, v);
+}
+
+int pq_put_double(struct pq_writer *w, double v)
+{
+	struct pq_col *c = next_col(w, false);
+
+	if (!c || type_is(w, c, c->def.type == PQ_DOUBLE))
+		return w->rc;
+	return add_double(w, c, v);
+}
+
+int pq_put_str(struct pq_writer *w, const char *p, size_t n)
+{
+	struct pq_col *c = next_col(w, false);
+
+	if (!c || type_is(w, c, c->def.type == PQ_STRING))
+		return w->rc;
+	return add_str(w, c, p, n, -1);
 }
 
 int pq_put_null(struct pq_writer *w)
@@ -516,8 +670,9 @@ static int flush_column(struct pq_writer *w, struct pq_col *c, struct pq_chunk *
 	buf_reset(&c->st.smax);
 	strmap_release(&c->dict);
 	strmap_init(&c->dict);
+	fixmap_clear(&c->fdict);
 	c->ndict = 0;
-	c->dict_on = c->def.type == PQ_STRING && c->def.dictionary;
+	c->dict_on = c->def.type != PQ_BOOLEAN && c->def.dictionary;
 	c->nidx = c->nlevels = 0;
 	c->nvalues = 0;
 	memset(&c->st.set, 0, sizeof(c->st.set));
@@ -566,6 +721,116 @@ int pq_end_row(struct pq_writer *w)
 	w->rows++;
 	if (++w->rg_rows >= w->o.row_group_rows)
 		w->rc = flush_row_group(w);
+	return w->rc;
+}
+
+/* ---- a batch of rows, column by column --------------------------------------------- */
+
+/*
+ * put_slice for a double column, a loop of its own: levels, statistics, dictionary and
+ * values each over the run (the per-value path costs several times more, and a training
+ * set has a hundred million values).
+ */
+static int put_doubles(struct pq_writer *w, struct pq_col *c, const struct pq_values *v, size_t from, size_t n)
+{
+	const double *d = (const double *)v->v + from;
+	size_t nulls = 0, at;
+
+	while (c->def.optional && c->caplevels < c->nlevels + n)
+		if (pp_array_grow(&c->levels, c->caplevels, &c->caplevels, 1, 1024))
+			return w->rc = PP_ENOMEM;
+	if (buf_grow(&c->values, n * sizeof(double)))
+		return w->rc = PP_ENOMEM;
+	at = c->values.len;
+	for (size_t r = 0; r < n; r++) {
+		bool null = (v->valid && !v->valid[from + r]) || (v->nan_is_null && isnan(d[r]));
+		if (null && !c->def.optional)
+			return w->rc = pp_error(PP_EINVAL, "column %s is required: it cannot be null", c->def.name);
+		if (c->def.optional)
+			c->levels[c->nlevels++] = !null;
+		if (null) {
+			nulls++;
+			continue;
+		}
+		if (!isnan(d[r])) { /* NaN would poison min/max: readers skip it too */
+			if (!c->st.set || d[r] < c->st.dmin)
+				c->st.dmin = d[r];
+			if (!c->st.set || d[r] > c->st.dmax)
+				c->st.dmax = d[r];
+			c->st.set = true;
+		}
+		memcpy(c->values.data + at, &d[r], sizeof(double));
+		at += sizeof(double);
+	}
+	c->st.nulls += nulls;
+	/* the dictionary over the values just laid down */
+	for (size_t k = c->values.len; k < at && !w->rc; k += sizeof(double)) {
+		c->nvalues++;
+		dict_fixed(w, c, c->values.data + k, sizeof(double));
+	}
+	c->values.len = at;
+	buf_terminate(&c->values);
+	return w->rc;
+}
+
+/* Rows [from, from + n) of column c's batch values. */
+static int put_slice(struct pq_writer *w, struct pq_col *c, const struct pq_values *v, size_t from, size_t n)
+{
+	if (c->def.type == PQ_DOUBLE)
+		return put_doubles(w, c, v, from, n);
+	for (size_t r = from; r < from + n && !w->rc; r++) {
+		bool null = v->valid && !v->valid[r];
+		switch (c->def.type) {
+		case PQ_BOOLEAN:
+			if (!level(w, c, null) && !null)
+				add_bool(w, c, ((const bool *)v->v)[r]);
+			break;
+		case PQ_INT32:
+		case PQ_DATE:
+			if (!level(w, c, null) && !null)
+				add_i32(w, c, ((const int32_t *)v->v)[r]);
+			break;
+		case PQ_INT64:
+		case PQ_TIMESTAMP_MS:
+			if (!level(w, c, null) && !null)
+				add_i64(w, c, ((const int64_t *)v->v)[r]);
+			break;
+		case PQ_DOUBLE: {
+			double d = ((const double *)v->v)[r];
+			null = null || (v->nan_is_null && isnan(d));
+			if (!level(w, c, null) && !null)
+				add_double(w, c, d);
+			break;
+		}
+		case PQ_STRING: {
+			struct span sp = ((const struct span *)v->v)[r];
+			null = null || !sp.p;
+			if (!level(w, c, null) && !null)
+				add_str(w, c, sp.p, sp.len, v->ids ? (int64_t)v->ids[r] : -1);
+			break;
+		}
+		}
+	}
+	return w->rc;
+}
+
+int pq_put_columns(struct pq_writer *w, const struct pq_values *cols, size_t nrows)
+{
+	size_t done = 0;
+
+	if (!w->rc && w->cur)
+		w->rc = pp_error(PP_EINVAL, "a batch of columns in the middle of a row");
+	while (!w->rc && done < nrows) {
+		size_t room = w->o.row_group_rows - w->rg_rows, n = nrows - done < room ? nrows - done : room;
+		for (size_t i = 0; i < w->ncols && !w->rc; i++)
+			put_slice(w, &w->cols[i], &cols[i], done, n);
+		if (w->rc)
+			break;
+		done += n;
+		w->rows += n;
+		if ((w->rg_rows += n) >= w->o.row_group_rows)
+			w->rc = flush_row_group(w);
+	}
 	return w->rc;
 }
 
@@ -723,6 +988,7 @@ void pq_writer_abort(struct pq_writer *w)
 		buf_release(&c->st.smin);
 		buf_release(&c->st.smax);
 		strmap_release(&c->dict);
+		pp_free(c->fdict.s);
 		pp_free(c->levels);
 		pp_free(c->idx);
 	}
