@@ -8,6 +8,7 @@
 
 #define SHARES_PER_THREAD 4 /* of each view's events: load balance, and no share too small */
 #define MIN_SHARE 65536
+static size_t min_share = MIN_SHARE;
 #define PREFETCH 8 /* events ahead */
 
 /* A run of one view's grouped events, whole entities only. */
@@ -80,8 +81,8 @@ static int cut_shares(struct columns *c, unsigned threads)
 	for (size_t v = 0; v < c->r->nviews; v++) {
 		int kind = (int)c->r->views[v].entity;
 		size_t want = c->grouped[v] / ((size_t)threads * SHARES_PER_THREAD), lo = 0;
-		if (want < MIN_SHARE)
-			want = MIN_SHARE;
+		if (want < min_share)
+			want = min_share;
 		while (lo < c->grouped[v]) {
 			size_t hi = lo + want < c->grouped[v] ? lo + want : c->grouped[v];
 			while (hi < c->grouped[v] &&
@@ -138,6 +139,11 @@ static int replay_share(void *arg, size_t t, unsigned worker)
 	}
 	engine_entity_free(e, sh->view, s);
 	return rc;
+}
+
+void columns_min_share(size_t n)
+{
+	min_share = n ? n : MIN_SHARE;
 }
 
 int columns_compute(const struct feature_registry *r, const struct replay_event *ev, size_t n, size_t nids,

@@ -30,4 +30,8 @@ struct replay_event {
 int columns_compute(const struct feature_registry *r, const struct replay_event *ev, size_t n, size_t nids,
 		    size_t npoints, double *const *block, unsigned threads);
 
+/* The least number of events a thread takes at once (whole entities); 0: the default.
+ * Tests make it small. */
+void columns_min_share(size_t n);
+
 #endif

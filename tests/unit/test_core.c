@@ -7,6 +7,7 @@
 #include "core/json_scan.h"
 #include "core/mem.h"
 #include "core/outfile.h"
+#include "core/parallel.h"
 #include "core/parse.h"
 #include "core/numsort.h"
 #include "core/rng.h"
@@ -19,6 +20,8 @@
 #include "core/strsort.h"
 #include "core/timeutil.h"
 #include "unit/test.h"
+
+#include <stdatomic.h>
 
 #include <sys/stat.h>
 
@@ -640,4 +643,41 @@ TEST(slab_reuses_and_releases)
 	}
 	slab_release(&s);
 	CHECK(s.nblocks == 0);
+}
+
+struct par_ctx {
+	atomic_int done[1000];
+	atomic_int workers_seen;
+	size_t fail_at;
+};
+
+static int par_task(void *arg, size_t task, unsigned worker)
+{
+	struct par_ctx *c = arg;
+
+	if (worker >= 3)
+		return pp_error(PP_EINVAL, "worker %u of 3", worker);
+	atomic_fetch_or(&c->workers_seen, 1 << worker);
+	if (task == c->fail_at)
+		return pp_error(PP_ECORRUPT, "task %zu failed", task);
+	atomic_fetch_add(&c->done[task], 1);
+	return 0;
+}
+
+/* Every task once, on the workers asked for; the first failure is the batch's, with its
+ * message, in the caller's thread; no tasks: nothing to do. */
+TEST(parallel_runs_each_task_once)
+{
+	static struct par_ctx c;
+
+	c.fail_at = SIZE_MAX;
+	CHECK_INT(parallel_run(1000, 3, par_task, &c), 0);
+	for (size_t t = 0; t < 1000; t++)
+		CHECK_INT(atomic_load(&c.done[t]), 1);
+	CHECK(atomic_load(&c.workers_seen) & 1); /* the caller's thread is worker 0 */
+	CHECK_INT(parallel_run(0, 3, par_task, &c), 0);
+	c.fail_at = 500;
+	CHECK_INT(parallel_run(1000, 3, par_task, &c), PP_ECORRUPT);
+	CHECK_CONTAINS(pp_errmsg(), "task 500 failed");
+	CHECK(parallel_threads() >= 1);
 }

@@ -6,6 +6,7 @@
 #include "core/strmap.h"
 #include "core/mem.h"
 #include "core/rng.h"
+#include "features/columns.h"
 #include "features/engine.h"
 #include "unit/test.h"
 
@@ -375,5 +376,104 @@ TEST(engine_states_round_trip)
 	registry_release(&r);
 	pp_free(blobs);
 	pp_free(vec);
+	pp_free(evs);
+}
+
+/* A key's dense id in one space for every kind, as the training set's event table has
+ * them (-1: empty). */
+static int32_t dense_id(struct strmap *m, struct span s)
+{
+	bool ins;
+	struct strmap_slot *slot;
+
+	if (!s.len)
+		return -1;
+	slot = strmap_put(m, s.p, s.len, &ins);
+	if (ins)
+		slot->value = m->count - 1;
+	return (int32_t)slot->value;
+}
+
+/*
+ * The training set's columnar replay (each view's entities one at a time, shared among
+ * threads) against the engine's replay of every event in time order: the same values at
+ * every point, bit for bit, with one thread or several, and nothing at points whose event
+ * has no key for a view.
+ */
+TEST(columns_match_engine_replay)
+{
+	struct feature_registry r;
+	struct feature_engine *e;
+	struct ev *evs = pp_calloc(NEV, sizeof(*evs));
+	struct replay_event *rep = pp_calloc(NEV, sizeof(*rep));
+	int64_t *last[2] = { pp_calloc(4 * NEV, sizeof(int64_t)), pp_calloc(4 * NEV, sizeof(int64_t)) };
+	double *want, *vec, *block[8] = { NULL };
+	int64_t t = 1433116800000LL;
+	size_t npoints = 0;
+	struct strmap ids;
+	struct rng rg;
+
+	CHECK_INT(registry_parse(&r, "t.yaml", repo, sizeof(repo) - 1), 0);
+	CHECK(r.nviews <= 8);
+	CHECK_INT(engine_open(&e, &r), 0);
+	strmap_init(&ids);
+	CHECK((vec = pp_calloc(registry_vector_size(&r), sizeof(double))) != NULL);
+	CHECK((want = pp_calloc((size_t)NEV * r.nfeatures, sizeof(double))) != NULL);
+	rng_seed(&rg, 29);
+	for (size_t i = 0; i < NEV; i++) {
+		struct ev *x = &evs[i];
+		struct replay_event *y = &rep[i];
+		int64_t id64[EK__COUNT];
+		random_event(evs, i, &t, &rg);
+		*y = (struct replay_event){ .ts = x->e.ts, .type = (uint8_t)x->e.type, .price = x->e.price, .point = -1 };
+		y->id[EK_SESSION] = dense_id(&ids, x->e.session);
+		y->id[EK_VISITOR] = dense_id(&ids, x->e.visitor);
+		y->id[EK_ITEM] = dense_id(&ids, x->e.item);
+		y->id[EK_CATEGORY] = dense_id(&ids, x->e.category);
+		for (int k = 0; k < EK__COUNT; k++)
+			id64[k] = y->id[k];
+		for (int k = EK_SESSION; k <= EK_VISITOR; k++)
+			if (y->id[k] >= 0) {
+				y->prev[k] = engine_clock_prev(last[k][y->id[k]], y->ts);
+				last[k][y->id[k]] = y->ts;
+			}
+		CHECK_INT(engine_add_ids(e, &x->e, id64), 0);
+		if (i % 3 == 1)
+			continue; /* not every event is a point */
+		CHECK_INT(engine_vector_ids(e, x->e.ts, id64, vec), 0);
+		memcpy(want + npoints * r.nfeatures, vec, r.nfeatures * sizeof(double));
+		y->point = (int32_t)npoints++;
+	}
+	for (size_t v = 0; v < r.nviews; v++)
+		CHECK((block[v] = pp_malloc(npoints * r.views[v].n * sizeof(double))) != NULL);
+	for (unsigned threads = 1; threads <= 3; threads += 2) {
+		size_t missing = 0;
+		for (size_t v = 0; v < r.nviews; v++) /* garbage that every value must replace */
+			memset(block[v], 0x5a, npoints * r.views[v].n * sizeof(double));
+		columns_min_share(threads == 1 ? 0 : 50); /* several threads: many small shares */
+		CHECK_INT(columns_compute(&r, rep, NEV, ids.count, npoints, block, threads), 0);
+		for (size_t p = 0; p < npoints; p++)
+			for (size_t v = 0; v < r.nviews; v++)
+				for (size_t k = 0; k < r.views[v].n; k++) {
+					double got = block[v][p * r.views[v].n + k];
+					double exp = want[p * r.nfeatures + r.views[v].f[k].slot];
+					missing += isnan(exp);
+					if (isnan(exp) ? !isnan(got) : memcmp(&got, &exp, sizeof(got)))
+						test_fail(__FILE__, __LINE__, "point %zu, %s: %.17g from the columns, %.17g from the "
+							  "engine (threads %u)", p, r.views[v].f[k].name, got, exp,
+							  threads);
+				}
+		CHECK(missing > 0); /* events without a category, TTLs: some missing values compared */
+	}
+	for (size_t v = 0; v < r.nviews; v++)
+		pp_free(block[v]);
+	strmap_release(&ids);
+	engine_close(e);
+	registry_release(&r);
+	pp_free(want);
+	pp_free(vec);
+	pp_free(rep);
+	pp_free(last[0]);
+	pp_free(last[1]);
 	pp_free(evs);
 }
