@@ -283,7 +283,7 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	struct pq_column_def *cols = NULL;
 	struct set_writer w = { .r = r, .ncols = FIXED_COLS + nf };
 	unsigned threads = parallel_threads();
-	uint64_t t0 = time_mono_ns(), t1, t2;
+	uint64_t t0 = time_mono_ns(), t1, t2, t3, t4;
 	int rc;
 
 	memset(st, 0, sizeof(*st));
@@ -414,13 +414,15 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	}
 	for (size_t d = 0; d < ndays; d++)
 		parts[d] = (struct curated_part){ days[d].date, &days[d].file, (int64_t)(days[d].p1 - days[d].p0) };
-	log_debug("features build: %zu events read in %.2f s, %" PRIu64 " points' views in %.2f s (%u threads), "
-		  "%zu days' rows in %.2f s", ev.n, (double)(t1 - t0) / 1e9, st->points, (double)(t2 - t1) / 1e9,
-		  threads, ndays, (double)(time_mono_ns() - t2) / 1e9);
+	t3 = time_mono_ns();
 	if (!(rc = curated_rewrite(fs, TRAINING_SET_TABLE, cols, w.ncols, parts, ndays))) {
-		uint64_t t3 = time_mono_ns();
+		t4 = time_mono_ns();
 		rc = write_matrix(fs, r, st, &w.m);
-		log_debug("features build: table committed in %.2f s, matrix written in %.2f s", (double)(t3 - t2) / 1e9, (double)(time_mono_ns() - t3) / 1e9);
+		log_debug("features build: %zu events read in %.2f s; %" PRIu64 " points, their views in %.2f s "
+			  "(%u threads); %zu days' rows in %.2f s; the table committed in %.2f s, the matrix "
+			  "in %.2f s", ev.n, (double)(t1 - t0) / 1e9, st->points, (double)(t2 - t1) / 1e9, threads,
+			  ndays, (double)(t3 - t2) / 1e9, (double)(t4 - t3) / 1e9,
+			  (double)(time_mono_ns() - t4) / 1e9);
 	}
 out:
 	st->seconds = (double)(time_mono_ns() - t0) / 1e9;
