@@ -36,25 +36,36 @@ unsigned long pp_mem_attempts(void)
 	return __atomic_load_n(&attempts, __ATOMIC_RELAXED);
 }
 
+/* Large arrays (the lake's columns, replay states) are filled soon after they are made:
+ * huge pages make that a fault per 2 MiB; fresh 4 KiB pages cost several times more. */
+#define LARGE_ALLOC (8u << 20)
+
+static void *large(void *p, size_t n)
+{
+	if (p && n >= LARGE_ALLOC)
+		pp_advise_huge(p, n);
+	return p;
+}
+
 void *pp_malloc(size_t n)
 {
 	if (should_fail())
 		return NULL;
-	return malloc(n ? n : 1);
+	return large(malloc(n ? n : 1), n);
 }
 
 void *pp_calloc(size_t count, size_t size)
 {
 	if (should_fail())
 		return NULL;
-	return calloc(count ? count : 1, size ? size : 1);
+	return large(calloc(count ? count : 1, size ? size : 1), count * size);
 }
 
 void *pp_realloc(void *p, size_t n)
 {
 	if (should_fail())
 		return NULL;
-	return realloc(p, n ? n : 1);
+	return large(realloc(p, n ? n : 1), n);
 }
 
 char *pp_strndup(const char *s, size_t n)

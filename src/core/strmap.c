@@ -87,8 +87,26 @@ static int rehash(struct strmap *m, size_t ncap)
 
 struct strmap_slot *strmap_put(struct strmap *m, const char *key, size_t len, bool *inserted)
 {
+	return strmap_put_hashed(m, key, len, strmap_hash(key, len), inserted);
+}
+
+void strmap_prefetch(const struct strmap *m, uint32_t h, bool key)
+{
+	const struct strmap_slot *s;
+
+	if (!m->cap)
+		return;
+	s = &m->slots[h & (m->cap - 1)];
+	if (!key)
+		__builtin_prefetch(s);
+	else if (s->key) /* (the slot was fetched before: reading it is cheap) */
+		__builtin_prefetch(s->key);
+}
+
+struct strmap_slot *strmap_put_hashed(struct strmap *m, const char *key, size_t len, uint32_t h,
+				      bool *inserted)
+{
 	struct strmap_slot *s;
-	uint32_t h;
 	char *copy;
 
 	*inserted = false;
@@ -96,7 +114,6 @@ struct strmap_slot *strmap_put(struct strmap *m, const char *key, size_t len, bo
 		return NULL;
 	if ((m->count + 1) * 10 > m->cap * 7 && rehash(m, m->cap ? m->cap * 2 : 64))
 		return NULL;
-	h = strmap_hash(key, len);
 	s = find(m, key, len, h);
 	if (s->key)
 		return s;

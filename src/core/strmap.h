@@ -39,4 +39,13 @@ struct strmap_slot *strmap_put(struct strmap *m, const char *key, size_t len, bo
 
 uint32_t strmap_hash(const char *key, size_t len);
 
+/*
+ * For a caller with many keys at hand: strmap_put with the key's strmap_hash computed
+ * already, and a hint to fetch a key's first slot (key false), then, some keys later, the
+ * key text that slot points to (key true), so the lookups do not wait on memory one by one.
+ */
+struct strmap_slot *strmap_put_hashed(struct strmap *m, const char *key, size_t len, uint32_t h,
+				      bool *inserted);
+void strmap_prefetch(const struct strmap *m, uint32_t h, bool key);
+
 #endif

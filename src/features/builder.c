@@ -96,6 +96,7 @@ static bool is_point(const struct event_table *ev, size_t i, const struct build_
 	return !tx || ev->ts[i] < tx; /* at or after the first purchase: nothing to predict */
 }
 
+#define TILE 64 /* rows turned from rows into columns or back at a time */
 #define FIXED_COLS 5 /* session_id, visitor_id, item_id, ts, label; then the features */
 #define MAX_DAYS 400
 
@@ -108,7 +109,8 @@ struct day_out {
 
 /* A worker's room for one day's columns, sized for the largest day and used for each. */
 struct day_room {
-	double *vec, *values; /* values: the features column by column */
+	double **slot;        /* per slot of the vector: its column in values */
+	double *values;       /* the day's vectors column by column (request values too) */
 	struct span *ids;     /* session, visitor, item */
 	uint32_t *nums;       /* their dense ids */
 	int32_t *labels;
@@ -133,24 +135,24 @@ struct set_writer {
 
 static int room_open(struct day_room *dr, const struct set_writer *w)
 {
-	size_t n = w->most, nf = w->r->nfeatures;
+	size_t n = w->most;
 
 	if (dr->ready)
 		return 0;
-	dr->vec = pp_malloc(registry_vector_size(w->r) * sizeof(*dr->vec));
-	dr->values = pp_malloc((n * nf + 1) * sizeof(*dr->values));
+	dr->slot = pp_malloc(registry_vector_size(w->r) * sizeof(*dr->slot));
+	dr->values = pp_malloc((n * registry_vector_size(w->r) + 1) * sizeof(*dr->values));
 	dr->ids = pp_malloc((3 * n + 1) * sizeof(*dr->ids));
 	dr->nums = pp_malloc((3 * n + 1) * sizeof(*dr->nums));
 	dr->labels = pp_malloc((n + 1) * sizeof(*dr->labels));
 	dr->cols = pp_calloc(w->ncols, sizeof(*dr->cols));
-	pp_advise_huge(dr->values, n * nf * sizeof(*dr->values));
-	dr->ready = dr->vec && dr->values && dr->ids && dr->nums && dr->labels && dr->cols;
+	pp_advise_huge(dr->values, n * registry_vector_size(w->r) * sizeof(*dr->values));
+	dr->ready = dr->slot && dr->values && dr->ids && dr->nums && dr->labels && dr->cols;
 	return dr->ready ? 0 : PP_ENOMEM;
 }
 
 static void room_close(struct day_room *dr)
 {
-	pp_free(dr->vec);
+	pp_free(dr->slot);
 	pp_free(dr->values);
 	pp_free(dr->ids);
 	pp_free(dr->nums);
@@ -174,26 +176,34 @@ static int write_day(void *arg, size_t d, unsigned worker)
 
 	if ((rc = room_open(dr, w)))
 		return rc;
-	double *vec = dr->vec, *values = dr->values;
+	double **slot = dr->slot, *values = dr->values;
 	struct span *ids = dr->ids;
 	uint32_t *nums = dr->nums;
 	int32_t *labels = dr->labels;
 	struct pq_values *cols = dr->cols;
 
-	for (size_t j = 0; j < n; j++) {
-		size_t p = day->p0 + j, i = w->event[p];
-		float *row = w->m.values + p * nf;
+	for (size_t f = 0; f < registry_vector_size(r); f++)
+		slot[f] = values + f * n;
+	/* the views' rows of the day turned into columns, a tile of rows at a time (every
+	 * column's stream stays in cache while its tile is done) */
+	for (size_t j0 = 0; j0 < n; j0 += TILE) {
+		size_t j1 = j0 + TILE < n ? j0 + TILE : n;
 		for (size_t v = 0; v < r->nviews; v++) {
 			const struct feature_view *view = &r->views[v];
-			const double *vals = w->block[v] + p * view->n;
-			for (size_t k = 0; k < view->n; k++)
-				vec[view->f[k].slot] = vals[k];
+			const double *vals = w->block[v] + day->p0 * view->n;
+			for (size_t k = 0; k < view->n; k++) {
+				double *col = slot[view->f[k].slot];
+				for (size_t j = j0; j < j1; j++)
+					col[j] = vals[j * view->n + k];
+			}
 		}
-		engine_on_demand(r, ev->ts[i], vec);
-		for (size_t f = 0; f < nf; f++) {
-			row[f] = (float)vec[f];
-			values[f * n + j] = vec[f];
-		}
+	}
+	for (size_t j = 0; j < n; j++) {
+		size_t p = day->p0 + j, i = w->event[p];
+		struct civil c;
+		civil_from_ms(ev->ts[i], &c);
+		slot[nf + REQ_HOUR][j] = c.hour;
+		slot[nf + REQ_WEEKDAY][j] = (c.wday + 6) % 7; /* Monday 0, as engine_on_demand */
 		ids[j] = (struct span){ ev->session[i], strlen(ev->session[i]) };
 		ids[n + j] = (struct span){ ev->visitor[i], strlen(ev->visitor[i]) };
 		ids[2 * n + j] = (struct span){ ev->item[i], strlen(ev->item[i]) };
@@ -204,6 +214,17 @@ static int write_day(void *arg, size_t d, unsigned worker)
 		w->m.labels[p] = w->label[p];
 		w->m.ts[p] = ev->ts[i];
 		w->m.groups[p] = pp_hash64(ids[j].p, ids[j].len, 0);
+	}
+	registry_on_demand_columns(r, slot, n);
+	/* the matrix's rows, a tile at a time */
+	for (size_t j0 = 0; j0 < n; j0 += TILE) {
+		size_t j1 = j0 + TILE < n ? j0 + TILE : n;
+		float *rows = w->m.values + day->p0 * nf;
+		for (size_t f = 0; f < nf; f++) {
+			const double *col = slot[f];
+			for (size_t j = j0; j < j1; j++)
+				rows[j * nf + f] = (float)col[j];
+		}
 	}
 	for (int c = 0; c < 3; c++)
 		cols[c] = (struct pq_values){ .v = ids + c * n, .ids = nums + c * n };

@@ -6,20 +6,48 @@
 
 #include <math.h>
 
-static const char *intern(struct strmap *m, struct span s, int64_t *id)
-{
-	bool ins;
-	struct strmap_slot *slot;
+/* The identifiers of a batch's rows, hashed, waiting to be interned. */
+enum { K_VISITOR, K_SESSION, K_ITEM, K_CATEGORY, K__COUNT };
 
-	*id = -1;
-	if (!s.len)
-		return "";
-	if (!(slot = strmap_put(m, s.p, s.len, &ins)))
-		return NULL;
-	if (ins)
-		slot->value = m->count - 1;
-	*id = (int64_t)slot->value;
-	return slot->key;
+struct pending {
+	struct span key[K__COUNT];
+	uint32_t hash[K__COUNT];
+};
+
+#define AHEAD 16 /* rows whose lookups are fetched ahead: the slots at AHEAD, the keys at half */
+
+/* Rows [first, first + n) of ev get their identifiers interned (dense ids and the map's
+ * copies of the strings). The map is far larger than the caches: each lookup's slot, then
+ * the key it holds, is fetched some rows before it is needed. */
+static int intern_rows(struct event_table *ev, size_t first, const struct pending *pend, size_t n)
+{
+	for (size_t r = 0; r < n; r++) {
+		size_t i = first + r;
+		const char **out[K__COUNT] = { &ev->visitor[i], &ev->session[i], &ev->item[i], &ev->category[i] };
+		const int kind[K__COUNT] = { EK_VISITOR, EK_SESSION, EK_ITEM, EK_CATEGORY };
+		for (int k = 0; k < K__COUNT; k++) {
+			if (r + AHEAD < n)
+				strmap_prefetch(&ev->strings, pend[r + AHEAD].hash[k], false);
+			if (r + AHEAD / 2 < n)
+				strmap_prefetch(&ev->strings, pend[r + AHEAD / 2].hash[k], true);
+		}
+		for (int k = 0; k < K__COUNT; k++) {
+			struct strmap_slot *slot;
+			bool ins;
+			ev->ids[i][kind[k]] = -1;
+			*out[k] = "";
+			if (!pend[r].key[k].len)
+				continue;
+			if (!(slot = strmap_put_hashed(&ev->strings, pend[r].key[k].p, pend[r].key[k].len,
+						       pend[r].hash[k], &ins)))
+				return PP_ENOMEM;
+			if (ins)
+				slot->value = ev->strings.count - 1;
+			ev->ids[i][kind[k]] = (int64_t)slot->value;
+			*out[k] = slot->key;
+		}
+	}
+	return 0;
 }
 
 static int grow(struct event_table *ev)
@@ -50,6 +78,8 @@ int event_table_read(struct lake_fs *fs, const char *to, struct event_table *ev,
 	struct delta_reader rd;
 	struct cell row[C__COUNT];
 	struct delta_dates dates = { "", "" };
+	struct pending *pend = NULL;
+	size_t cappend = 0;
 	int rc;
 
 	memset(ev, 0, sizeof(*ev));
@@ -64,6 +94,16 @@ int event_table_read(struct lake_fs *fs, const char *to, struct event_table *ev,
 	rd.scan.want = delta_file_in_dates;
 	rd.scan.want_ctx = &dates;
 	while (!(rc = delta_reader_next(&rd)) && rd.scan.rows) {
+		size_t first = ev->n, n = 0;
+		if (rd.scan.rows > cappend) {
+			pp_free(pend);
+			if (!(pend = pp_malloc(rd.scan.rows * sizeof(*pend)))) {
+				rc = PP_ENOMEM;
+				break;
+			}
+			cappend = rd.scan.rows;
+		}
+		/* the batch's numbers now, its identifiers hashed for the lookups below */
 		for (size_t r = 0; r < rd.scan.rows && !rc; r++) {
 			enum event_type type;
 			size_t i = ev->n;
@@ -79,19 +119,22 @@ int event_table_read(struct lake_fs *fs, const char *to, struct event_table *ev,
 			ev->type[i] = (uint8_t)type;
 			ev->price[i] = row[C_PRICE].null ? NAN : row[C_PRICE].d;
 			snprintf(ev->date[i], 11, "%.10s", row[C_DATE].null ? "" : row[C_DATE].s.p);
-			if (!(ev->visitor[i] = intern(&ev->strings, row[C_VISITOR].s, &ev->ids[i][EK_VISITOR])) ||
-			    !(ev->session[i] = intern(&ev->strings, row[C_SESSION].s, &ev->ids[i][EK_SESSION])) ||
-			    !(ev->item[i] = intern(&ev->strings, row[C_ITEM].s, &ev->ids[i][EK_ITEM])) ||
-			    !(ev->category[i] = intern(&ev->strings, row[C_CATEGORY].null ? (struct span){ "", 0 }
-											   : row[C_CATEGORY].s,
-						       &ev->ids[i][EK_CATEGORY]))) {
-				rc = PP_ENOMEM;
-				break;
-			}
+			struct pending *x = &pend[n++];
+			x->key[K_VISITOR] = row[C_VISITOR].s;
+			x->key[K_SESSION] = row[C_SESSION].s;
+			x->key[K_ITEM] = row[C_ITEM].s;
+			x->key[K_CATEGORY] = row[C_CATEGORY].null ? (struct span){ "", 0 } : row[C_CATEGORY].s;
+			for (int k = 0; k < K__COUNT; k++)
+				x->hash[k] = strmap_hash(x->key[k].p, x->key[k].len);
 			ev->n++;
 		}
+		if (!rc)
+			rc = intern_rows(ev, first, pend, n);
+		if (rc)
+			break;
 	}
 out:
+	pp_free(pend);
 	delta_reader_close(&rd);
 	return rc;
 }

@@ -299,6 +299,53 @@ int expr_compile(struct expr *e, const char *text, const struct expr_resolver *r
 	return 0;
 }
 
+/* The operations themselves, one value at a time; both evaluators below apply these. */
+static bool is_unary(int op)
+{
+	return op == OP_NEG || op == OP_LOG1P || op == OP_EXP || op == OP_ABS || op == OP_SQRT;
+}
+
+static double apply1(int op, double a)
+{
+	switch (op) {
+	case OP_NEG: return -a;
+	case OP_LOG1P: return a > -1 ? log1p(a) : NAN;
+	case OP_EXP: return exp(a);
+	case OP_ABS: return fabs(a);
+	default: return a >= 0 ? sqrt(a) : NAN; /* OP_SQRT */
+	}
+}
+
+/* b is the left operand, a the right. */
+static double apply2(int op, double b, double a)
+{
+	switch (op) {
+	case OP_ADD: return b + a;
+	case OP_SUB: return b - a;
+	case OP_MUL: return b * a;
+	case OP_DIV: return a == 0 ? NAN : b / a;
+	case OP_MIN: return isnan(a) || isnan(b) ? NAN : fmin(b, a);
+	case OP_MAX: return isnan(a) || isnan(b) ? NAN : fmax(b, a);
+	default: break;
+	}
+	if (isnan(a) || isnan(b))
+		return NAN;
+	switch (op) {
+	case OP_LT: return b < a;
+	case OP_LE: return b <= a;
+	case OP_GT: return b > a;
+	case OP_GE: return b >= a;
+	case OP_EQ: return b == a;
+	default: return b != a;
+	}
+}
+
+/* div(x, y, default) */
+static double apply_divd(double x, double y, double d)
+{
+	return isnan(x) || isnan(y) ? NAN : y == 0 ? d : x / y;
+}
+
 double expr_eval(const struct expr *e, const double *vals)
 {
 	double st[EXPR_MAX_DEPTH + 1];
@@ -306,64 +353,53 @@ double expr_eval(const struct expr *e, const double *vals)
 
 	for (size_t i = 0; i < e->n; i++) {
 		const struct expr_op *o = &e->ops[i];
-		double a = sp ? st[sp - 1] : 0, b = sp > 1 ? st[sp - 2] : 0;
-		switch (o->op) {
-		case OP_CONST:
+		if (o->op == OP_CONST) {
 			st[sp++] = o->v;
-			continue;
-		case OP_LOAD:
+		} else if (o->op == OP_LOAD) {
 			st[sp++] = vals[o->slot];
-			continue;
-		case OP_NEG:
-			st[sp - 1] = -a;
-			continue;
-		case OP_LOG1P:
-			st[sp - 1] = a > -1 ? log1p(a) : NAN;
-			continue;
-		case OP_EXP:
-			st[sp - 1] = exp(a);
-			continue;
-		case OP_ABS:
-			st[sp - 1] = fabs(a);
-			continue;
-		case OP_SQRT:
-			st[sp - 1] = a >= 0 ? sqrt(a) : NAN;
-			continue;
-		case OP_DIVD: { /* div(x, y, default): st = [.., x, y, default] */
-			double x = st[sp - 3], y = b, d = a;
+		} else if (o->op == OP_DIVD) { /* st = [.., x, y, default] */
 			sp -= 2;
-			st[sp - 1] = isnan(x) || isnan(y) ? NAN : y == 0 ? d : x / y;
-			continue;
+			st[sp - 1] = apply_divd(st[sp - 1], st[sp], st[sp + 1]);
+		} else if (is_unary(o->op)) {
+			st[sp - 1] = apply1(o->op, st[sp - 1]);
+		} else {
+			sp--;
+			st[sp - 1] = apply2(o->op, st[sp - 1], st[sp]);
 		}
-		default:
-			break;
-		}
-		/* two operands: b is the left one, a the right */
-		double v;
-		switch (o->op) {
-		case OP_ADD: v = b + a; break;
-		case OP_SUB: v = b - a; break;
-		case OP_MUL: v = b * a; break;
-		case OP_DIV: v = a == 0 ? NAN : b / a; break;
-		case OP_MIN: v = isnan(a) || isnan(b) ? NAN : fmin(b, a); break;
-		case OP_MAX: v = isnan(a) || isnan(b) ? NAN : fmax(b, a); break;
-		default:
-			if (isnan(a) || isnan(b)) {
-				v = NAN;
-				break;
-			}
-			switch (o->op) {
-			case OP_LT: v = b < a; break;
-			case OP_LE: v = b <= a; break;
-			case OP_GT: v = b > a; break;
-			case OP_GE: v = b >= a; break;
-			case OP_EQ: v = b == a; break;
-			default: v = b != a; break;
-			}
-		}
-		st[--sp - 1] = v;
 	}
 	return sp ? st[sp - 1] : NAN;
+}
+
+void expr_eval_columns(const struct expr *e, const double *const *cols, size_t n, double *out)
+{
+	double st[EXPR_MAX_DEPTH + 1][EXPR_BLOCK];
+
+	for (size_t at = 0; at < n; at += EXPR_BLOCK) {
+		size_t m = n - at < EXPR_BLOCK ? n - at : EXPR_BLOCK, sp = 0;
+		for (size_t i = 0; i < e->n; i++) {
+			const struct expr_op *o = &e->ops[i];
+			if (o->op == OP_CONST) {
+				for (size_t j = 0; j < m; j++)
+					st[sp][j] = o->v;
+				sp++;
+			} else if (o->op == OP_LOAD) {
+				memcpy(st[sp++], cols[o->slot] + at, m * sizeof(double));
+			} else if (o->op == OP_DIVD) {
+				sp -= 2;
+				for (size_t j = 0; j < m; j++)
+					st[sp - 1][j] = apply_divd(st[sp - 1][j], st[sp][j], st[sp + 1][j]);
+			} else if (is_unary(o->op)) {
+				for (size_t j = 0; j < m; j++)
+					st[sp - 1][j] = apply1(o->op, st[sp - 1][j]);
+			} else {
+				sp--;
+				for (size_t j = 0; j < m; j++)
+					st[sp - 1][j] = apply2(o->op, st[sp - 1][j], st[sp][j]);
+			}
+		}
+		for (size_t j = 0; j < m; j++)
+			out[at + j] = sp ? st[sp - 1][j] : NAN;
+	}
 }
 
 void expr_release(struct expr *e)

@@ -45,6 +45,10 @@ struct expr {
 int expr_compile(struct expr *e, const char *text, const struct expr_resolver *r);
 /* The value of e over vals (indexed by slot). */
 double expr_eval(const struct expr *e, const double *vals);
+/* The same for n rows at once, column by column: cols[slot] holds n values; out gets n.
+ * Each row's value is expr_eval's for that row, bit for bit. */
+#define EXPR_BLOCK 128
+void expr_eval_columns(const struct expr *e, const double *const *cols, size_t n, double *out);
 void expr_release(struct expr *e);
 
 #endif

@@ -340,6 +340,12 @@ void registry_on_demand(const struct feature_registry *r, double *vec)
 		vec[r->od[i].slot] = expr_eval(&r->od[i].e, vec);
 }
 
+void registry_on_demand_columns(const struct feature_registry *r, double *const *cols, size_t n)
+{
+	for (size_t i = 0; i < r->nod; i++)
+		expr_eval_columns(&r->od[i].e, (const double *const *)cols, n, cols[r->od[i].slot]);
+}
+
 void registry_release(struct feature_registry *r)
 {
 	/* views has a spare entry: the one a failed parse stopped in is released too */

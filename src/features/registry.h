@@ -113,6 +113,9 @@ static inline size_t registry_vector_size(const struct feature_registry *r)
 
 /* Fills the on-demand slots of vec, whose views' slots and request values are set. */
 void registry_on_demand(const struct feature_registry *r, double *vec);
+/* The same for n rows column by column: cols[slot] holds n values per slot of the vector
+ * (the request values too); the on-demand slots' columns are filled. */
+void registry_on_demand_columns(const struct feature_registry *r, double *const *cols, size_t n);
 
 /* The registry as JSON for `features list --json` and GET /v1/features. */
 json_t *registry_json(const struct feature_registry *r);
