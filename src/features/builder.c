@@ -416,8 +416,8 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	pp_advise_huge(w.m.values, st->points * nf * sizeof(float));
 	if ((rc = find_days(&ev, event, st->points, days, &ndays)))
 		goto out;
-	cols[0] = (struct pq_column_def){ "session_id", PQ_STRING, false, true };
-	cols[1] = (struct pq_column_def){ "visitor_id", PQ_STRING, false, true };
+	cols[0] = (struct pq_column_def){ "session_id", PQ_STRING, false, false };
+	cols[1] = (struct pq_column_def){ "visitor_id", PQ_STRING, false, false };
 	cols[2] = (struct pq_column_def){ "item_id", PQ_STRING, false, true };
 	cols[3] = (struct pq_column_def){ "ts", PQ_TIMESTAMP_MS, false, false };
 	cols[4] = (struct pq_column_def){ "label", PQ_INT32, false, false };
