@@ -125,8 +125,8 @@ static int run_lake_fsck(struct cmd_ctx *ctx, void *vopts, int argc, char **argv
 		corrupt += bad;
 		raw_segment_list_release(&l);
 	}
-	if (!rc && fs->ops->leftovers)
-		rc = fs->ops->leftovers(fs, "raw", on_leftover, &lc);
+	if (!rc && fs->ops->leftovers) /* anywhere: a killed build leaves its matrix too */
+		rc = fs->ops->leftovers(fs, ".", on_leftover, &lc);
 	if (!rc)
 		printf("leftovers of interrupted writes: %" PRIu64 " (%" PRIu64 " removed, %" PRIu64
 		       " in progress)\n", lc.found, lc.removed, lc.live);

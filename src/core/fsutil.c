@@ -109,50 +109,114 @@ static int rename_noreplace(const char *from, const char *to)
 	return 0;
 }
 
-int fs_write_atomic(const char *path, const struct iovec *iov, int n, enum fs_write_mode mode)
+int fs_atomic_open(struct fs_atomic *a, const char *path, uint64_t size, enum fs_write_mode mode)
 {
-	char tmp[4096], dir[4096];
 	const char *base = path_base(path);
 	size_t dlen = (size_t)(base - path);
-	int fd, rc;
+	int rc;
 
-	if (dlen >= sizeof(dir) ||
-	    snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp-%ld", (int)dlen, path, base, (long)getpid()) >=
-		    (int)sizeof(tmp))
+	memset(a, 0, sizeof(*a));
+	a->fd = -1;
+	a->size = size;
+	a->mode = mode;
+	if (strlen(path) >= sizeof(a->path) ||
+	    snprintf(a->tmp, sizeof(a->tmp), "%.*s.%s.tmp-%ld", (int)dlen, path, base, (long)getpid()) >=
+		    (int)sizeof(a->tmp))
 		return pp_error(PP_EINVAL, "path too long: %s", path);
-	memcpy(dir, path, dlen);
-	dir[dlen] = '\0';
-	if (dlen == 0) {
-		dir[0] = '.';
-		dir[1] = '\0';
-	}
+	snprintf(a->path, sizeof(a->path), "%s", path);
 	if (mode == FS_NOREPLACE && fs_exists(path))
 		return pp_error(PP_EEXIST, "%s already exists", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return pp_error_errno(errno == ENOENT ? PP_ENOENT : PP_EIO, "cannot create %s", tmp);
-	rc = write_all(fd, tmp, iov, n);
-	if (!rc && fsync(fd))
-		rc = pp_error_errno(PP_EIO, "fsync %s", tmp);
-	if (close(fd) && !rc)
-		rc = pp_error_errno(PP_EIO, "close %s", tmp);
+	a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (a->fd < 0)
+		return pp_error_errno(errno == ENOENT ? PP_ENOENT : PP_EIO, "cannot create %s", a->tmp);
+	/* the room reserved now: a full disk is an error here, not later */
+	if (size > 1u << 20 && (rc = posix_fallocate(a->fd, 0, (off_t)size)) && rc != EOPNOTSUPP && rc != EINVAL) {
+		errno = rc;
+		rc = pp_error_errno(rc == ENOSPC ? PP_ELIMIT : PP_EIO, "cannot reserve %" PRIu64 " bytes for %s",
+				    size, a->tmp);
+		fs_atomic_abort(a);
+		return rc;
+	}
+	return 0;
+}
+
+int fs_atomic_pwrite(struct fs_atomic *a, const void *data, size_t len, uint64_t off)
+{
+	const char *p = data;
+	uint64_t before = __atomic_fetch_add(&a->written, len, __ATOMIC_RELAXED), start = off;
+	size_t total = len;
+
+	/* where a crash test wants to die: once half the expected bytes are in */
+	if (before < a->size / 2 && before + len >= a->size / 2)
+		fs_crash_point("write");
+	while (len) {
+		ssize_t w = pwrite(a->fd, p, len, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return pp_error_errno(PP_EIO, "write %s", a->tmp);
+		p += w;
+		len -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	/* the disk starts on these bytes now, so the final fsync finds little left to do */
+	sync_file_range(a->fd, (off_t)start, (off_t)total, SYNC_FILE_RANGE_WRITE);
+	return 0;
+}
+
+int fs_atomic_commit(struct fs_atomic *a)
+{
+	char dir[sizeof(a->path)];
+	size_t dlen = (size_t)(path_base(a->path) - a->path);
+	int rc = 0;
+
+	if (fsync(a->fd))
+		rc = pp_error_errno(PP_EIO, "fsync %s", a->tmp);
+	if (close(a->fd) && !rc)
+		rc = pp_error_errno(PP_EIO, "close %s", a->tmp);
+	a->fd = -1;
 	if (rc)
 		goto fail;
 	fs_crash_point("rename");
-	if (mode == FS_NOREPLACE) {
-		if (rename_noreplace(tmp, path)) {
-			rc = errno == EEXIST ? pp_error(PP_EEXIST, "%s already exists", path)
-					     : pp_error_errno(PP_EIO, "rename %s", tmp);
+	if (a->mode == FS_NOREPLACE) {
+		if (rename_noreplace(a->tmp, a->path)) {
+			rc = errno == EEXIST ? pp_error(PP_EEXIST, "%s already exists", a->path)
+					     : pp_error_errno(PP_EIO, "rename %s", a->tmp);
 			goto fail;
 		}
-	} else if (rename(tmp, path)) {
-		rc = pp_error_errno(PP_EIO, "rename %s", tmp);
+	} else if (rename(a->tmp, a->path)) {
+		rc = pp_error_errno(PP_EIO, "rename %s", a->tmp);
 		goto fail;
 	}
+	memcpy(dir, a->path, dlen);
+	snprintf(dir + dlen, sizeof(dir) - dlen, "%s", dlen ? "" : ".");
 	return fs_fsync_dir(dir);
 fail:
-	unlink(tmp);
+	unlink(a->tmp);
 	return rc;
+}
+
+void fs_atomic_abort(struct fs_atomic *a)
+{
+	if (a->fd < 0)
+		return;
+	close(a->fd);
+	unlink(a->tmp);
+	a->fd = -1;
+}
+
+int fs_write_atomic(const char *path, const struct iovec *iov, int n, enum fs_write_mode mode)
+{
+	struct fs_atomic a;
+	int rc;
+
+	if ((rc = fs_atomic_open(&a, path, 0, mode)))
+		return rc;
+	if ((rc = write_all(a.fd, a.tmp, iov, n))) {
+		fs_atomic_abort(&a);
+		return rc;
+	}
+	return fs_atomic_commit(&a);
 }
 
 int fs_read_file(const char *path, struct buf *out)

@@ -28,6 +28,23 @@ int fs_mkdir_p(const char *path);
  */
 int fs_write_atomic(const char *path, const struct iovec *iov, int n, enum fs_write_mode mode);
 
+/*
+ * The same for a file written in pieces, each at its offset (from several threads at once
+ * if they like), whose size is known: open reserves the room, each piece's writeback
+ * starts as it is written, commit fsyncs, renames and fsyncs the directory; abort removes
+ * the temporary file. A failed commit has removed it too.
+ */
+struct fs_atomic {
+	int fd;
+	enum fs_write_mode mode;
+	uint64_t size, written;
+	char path[4096], tmp[4096];
+};
+int fs_atomic_open(struct fs_atomic *a, const char *path, uint64_t size, enum fs_write_mode mode);
+int fs_atomic_pwrite(struct fs_atomic *a, const void *data, size_t len, uint64_t off);
+int fs_atomic_commit(struct fs_atomic *a);
+void fs_atomic_abort(struct fs_atomic *a);
+
 int fs_fsync_dir(const char *dir);
 
 /* Reads the whole file into out (appending). */

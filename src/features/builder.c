@@ -41,22 +41,29 @@ static int read_bots(struct lake_fs *fs, const struct strmap *strings, bool *bot
 	return rc;
 }
 
-/* The matrix's sections, a row per point (the host is little-endian: checked). */
+/*
+ * The matrix, written into its object as the days are done (each day's rows of values at
+ * their place), its header and per-row sections once every day is; the host is
+ * little-endian (checked).
+ */
 struct matrix_out {
-	float *labels, *values; /* values: points x features */
+	struct lake_writer out;
+	bool open;
+	struct buf head;          /* the header lines */
+	float *labels;            /* per point */
 	int64_t *ts;
 	uint64_t *groups;
+	uint64_t values_at;       /* where the values start */
 };
 
-static int write_matrix(struct lake_fs *fs, const struct feature_registry *r, const struct build_stats *st,
-			const struct matrix_out *m)
+static int matrix_open(struct matrix_out *m, struct lake_fs *fs, const struct feature_registry *r,
+		       const struct build_stats *st)
 {
 	json_t *names = json_array(), *head;
 	char *text = NULL;
-	struct buf h = BUF_INIT;
 	size_t n = st->points;
-	int rc = 0;
 	uint16_t one = 1;
+	int rc = 0;
 
 	if (*(const uint8_t *)&one != 1)
 		return pp_error(PP_EINVAL, "the training matrix is little-endian; this machine is not");
@@ -67,20 +74,56 @@ static int write_matrix(struct lake_fs *fs, const struct feature_registry *r, co
 			 (json_int_t)st->version, "dtype", "f32le", "label", "label", "sections", "label:f32le",
 			 "ts:i64le", "group:u64le", "values:f32le");
 	if (!head || !(text = json_dumps(head, JSON_COMPACT)) ||
-	    buf_printf(&h, "%s\n%s\n", TRAINING_MATRIX_MAGIC, text))
+	    buf_printf(&m->head, "%s\n%s\n", TRAINING_MATRIX_MAGIC, text) ||
+	    !(m->labels = pp_malloc((n + 1) * sizeof(float))) || !(m->ts = pp_malloc((n + 1) * sizeof(int64_t))) ||
+	    !(m->groups = pp_malloc((n + 1) * sizeof(uint64_t))))
 		rc = PP_ENOMEM;
-	if (!rc) {
-		struct iovec iov[5] = { { h.data, h.len },
-					{ m->labels, n * sizeof(float) },
-					{ m->ts, n * sizeof(int64_t) },
-					{ m->groups, n * sizeof(uint64_t) },
-					{ m->values, n * r->nfeatures * sizeof(float) } };
-		rc = fs->ops->put(fs, TRAINING_MATRIX, iov, 5, false);
-	}
 	free(text); /* jansson's */
 	json_decref(head);
-	buf_release(&h);
+	m->values_at = m->head.len + n * (sizeof(float) + sizeof(int64_t) + sizeof(uint64_t));
+	if (!rc && !(rc = lake_writer_open(&m->out, fs, TRAINING_MATRIX,
+					   m->values_at + (uint64_t)n * r->nfeatures * sizeof(float), false)))
+		m->open = true;
 	return rc;
+}
+
+/* Rows [p0, p0 + n) of values. */
+static int matrix_rows(struct matrix_out *m, size_t nf, size_t p0, const float *rows, size_t n)
+{
+	return lake_writer_pwrite(&m->out, rows, n * nf * sizeof(float),
+				  m->values_at + (uint64_t)p0 * nf * sizeof(float));
+}
+
+/* The header and per-row sections, and the object made visible. */
+static int matrix_commit(struct matrix_out *m, size_t n)
+{
+	const struct iovec sec[4] = { { m->head.data, m->head.len },
+				      { m->labels, n * sizeof(float) },
+				      { m->ts, n * sizeof(int64_t) },
+				      { m->groups, n * sizeof(uint64_t) } };
+	uint64_t at = 0;
+	int rc = 0;
+
+	for (int k = 0; k < 4 && !rc; k++) {
+		rc = lake_writer_pwrite(&m->out, sec[k].iov_base, sec[k].iov_len, at);
+		at += sec[k].iov_len;
+	}
+	m->open = false;
+	if (rc) {
+		lake_writer_abort(&m->out);
+		return rc;
+	}
+	return lake_writer_commit(&m->out);
+}
+
+static void matrix_close(struct matrix_out *m)
+{
+	if (m->open)
+		lake_writer_abort(&m->out);
+	buf_release(&m->head);
+	pp_free(m->labels);
+	pp_free(m->ts);
+	pp_free(m->groups);
 }
 
 /* Whether row i is a prediction point: not a purchase, in the date window, before its
@@ -114,6 +157,7 @@ struct day_room {
 	struct span *ids;     /* session, visitor, item */
 	uint32_t *nums;       /* their dense ids */
 	int32_t *labels;
+	float *rows;          /* the day's rows of the matrix */
 	struct pq_values *cols;
 	bool ready;
 };
@@ -144,9 +188,10 @@ static int room_open(struct day_room *dr, const struct set_writer *w)
 	dr->ids = pp_malloc((3 * n + 1) * sizeof(*dr->ids));
 	dr->nums = pp_malloc((3 * n + 1) * sizeof(*dr->nums));
 	dr->labels = pp_malloc((n + 1) * sizeof(*dr->labels));
+	dr->rows = pp_malloc((n * w->r->nfeatures + 1) * sizeof(*dr->rows));
 	dr->cols = pp_calloc(w->ncols, sizeof(*dr->cols));
 	pp_advise_huge(dr->values, n * registry_vector_size(w->r) * sizeof(*dr->values));
-	dr->ready = dr->slot && dr->values && dr->ids && dr->nums && dr->labels && dr->cols;
+	dr->ready = dr->slot && dr->values && dr->ids && dr->nums && dr->labels && dr->rows && dr->cols;
 	return dr->ready ? 0 : PP_ENOMEM;
 }
 
@@ -157,35 +202,23 @@ static void room_close(struct day_room *dr)
 	pp_free(dr->ids);
 	pp_free(dr->nums);
 	pp_free(dr->labels);
+	pp_free(dr->rows);
 	pp_free(dr->cols);
 }
 
-/* Task d: day d's points, their vectors made whole (on-demand features), into the day's
- * file (column by column) and their rows of the matrix. */
-static int write_day(void *arg, size_t d, unsigned worker)
+/* The day's vectors into dr's columns (views, request values, on-demand features), with
+ * its points' identifiers, labels and the matrix's per-row sections. */
+static void day_columns(struct set_writer *w, const struct day_out *day, struct day_room *dr)
 {
-	struct set_writer *w = arg;
 	const struct feature_registry *r = w->r;
 	const struct event_table *ev = w->ev;
-	struct day_out *day = &w->days[d];
 	size_t nf = r->nfeatures, n = day->p1 - day->p0;
-	struct day_room *dr = &w->room[worker];
-	struct pq_writer_opts po;
-	struct pq_writer *pw = NULL;
-	int rc;
-
-	if ((rc = room_open(dr, w)))
-		return rc;
-	double **slot = dr->slot, *values = dr->values;
-	struct span *ids = dr->ids;
-	uint32_t *nums = dr->nums;
-	int32_t *labels = dr->labels;
-	struct pq_values *cols = dr->cols;
+	double **slot = dr->slot;
 
 	for (size_t f = 0; f < registry_vector_size(r); f++)
-		slot[f] = values + f * n;
-	/* the views' rows of the day turned into columns, a tile of rows at a time (every
-	 * column's stream stays in cache while its tile is done) */
+		slot[f] = dr->values + f * n;
+	/* the views' rows turned into columns a tile of rows at a time (each column's stream
+	 * stays in cache while its tile is done) */
 	for (size_t j0 = 0; j0 < n; j0 += TILE) {
 		size_t j1 = j0 + TILE < n ? j0 + TILE : n;
 		for (size_t v = 0; v < r->nviews; v++) {
@@ -204,40 +237,77 @@ static int write_day(void *arg, size_t d, unsigned worker)
 		civil_from_ms(ev->ts[i], &c);
 		slot[nf + REQ_HOUR][j] = c.hour;
 		slot[nf + REQ_WEEKDAY][j] = (c.wday + 6) % 7; /* Monday 0, as engine_on_demand */
-		ids[j] = (struct span){ ev->session[i], strlen(ev->session[i]) };
-		ids[n + j] = (struct span){ ev->visitor[i], strlen(ev->visitor[i]) };
-		ids[2 * n + j] = (struct span){ ev->item[i], strlen(ev->item[i]) };
-		nums[j] = (uint32_t)ev->ids[i][EK_SESSION];
-		nums[n + j] = (uint32_t)ev->ids[i][EK_VISITOR];
-		nums[2 * n + j] = (uint32_t)ev->ids[i][EK_ITEM];
-		labels[j] = w->label[p];
+		dr->ids[j] = (struct span){ ev->session[i], strlen(ev->session[i]) };
+		dr->ids[n + j] = (struct span){ ev->visitor[i], strlen(ev->visitor[i]) };
+		dr->ids[2 * n + j] = (struct span){ ev->item[i], strlen(ev->item[i]) };
+		dr->nums[j] = (uint32_t)ev->ids[i][EK_SESSION];
+		dr->nums[n + j] = (uint32_t)ev->ids[i][EK_VISITOR];
+		dr->nums[2 * n + j] = (uint32_t)ev->ids[i][EK_ITEM];
+		dr->labels[j] = w->label[p];
 		w->m.labels[p] = w->label[p];
 		w->m.ts[p] = ev->ts[i];
-		w->m.groups[p] = pp_hash64(ids[j].p, ids[j].len, 0);
+		w->m.groups[p] = pp_hash64(dr->ids[j].p, dr->ids[j].len, 0);
 	}
 	registry_on_demand_columns(r, slot, n);
-	/* the matrix's rows, a tile at a time */
+}
+
+/* The day's rows of the matrix from its columns (a tile at a time), into the matrix. */
+static int day_matrix_rows(struct set_writer *w, const struct day_out *day, const struct day_room *dr)
+{
+	size_t nf = w->r->nfeatures, n = day->p1 - day->p0;
+	float *rows = dr->rows;
+
 	for (size_t j0 = 0; j0 < n; j0 += TILE) {
 		size_t j1 = j0 + TILE < n ? j0 + TILE : n;
-		float *rows = w->m.values + day->p0 * nf;
 		for (size_t f = 0; f < nf; f++) {
-			const double *col = slot[f];
+			const double *col = dr->slot[f];
 			for (size_t j = j0; j < j1; j++)
 				rows[j * nf + f] = (float)col[j];
 		}
 	}
+	return matrix_rows(&w->m, nf, day->p0, rows, n);
+}
+
+/* The day's Parquet file, column by column. */
+static int day_file(struct set_writer *w, struct day_out *day, struct day_room *dr)
+{
+	size_t nf = w->r->nfeatures, n = day->p1 - day->p0;
+	struct pq_values *cols = dr->cols;
+	struct pq_writer_opts po;
+	struct pq_writer *pw;
+	int rc;
+
 	for (int c = 0; c < 3; c++)
-		cols[c] = (struct pq_values){ .v = ids + c * n, .ids = nums + c * n };
-	cols[3].v = w->m.ts + day->p0;
-	cols[4].v = labels;
+		cols[c] = (struct pq_values){ .v = dr->ids + c * n, .ids = dr->nums + c * n };
+	cols[3] = (struct pq_values){ .v = w->m.ts + day->p0 };
+	cols[4] = (struct pq_values){ .v = dr->labels };
 	for (size_t f = 0; f < nf; f++)
-		cols[FIXED_COLS + f] = (struct pq_values){ values + f * n, NULL, true };
+		cols[FIXED_COLS + f] = (struct pq_values){ .v = dr->slot[f], .nan_is_null = true };
 	pq_writer_opts_default(&po);
-	if (!(rc = pq_writer_open(&pw, w->cols, w->ncols, &po)) && (rc = pq_put_columns(pw, cols, n)))
+	if ((rc = pq_writer_open(&pw, w->cols, w->ncols, &po)))
+		return rc;
+	if ((rc = pq_put_columns(pw, cols, n))) {
 		pq_writer_abort(pw);
-	if (!rc)
-		rc = pq_writer_finish(pw, &day->file);
-	return rc ? pp_error_wrap(rc, "training set, %s", day->date) : 0;
+		return rc;
+	}
+	return pq_writer_finish(pw, &day->file);
+}
+
+/* Task d: day d's points, their vectors made whole, into the day's file and their rows of
+ * the matrix. */
+static int write_day(void *arg, size_t d, unsigned worker)
+{
+	struct set_writer *w = arg;
+	struct day_out *day = &w->days[d];
+	struct day_room *dr = &w->room[worker];
+	int rc;
+
+	if ((rc = room_open(dr, w)))
+		return rc;
+	day_columns(w, day, dr);
+	if ((rc = day_matrix_rows(w, day, dr)) || (rc = day_file(w, day, dr)))
+		return pp_error_wrap(rc, "training set, %s", day->date);
+	return 0;
 }
 
 /* The points' days: runs of one date (points are in time order, and so their dates). */
@@ -405,15 +475,12 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	w.event = event;
 	w.label = label;
 	w.block = block;
-	if (!(days = pp_calloc(MAX_DAYS, sizeof(*days))) || !(cols = pp_calloc(w.ncols, sizeof(*cols))) ||
-	    !(w.m.labels = pp_malloc(st->points * sizeof(float))) ||
-	    !(w.m.ts = pp_malloc(st->points * sizeof(int64_t))) ||
-	    !(w.m.groups = pp_malloc(st->points * sizeof(uint64_t))) ||
-	    !(w.m.values = pp_malloc(st->points * nf * sizeof(float) + 1))) {
+	if (!(days = pp_calloc(MAX_DAYS, sizeof(*days))) || !(cols = pp_calloc(w.ncols, sizeof(*cols)))) {
 		rc = PP_ENOMEM;
 		goto out;
 	}
-	pp_advise_huge(w.m.values, st->points * nf * sizeof(float));
+	if ((rc = matrix_open(&w.m, fs, r, st)))
+		goto out;
 	if ((rc = find_days(&ev, event, st->points, days, &ndays)))
 		goto out;
 	cols[0] = (struct pq_column_def){ "session_id", PQ_STRING, false, false };
@@ -438,7 +505,7 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	t3 = time_mono_ns();
 	if (!(rc = curated_rewrite(fs, TRAINING_SET_TABLE, cols, w.ncols, parts, ndays))) {
 		t4 = time_mono_ns();
-		rc = write_matrix(fs, r, st, &w.m);
+		rc = matrix_commit(&w.m, st->points);
 		log_debug("features build: %zu events read in %.2f s; %" PRIu64 " points, their views in %.2f s "
 			  "(%u threads); %zu days' rows in %.2f s; the table committed in %.2f s, the matrix "
 			  "in %.2f s", ev.n, (double)(t1 - t0) / 1e9, st->points, (double)(t2 - t1) / 1e9, threads,
@@ -455,10 +522,7 @@ out:
 	pp_free(days);
 	pp_free(parts);
 	pp_free(cols);
-	pp_free(w.m.labels);
-	pp_free(w.m.ts);
-	pp_free(w.m.groups);
-	pp_free(w.m.values);
+	matrix_close(&w.m);
 	pp_free(rep);
 	pp_free(event);
 	pp_free(label);

@@ -44,3 +44,67 @@ void lake_fs_close(struct lake_fs *fs)
 	pp_free(fs->root);
 	pp_free(fs);
 }
+
+/* ---- objects written piece by piece ---- */
+
+static void writer_close(struct lake_writer *w)
+{
+	if (w->file)
+		fs_atomic_abort(w->file);
+	pp_free(w->file);
+	pp_free(w->mem);
+	pp_free(w->path);
+	memset(w, 0, sizeof(*w));
+}
+
+int lake_writer_open(struct lake_writer *w, struct lake_fs *fs, const char *path, uint64_t size, bool noreplace)
+{
+	struct buf local = BUF_INIT;
+	int rc = 0;
+
+	*w = (struct lake_writer){ .fs = fs, .size = size, .noreplace = noreplace };
+	if (!(w->path = pp_strdup(path)))
+		return PP_ENOMEM;
+	if (fs->ops->local_file) {
+		if (!(rc = fs->ops->local_file(fs, path, &local)) && !(w->file = pp_malloc(sizeof(*w->file))))
+			rc = PP_ENOMEM;
+		if (!rc)
+			rc = fs_atomic_open(w->file, local.data, size, noreplace ? FS_NOREPLACE : FS_REPLACE);
+	} else if (size > SIZE_MAX || !(w->mem = pp_malloc(size ? (size_t)size : 1))) {
+		rc = PP_ENOMEM;
+	}
+	buf_release(&local);
+	if (rc)
+		writer_close(w);
+	return rc;
+}
+
+int lake_writer_pwrite(struct lake_writer *w, const void *data, size_t len, uint64_t off)
+{
+	if (off > w->size || len > w->size - off)
+		return pp_error(PP_EINVAL, "%s: %zu bytes at %" PRIu64 " past its %" PRIu64, w->path, len, off,
+				w->size);
+	if (w->file)
+		return fs_atomic_pwrite(w->file, data, len, off);
+	memcpy(w->mem + off, data, len);
+	return 0;
+}
+
+int lake_writer_commit(struct lake_writer *w)
+{
+	int rc;
+
+	if (w->file) {
+		rc = fs_atomic_commit(w->file); /* (a failed one removed its file) */
+	} else {
+		struct iovec iov = { w->mem, (size_t)w->size };
+		rc = w->fs->ops->put(w->fs, w->path, &iov, 1, w->noreplace);
+	}
+	writer_close(w);
+	return rc;
+}
+
+void lake_writer_abort(struct lake_writer *w)
+{
+	writer_close(w);
+}

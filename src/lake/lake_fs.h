@@ -15,6 +15,7 @@
 
 #include "core/buf.h"
 #include "core/common.h"
+#include "core/fsutil.h"
 
 #include <sys/uio.h>
 
@@ -40,6 +41,9 @@ struct lake_fs_ops {
 	 */
 	int (*leftovers)(struct lake_fs *fs, const char *prefix,
 			 int (*cb)(void *ctx, const char *path, long pid), void *ctx);
+	/* Optional: the local file that holds an object (its directories made), for writers
+	 * that fill it piece by piece (struct lake_writer). */
+	int (*local_file)(struct lake_fs *fs, const char *path, struct buf *out);
 	void (*close)(struct lake_fs *fs);
 };
 
@@ -57,6 +61,26 @@ int lake_fs_open(struct lake_fs **out, const char *root);
 /* The same for cfg->lake_root, with the lake.s3_* keys before the environment. */
 int lake_fs_open_config(struct lake_fs **out, const struct config *cfg);
 void lake_fs_close(struct lake_fs *fs);
+
+/*
+ * An object of known size written piece by piece at offsets (from several threads at
+ * once), then made visible whole as put makes it, or dropped. Where the backend keeps
+ * local files the pieces go straight into the temporary file, the disk starting on them at
+ * once (fs_atomic); elsewhere they gather in memory for one put. commit closes the writer
+ * whatever it returns; abort drops an open one.
+ */
+struct lake_writer {
+	struct lake_fs *fs;
+	char *path;
+	struct fs_atomic *file; /* a local file, or NULL */
+	char *mem;              /* otherwise the object's bytes */
+	uint64_t size;
+	bool noreplace;
+};
+int lake_writer_open(struct lake_writer *w, struct lake_fs *fs, const char *path, uint64_t size, bool noreplace);
+int lake_writer_pwrite(struct lake_writer *w, const void *data, size_t len, uint64_t off);
+int lake_writer_commit(struct lake_writer *w);
+void lake_writer_abort(struct lake_writer *w);
 
 extern const struct lake_fs_ops lake_fs_local_ops, lake_fs_s3_ops;
 /* lake_fs_open's half of the S3 backend: parses fs->root and the settings (cfg may be

@@ -47,6 +47,20 @@ out:
 	return rc;
 }
 
+static int local_file(struct lake_fs *fs, const char *path, struct buf *out)
+{
+	char *slash;
+	int rc;
+
+	buf_reset(out);
+	if ((rc = full_path(fs, path, out)) || !(slash = strrchr(out->data, '/')))
+		return rc;
+	*slash = '\0';
+	rc = fs_is_dir(out->data) ? 0 : fs_mkdir_p(out->data);
+	*slash = '/';
+	return rc;
+}
+
 static int local_get(struct lake_fs *fs, const char *path, uint64_t off, uint64_t len,
 		     struct buf *out)
 {
@@ -153,7 +167,8 @@ static int walk_prefix(struct lake_fs *fs, const char *prefix, const struct walk
 
 	while (root_len > 1 && fs->root[root_len - 1] == '/')
 		root_len--;
-	rc = full_path(fs, prefix, &p);
+	/* "." is the whole lake */
+	rc = strcmp(prefix, ".") ? full_path(fs, prefix, &p) : buf_append(&p, fs->root, strlen(fs->root));
 	if (!rc) {
 		while (p.len > root_len + 1 && p.data[p.len - 1] == '/')
 			p.data[--p.len] = '\0';
@@ -196,5 +211,6 @@ const struct lake_fs_ops lake_fs_local_ops = {
 	.list = local_list,
 	.remove = local_remove,
 	.leftovers = local_leftovers,
+	.local_file = local_file,
 	.close = NULL,
 };

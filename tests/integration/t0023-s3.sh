@@ -61,6 +61,14 @@ expect_exit 0 "$PP" sql -f csv "SELECT event_date, \"views\", carts, purchases, 
 equals "$s3_funnel" "$out" "the funnel from both warehouses"
 expect_exit 0 "$PP" $S3 lake fsck
 contains "$out" "leftovers of interrupted writes: 0"
+# the training set and its matrix (gathered in memory, one put) on S3 as on the local lake
+expect_exit 0 "$PP" $S3 features build --json
+s3_points=$(jq .points <<<"$out")
+expect_exit 0 "$PP" features build --json
+equals "$s3_points" "$(jq .points <<<"$out")" "training set points on S3"
+AWS_ENDPOINT_URL="http://s3.localhost:$S3_PORT" "$T" s3://lake/shop get features/training_set.matrix > s3.matrix
+cmp -s s3.matrix lake/features/training_set.matrix || fail "the matrix on S3 differs from the local one"
+checks=$((checks + 1))
 
 # a Delta commit conflict: another writer commits the version this one read up to
 AWS_ENDPOINT_URL="http://s3.localhost:$S3_PORT" expect_exit 3 "$T" s3://lake/shop delta-race processed/events

@@ -98,6 +98,19 @@ expect_exit 1 "$PP" features historical nokeys.csv
 contains "$err" "nokeys.csv:1: expected a time column"
 
 # one point per session, drawn at random: every session with a point keeps exactly one
+# a build killed while its matrix is half written: the last matrix stays whole, what the
+# kill left is a hidden leftover that lake fsck finds and removes
+before=$(sha256sum lake/features/training_set.matrix | cut -d' ' -f1)
+expect_exit 137 env PPREDICT_CRASH_AT=write:1 "$PP" features build --points-per-session 2
+equals "$(sha256sum lake/features/training_set.matrix | cut -d' ' -f1)" "$before" "the matrix after a killed build"
+equals "$(ls -A lake/features | grep -c '^\.training_set.matrix.tmp-')" "1" "hidden leftovers of the kill"
+expect_exit 0 "$PP" lake fsck --repair
+contains "$out" "removed: features/.training_set.matrix.tmp-"
+equals "$(ls -A lake/features | grep -c '^\.training_set.matrix.tmp-')" "0" "leftovers after fsck --repair"
+expect_exit 0 "$PP" features build --json
+equals "$(jq .points <<<"$out")" "$(jq .points <<<"$built")" "points after the killed build"
+equals "$(sha256sum lake/features/training_set.matrix | cut -d' ' -f1)" "$before" "the same matrix built again"
+
 expect_exit 0 "$PP" features build --points-per-session 1 --seed 7 --json
 one=$out
 sessions=$(duck "WITH e AS (SELECT * FROM $ev), f AS (SELECT session_id, min(ts) t FROM e WHERE event = 'transaction' GROUP BY 1)

@@ -5,12 +5,30 @@
 #include "lake/raw.h"
 #include "unit/test.h"
 
+#include <dirent.h>
+#include <pthread.h>
+
 static struct lake_fs *open_lake(void)
 {
 	struct lake_fs *fs;
 
 	CHECK_INT(lake_fs_open(&fs, test_tmpdir()), 0);
 	return fs;
+}
+
+/* Hidden entries of a directory (temporary files). */
+static int count_hidden(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n += de->d_name[0] == '.' && strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return n;
 }
 
 static uint64_t count_lines(const char *s, size_t n)
@@ -165,5 +183,67 @@ TEST(raw_late_data_is_batched)
 	CHECK_INT(w.stats.segments, 2); /* all the late lines in one segment */
 	CHECK_INT(w.stats.lines, RAW_LATE_WAITS);
 	CHECK_INT(raw_writer_close(&w), 0);
+	lake_fs_close(fs);
+}
+
+struct piece_job {
+	struct lake_writer *w;
+	const char *data;
+	size_t from, to; /* pieces of 1000 bytes, every other one */
+};
+
+static void *write_pieces(void *arg)
+{
+	struct piece_job *j = arg;
+
+	for (size_t k = j->from; k < j->to; k += 2)
+		if (lake_writer_pwrite(j->w, j->data + k * 1000, 1000, k * 1000))
+			return (void *)1;
+	return NULL;
+}
+
+/* An object written in pieces from two threads: whole once committed, invisible and gone
+ * when aborted; pieces past its size refused; noreplace kept. */
+TEST(lake_writer_pieces)
+{
+	enum { PIECES = 3000 }; /* 3 MB: the room is reserved up front */
+	struct lake_fs *fs = open_lake();
+	struct lake_writer w;
+	struct buf got = BUF_INIT, path = BUF_INIT;
+	char *data = malloc(PIECES * 1000);
+	struct piece_job a, b;
+	pthread_t t;
+	void *res;
+
+	for (size_t i = 0; i < PIECES * 1000; i++)
+		data[i] = (char)(i * 7 + i / 1000);
+	CHECK_INT(lake_writer_open(&w, fs, "features/m.bin", PIECES * 1000, false), 0);
+	a = (struct piece_job){ &w, data, 0, PIECES };
+	b = (struct piece_job){ &w, data, 1, PIECES };
+	CHECK_INT(pthread_create(&t, NULL, write_pieces, &a), 0);
+	CHECK(write_pieces(&b) == NULL);
+	pthread_join(t, &res);
+	CHECK(res == NULL);
+	CHECK_INT(lake_writer_pwrite(&w, data, 2, PIECES * 1000 - 1), PP_EINVAL);
+	CHECK_CONTAINS(pp_errmsg(), "features/m.bin");
+	CHECK_INT(fs->ops->get(fs, "features/m.bin", 0, UINT64_MAX, &got), PP_ENOENT); /* not yet */
+	CHECK_INT(lake_writer_commit(&w), 0);
+	buf_reset(&got);
+	CHECK_INT(fs->ops->get(fs, "features/m.bin", 0, UINT64_MAX, &got), 0);
+	CHECK_INT(got.len, PIECES * 1000);
+	CHECK(!memcmp(got.data, data, PIECES * 1000));
+	/* aborted: the old object stays, no temporary file is left */
+	CHECK_INT(lake_writer_open(&w, fs, "features/m.bin", 10, false), 0);
+	CHECK_INT(lake_writer_pwrite(&w, "0123456789", 10, 0), 0);
+	lake_writer_abort(&w);
+	buf_reset(&got);
+	CHECK_INT(fs->ops->get(fs, "features/m.bin", 0, UINT64_MAX, &got), 0);
+	CHECK_INT(got.len, PIECES * 1000);
+	CHECK_INT(path_join(&path, test_tmpdir(), "features"), 0);
+	CHECK_INT(count_hidden(path.data), 0);
+	CHECK_INT(lake_writer_open(&w, fs, "features/m.bin", 10, true), PP_EEXIST);
+	free(data);
+	buf_release(&got);
+	buf_release(&path);
 	lake_fs_close(fs);
 }
