@@ -2,6 +2,7 @@
 #include "features/event_table.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/parallel.h"
 #include "lake/delta/delta_rows.h"
 
 #include <math.h>
@@ -71,54 +72,70 @@ static int grow(struct event_table *ev)
 enum { C_TS, C_VISITOR, C_SESSION, C_EVENT, C_ITEM, C_CATEGORY, C_PRICE, C_DATE, C__COUNT };
 
 /* The events of processed/events up to `to` (the history every point may look back on). */
-int event_table_read(struct lake_fs *fs, const char *to, struct event_table *ev, int64_t *version)
+static const char *const columns[C__COUNT] = { "ts", "visitor_id", "session_id", "event",
+					       "item_id", "category_id", "price", "event_date" };
+
+/*
+ * A share of the table's files, read by a thread of its own into a table of its own
+ * (rows and strings); the shares are then joined in file order, so the result is what one
+ * reader would have made.
+ */
+struct share {
+	struct event_table t;
+	struct delta_dates dates;
+	size_t lo, hi; /* the share: files [lo, hi) of the snapshot */
+	const struct delta_file *files;
+};
+
+struct shares {
+	struct lake_fs *fs;
+	int64_t version;
+	struct share part[2];
+	struct delta_reader *first; /* part 0's reader, opened already */
+};
+
+static bool in_share(void *ctx, const struct delta_file *f)
 {
-	static const char *const names[C__COUNT] = { "ts", "visitor_id", "session_id", "event",
-						     "item_id", "category_id", "price", "event_date" };
-	struct delta_reader rd;
+	struct share *sh = ctx;
+	size_t i = (size_t)(f - sh->files);
+
+	return i >= sh->lo && i < sh->hi && delta_file_in_dates(&sh->dates, f);
+}
+
+/* The rows of rd's files into t. */
+static int read_rows(struct delta_reader *rd, struct event_table *t)
+{
 	struct cell row[C__COUNT];
-	struct delta_dates dates = { "", "" };
 	struct pending *pend = NULL;
 	size_t cappend = 0;
 	int rc;
 
-	memset(ev, 0, sizeof(*ev));
-	strmap_init(&ev->strings);
-	if ((rc = delta_reader_open(&rd, fs, "processed/events", names, C__COUNT))) {
-		if (rc == PP_ENOENT)
-			rc = pp_error_wrap(rc, "processed/events (run `ppredict etl` first)");
-		goto out;
-	}
-	*version = rd.snap.version;
-	snprintf(dates.to, sizeof(dates.to), "%.10s", to);
-	rd.scan.want = delta_file_in_dates;
-	rd.scan.want_ctx = &dates;
-	while (!(rc = delta_reader_next(&rd)) && rd.scan.rows) {
-		size_t first = ev->n, n = 0;
-		if (rd.scan.rows > cappend) {
+	while (!(rc = delta_reader_next(rd)) && rd->scan.rows) {
+		size_t first = t->n, n = 0;
+		if (rd->scan.rows > cappend) {
 			pp_free(pend);
-			if (!(pend = pp_malloc(rd.scan.rows * sizeof(*pend)))) {
+			if (!(pend = pp_malloc(rd->scan.rows * sizeof(*pend)))) {
 				rc = PP_ENOMEM;
 				break;
 			}
-			cappend = rd.scan.rows;
+			cappend = rd->scan.rows;
 		}
 		/* the batch's numbers now, its identifiers hashed for the lookups below */
-		for (size_t r = 0; r < rd.scan.rows && !rc; r++) {
+		for (size_t r = 0; r < rd->scan.rows && !rc; r++) {
 			enum event_type type;
-			size_t i = ev->n;
-			delta_reader_row(&rd, r);
+			size_t i = t->n;
+			delta_reader_row(rd, r);
 			for (int c = 0; c < C__COUNT; c++) /* in the order below */
-				row[c] = rd.row[rd.ix[c]];
+				row[c] = rd->row[rd->ix[c]];
 			if (row[C_TS].null || row[C_VISITOR].null || row[C_SESSION].null ||
 			    row[C_ITEM].null || event_type_parse(row[C_EVENT].s.p, row[C_EVENT].s.len, &type))
 				continue; /* processed rows are valid; a table from elsewhere may not be */
-			if (ev->n == ev->cap && (rc = grow(ev)))
+			if (t->n == t->cap && (rc = grow(t)))
 				break;
-			ev->ts[i] = row[C_TS].i;
-			ev->type[i] = (uint8_t)type;
-			ev->price[i] = row[C_PRICE].null ? NAN : row[C_PRICE].d;
-			snprintf(ev->date[i], 11, "%.10s", row[C_DATE].null ? "" : row[C_DATE].s.p);
+			t->ts[i] = row[C_TS].i;
+			t->type[i] = (uint8_t)type;
+			t->price[i] = row[C_PRICE].null ? NAN : row[C_PRICE].d;
+			snprintf(t->date[i], 11, "%.10s", row[C_DATE].null ? "" : row[C_DATE].s.p);
 			struct pending *x = &pend[n++];
 			x->key[K_VISITOR] = row[C_VISITOR].s;
 			x->key[K_SESSION] = row[C_SESSION].s;
@@ -126,16 +143,126 @@ int event_table_read(struct lake_fs *fs, const char *to, struct event_table *ev,
 			x->key[K_CATEGORY] = row[C_CATEGORY].null ? (struct span){ "", 0 } : row[C_CATEGORY].s;
 			for (int k = 0; k < K__COUNT; k++)
 				x->hash[k] = strmap_hash(x->key[k].p, x->key[k].len);
-			ev->n++;
+			t->n++;
 		}
 		if (!rc)
-			rc = intern_rows(ev, first, pend, n);
+			rc = intern_rows(t, first, pend, n);
 		if (rc)
 			break;
 	}
-out:
 	pp_free(pend);
+	return rc;
+}
+
+/* Task k: share k read (the first with the reader opened already, the second with its
+ * own, at the same version). */
+static int read_share(void *arg, size_t k, unsigned worker)
+{
+	struct shares *s = arg;
+	struct share *sh = &s->part[k];
+	struct delta_reader own, *rd = k ? &own : s->first;
+	int rc = 0;
+
+	(void)worker;
+	if (k && (rc = delta_reader_open_at(&own, s->fs, "processed/events", s->version, columns, C__COUNT))) {
+		delta_reader_close(&own);
+		return rc;
+	}
+	sh->files = rd->snap.files;
+	rd->scan.want = in_share;
+	rd->scan.want_ctx = sh;
+	rc = read_rows(rd, &sh->t);
+	if (k)
+		delta_reader_close(&own);
+	return rc;
+}
+
+/* The second share's rows after the first's: its strings interned into the first's map
+ * in the order it met them (so the ids are those one reader would have given). */
+static int join(struct event_table *t, struct event_table *more)
+{
+	const char **names = event_table_names(more);
+	int64_t *id = pp_malloc((more->strings.count + 1) * sizeof(*id));
+	const char **key = pp_malloc((more->strings.count + 1) * sizeof(*key));
+	int rc = 0;
+
+	if (!names || !id || !key)
+		rc = PP_ENOMEM;
+	for (size_t j = 0; !rc && j < more->strings.count; j++) {
+		bool ins;
+		struct strmap_slot *slot = strmap_put(&t->strings, names[j], strlen(names[j]), &ins);
+		if (!slot) {
+			rc = PP_ENOMEM;
+			break;
+		}
+		if (ins)
+			slot->value = t->strings.count - 1;
+		id[j] = (int64_t)slot->value;
+		key[j] = slot->key;
+	}
+	for (size_t r = 0; !rc && r < more->n; r++) {
+		size_t i = t->n;
+		if (t->n == t->cap && (rc = grow(t)))
+			break;
+		t->ts[i] = more->ts[r];
+		t->type[i] = more->type[r];
+		t->price[i] = more->price[r];
+		memcpy(t->date[i], more->date[r], sizeof(t->date[i]));
+		const char **name[EK__COUNT] = { [EK_SESSION] = &t->session[i], [EK_VISITOR] = &t->visitor[i],
+						 [EK_ITEM] = &t->item[i], [EK_CATEGORY] = &t->category[i] };
+		for (int k = 0; k < EK__COUNT; k++) { /* (-1: an empty identifier) */
+			int64_t j = more->ids[r][k];
+			t->ids[i][k] = j >= 0 ? id[j] : -1;
+			*name[k] = j >= 0 ? key[j] : "";
+		}
+		t->n++;
+	}
+	pp_free(names);
+	pp_free(id);
+	pp_free(key);
+	return rc;
+}
+
+/* The events of processed/events up to `to` (the history every point may look back on):
+ * the files in two shares by size, read at once by two threads, joined. */
+int event_table_read(struct lake_fs *fs, const char *to, struct event_table *ev, int64_t *version)
+{
+	struct delta_reader rd;
+	struct shares s = { .fs = fs, .first = &rd };
+	uint64_t total = 0, half = 0;
+	size_t split = 0, nfiles;
+	int rc;
+
+	memset(ev, 0, sizeof(*ev));
+	strmap_init(&ev->strings);
+	for (int k = 0; k < 2; k++)
+		strmap_init(&s.part[k].t.strings);
+	if ((rc = delta_reader_open(&rd, fs, "processed/events", columns, C__COUNT))) {
+		if (rc == PP_ENOENT)
+			rc = pp_error_wrap(rc, "processed/events (run `ppredict etl` first)");
+		delta_reader_close(&rd);
+		return rc;
+	}
+	*version = s.version = rd.snap.version;
+	nfiles = rd.snap.nfiles;
+	for (int k = 0; k < 2; k++)
+		snprintf(s.part[k].dates.to, sizeof(s.part[k].dates.to), "%.10s", to);
+	for (size_t i = 0; i < nfiles; i++)
+		if (delta_file_in_dates(&s.part[0].dates, &rd.snap.files[i]))
+			total += (uint64_t)rd.snap.files[i].size;
+	while (split < nfiles && half < total / 2) /* the first share: about half the bytes */
+		if (delta_file_in_dates(&s.part[0].dates, &rd.snap.files[split++]))
+			half += (uint64_t)rd.snap.files[split - 1].size;
+	s.part[0].hi = split;
+	s.part[1].lo = split;
+	s.part[1].hi = nfiles;
+	rc = parallel_run(split < nfiles ? 2 : 1, 2, read_share, &s);
 	delta_reader_close(&rd);
+	strmap_release(&ev->strings);
+	*ev = s.part[0].t;
+	if (!rc && split < nfiles)
+		rc = join(ev, &s.part[1].t);
+	event_table_release(&s.part[1].t);
 	return rc;
 }
 

@@ -203,13 +203,19 @@ void delta_row_values(const struct delta_schema *sc, const struct delta_scan *s,
 int delta_reader_open(struct delta_reader *r, struct lake_fs *fs, const char *table,
 		      const char *const *names, size_t n)
 {
+	return delta_reader_open_at(r, fs, table, -1, names, n);
+}
+
+int delta_reader_open_at(struct delta_reader *r, struct lake_fs *fs, const char *table, int64_t version,
+			 const char *const *names, size_t n)
+{
 	int rc;
 
 	memset(r, 0, sizeof(*r));
 	r->table = table;
 	if (n > DELTA_READER_MAX)
 		return pp_error(PP_ELIMIT, "%s: %zu columns at once (at most %d)", table, n, DELTA_READER_MAX);
-	if ((rc = delta_snapshot_load(fs, table, -1, &r->snap)))
+	if ((rc = delta_snapshot_load(fs, table, version, &r->snap)))
 		return rc;
 	r->have_snap = true;
 	if ((rc = delta_schema_load(table, &r->snap, &r->all)))

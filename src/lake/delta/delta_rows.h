@@ -83,6 +83,9 @@ struct delta_reader {
 /* PP_ENOENT: no such table; a missing column is an error naming table and column. */
 int delta_reader_open(struct delta_reader *r, struct lake_fs *fs, const char *table,
 		      const char *const *names, size_t n);
+/* The same at a version (-1: the latest). */
+int delta_reader_open_at(struct delta_reader *r, struct lake_fs *fs, const char *table, int64_t version,
+			 const char *const *names, size_t n);
 int delta_reader_next(struct delta_reader *r);
 void delta_reader_row(struct delta_reader *r, size_t i);
 void delta_reader_close(struct delta_reader *r);
