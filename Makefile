@@ -14,7 +14,10 @@ endif
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wvla -Wpointer-arith -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=gnu17 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Isrc -Itests -I/usr/include/postgresql -MMD -MP
+# Hot loops (the simulator's, the feature replay's) ran 5-10% slower or faster with where
+# unrelated changes happened to move them; aligned, they stay put.
+ALIGN = -falign-functions=64 -falign-loops=32
+ALL_CFLAGS = -std=gnu17 $(WARN) $(CFLAGS) $(ALIGN) -D_GNU_SOURCE -Isrc -Itests -I/usr/include/postgresql -MMD -MP
 LDLIBS = -lxgboost -lmicrohttpd -lcurl -ljansson -lyaml -lsqlite3 -lpq -llmdb -lhiredis -lzstd -lz -lm -lpthread
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
