@@ -51,22 +51,40 @@ static int intern_rows(struct event_table *ev, size_t first, const struct pendin
 	return 0;
 }
 
-static int grow(struct event_table *ev)
+/* One array of the table at a new capacity (unchanged when out of memory). */
+static int resize(void *arrp, size_t cap, size_t size)
 {
-	size_t cap = ev->cap ? ev->cap * 2 : 1 << 16;
+	void *old, *p;
 
-	if (!(ev->ts = pp_realloc(ev->ts, cap * sizeof(*ev->ts))) ||
-	    !(ev->visitor = pp_realloc(ev->visitor, cap * sizeof(*ev->visitor))) ||
-	    !(ev->session = pp_realloc(ev->session, cap * sizeof(*ev->session))) ||
-	    !(ev->item = pp_realloc(ev->item, cap * sizeof(*ev->item))) ||
-	    !(ev->category = pp_realloc(ev->category, cap * sizeof(*ev->category))) ||
-	    !(ev->type = pp_realloc(ev->type, cap * sizeof(*ev->type))) ||
-	    !(ev->price = pp_realloc(ev->price, cap * sizeof(*ev->price))) ||
-	    !(ev->ids = pp_realloc(ev->ids, cap * sizeof(*ev->ids))) ||
-	    !(ev->date = pp_realloc(ev->date, cap * sizeof(*ev->date))))
+	memcpy(&old, arrp, sizeof(old));
+	if (!(p = pp_realloc(old, cap * size)))
+		return PP_ENOMEM;
+	memcpy(arrp, &p, sizeof(p));
+	return 0;
+}
+
+/* Room for `want` rows. */
+static int reserve(struct event_table *ev, size_t want)
+{
+	size_t cap = ev->cap ? ev->cap : 1 << 16;
+
+	if (want <= ev->cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	if (resize(&ev->ts, cap, sizeof(*ev->ts)) || resize(&ev->visitor, cap, sizeof(*ev->visitor)) ||
+	    resize(&ev->session, cap, sizeof(*ev->session)) || resize(&ev->item, cap, sizeof(*ev->item)) ||
+	    resize(&ev->category, cap, sizeof(*ev->category)) || resize(&ev->type, cap, sizeof(*ev->type)) ||
+	    resize(&ev->price, cap, sizeof(*ev->price)) || resize(&ev->ids, cap, sizeof(*ev->ids)) ||
+	    resize(&ev->date, cap, sizeof(*ev->date)))
 		return PP_ENOMEM;
 	ev->cap = cap;
 	return 0;
+}
+
+static int grow(struct event_table *ev)
+{
+	return reserve(ev, ev->n + 1);
 }
 
 enum { C_TS, C_VISITOR, C_SESSION, C_EVENT, C_ITEM, C_CATEGORY, C_PRICE, C_DATE, C__COUNT };
@@ -178,20 +196,32 @@ static int read_share(void *arg, size_t k, unsigned worker)
 }
 
 /* The second share's rows after the first's: its strings interned into the first's map
- * in the order it met them (so the ids are those one reader would have given). */
+ * in the order it met them (so the ids are those one reader would have given), hashed
+ * first and looked up a few ahead of their fetch. */
 static int join(struct event_table *t, struct event_table *more)
 {
+	size_t nnames = more->strings.count, at = t->n;
 	const char **names = event_table_names(more);
-	int64_t *id = pp_malloc((more->strings.count + 1) * sizeof(*id));
-	const char **key = pp_malloc((more->strings.count + 1) * sizeof(*key));
+	int64_t *id = pp_malloc((nnames + 1) * sizeof(*id));
+	const char **key = pp_malloc((nnames + 1) * sizeof(*key));
+	uint32_t *hash = pp_malloc((nnames + 1) * sizeof(*hash));
+	size_t *len = pp_malloc((nnames + 1) * sizeof(*len));
 	int rc = 0;
 
-	if (!names || !id || !key)
+	if (!names || !id || !key || !hash || !len || reserve(t, t->n + more->n))
 		rc = PP_ENOMEM;
-	for (size_t j = 0; !rc && j < more->strings.count; j++) {
+	for (size_t j = 0; !rc && j < nnames; j++) {
+		len[j] = strlen(names[j]);
+		hash[j] = strmap_hash(names[j], len[j]);
+	}
+	for (size_t j = 0; !rc && j < nnames; j++) {
 		bool ins;
-		struct strmap_slot *slot = strmap_put(&t->strings, names[j], strlen(names[j]), &ins);
-		if (!slot) {
+		struct strmap_slot *slot;
+		if (j + AHEAD < nnames)
+			strmap_prefetch(&t->strings, hash[j + AHEAD], false);
+		if (j + AHEAD / 2 < nnames)
+			strmap_prefetch(&t->strings, hash[j + AHEAD / 2], true);
+		if (!(slot = strmap_put_hashed(&t->strings, names[j], len[j], hash[j], &ins))) {
 			rc = PP_ENOMEM;
 			break;
 		}
@@ -200,14 +230,14 @@ static int join(struct event_table *t, struct event_table *more)
 		id[j] = (int64_t)slot->value;
 		key[j] = slot->key;
 	}
+	if (!rc) {
+		memcpy(t->ts + at, more->ts, more->n * sizeof(*t->ts));
+		memcpy(t->type + at, more->type, more->n * sizeof(*t->type));
+		memcpy(t->price + at, more->price, more->n * sizeof(*t->price));
+		memcpy(t->date + at, more->date, more->n * sizeof(*t->date));
+	}
 	for (size_t r = 0; !rc && r < more->n; r++) {
-		size_t i = t->n;
-		if (t->n == t->cap && (rc = grow(t)))
-			break;
-		t->ts[i] = more->ts[r];
-		t->type[i] = more->type[r];
-		t->price[i] = more->price[r];
-		memcpy(t->date[i], more->date[r], sizeof(t->date[i]));
+		size_t i = at + r;
 		const char **name[EK__COUNT] = { [EK_SESSION] = &t->session[i], [EK_VISITOR] = &t->visitor[i],
 						 [EK_ITEM] = &t->item[i], [EK_CATEGORY] = &t->category[i] };
 		for (int k = 0; k < EK__COUNT; k++) { /* (-1: an empty identifier) */
@@ -215,11 +245,14 @@ static int join(struct event_table *t, struct event_table *more)
 			t->ids[i][k] = j >= 0 ? id[j] : -1;
 			*name[k] = j >= 0 ? key[j] : "";
 		}
-		t->n++;
 	}
+	if (!rc)
+		t->n += more->n;
 	pp_free(names);
 	pp_free(id);
 	pp_free(key);
+	pp_free(hash);
+	pp_free(len);
 	return rc;
 }
 
