@@ -354,21 +354,110 @@ static int write_days(struct set_writer *w, size_t ndays, unsigned threads)
 	return rc;
 }
 
+/* The replay's events and the points among them. */
+struct replay {
+	struct replay_event *rep; /* the events in time order */
+	uint32_t *event;          /* per point: its row of ev */
+	uint8_t *label;           /* per point */
+};
+
+/*
+ * The events of ev in time order (`sorted`) as the replay takes them: the gaps before
+ * each (the previous event of its session and of its visitor), and which are prediction
+ * points (before the session's first purchase, in the window, not a bot's, drawn when
+ * sampling) with their labels. st gets the counts.
+ */
+static int mark_points(const struct event_table *ev, const struct radix_rec *sorted, const struct build_opts *o,
+		       const bool *bot, struct replay *out, struct build_stats *st)
+{
+	size_t nstrings = ev->strings.count + 1;
+	int64_t *first_tx = pp_calloc(nstrings, sizeof(*first_tx)); /* per session: 0, none */
+	int64_t *last[2] = { pp_calloc(nstrings, sizeof(int64_t)), pp_calloc(nstrings, sizeof(int64_t)) };
+	uint32_t *cand = NULL, *seen = NULL, *chosen = NULL; /* per session, when sampling */
+	struct rng rg;
+	int rc = 0;
+
+	out->rep = pp_malloc((ev->n + 1) * sizeof(*out->rep));
+	out->event = pp_malloc((ev->n + 1) * sizeof(*out->event));
+	out->label = pp_malloc(ev->n + 1);
+	if (!first_tx || !last[0] || !last[1] || !out->rep || !out->event || !out->label) {
+		rc = PP_ENOMEM;
+		goto out;
+	}
+	/* each session's first transaction: points stop there, and it is their label */
+	for (size_t k = 0; k < ev->n; k++) {
+		size_t i = sorted[k].value;
+		int64_t sid = ev->ids[i][EK_SESSION];
+		if (ev->type[i] == EV_TRANSACTION && !first_tx[sid]) {
+			first_tx[sid] = ev->ts[i] ? ev->ts[i] : 1;
+			st->buying_sessions++;
+		}
+	}
+	if (o->per_session) { /* each session's candidates, counted before the draw */
+		if (!(cand = pp_calloc(nstrings, sizeof(*cand))) || !(seen = pp_calloc(nstrings, sizeof(*seen))) ||
+		    !(chosen = pp_calloc(nstrings, sizeof(*chosen)))) {
+			rc = PP_ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < ev->n; i++)
+			if (is_point(ev, i, o, first_tx))
+				cand[ev->ids[i][EK_SESSION]]++;
+		rng_seed(&rg, o->seed);
+	}
+	for (size_t k = 0; k < ev->n; k++) {
+		size_t i = sorted[k].value;
+		struct replay_event *x = &out->rep[k];
+		int64_t tx = first_tx[ev->ids[i][EK_SESSION]];
+		*x = (struct replay_event){ .ts = ev->ts[i], .type = ev->type[i], .price = ev->price[i], .point = -1 };
+		for (int kind = 0; kind < EK__COUNT; kind++)
+			x->id[kind] = (int32_t)ev->ids[i][kind];
+		for (int kind = EK_SESSION; kind <= EK_VISITOR; kind++)
+			if (x->id[kind] >= 0) {
+				x->prev[kind] = engine_clock_prev(last[kind][x->id[kind]], x->ts);
+				last[kind][x->id[kind]] = x->ts;
+			}
+		if (!is_point(ev, i, o, first_tx))
+			continue;
+		if (bot[ev->ids[i][EK_VISITOR]]) {
+			st->bot_points_skipped++;
+			continue;
+		}
+		if (o->per_session) { /* selection sampling: each session's draw is uniform */
+			int64_t sid = ev->ids[i][EK_SESSION];
+			uint32_t left = cand[sid] - seen[sid]++;
+			if (rng_uniform(&rg) * left >= (double)(o->per_session - chosen[sid])) {
+				st->sampled_out++;
+				continue;
+			}
+			chosen[sid]++;
+		}
+		x->point = (int32_t)st->points;
+		out->event[st->points] = (uint32_t)i;
+		out->label[st->points++] = tx != 0;
+		st->positives += tx != 0;
+	}
+	if (!st->points)
+		rc = pp_error(PP_EINVAL, "no prediction points between %s and %s", o->from[0] ? o->from : "the start",
+			      o->to[0] ? o->to : "the end");
+out:
+	pp_free(first_tx);
+	pp_free(last[0]);
+	pp_free(last[1]);
+	pp_free(cand);
+	pp_free(seen);
+	pp_free(chosen);
+	return rc;
+}
+
 int features_build(struct lake_fs *fs, const struct feature_registry *r, const struct build_opts *o,
 		   struct build_stats *st)
 {
 	struct event_table ev = { 0 };
-	int64_t *first_tx = NULL; /* per session id: its first purchase's time, 0: none */
-	int64_t *last[2] = { NULL, NULL }; /* per session id, per visitor id: its latest event */
-	bool *bot = NULL;         /* per visitor id */
-	uint32_t *cand = NULL, *seen = NULL, *chosen = NULL; /* per session id, when sampling */
-	struct rng rg;
+	bool *bot = NULL; /* per visitor id */
 	size_t nstrings, nf = r->nfeatures, ndays = 0;
 	const struct radix_rec *sorted;
-	struct replay_event *rep = NULL; /* the events in time order */
-	uint32_t *event = NULL;          /* per point: its row of ev */
-	uint8_t *label = NULL;           /* per point */
-	double **block = NULL;           /* per view: a row of values per point */
+	struct replay rp = { NULL, NULL, NULL };
+	double **block = NULL; /* per view: a row of values per point */
 	struct day_out *days = NULL;
 	struct curated_part *parts = NULL;
 	struct pq_column_def *cols = NULL;
@@ -386,74 +475,15 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 		goto out;
 	}
 	st->events = ev.n;
-	if (!(first_tx = pp_calloc(nstrings, sizeof(*first_tx))) || !(bot = pp_calloc(nstrings, sizeof(*bot))) ||
-	    !(last[0] = pp_calloc(nstrings, sizeof(*last[0]))) || !(last[1] = pp_calloc(nstrings, sizeof(*last[1]))) ||
-	    !(rep = pp_malloc((ev.n + 1) * sizeof(*rep))) || !(event = pp_malloc((ev.n + 1) * sizeof(*event))) ||
-	    !(label = pp_malloc(ev.n + 1)) || !(sorted = event_table_by_time(&ev))) {
+	if (!(bot = pp_calloc(nstrings, sizeof(*bot))) || !(sorted = event_table_by_time(&ev))) {
 		rc = PP_ENOMEM;
 		goto out;
 	}
 	if (!o->include_bots && (rc = read_bots(fs, &ev.strings, bot)))
 		goto out;
 	t1 = time_mono_ns();
-	/* each session's first transaction: points stop there, and it is their label */
-	for (size_t k = 0; k < ev.n; k++) {
-		size_t i = sorted[k].value;
-		int64_t sid = ev.ids[i][EK_SESSION];
-		if (ev.type[i] == EV_TRANSACTION && !first_tx[sid]) {
-			first_tx[sid] = ev.ts[i] ? ev.ts[i] : 1;
-			st->buying_sessions++;
-		}
-	}
-	if (o->per_session) { /* each session's candidates, counted before the draw */
-		if (!(cand = pp_calloc(nstrings, sizeof(*cand))) || !(seen = pp_calloc(nstrings, sizeof(*seen))) ||
-		    !(chosen = pp_calloc(nstrings, sizeof(*chosen)))) {
-			rc = PP_ENOMEM;
-			goto out;
-		}
-		for (size_t i = 0; i < ev.n; i++)
-			if (is_point(&ev, i, o, first_tx))
-				cand[ev.ids[i][EK_SESSION]]++;
-		rng_seed(&rg, o->seed);
-	}
-	/* the replay's events in time order, with the gaps before them and which are points */
-	for (size_t k = 0; k < ev.n; k++) {
-		size_t i = sorted[k].value;
-		struct replay_event *x = &rep[k];
-		int64_t tx = first_tx[ev.ids[i][EK_SESSION]];
-		*x = (struct replay_event){ .ts = ev.ts[i], .type = ev.type[i], .price = ev.price[i], .point = -1 };
-		for (int kind = 0; kind < EK__COUNT; kind++)
-			x->id[kind] = (int32_t)ev.ids[i][kind];
-		for (int kind = EK_SESSION; kind <= EK_VISITOR; kind++)
-			if (x->id[kind] >= 0) {
-				x->prev[kind] = engine_clock_prev(last[kind][x->id[kind]], x->ts);
-				last[kind][x->id[kind]] = x->ts;
-			}
-		if (!is_point(&ev, i, o, first_tx))
-			continue;
-		if (bot[ev.ids[i][EK_VISITOR]]) {
-			st->bot_points_skipped++;
-			continue;
-		}
-		if (o->per_session) { /* selection sampling: each session's draw is uniform */
-			int64_t sid = ev.ids[i][EK_SESSION];
-			uint32_t left = cand[sid] - seen[sid]++;
-			if (rng_uniform(&rg) * left >= (double)(o->per_session - chosen[sid])) {
-				st->sampled_out++;
-				continue;
-			}
-			chosen[sid]++;
-		}
-		x->point = (int32_t)st->points;
-		event[st->points] = (uint32_t)i;
-		label[st->points++] = tx != 0;
-		st->positives += tx != 0;
-	}
-	if (!st->points) {
-		rc = pp_error(PP_EINVAL, "no prediction points between %s and %s", o->from[0] ? o->from : "the start",
-			      o->to[0] ? o->to : "the end");
+	if ((rc = mark_points(&ev, sorted, o, bot, &rp, st)))
 		goto out;
-	}
 	if (!(block = pp_calloc(r->nviews + 1, sizeof(*block)))) {
 		rc = PP_ENOMEM;
 		goto out;
@@ -465,15 +495,15 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 		}
 		pp_advise_huge(block[v], st->points * r->views[v].n * sizeof(double));
 	}
-	if ((rc = columns_compute(r, rep, ev.n, nstrings, st->points, block, threads)))
+	if ((rc = columns_compute(r, rp.rep, ev.n, nstrings, st->points, block, threads)))
 		goto out;
 	t2 = time_mono_ns();
-	pp_free(rep);
-	rep = NULL;
+	pp_free(rp.rep);
+	rp.rep = NULL;
 	/* the rows: a file per day, the matrix */
 	w.ev = &ev;
-	w.event = event;
-	w.label = label;
+	w.event = rp.event;
+	w.label = rp.label;
 	w.block = block;
 	if (!(days = pp_calloc(MAX_DAYS, sizeof(*days))) || !(cols = pp_calloc(w.ncols, sizeof(*cols)))) {
 		rc = PP_ENOMEM;
@@ -481,7 +511,7 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	}
 	if ((rc = matrix_open(&w.m, fs, r, st)))
 		goto out;
-	if ((rc = find_days(&ev, event, st->points, days, &ndays)))
+	if ((rc = find_days(&ev, rp.event, st->points, days, &ndays)))
 		goto out;
 	cols[0] = (struct pq_column_def){ "session_id", PQ_STRING, false, false };
 	cols[1] = (struct pq_column_def){ "visitor_id", PQ_STRING, false, false };
@@ -523,16 +553,10 @@ out:
 	pp_free(parts);
 	pp_free(cols);
 	matrix_close(&w.m);
-	pp_free(rep);
-	pp_free(event);
-	pp_free(label);
-	pp_free(first_tx);
-	pp_free(last[0]);
-	pp_free(last[1]);
+	pp_free(rp.rep);
+	pp_free(rp.event);
+	pp_free(rp.label);
 	pp_free(bot);
-	pp_free(cand);
-	pp_free(seen);
-	pp_free(chosen);
 	event_table_release(&ev);
 	return rc;
 }
