@@ -233,10 +233,10 @@ static void day_columns(struct set_writer *w, const struct day_out *day, struct 
 	}
 	for (size_t j = 0; j < n; j++) {
 		size_t p = day->p0 + j, i = w->event[p];
-		struct civil c;
-		civil_from_ms(ev->ts[i], &c);
-		slot[nf + REQ_HOUR][j] = c.hour;
-		slot[nf + REQ_WEEKDAY][j] = (c.wday + 6) % 7; /* Monday 0, as engine_on_demand */
+		double req[REQ__COUNT];
+		engine_request_values(ev->ts[i], req);
+		for (int q = 0; q < REQ__COUNT; q++)
+			slot[nf + q][j] = req[q];
 		dr->ids[j] = (struct span){ ev->session[i], strlen(ev->session[i]) };
 		dr->ids[n + j] = (struct span){ ev->visitor[i], strlen(ev->visitor[i]) };
 		dr->ids[2 * n + j] = (struct span){ ev->item[i], strlen(ev->item[i]) };
@@ -495,7 +495,7 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 		}
 		pp_advise_huge(block[v], st->points * r->views[v].n * sizeof(double));
 	}
-	if ((rc = columns_compute(r, rp.rep, ev.n, nstrings, st->points, block, threads)))
+	if ((rc = columns_compute(r, rp.rep, ev.n, nstrings, block, threads)))
 		goto out;
 	t2 = time_mono_ns();
 	pp_free(rp.rep);

@@ -19,7 +19,7 @@ struct share {
 struct columns {
 	const struct feature_registry *r;
 	const struct replay_event *ev;
-	size_t n, nids, npoints;
+	size_t n, nids;
 	double *const *block;
 	uint32_t **order; /* per view: positions in ev, grouped by entity, each in time order */
 	size_t *grouped;  /* per view: how many (events with the view's key) */
@@ -130,7 +130,7 @@ static int replay_share(void *arg, size_t t, unsigned worker)
 		}
 		for (int k = 0; k < EK__COUNT; k++) /* distinct counts count the dense ids */
 			keyval[k] = x->id[k] >= 0 ? (double)x->id[k] : NAN;
-		engine_event_fields(&fe, x->prev[0], x->prev[1], fields);
+		engine_event_fields(&fe, x->prev[EK_SESSION], x->prev[EK_VISITOR], fields);
 		if ((rc = engine_entity_add(e, sh->view, s, &fe, fields, keyval)) || x->point < 0)
 			continue;
 		double *row = c->block[sh->view] + (size_t)x->point * view->n;
@@ -147,9 +147,9 @@ void columns_min_share(size_t n)
 }
 
 int columns_compute(const struct feature_registry *r, const struct replay_event *ev, size_t n, size_t nids,
-		    size_t npoints, double *const *block, unsigned threads)
+		    double *const *block, unsigned threads)
 {
-	struct columns c = { .r = r, .ev = ev, .n = n, .nids = nids, .npoints = npoints, .block = block };
+	struct columns c = { .r = r, .ev = ev, .n = n, .nids = nids, .block = block };
 	int rc = 0;
 
 	if (threads < 1)

@@ -14,7 +14,8 @@
 /* An event of the replay, in time order. */
 struct replay_event {
 	int64_t ts;
-	int64_t prev[2];       /* its session's and its visitor's previous event time (0: none) */
+	int64_t prev[2];       /* by EK_SESSION, EK_VISITOR: the previous event time of its
+				* session, of its visitor (0: none) */
 	int32_t id[EK__COUNT]; /* dense ids (-1: none) */
 	int32_t point;         /* its prediction point's row, -1: not one */
 	uint8_t type;          /* enum event_type */
@@ -22,13 +23,13 @@ struct replay_event {
 };
 
 /*
- * The views' values at the points of ev (n events in time order, ids below nids, npoints
- * points numbered 0..npoints-1): block[v] gets npoints rows of view v's features (its
- * order), NaN where the view has nothing (no key, nothing yet, past its TTL). threads: how
- * many to use.
+ * The views' values at the points of ev (n events in time order, ids below nids, the
+ * points numbered from 0 by their `point`): block[v] gets a row of view v's features (its
+ * order) per point, NaN where the view has nothing (no key, nothing yet, past its TTL).
+ * threads: how many to use.
  */
 int columns_compute(const struct feature_registry *r, const struct replay_event *ev, size_t n, size_t nids,
-		    size_t npoints, double *const *block, unsigned threads);
+		    double *const *block, unsigned threads);
 
 /* The least number of events a thread takes at once (whole entities); 0: the default.
  * Tests make it small. */

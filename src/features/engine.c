@@ -717,13 +717,18 @@ int engine_vector_ids(struct feature_engine *e, int64_t ts, const int64_t *ids, 
 	return 0;
 }
 
-void engine_on_demand(const struct feature_registry *r, int64_t ts, double *vec)
+void engine_request_values(int64_t ts, double *req)
 {
 	struct civil c;
 
 	civil_from_ms(ts, &c);
-	vec[r->nfeatures + REQ_HOUR] = c.hour;
-	vec[r->nfeatures + REQ_WEEKDAY] = (c.wday + 6) % 7;
+	req[REQ_HOUR] = c.hour;
+	req[REQ_WEEKDAY] = (c.wday + 6) % 7; /* Monday 0 */
+}
+
+void engine_on_demand(const struct feature_registry *r, int64_t ts, double *vec)
+{
+	engine_request_values(ts, vec + r->nfeatures);
 	registry_on_demand(r, vec);
 }
 

@@ -55,6 +55,8 @@ int engine_vector_ids(struct feature_engine *e, int64_t ts, const int64_t *ids, 
 /* The last step of a vector whose views' slots are filled: the request values of ts (hour,
  * weekday) and the on-demand features. */
 void engine_on_demand(const struct feature_registry *r, int64_t ts, double *vec);
+/* The request values of ts (enum request_field order: hour, weekday). */
+void engine_request_values(int64_t ts, double *req);
 
 /*
  * One view's values for entity `id` (its dense id, of the view's entity kind) as of t, in

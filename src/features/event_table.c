@@ -17,6 +17,18 @@ struct pending {
 
 #define AHEAD 16 /* rows whose lookups are fetched ahead: the slots at AHEAD, the keys at half */
 
+/* Key p (its strmap_hash h) in the table's map, a new one numbered in order: its slot, or
+ * NULL when out of memory. */
+static const struct strmap_slot *intern(struct strmap *m, const char *p, size_t len, uint32_t h)
+{
+	bool ins;
+	struct strmap_slot *slot = strmap_put_hashed(m, p, len, h, &ins);
+
+	if (slot && ins)
+		slot->value = m->count - 1;
+	return slot;
+}
+
 /* Rows [first, first + n) of ev get their identifiers interned (dense ids and the map's
  * copies of the strings). The map is far larger than the caches: each lookup's slot, then
  * the key it holds, is fetched some rows before it is needed. */
@@ -33,17 +45,13 @@ static int intern_rows(struct event_table *ev, size_t first, const struct pendin
 				strmap_prefetch(&ev->strings, pend[r + AHEAD / 2].hash[k], true);
 		}
 		for (int k = 0; k < K__COUNT; k++) {
-			struct strmap_slot *slot;
-			bool ins;
+			const struct strmap_slot *slot;
 			ev->ids[i][kind[k]] = -1;
 			*out[k] = "";
 			if (!pend[r].key[k].len)
 				continue;
-			if (!(slot = strmap_put_hashed(&ev->strings, pend[r].key[k].p, pend[r].key[k].len,
-						       pend[r].hash[k], &ins)))
+			if (!(slot = intern(&ev->strings, pend[r].key[k].p, pend[r].key[k].len, pend[r].hash[k])))
 				return PP_ENOMEM;
-			if (ins)
-				slot->value = ev->strings.count - 1;
 			ev->ids[i][kind[k]] = (int64_t)slot->value;
 			*out[k] = slot->key;
 		}
@@ -196,37 +204,31 @@ static int read_share(void *arg, size_t k, unsigned worker)
 }
 
 /* The second share's rows after the first's: its strings interned into the first's map
- * in the order it met them (so the ids are those one reader would have given), hashed
- * first and looked up a few ahead of their fetch. */
+ * in the order it met them (so the ids are those one reader would have given), with the
+ * hashes its own map kept, looked up a few ahead of their fetch. */
 static int join(struct event_table *t, struct event_table *more)
 {
 	size_t nnames = more->strings.count, at = t->n;
-	const char **names = event_table_names(more);
+	const struct strmap_slot **name = pp_calloc(nnames + 1, sizeof(*name)); /* by its id */
 	int64_t *id = pp_malloc((nnames + 1) * sizeof(*id));
 	const char **key = pp_malloc((nnames + 1) * sizeof(*key));
-	uint32_t *hash = pp_malloc((nnames + 1) * sizeof(*hash));
-	size_t *len = pp_malloc((nnames + 1) * sizeof(*len));
 	int rc = 0;
 
-	if (!names || !id || !key || !hash || !len || reserve(t, t->n + more->n))
+	if (!name || !id || !key || reserve(t, t->n + more->n))
 		rc = PP_ENOMEM;
+	for (size_t i = 0; !rc && i < more->strings.cap; i++)
+		if (more->strings.slots[i].key)
+			name[more->strings.slots[i].value] = &more->strings.slots[i];
 	for (size_t j = 0; !rc && j < nnames; j++) {
-		len[j] = strlen(names[j]);
-		hash[j] = strmap_hash(names[j], len[j]);
-	}
-	for (size_t j = 0; !rc && j < nnames; j++) {
-		bool ins;
-		struct strmap_slot *slot;
+		const struct strmap_slot *slot;
 		if (j + AHEAD < nnames)
-			strmap_prefetch(&t->strings, hash[j + AHEAD], false);
+			strmap_prefetch(&t->strings, name[j + AHEAD]->hash, false);
 		if (j + AHEAD / 2 < nnames)
-			strmap_prefetch(&t->strings, hash[j + AHEAD / 2], true);
-		if (!(slot = strmap_put_hashed(&t->strings, names[j], len[j], hash[j], &ins))) {
+			strmap_prefetch(&t->strings, name[j + AHEAD / 2]->hash, true);
+		if (!(slot = intern(&t->strings, name[j]->key, name[j]->len, name[j]->hash))) {
 			rc = PP_ENOMEM;
 			break;
 		}
-		if (ins)
-			slot->value = t->strings.count - 1;
 		id[j] = (int64_t)slot->value;
 		key[j] = slot->key;
 	}
@@ -238,21 +240,19 @@ static int join(struct event_table *t, struct event_table *more)
 	}
 	for (size_t r = 0; !rc && r < more->n; r++) {
 		size_t i = at + r;
-		const char **name[EK__COUNT] = { [EK_SESSION] = &t->session[i], [EK_VISITOR] = &t->visitor[i],
-						 [EK_ITEM] = &t->item[i], [EK_CATEGORY] = &t->category[i] };
+		const char **out[EK__COUNT] = { [EK_SESSION] = &t->session[i], [EK_VISITOR] = &t->visitor[i],
+						[EK_ITEM] = &t->item[i], [EK_CATEGORY] = &t->category[i] };
 		for (int k = 0; k < EK__COUNT; k++) { /* (-1: an empty identifier) */
 			int64_t j = more->ids[r][k];
 			t->ids[i][k] = j >= 0 ? id[j] : -1;
-			*name[k] = j >= 0 ? key[j] : "";
+			*out[k] = j >= 0 ? key[j] : "";
 		}
 	}
 	if (!rc)
 		t->n += more->n;
-	pp_free(names);
+	pp_free(name);
 	pp_free(id);
 	pp_free(key);
-	pp_free(hash);
-	pp_free(len);
 	return rc;
 }
 

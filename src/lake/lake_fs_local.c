@@ -23,11 +23,24 @@ static int full_path(struct lake_fs *fs, const char *path, struct buf *out)
 	return path_join(out, fs->root, path);
 }
 
+/* The directory a file goes in (p: the file's path), made. */
+static int make_parent(struct buf *p)
+{
+	char *slash = strrchr(p->data, '/');
+	int rc;
+
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	rc = fs_is_dir(p->data) ? 0 : fs_mkdir_p(p->data);
+	*slash = '/';
+	return rc;
+}
+
 static int local_put(struct lake_fs *fs, const char *path, const struct iovec *iov, int n,
 		     bool noreplace)
 {
 	struct buf p = BUF_INIT;
-	char *slash;
 	int rc;
 
 	if ((rc = full_path(fs, path, &p)))
@@ -35,12 +48,7 @@ static int local_put(struct lake_fs *fs, const char *path, const struct iovec *i
 	/* Directories are made only when missing: mkdir -p on every put costs more than
 	 * the write itself on a busy file system. */
 	rc = fs_write_atomic(p.data, iov, n, noreplace ? FS_NOREPLACE : FS_REPLACE);
-	if (rc != PP_ENOENT || !(slash = strrchr(p.data, '/')))
-		goto out;
-	*slash = '\0';
-	rc = fs_mkdir_p(p.data);
-	*slash = '/';
-	if (!rc)
+	if (rc == PP_ENOENT && !(rc = make_parent(&p)))
 		rc = fs_write_atomic(p.data, iov, n, noreplace ? FS_NOREPLACE : FS_REPLACE);
 out:
 	buf_release(&p);
@@ -49,16 +57,10 @@ out:
 
 static int local_file(struct lake_fs *fs, const char *path, struct buf *out)
 {
-	char *slash;
 	int rc;
 
 	buf_reset(out);
-	if ((rc = full_path(fs, path, out)) || !(slash = strrchr(out->data, '/')))
-		return rc;
-	*slash = '\0';
-	rc = fs_is_dir(out->data) ? 0 : fs_mkdir_p(out->data);
-	*slash = '/';
-	return rc;
+	return (rc = full_path(fs, path, out)) ? rc : make_parent(out);
 }
 
 static int local_get(struct lake_fs *fs, const char *path, uint64_t off, uint64_t len,

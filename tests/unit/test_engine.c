@@ -451,7 +451,7 @@ TEST(columns_match_engine_replay)
 		for (size_t v = 0; v < r.nviews; v++) /* garbage that every value must replace */
 			memset(block[v], 0x5a, npoints * r.views[v].n * sizeof(double));
 		columns_min_share(threads == 1 ? 0 : 50); /* several threads: many small shares */
-		CHECK_INT(columns_compute(&r, rep, NEV, ids.count, npoints, block, threads), 0);
+		CHECK_INT(columns_compute(&r, rep, NEV, ids.count, block, threads), 0);
 		for (size_t p = 0; p < npoints; p++)
 			for (size_t v = 0; v < r.nviews; v++)
 				for (size_t k = 0; k < r.views[v].n; k++) {

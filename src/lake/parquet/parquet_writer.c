@@ -238,11 +238,16 @@ static int dict_fixed(struct pq_writer *w, struct pq_col *c, const void *plain, 
 	return added ? (w->rc = buf_append(&c->dict_values, plain, size)) : 0;
 }
 
+static int null_refused(struct pq_writer *w, const struct pq_col *c)
+{
+	return w->rc = pp_error(PP_EINVAL, "column %s is required: it cannot be null", c->def.name);
+}
+
 /* The column's definition level for one more row, and its counts. */
 static int level(struct pq_writer *w, struct pq_col *c, bool null)
 {
 	if (null && !c->def.optional)
-		return w->rc = pp_error(PP_EINVAL, "column %s is required: it cannot be null", c->def.name);
+		return null_refused(w, c);
 	if (c->def.optional) {
 		if (pp_array_grow(&c->levels, c->nlevels, &c->caplevels, 1, 1024))
 			return w->rc = PP_ENOMEM;
@@ -308,15 +313,20 @@ static int add_i64(struct pq_writer *w, struct pq_col *c, int64_t v)
 	return w->rc = buf_append(&c->values, &v, 8);
 }
 
+static void stat_double(struct pq_col *c, double v)
+{
+	if (isnan(v)) /* NaN would poison min/max: readers skip it too */
+		return;
+	if (!c->st.set || v < c->st.dmin)
+		c->st.dmin = v;
+	if (!c->st.set || v > c->st.dmax)
+		c->st.dmax = v;
+	c->st.set = true;
+}
+
 static int add_double(struct pq_writer *w, struct pq_col *c, double v)
 {
-	if (!isnan(v)) { /* NaN would poison min/max: readers skip it too */
-		if (!c->st.set || v < c->st.dmin)
-			c->st.dmin = v;
-		if (!c->st.set || v > c->st.dmax)
-			c->st.dmax = v;
-		c->st.set = true;
-	}
+	stat_double(c, v);
 	if (dict_fixed(w, c, &v, 8))
 		return w->rc;
 	return w->rc = buf_append(&c->values, &v, 8);
@@ -745,20 +755,14 @@ static int put_doubles(struct pq_writer *w, struct pq_col *c, const struct pq_va
 	for (size_t r = 0; r < n; r++) {
 		bool null = (v->valid && !v->valid[from + r]) || (v->nan_is_null && isnan(d[r]));
 		if (null && !c->def.optional)
-			return w->rc = pp_error(PP_EINVAL, "column %s is required: it cannot be null", c->def.name);
+			return null_refused(w, c);
 		if (c->def.optional)
 			c->levels[c->nlevels++] = !null;
 		if (null) {
 			nulls++;
 			continue;
 		}
-		if (!isnan(d[r])) { /* NaN would poison min/max: readers skip it too */
-			if (!c->st.set || d[r] < c->st.dmin)
-				c->st.dmin = d[r];
-			if (!c->st.set || d[r] > c->st.dmax)
-				c->st.dmax = d[r];
-			c->st.set = true;
-		}
+		stat_double(c, d[r]);
 		memcpy(c->values.data + at, &d[r], sizeof(double));
 		at += sizeof(double);
 	}
@@ -795,13 +799,8 @@ static int put_slice(struct pq_writer *w, struct pq_col *c, const struct pq_valu
 			if (!level(w, c, null) && !null)
 				add_i64(w, c, ((const int64_t *)v->v)[r]);
 			break;
-		case PQ_DOUBLE: {
-			double d = ((const double *)v->v)[r];
-			null = null || (v->nan_is_null && isnan(d));
-			if (!level(w, c, null) && !null)
-				add_double(w, c, d);
+		case PQ_DOUBLE: /* put_doubles, above */
 			break;
-		}
 		case PQ_STRING: {
 			struct span sp = ((const struct span *)v->v)[r];
 			null = null || !sp.p;
