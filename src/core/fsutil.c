@@ -1,5 +1,6 @@
 #include "core/fsutil.h"
 #include "core/err.h"
+#include "core/mem.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -60,11 +61,79 @@ int fs_fsync_dir(const char *dir)
 	return rc;
 }
 
-static int write_all(int fd, const char *path, const struct iovec *iov, int n)
+#define BLOCK 4096u            /* what O_DIRECT wants aligned: offsets, lengths and memory */
+#define DIRECT_CHUNK (1u << 20) /* bytes per direct write, through one aligned copy */
+
+/* p[0..len) at off through the page cache, the disk starting on them at once (so the
+ * final fsync finds little left to do). */
+static int write_cached(struct fs_atomic *a, const char *p, size_t len, uint64_t off)
+{
+	uint64_t start = off;
+	size_t total = len;
+
+	while (len) {
+		ssize_t w = pwrite(a->fd, p, len, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return pp_error_errno(PP_EIO, "write %s", a->tmp);
+		p += w;
+		len -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	if (total)
+		sync_file_range(a->fd, (off_t)start, (off_t)total, SYNC_FILE_RANGE_WRITE);
+	return 0;
+}
+
+/* Whole blocks p[0..len) at the block-aligned off past the page cache: how many bytes
+ * went (fewer when the file system refuses, or no aligned copy could be had). */
+static size_t write_direct(struct fs_atomic *a, const char *p, size_t len, uint64_t off)
+{
+	char *mem = pp_malloc(DIRECT_CHUNK + BLOCK), *bounce;
+	size_t done = 0;
+
+	if (!mem)
+		return 0;
+	bounce = (char *)(((uintptr_t)mem + BLOCK - 1) & ~(uintptr_t)(BLOCK - 1));
+	while (done < len) {
+		size_t n = len - done < DIRECT_CHUNK ? len - done : DIRECT_CHUNK;
+		ssize_t w;
+		memcpy(bounce, p + done, n);
+		w = pwrite(a->direct_fd, bounce, n, (off_t)(off + done));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0 || (size_t)w % BLOCK)
+			break; /* (a partial block is written again through the cache) */
+		done += (size_t)w;
+	}
+	pp_free(mem);
+	return done - done % BLOCK;
+}
+
+/* A piece at its offset: the whole blocks inside it past the cache when the file goes
+ * that way, its partial first and last blocks (shared with the neighbouring pieces)
+ * through the cache. */
+static int write_piece(struct fs_atomic *a, const char *p, size_t len, uint64_t off)
+{
+	uint64_t lo = (off + BLOCK - 1) & ~(uint64_t)(BLOCK - 1), hi = (off + len) & ~(uint64_t)(BLOCK - 1);
+	size_t head = (size_t)(lo - off), done;
+	int rc;
+
+	if (a->direct_fd < 0 || hi <= lo || __atomic_load_n(&a->direct_refused, __ATOMIC_RELAXED))
+		return write_cached(a, p, len, off);
+	if ((rc = write_cached(a, p, head, off)))
+		return rc;
+	if ((done = write_direct(a, p + head, (size_t)(hi - lo), lo)) < hi - lo)
+		__atomic_store_n(&a->direct_refused, true, __ATOMIC_RELAXED);
+	return write_cached(a, p + head + done, len - head - done, lo + done);
+}
+
+static int write_all(struct fs_atomic *a, const struct iovec *iov, int n)
 {
 	size_t total = 0, written = 0, half;
 	bool pointed = false;
-	int i;
+	int i, rc;
 
 	for (i = 0; i < n; i++)
 		total += iov[i].iov_len;
@@ -73,8 +142,7 @@ static int write_all(int fd, const char *path, const struct iovec *iov, int n)
 		const char *p = iov[i].iov_base;
 		size_t left = iov[i].iov_len;
 		while (left) {
-			size_t chunk = left > (1u << 20) ? (1u << 20) : left;
-			ssize_t w;
+			size_t chunk = left > (4u << 20) ? (4u << 20) : left;
 			/* Stop once at the half-way mark: where a crash test wants to die. */
 			if (!pointed && written < half && written + chunk > half)
 				chunk = half - written;
@@ -82,15 +150,11 @@ static int write_all(int fd, const char *path, const struct iovec *iov, int n)
 				pointed = true;
 				fs_crash_point("write");
 			}
-			w = write(fd, p, chunk);
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				return pp_error_errno(PP_EIO, "write %s", path);
-			}
-			p += w;
-			left -= (size_t)w;
-			written += (size_t)w;
+			if ((rc = write_piece(a, p, chunk, written)))
+				return rc;
+			p += chunk;
+			left -= chunk;
+			written += chunk;
 		}
 	}
 	return 0;
@@ -116,7 +180,7 @@ int fs_atomic_open(struct fs_atomic *a, const char *path, uint64_t size, enum fs
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	a->fd = -1;
+	a->fd = a->direct_fd = -1;
 	a->size = size;
 	a->mode = mode;
 	if (strlen(path) >= sizeof(a->path) ||
@@ -137,31 +201,30 @@ int fs_atomic_open(struct fs_atomic *a, const char *path, uint64_t size, enum fs
 		fs_atomic_abort(a);
 		return rc;
 	}
+	if (size >= FS_UNCACHED_MIN) /* (where the file system refuses, the cache it is) */
+		a->direct_fd = open(a->tmp, O_WRONLY | O_DIRECT | O_CLOEXEC);
 	return 0;
 }
 
 int fs_atomic_pwrite(struct fs_atomic *a, const void *data, size_t len, uint64_t off)
 {
-	const char *p = data;
-	uint64_t before = __atomic_fetch_add(&a->written, len, __ATOMIC_RELAXED), start = off;
-	size_t total = len;
+	uint64_t before = __atomic_fetch_add(&a->written, len, __ATOMIC_RELAXED);
 
 	/* where a crash test wants to die: once half the expected bytes are in */
 	if (before < a->size / 2 && before + len >= a->size / 2)
 		fs_crash_point("write");
-	while (len) {
-		ssize_t w = pwrite(a->fd, p, len, (off_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return pp_error_errno(PP_EIO, "write %s", a->tmp);
-		p += w;
-		len -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	/* the disk starts on these bytes now, so the final fsync finds little left to do */
-	sync_file_range(a->fd, (off_t)start, (off_t)total, SYNC_FILE_RANGE_WRITE);
-	return 0;
+	return write_piece(a, data, len, off);
+}
+
+/* Both descriptors closed; the first close's failure returned. */
+static int close_file(struct fs_atomic *a)
+{
+	int rc = close(a->fd);
+
+	if (a->direct_fd >= 0)
+		close(a->direct_fd);
+	a->fd = a->direct_fd = -1;
+	return rc;
 }
 
 int fs_atomic_commit(struct fs_atomic *a)
@@ -172,9 +235,8 @@ int fs_atomic_commit(struct fs_atomic *a)
 
 	if (fsync(a->fd))
 		rc = pp_error_errno(PP_EIO, "fsync %s", a->tmp);
-	if (close(a->fd) && !rc)
+	if (close_file(a) && !rc)
 		rc = pp_error_errno(PP_EIO, "close %s", a->tmp);
-	a->fd = -1;
 	if (rc)
 		goto fail;
 	fs_crash_point("rename");
@@ -200,19 +262,21 @@ void fs_atomic_abort(struct fs_atomic *a)
 {
 	if (a->fd < 0)
 		return;
-	close(a->fd);
+	close_file(a);
 	unlink(a->tmp);
-	a->fd = -1;
 }
 
 int fs_write_atomic(const char *path, const struct iovec *iov, int n, enum fs_write_mode mode)
 {
 	struct fs_atomic a;
+	uint64_t size = 0;
 	int rc;
 
-	if ((rc = fs_atomic_open(&a, path, 0, mode)))
+	for (int i = 0; i < n; i++)
+		size += iov[i].iov_len;
+	if ((rc = fs_atomic_open(&a, path, size, mode)))
 		return rc;
-	if ((rc = write_all(a.fd, a.tmp, iov, n))) {
+	if ((rc = write_all(&a, iov, n))) {
 		fs_atomic_abort(&a);
 		return rc;
 	}

@@ -33,9 +33,17 @@ int fs_write_atomic(const char *path, const struct iovec *iov, int n, enum fs_wr
  * if they like), whose size is known: open reserves the room, each piece's writeback
  * starts as it is written, commit fsyncs, renames and fsyncs the directory; abort removes
  * the temporary file. A failed commit has removed it too.
+ *
+ * Files of FS_UNCACHED_MIN bytes or more go past the page cache (O_DIRECT) wherever they
+ * cover whole blocks: the writer has no use for the pages, and filling fresh ones costs
+ * more CPU than the copy to the disk (on a virtual machine several times more). The file
+ * system that refuses it gets the usual cached writes.
  */
+#define FS_UNCACHED_MIN (4u << 20)
 struct fs_atomic {
 	int fd;
+	int direct_fd; /* the same file opened O_DIRECT, or -1 */
+	bool direct_refused; /* a direct write failed: the rest go through the cache */
 	enum fs_write_mode mode;
 	uint64_t size, written;
 	char path[4096], tmp[4096];

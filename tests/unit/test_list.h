@@ -49,6 +49,7 @@ X(raw_flush_before_keeps_open_hours)
 X(raw_late_data_is_batched)
 X(fs_write_atomic_noreplace)
 X(lake_writer_pieces)
+X(fs_atomic_uncached_pieces)
 X(lake_paths_are_confined)
 /* import */
 X(csv_reader_edge_cases)

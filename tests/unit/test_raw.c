@@ -186,6 +186,40 @@ TEST(raw_late_data_is_batched)
 	lake_fs_close(fs);
 }
 
+/* A file past the page cache's threshold, in pieces of odd sizes at odd offsets (their
+ * first and last blocks shared with their neighbours, some inside one block), written out
+ * of order, and one from odd-sized buffers: every byte where it belongs. */
+TEST(fs_atomic_uncached_pieces)
+{
+	static const size_t cut[] = { 0, 1, 4095, 4097, 12288, 12290, 1100000, 1100009, 3300001, FS_UNCACHED_MIN + 5, FS_UNCACHED_MIN + 70001 };
+	enum { NCUT = sizeof(cut) / sizeof(cut[0]) };
+	size_t size = cut[NCUT - 1];
+	char *data = malloc(size);
+	struct buf path = BUF_INIT, got = BUF_INIT;
+	struct fs_atomic a;
+
+	for (size_t i = 0; i < size; i++)
+		data[i] = (char)(i * 131 + i / 4096);
+	CHECK_INT(path_join(&path, test_tmpdir(), "big.bin"), 0);
+	CHECK_INT(fs_atomic_open(&a, path.data, size, FS_REPLACE), 0);
+	for (size_t k = NCUT - 1; k-- > 0;) /* last piece first */
+		CHECK_INT(fs_atomic_pwrite(&a, data + cut[k], cut[k + 1] - cut[k], cut[k]), 0);
+	CHECK_INT(fs_atomic_commit(&a), 0);
+	CHECK_INT(fs_read_file(path.data, &got), 0);
+	CHECK_INT(got.len, size);
+	CHECK(!memcmp(got.data, data, size));
+	const struct iovec iov[3] = { { data, 5 }, { data + 5, 3000001 }, { data + 3000006, size - 3000006 } };
+	data[0] ^= 1;
+	CHECK_INT(fs_write_atomic(path.data, iov, 3, FS_REPLACE), 0);
+	buf_reset(&got);
+	CHECK_INT(fs_read_file(path.data, &got), 0);
+	CHECK_INT(got.len, size);
+	CHECK(!memcmp(got.data, data, size));
+	free(data);
+	buf_release(&path);
+	buf_release(&got);
+}
+
 struct piece_job {
 	struct lake_writer *w;
 	const char *data;
