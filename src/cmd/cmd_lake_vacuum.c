@@ -35,12 +35,15 @@ static int run_lake_vacuum(struct cmd_ctx *ctx, void *vopts, int argc, char **ar
 		return rc;
 	if (o->json)
 		printf("{\"table\":\"%s\",\"deleted\":%" PRIu64 ",\"deleted_bytes\":%" PRIu64
-		       ",\"retained\":%" PRIu64 ",\"dry_run\":%s}\n", argv[0], st.deleted,
-		       st.deleted_bytes, st.retained, o->dry_run ? "true" : "false");
+		       ",\"never_committed\":%" PRIu64 ",\"retained\":%" PRIu64 ",\"pending\":%" PRIu64
+		       ",\"dry_run\":%s}\n", argv[0], st.deleted, st.deleted_bytes, st.never_committed,
+		       st.retained, st.pending, o->dry_run ? "true" : "false");
 	else
-		printf("%s: %s %" PRIu64 " files (%.1f MB); %" PRIu64 " removed files kept for the "
-		       "retention period\n", argv[0], o->dry_run ? "would delete" : "deleted",
-		       st.deleted, (double)st.deleted_bytes / 1048576.0, st.retained);
+		printf("%s: %s %" PRIu64 " files (%.1f MB, %" PRIu64 " of them never committed); %" PRIu64
+		       " removed files kept for the retention period; %" PRIu64 " files not yet committed "
+		       "kept (younger than the retention or an hour)\n", argv[0],
+		       o->dry_run ? "would delete" : "deleted", st.deleted, (double)st.deleted_bytes / 1048576.0,
+		       st.never_committed, st.retained, st.pending);
 	return 0;
 }
 
@@ -52,7 +55,8 @@ const struct command cmd_lake_vacuum = {
 	.usage = "TABLE",
 	.min_args = 1,
 	.max_args = 1,
-	.details = "Only files the log removed more than --retain-hours ago are deleted; the\n"
-		   "latest version is never touched. Versions older than the retention may no\n"
-		   "longer be readable afterwards.",
+	.details = "Deleted: files the log removed more than --retain-hours ago, and files it never\n"
+		   "mentions (left by writers killed before their commit) once older than that and\n"
+		   "than an hour. The latest version is never touched. Versions older than the\n"
+		   "retention may no longer be readable afterwards.",
 };

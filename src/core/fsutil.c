@@ -212,7 +212,7 @@ int fs_atomic_pwrite(struct fs_atomic *a, const void *data, size_t len, uint64_t
 
 	/* where a crash test wants to die: once half the expected bytes are in */
 	if (before < a->size / 2 && before + len >= a->size / 2)
-		fs_crash_point("write");
+		fs_crash_point("piece");
 	return write_piece(a, data, len, off);
 }
 

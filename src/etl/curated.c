@@ -37,7 +37,10 @@ static int commit_parts(struct lake_fs *fs, const char *table, const struct pq_c
 		const char *pv[1] = { parts[i].date };
 		if (have_snap && !whole)
 			delta_txn_remove_partition(&t, &snap, parts[i].date);
-		delta_txn_add_parquet(&t, pv, parts[i].file, parts[i].records, NULL);
+		if (parts[i].stored)
+			delta_txn_add_stored(&t, pv, parts[i].stored, parts[i].records, NULL);
+		else
+			delta_txn_add_parquet(&t, pv, parts[i].file, parts[i].records, NULL);
 		rc = t.rc;
 	}
 	if (!rc)

@@ -11,9 +11,12 @@
 #include "lake/lake_fs.h"
 #include "lake/parquet/parquet.h"
 
+struct delta_stored;
+
 struct curated_part {
 	const char *date;
-	const struct buf *file;
+	const struct buf *file;             /* its bytes, stored by the commit; or */
+	const struct delta_stored *stored;  /* stored already (delta_store_parquet) */
 	int64_t records;
 };
 

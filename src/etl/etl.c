@@ -791,8 +791,8 @@ static int commit_curated(struct etl *e)
 		for (size_t i = 0; i < e->ndays; i++) {
 			const struct day *d = &e->days[i];
 			if (d->touched)
-				parts[n++] = (struct curated_part){ d->date, &d->curated[k],
-								    d->curated_rows[k] };
+				parts[n++] = (struct curated_part){ .date = d->date, .file = &d->curated[k],
+								    .records = d->curated_rows[k] };
 		}
 		rc = curated_commit(e->fs, curated_tables[k].table, curated_tables[k].cols,
 				    curated_tables[k].ncols, parts, n);

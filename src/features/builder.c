@@ -143,11 +143,12 @@ static bool is_point(const struct event_table *ev, size_t i, const struct build_
 #define FIXED_COLS 5 /* session_id, visitor_id, item_id, ts, label; then the features */
 #define MAX_DAYS 400
 
-/* A day of points (a run of rows, the points being in time order) and its file. */
+/* A day of points (a run of rows, the points being in time order) and its file, stored
+ * in the table's directory by the worker that made it (added by the commit). */
 struct day_out {
 	char date[11];
 	size_t p0, p1;
-	struct buf file;
+	struct delta_stored stored;
 };
 
 /* A worker's room for one day's columns, sized for the largest day and used for each. */
@@ -159,11 +160,13 @@ struct day_room {
 	int32_t *labels;
 	float *rows;          /* the day's rows of the matrix */
 	struct pq_values *cols;
+	struct buf file;      /* the day's Parquet file */
 	bool ready;
 };
 
 /* What the days are written from. */
 struct set_writer {
+	struct lake_fs *fs;
 	const struct feature_registry *r;
 	const struct event_table *ev;
 	const uint32_t *event; /* per point: its row of ev */
@@ -190,6 +193,7 @@ static int room_open(struct day_room *dr, const struct set_writer *w)
 	dr->labels = pp_malloc((n + 1) * sizeof(*dr->labels));
 	dr->rows = pp_malloc((n * w->r->nfeatures + 1) * sizeof(*dr->rows));
 	dr->cols = pp_calloc(w->ncols, sizeof(*dr->cols));
+	buf_init(&dr->file, 0);
 	pp_advise_huge(dr->values, n * registry_vector_size(w->r) * sizeof(*dr->values));
 	dr->ready = dr->slot && dr->values && dr->ids && dr->nums && dr->labels && dr->rows && dr->cols;
 	return dr->ready ? 0 : PP_ENOMEM;
@@ -204,6 +208,7 @@ static void room_close(struct day_room *dr)
 	pp_free(dr->labels);
 	pp_free(dr->rows);
 	pp_free(dr->cols);
+	buf_release(&dr->file);
 }
 
 /* The day's vectors into dr's columns (views, request values, on-demand features), with
@@ -268,9 +273,11 @@ static int day_matrix_rows(struct set_writer *w, const struct day_out *day, cons
 	return matrix_rows(&w->m, nf, day->p0, rows, n);
 }
 
-/* The day's Parquet file, column by column. */
+/* The day's Parquet file, column by column, stored in the table's directory. */
 static int day_file(struct set_writer *w, struct day_out *day, struct day_room *dr)
 {
+	static const char *const partcols[] = { "event_date" };
+	const char *pv[] = { day->date };
 	size_t nf = w->r->nfeatures, n = day->p1 - day->p0;
 	struct pq_values *cols = dr->cols;
 	struct pq_writer_opts po;
@@ -290,7 +297,10 @@ static int day_file(struct set_writer *w, struct day_out *day, struct day_room *
 		pq_writer_abort(pw);
 		return rc;
 	}
-	return pq_writer_finish(pw, &day->file);
+	buf_reset(&dr->file);
+	if ((rc = pq_writer_finish(pw, &dr->file)))
+		return rc;
+	return delta_store_parquet(w->fs, TRAINING_SET_TABLE, partcols, 1, pv, &dr->file, &day->stored);
 }
 
 /* Task d: day d's points, their vectors made whole, into the day's file and their rows of
@@ -461,8 +471,9 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	struct day_out *days = NULL;
 	struct curated_part *parts = NULL;
 	struct pq_column_def *cols = NULL;
-	struct set_writer w = { .r = r, .ncols = FIXED_COLS + nf };
+	struct set_writer w = { .fs = fs, .r = r, .ncols = FIXED_COLS + nf };
 	unsigned threads = parallel_threads();
+	bool committed = false;
 	uint64_t t0 = time_mono_ns(), t1, t2, t3, t4;
 	int rc;
 
@@ -522,8 +533,6 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 		cols[FIXED_COLS + f] = (struct pq_column_def){ r->names[f], PQ_DOUBLE, true, true };
 	w.cols = cols;
 	w.days = days;
-	for (size_t d = 0; d < ndays; d++)
-		buf_init(&days[d].file, 0);
 	if ((rc = write_days(&w, ndays, threads)))
 		goto out;
 	if (!(parts = pp_calloc(ndays + 1, sizeof(*parts)))) {
@@ -531,9 +540,11 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 		goto out;
 	}
 	for (size_t d = 0; d < ndays; d++)
-		parts[d] = (struct curated_part){ days[d].date, &days[d].file, (int64_t)(days[d].p1 - days[d].p0) };
+		parts[d] = (struct curated_part){ .date = days[d].date, .stored = &days[d].stored,
+						  .records = (int64_t)(days[d].p1 - days[d].p0) };
 	t3 = time_mono_ns();
 	if (!(rc = curated_rewrite(fs, TRAINING_SET_TABLE, cols, w.ncols, parts, ndays))) {
+		committed = true;
 		t4 = time_mono_ns();
 		rc = matrix_commit(&w.m, st->points);
 		log_debug("features build: %zu events read in %.2f s; %" PRIu64 " points, their views in %.2f s "
@@ -544,8 +555,11 @@ int features_build(struct lake_fs *fs, const struct feature_registry *r, const s
 	}
 out:
 	st->seconds = (double)(time_mono_ns() - t0) / 1e9;
-	for (size_t d = 0; days && d < ndays; d++)
-		buf_release(&days[d].file);
+	for (size_t d = 0; days && d < ndays; d++) /* (a table not committed: its files dropped) */
+		if (committed)
+			delta_stored_release(&days[d].stored);
+		else
+			delta_stored_drop(fs, TRAINING_SET_TABLE, &days[d].stored);
 	for (size_t v = 0; block && v < r->nviews; v++)
 		pp_free(block[v]);
 	pp_free(block);

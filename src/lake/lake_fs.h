@@ -21,8 +21,10 @@
 
 struct lake_fs;
 
-/* Called once per object under a prefix; return non-zero to stop the listing. */
-typedef int (*lake_list_cb)(void *ctx, const char *path, uint64_t size);
+/* Called once per object under a prefix, with its size and when it was last written
+ * (ms since the epoch; 0 when the store does not say); return non-zero to stop the
+ * listing. */
+typedef int (*lake_list_cb)(void *ctx, const char *path, uint64_t size, int64_t mtime_ms);
 
 struct lake_fs_ops {
 	const char *name;

@@ -153,7 +153,8 @@ static int walk(struct buf *dir, size_t root_len, const struct walk_cb *cb)
 		else if (S_ISDIR(st.st_mode))
 			rc = walk(dir, root_len, cb);
 		else if (S_ISREG(st.st_mode) && cb->files)
-			rc = cb->files(cb->ctx, dir->data + root_len + 1, (uint64_t)st.st_size);
+			rc = cb->files(cb->ctx, dir->data + root_len + 1, (uint64_t)st.st_size,
+				       (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000);
 	}
 	closedir(d);
 	dir->len = base;

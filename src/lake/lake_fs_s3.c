@@ -21,6 +21,7 @@
 #include "core/mem.h"
 #include "core/pool.h"
 #include "core/sha256.h"
+#include "core/timeutil.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -386,7 +387,7 @@ static int s3_list(struct lake_fs *fs, const char *prefix, lake_list_cb cb, void
 {
 	struct s3 *s = s3_of(fs);
 	struct buf want = BUF_INIT, q = BUF_INIT, resp = BUF_INIT, token = BUF_INIT, k = BUF_INIT,
-		   size = BUF_INIT, item = BUF_INIT;
+		   size = BUF_INIT, item = BUF_INIT, when = BUF_INIT;
 	size_t strip = s->prefix[0] ? strlen(s->prefix) + 1 : 0;
 	int rc = 0;
 
@@ -409,13 +410,17 @@ static int s3_list(struct lake_fs *fs, const char *prefix, lake_list_cb cb, void
 		r.query = q.data;
 		if ((rc = perform(s, &r)))
 			break;
-		/* each <Contents> holds a <Key> and a <Size> */
+		/* each <Contents> holds a <Key>, a <Size> and a <LastModified> */
 		while (!rc && s3_xml_value(resp.data, resp.len, "Contents", &at, &item)) {
-			size_t a = 0, b = 0;
+			size_t a = 0, b = 0, c = 0;
+			int64_t mtime = 0;
 			if (!s3_xml_value(item.data, item.len, "Key", &a, &k) ||
 			    !s3_xml_value(item.data, item.len, "Size", &b, &size) || k.len <= strip)
 				continue;
-			rc = cb(ctx, k.data + strip, strtoull(size.data, NULL, 10));
+			if (!s3_xml_value(item.data, item.len, "LastModified", &c, &when) ||
+			    time_parse(when.data, when.len, &mtime))
+				mtime = 0; /* (not said: taken as unknown) */
+			rc = cb(ctx, k.data + strip, strtoull(size.data, NULL, 10), mtime);
 		}
 		at = 0;
 		more = s3_xml_value(resp.data, resp.len, "IsTruncated", &at, &item) &&
@@ -432,6 +437,7 @@ static int s3_list(struct lake_fs *fs, const char *prefix, lake_list_cb cb, void
 	buf_release(&k);
 	buf_release(&size);
 	buf_release(&item);
+	buf_release(&when);
 	return rc;
 }
 

@@ -11,13 +11,14 @@ const char *const lake_tables[] = {
 };
 const size_t nlake_tables = ARRAY_SIZE(lake_tables);
 
-static int newest_commit(void *ctx, const char *path, uint64_t size)
+static int newest_commit(void *ctx, const char *path, uint64_t size, int64_t mtime_ms)
 {
 	int64_t *v = ctx, n = 0;
 	const char *base = strrchr(path, '/');
 	size_t digits = 0;
 
 	(void)size;
+	(void)mtime_ms;
 	base = base ? base + 1 : path;
 	for (; base[digits] >= '0' && base[digits] <= '9' && digits < 20; digits++)
 		n = n * 10 + (base[digits] - '0');

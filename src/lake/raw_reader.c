@@ -84,12 +84,13 @@ static bool is_segment_name(const char *path)
 	return !strncmp(base, "part-", 5) && n > 15 && !strcmp(base + n - 11, ".ndjson.zst");
 }
 
-static int collect(void *vctx, const char *path, uint64_t size)
+static int collect(void *vctx, const char *path, uint64_t size, int64_t mtime_ms)
 {
 	struct list_ctx *ctx = vctx;
 	struct raw_segment_list *l = ctx->out;
 	struct raw_segment *s;
 
+	(void)mtime_ms;
 	if (!is_segment_name(path))
 		return 0;
 	if (pp_array_grow(&l->seg, l->n, &l->cap, sizeof(*l->seg), 64))

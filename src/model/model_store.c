@@ -10,13 +10,14 @@ struct newest {
 };
 
 /* models/<version>/meta.json: a version, kept when newer (names sort by time). */
-static int seen(void *ctx, const char *path, uint64_t size)
+static int seen(void *ctx, const char *path, uint64_t size, int64_t mtime_ms)
 {
 	struct newest *n = ctx;
 	const char *v = path + strlen(MODELS_DIR) + 1, *slash = strchr(v, '/');
 	char cand[64];
 
 	(void)size;
+	(void)mtime_ms;
 	if (strncmp(path, MODELS_DIR "/", strlen(MODELS_DIR) + 1) || !slash || strcmp(slash, "/meta.json") ||
 	    (size_t)(slash - v) >= sizeof(cand))
 		return 0;

@@ -111,12 +111,13 @@ struct newest_truth {
 	char path[512];
 };
 
-static int truth_seen(void *ctx, const char *path, uint64_t size)
+static int truth_seen(void *ctx, const char *path, uint64_t size, int64_t mtime_ms)
 {
 	struct newest_truth *n = ctx;
 	size_t len = strlen(path);
 
 	(void)size;
+	(void)mtime_ms;
 	if (len > 5 && !strcmp(path + len - 5, ".json") && strstr(path, "/truth-") && strcmp(path, n->path) > 0)
 		snprintf(n->path, sizeof(n->path), "%s", path);
 	return 0;

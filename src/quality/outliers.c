@@ -136,7 +136,7 @@ struct truth_walk {
 	int rc;
 };
 
-static int truth_file(void *ctx, const char *path, uint64_t size)
+static int truth_file(void *ctx, const char *path, uint64_t size, int64_t mtime_ms)
 {
 	struct truth_walk *t = ctx;
 	struct buf text = BUF_INIT;
@@ -144,6 +144,7 @@ static int truth_file(void *ctx, const char *path, uint64_t size)
 	int rc;
 
 	(void)size;
+	(void)mtime_ms;
 	base = base ? base + 1 : path;
 	if (strncmp(base, "truth-", 6) || strcmp(base + strlen(base) - 4, ".csv"))
 		return 0;

@@ -21,9 +21,15 @@ expect_exit 3 "$T" s3://lake/objs put a/b/small.txt small.txt noreplace
 contains "$err" "s3://lake/objs/a/b/small.txt exists"
 expect_exit 0 "$T" s3://lake/objs put "a/c d/x+y.txt" small.txt
 expect_exit 0 "$T" s3://lake/objs ls a
-equals "$(sort <<<"$out")" "$(printf 'a/b/small.txt 12\na/c d/x+y.txt 12')" "listing under a/"
+equals "$(sed 's/ [0-9]*$//' <<<"$out" | sort)" "$(printf 'a/b/small.txt 12\na/c d/x+y.txt 12')" "listing under a/"
+# each with when it was written (S3's LastModified): within the last ten minutes
+now_ms=$(( $(date +%s) * 1000 ))
+for mtime in $(awk '{print $NF}' <<<"$out"); do
+	[ "$mtime" -gt $((now_ms - 600000)) ] && [ "$mtime" -le $((now_ms + 60000)) ] ||
+		fail "a listed object's time is off: $mtime (now $now_ms)"
+done
 expect_exit 0 "$T" s3://lake/objs ls a/b
-equals "$out" "a/b/small.txt 12" "listing under a/b/"
+equals "$(sed 's/ [0-9]*$//' <<<"$out")" "a/b/small.txt 12" "listing under a/b/"
 head -c 20000000 /dev/urandom > big.bin # > lake.s3_part_size (16 MiB): a multipart upload
 expect_exit 0 "$T" s3://lake/objs put big.bin big.bin
 "$T" s3://lake/objs get big.bin | cmp -s - big.bin || fail "the multipart object differs"

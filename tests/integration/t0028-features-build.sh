@@ -98,11 +98,15 @@ expect_exit 1 "$PP" features historical nokeys.csv
 contains "$err" "nokeys.csv:1: expected a time column"
 
 # one point per session, drawn at random: every session with a point keeps exactly one
-# a build killed while its matrix is half written: the last matrix stays whole, what the
-# kill left is a hidden leftover that lake fsck finds and removes
+# a build killed while its matrix is half written: the last matrix and table stay whole
+# (the day files it stored are in no version), what the kill left is a hidden leftover
+# that lake fsck finds and removes
 before=$(sha256sum lake/features/training_set.matrix | cut -d' ' -f1)
-expect_exit 137 env PPREDICT_CRASH_AT=write:1 "$PP" features build --points-per-session 2
+table_before=$(duck "SELECT count(*) n, sum(label) l FROM read_parquet([$(delta_files "$PWD/lake/features/training_set")])")
+expect_exit 137 env PPREDICT_CRASH_AT=piece:1 "$PP" features build --points-per-session 2
 equals "$(sha256sum lake/features/training_set.matrix | cut -d' ' -f1)" "$before" "the matrix after a killed build"
+equals "$(duck "SELECT count(*) n, sum(label) l FROM read_parquet([$(delta_files "$PWD/lake/features/training_set")])")" \
+	"$table_before" "the table after a killed build"
 equals "$(ls -A lake/features | grep -c '^\.training_set.matrix.tmp-')" "1" "hidden leftovers of the kill"
 expect_exit 0 "$PP" lake fsck --repair
 contains "$out" "removed: features/.training_set.matrix.tmp-"

@@ -4,7 +4,7 @@
  *
  *   lake_object ROOT put PATH FILE [noreplace]
  *   lake_object ROOT get PATH [OFF LEN]        (bytes to stdout)
- *   lake_object ROOT ls PREFIX                 ("path size" lines)
+ *   lake_object ROOT ls PREFIX                 ("path size mtime_ms" lines)
  *   lake_object ROOT rm PATH
  *   lake_object ROOT delta-race TABLE   (a commit that loses to another writer: exit 3)
  */
@@ -15,10 +15,10 @@
 
 #include <stdlib.h>
 
-static int print_entry(void *ctx, const char *path, uint64_t size)
+static int print_entry(void *ctx, const char *path, uint64_t size, int64_t mtime_ms)
 {
 	(void)ctx;
-	printf("%s %" PRIu64 "\n", path, size);
+	printf("%s %" PRIu64 " %" PRId64 "\n", path, size, mtime_ms);
 	return 0;
 }
 

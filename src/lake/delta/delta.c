@@ -34,7 +34,7 @@ struct log_list {
 	int rc;
 };
 
-static int collect_version(void *ctx, const char *path, uint64_t size)
+static int collect_version(void *ctx, const char *path, uint64_t size, int64_t mtime_ms)
 {
 	struct log_list *l = ctx;
 	const char *base = strrchr(path, '/');
@@ -42,6 +42,7 @@ static int collect_version(void *ctx, const char *path, uint64_t size)
 	int i;
 
 	(void)size;
+	(void)mtime_ms;
 	base = base ? base + 1 : path;
 	if (strlen(base) != 25 || strcmp(base + 20, ".json"))
 		return 0; /* checkpoints and other files: not ours to read yet */
@@ -407,52 +408,97 @@ void delta_txn_metadata(struct delta_txn *t, const struct delta_field *fields, s
 	append_json(t, meta);
 }
 
-void delta_txn_add_parquet(struct delta_txn *t, const char *const *pvalues,
-			   const struct buf *parquet, int64_t records, const char *stats_json)
+int delta_store_parquet(struct lake_fs *fs, const char *table, const char *const *partcols, size_t npart,
+			const char *const *pvalues, const struct buf *parquet, struct delta_stored *out)
 {
 	static unsigned long counter;
-	struct buf rel = BUF_INIT, full = BUF_INIT, st = BUF_INIT, uri = BUF_INIT;
+	struct buf rel = BUF_INIT, full = BUF_INIT;
 	struct iovec iov = { parquet->data, parquet->len };
-	json_t *pv = json_object();
 	uint64_t h = (uint64_t)time_now_ms() ^ (uint64_t)getpid() << 32 ^ time_mono_ns();
-	size_t i;
+	int rc = 0;
 
-	if (t->rc) {
-		json_decref(pv);
-		return;
-	}
-	for (i = 0; i < t->npart && !t->rc; i++) {
-		t->rc = buf_printf(&rel, "%s=", t->partcols[i]);
-		if (!t->rc)
-			t->rc = pvalues[i] ? percent_encode(&rel, pvalues[i], "")
-					   : buf_puts(&rel, "__HIVE_DEFAULT_PARTITION__");
-		if (!t->rc)
-			t->rc = buf_putc(&rel, '/');
-		json_object_set_new(pv, t->partcols[i], pvalues[i] ? json_string(pvalues[i]) : json_null());
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < npart && !rc; i++) {
+		rc = buf_printf(&rel, "%s=", partcols[i]);
+		if (!rc)
+			rc = pvalues[i] ? percent_encode(&rel, pvalues[i], "") : buf_puts(&rel, "__HIVE_DEFAULT_PARTITION__");
+		if (!rc)
+			rc = buf_putc(&rel, '/');
 	}
 	h = h * 0x9e3779b97f4a7c15ull + __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
-	if (!t->rc)
-		t->rc = buf_printf(&rel, "part-%016" PRIx64 ".zstd.parquet", h);
-	if (!t->rc)
-		t->rc = buf_printf(&full, "%s/%s", t->table, rel.data);
-	if (!t->rc)
-		t->rc = t->fs->ops->put(t->fs, full.data, &iov, 1, true);
-	if (!t->rc)
-		t->rc = percent_encode(&uri, rel.data, "/=");
+	if (!rc)
+		rc = buf_printf(&rel, "part-%016" PRIx64 ".zstd.parquet", h);
+	if (!rc)
+		rc = buf_printf(&full, "%s/%s", table, rel.data);
+	if (!rc)
+		rc = fs->ops->put(fs, full.data, &iov, 1, true);
+	if (!rc && !(out->file = buf_detach(&rel, NULL)))
+		rc = PP_ENOMEM; /* (the file stays, in no version) */
+	out->size = parquet->len;
+	buf_release(&rel);
+	buf_release(&full);
+	return rc;
+}
+
+void delta_txn_add_stored(struct delta_txn *t, const char *const *pvalues, const struct delta_stored *s,
+			  int64_t records, const char *stats_json)
+{
+	struct buf st = BUF_INIT, uri = BUF_INIT;
+	json_t *pv;
+
+	if (t->rc)
+		return;
+	if (!(pv = json_object())) {
+		t->rc = PP_ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < t->npart; i++)
+		json_object_set_new(pv, t->partcols[i], pvalues[i] ? json_string(pvalues[i]) : json_null());
+	t->rc = percent_encode(&uri, s->file, "/=");
 	if (!t->rc)
 		t->rc = stats_json ? buf_puts(&st, stats_json)
 				   : buf_printf(&st, "{\"numRecords\":%" PRId64 "}", records);
 	if (!t->rc)
 		append_json(t, json_pack("{s:{s:s,s:o,s:I,s:I,s:b,s:s}}", "add", "path", uri.data,
-					 "partitionValues", pv, "size", (json_int_t)parquet->len,
+					 "partitionValues", pv, "size", (json_int_t)s->size,
 					 "modificationTime", (json_int_t)time_now_ms(), "dataChange", 1,
 					 "stats", st.data));
 	else
 		json_decref(pv);
-	buf_release(&rel);
-	buf_release(&full);
 	buf_release(&st);
 	buf_release(&uri);
+}
+
+void delta_stored_release(struct delta_stored *s)
+{
+	pp_free(s->file);
+	memset(s, 0, sizeof(*s));
+}
+
+void delta_stored_drop(struct lake_fs *fs, const char *table, struct delta_stored *s)
+{
+	struct buf full = BUF_INIT;
+
+	if (s->file && !buf_printf(&full, "%s/%s", table, s->file))
+		fs->ops->remove(fs, full.data);
+	buf_release(&full);
+	delta_stored_release(s);
+}
+
+void delta_txn_add_parquet(struct delta_txn *t, const char *const *pvalues,
+			   const struct buf *parquet, int64_t records, const char *stats_json)
+{
+	const char *partcols[DELTA_MAX_PARTITION_COLUMNS];
+	struct delta_stored s;
+
+	if (t->rc)
+		return;
+	for (size_t i = 0; i < t->npart; i++)
+		partcols[i] = t->partcols[i];
+	if ((t->rc = delta_store_parquet(t->fs, t->table, partcols, t->npart, pvalues, parquet, &s)))
+		return;
+	delta_txn_add_stored(t, pvalues, &s, records, stats_json);
+	delta_stored_release(&s);
 }
 
 void delta_txn_remove(struct delta_txn *t, const struct delta_file *f)
@@ -534,11 +580,39 @@ void delta_txn_abort(struct delta_txn *t)
 
 /* ---- vacuum ------------------------------------------------------------------------- */
 
+#define VACUUM_MIN_UNMENTIONED_MS (60 * 60 * 1000) /* see delta_vacuum */
+
 struct vacuum {
 	struct strmap live, doomed; /* doomed: logged path -> size */
+	struct strmap mentioned;    /* every file an add or remove names (decoded) */
 	int64_t cutoff;
 	struct delta_vacuum_stats *st;
+	/* the listing: the table's files the log never mentions, old enough to go */
+	size_t skip;                /* the table's directory and its '/' */
+	int64_t unmentioned_cutoff;
+	char **orphan;
+	uint64_t *orphan_size;
+	size_t norphans, caporphans;
 };
+
+/* The file an add or remove names, decoded, into vc->mentioned. */
+static int mention(struct vacuum *vc, const char *table, json_t *what)
+{
+	const char *path = json_string_value(json_object_get(what, "path"));
+	bool bad, inserted;
+	char *file;
+	int rc = 0;
+
+	if (!path)
+		return 0;
+	if (!(file = uri_decode(path, &bad)))
+		return bad ? pp_error(PP_ECORRUPT, "%s: a logged path with a malformed %%-escape: %s", table, path)
+			   : PP_ENOMEM;
+	if (!strmap_put(&vc->mentioned, file, strlen(file), &inserted))
+		rc = PP_ENOMEM;
+	pp_free(file);
+	return rc;
+}
 
 static int vacuum_action(void *ctx, json_t *action, const char *table, int64_t v)
 {
@@ -547,9 +621,11 @@ static int vacuum_action(void *ctx, json_t *action, const char *table, int64_t v
 	const char *path = json_string_value(json_object_get(rm, "path"));
 	struct strmap_slot *slot;
 	bool inserted;
+	int rc;
 
-	(void)table;
 	(void)v;
+	if ((rc = mention(vc, table, json_object_get(action, "add"))) || (rc = mention(vc, table, rm)))
+		return rc;
 	if (!path || strmap_get(&vc->live, path, strlen(path)))
 		return 0;
 	if (json_integer_value(json_object_get(rm, "deletionTimestamp")) > vc->cutoff) {
@@ -561,6 +637,65 @@ static int vacuum_action(void *ctx, json_t *action, const char *table, int64_t v
 	if (inserted)
 		slot->value = (uint64_t)json_integer_value(json_object_get(rm, "size"));
 	return 0;
+}
+
+/* A file of the table's listing: kept aside when the log never mentions it and it is old
+ * enough (names starting with '_' or '.', the log's among them, are not data). */
+static int unmentioned_file(void *ctx, const char *path, uint64_t size, int64_t mtime_ms)
+{
+	struct vacuum *vc = ctx;
+	const char *rel = path + vc->skip;
+
+	if (strlen(path) <= vc->skip || rel[0] == '_' || rel[0] == '.' || strstr(rel, "/_") || strstr(rel, "/.") ||
+	    strmap_get(&vc->mentioned, rel, strlen(rel)))
+		return 0;
+	if (!mtime_ms || mtime_ms > vc->unmentioned_cutoff) {
+		vc->st->pending++; /* perhaps a writer's, about to be committed */
+		return 0;
+	}
+	if (vc->norphans == vc->caporphans) {
+		size_t cap = vc->caporphans ? vc->caporphans * 2 : 16;
+		char **o = pp_realloc(vc->orphan, cap * sizeof(*o));
+		uint64_t *sz;
+		if (!o)
+			return PP_ENOMEM;
+		vc->orphan = o;
+		if (!(sz = pp_realloc(vc->orphan_size, cap * sizeof(*sz))))
+			return PP_ENOMEM;
+		vc->orphan_size = sz;
+		vc->caporphans = cap;
+	}
+	if (!(vc->orphan[vc->norphans] = pp_strdup(path)))
+		return PP_ENOMEM;
+	vc->orphan_size[vc->norphans++] = size;
+	return 0;
+}
+
+/*
+ * The data files the log never mentions: what writers killed before their commit left.
+ * They go once older than the retention and than an hour (a younger one may be a running
+ * writer's, about to be committed); where the store does not tell a file's age, it stays.
+ */
+static int vacuum_unmentioned(struct lake_fs *fs, const char *table, bool dry_run, struct vacuum *vc)
+{
+	struct buf dir = BUF_INIT;
+	int64_t young = time_now_ms() - VACUUM_MIN_UNMENTIONED_MS;
+	int rc;
+
+	vc->unmentioned_cutoff = vc->cutoff < young ? vc->cutoff : young;
+	if ((rc = buf_printf(&dir, "%s/", table)))
+		return rc;
+	vc->skip = dir.len;
+	rc = fs->ops->list(fs, dir.data, unmentioned_file, vc);
+	buf_release(&dir);
+	for (size_t i = 0; i < vc->norphans && !rc; i++) {
+		if (!dry_run && (rc = fs->ops->remove(fs, vc->orphan[i])))
+			break;
+		vc->st->deleted++;
+		vc->st->never_committed++;
+		vc->st->deleted_bytes += vc->orphan_size[i];
+	}
+	return rc;
 }
 
 int delta_vacuum(struct lake_fs *fs, const char *table, int64_t retain_ms, bool dry_run,
@@ -578,6 +713,7 @@ int delta_vacuum(struct lake_fs *fs, const char *table, int64_t retain_ms, bool 
 		return rc;
 	strmap_init(&vc.live);
 	strmap_init(&vc.doomed);
+	strmap_init(&vc.mentioned);
 	for (i = 0; i < snap.nfiles && !rc; i++)
 		if (!strmap_put(&vc.live, snap.files[i].path, strlen(snap.files[i].path), &inserted))
 			rc = PP_ENOMEM;
@@ -608,8 +744,15 @@ int delta_vacuum(struct lake_fs *fs, const char *table, int64_t retain_ms, bool 
 			st->deleted_bytes += slot->value;
 		}
 	}
+	if (!rc)
+		rc = vacuum_unmentioned(fs, table, dry_run, &vc);
+	for (i = 0; i < vc.norphans; i++)
+		pp_free(vc.orphan[i]);
+	pp_free(vc.orphan);
+	pp_free(vc.orphan_size);
 	strmap_release(&vc.live);
 	strmap_release(&vc.doomed);
+	strmap_release(&vc.mentioned);
 	buf_release(&text);
 	buf_release(&where);
 	buf_release(&probe);

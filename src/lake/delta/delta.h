@@ -75,6 +75,23 @@ void delta_txn_metadata(struct delta_txn *t, const struct delta_field *fields, s
 void delta_txn_add_parquet(struct delta_txn *t, const char *const *pvalues,
 			   const struct buf *parquet, int64_t records, const char *stats_json);
 
+/*
+ * The same in two steps, for writers that store files as they finish them (from several
+ * threads at once: each file gets a name of its own) and commit them later. Until a
+ * commit adds it a stored file is in no version; delta_stored_drop removes it.
+ */
+struct delta_stored {
+	char *file; /* relative to the table, not encoded; NULL: nothing stored */
+	uint64_t size;
+};
+int delta_store_parquet(struct lake_fs *fs, const char *table, const char *const *partcols, size_t npart,
+			const char *const *pvalues, const struct buf *parquet, struct delta_stored *out);
+void delta_txn_add_stored(struct delta_txn *t, const char *const *pvalues, const struct delta_stored *s,
+			  int64_t records, const char *stats_json);
+void delta_stored_release(struct delta_stored *s);
+/* Removes the stored file (best effort: what is left is in no version) and releases s. */
+void delta_stored_drop(struct lake_fs *fs, const char *table, struct delta_stored *s);
+
 /* Logically deletes a file of the base snapshot (overwrite, compaction). */
 void delta_txn_remove(struct delta_txn *t, const struct delta_file *f);
 
@@ -89,12 +106,17 @@ void delta_txn_abort(struct delta_txn *t);
 
 /*
  * Deletes the data files that the latest version no longer references and that were
- * removed (by the log's deletionTimestamp) at least retain_ms ago. Versions older than
- * that can no longer be read in full afterwards. dry_run only counts.
+ * removed (by the log's deletionTimestamp) at least retain_ms ago, and those the log never
+ * mentions (left by writers killed before their commit) once they are older than that and
+ * than an hour. Versions older than retain_ms can no longer be read in full afterwards.
+ * dry_run only counts.
  */
 struct delta_vacuum_stats {
 	uint64_t deleted, deleted_bytes; /* (or, dry run, that would be) */
+	uint64_t never_committed;        /* of those deleted: files the log never mentions */
 	uint64_t retained;               /* removed, but within the retention period */
+	uint64_t pending;                /* never mentioned, but too young to tell from a
+					  * running writer's */
 };
 int delta_vacuum(struct lake_fs *fs, const char *table, int64_t retain_ms, bool dry_run,
 		 struct delta_vacuum_stats *st);
