@@ -61,7 +61,16 @@ int fs_fsync_dir(const char *dir)
 	return rc;
 }
 
-#define BLOCK 4096u            /* what O_DIRECT wants aligned: offsets, lengths and memory */
+/* What O_DIRECT wants aligned (offsets, lengths and memory): 4 KiB, or the page where it
+ * is larger, so no page holds both bytes written directly and bytes written through the
+ * cache. A power of two. */
+static size_t direct_block(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return page > 4096 ? (size_t)page : 4096;
+}
+#define BLOCK direct_block()
 #define DIRECT_CHUNK (1u << 20) /* bytes per direct write, through one aligned copy */
 
 /* p[0..len) at off through the page cache, the disk starting on them at once (so the

@@ -40,10 +40,13 @@ struct clock {
 int live_open(struct live_features **out, const struct feature_registry *r, struct online_store *store,
 	      int64_t session_gap_ms)
 {
-	struct live_features *l = pp_calloc(1, sizeof(*l));
+	struct live_features *l;
 	int rc;
 
-	*out = l;
+	*out = NULL;
+	if (r->nviews > 64)
+		return pp_error(PP_ELIMIT, "live features: %zu views (at most 64)", r->nviews);
+	*out = l = pp_calloc(1, sizeof(*l));
 	if (!l)
 		return PP_ENOMEM;
 	l->r = r;
@@ -101,17 +104,17 @@ static double key_number(struct span s)
 	return s.len ? (double)(pp_hash64(s.p, s.len, 0x6c697665) >> 12) : NAN;
 }
 
+/* Events to apply in one transaction, and where their sessions go (or NULL). */
 struct apply_ctx {
 	struct live_features *l;
-	const struct event *ev;
+	const struct event *evs;
+	size_t n;
+	char (*session)[LIVE_SESSION_MAX];
 };
 
 /* Everything the event changes, read, computed and written in transaction t. */
-static int apply_txn(struct online_txn *t, void *vctx)
+static int apply_event(struct online_txn *t, struct live_features *l, const struct event *ev)
 {
-	struct apply_ctx *ctx = vctx;
-	struct live_features *l = ctx->l;
-	const struct event *ev = ctx->ev;
 	const struct online_store_ops *ops = l->store->ops;
 	const struct feature_registry *r = l->r;
 	struct online_key keys[2 + 64];
@@ -218,27 +221,80 @@ static int apply_txn(struct online_txn *t, void *vctx)
 	return rc;
 }
 
-int live_apply_session(struct live_features *l, const struct event *ev, char *session, size_t n)
+/* The context's events in order, in transaction t (run again from the first when the
+ * store finds a conflict). */
+static int apply_txn(struct online_txn *t, void *vctx)
 {
-	struct apply_ctx ctx = { l, ev };
+	struct apply_ctx *ctx = vctx;
 	int rc;
 
-	if (l->r->nviews > 64)
-		return pp_error(PP_ELIMIT, "live features: %zu views (at most 64)", l->r->nviews);
+	for (size_t i = 0; i < ctx->n; i++) {
+		if ((rc = apply_event(t, ctx->l, &ctx->evs[i])))
+			return rc;
+		if (ctx->session)
+			snprintf(ctx->session[i], LIVE_SESSION_MAX, "%.*s", (int)ctx->l->session_id.len,
+				 ctx->l->session_id.data);
+	}
+	return 0;
+}
+
+/* evs[0..n) in one transaction (l->mu held). */
+static int transact(struct live_features *l, const struct event *evs, size_t n, char (*session)[LIVE_SESSION_MAX])
+{
+	struct apply_ctx ctx = { l, evs, n, session };
+
+	return online_store_transact(l->store, apply_txn, &ctx);
+}
+
+int live_apply_batch(struct live_features *l, const struct event *evs, size_t n, char (*session)[LIVE_SESSION_MAX],
+		     int *status)
+{
+	int first = 0, rc;
+
 	pthread_mutex_lock(&l->mu);
-	rc = online_store_transact(l->store, apply_txn, &ctx);
-	l->st.events++;
-	if (rc)
-		l->st.failed++;
-	if (session && n)
-		snprintf(session, n, "%.*s", (int)l->session_id.len, l->session_id.data ? l->session_id.data : "");
+	/* all at once where the store's transactions see their own writes: one commit */
+	if (n > 1 && l->store->ops->txn_reads_own_writes) {
+		if (!(rc = transact(l, evs, n, session))) {
+			l->st.events += n;
+			for (size_t i = 0; status && i < n; i++)
+				status[i] = 0;
+			pthread_mutex_unlock(&l->mu);
+			return 0;
+		}
+		pp_error_clear(); /* nothing was applied: one by one, so one bad event costs only itself */
+	}
+	for (size_t i = 0; i < n; i++) {
+		rc = transact(l, &evs[i], 1, session ? &session[i] : NULL);
+		l->st.events++;
+		if (rc) {
+			l->st.failed++;
+			if (session)
+				session[i][0] = '\0';
+			if (!first)
+				first = rc;
+			else
+				pp_error_clear(); /* (the first failure's message is kept) */
+		}
+		if (status)
+			status[i] = rc;
+	}
 	pthread_mutex_unlock(&l->mu);
+	return first;
+}
+
+int live_apply_session(struct live_features *l, const struct event *ev, char *session, size_t n)
+{
+	char one[1][LIVE_SESSION_MAX];
+	int rc = live_apply_batch(l, ev, 1, one, NULL);
+
+	if (session && n)
+		snprintf(session, n, "%s", rc ? "" : one[0]);
 	return rc;
 }
 
 int live_apply(struct live_features *l, const struct event *ev)
 {
-	return live_apply_session(l, ev, NULL, 0);
+	return live_apply_batch(l, ev, 1, NULL, NULL);
 }
 
 void live_get_stats(struct live_features *l, struct live_stats *st)

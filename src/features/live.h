@@ -34,6 +34,17 @@ int live_apply(struct live_features *l, const struct event *ev);
  * clock gave) copied into session (NUL-terminated, cut to n - 1 bytes). */
 int live_apply_session(struct live_features *l, const struct event *ev, char *session, size_t n);
 
+/*
+ * Applies evs[0..n) in order, with the values one live_apply each would give, in one
+ * transaction where the store's transactions read their own writes (LMDB: one commit, one
+ * sync, instead of n); otherwise, or when that transaction fails, one by one, so a bad
+ * event costs only itself. session[i] (unless NULL) gets event i's session id ("" when it
+ * failed), status[i] (unless NULL) its result. Returns the first failure, or 0.
+ */
+#define LIVE_SESSION_MAX 128
+int live_apply_batch(struct live_features *l, const struct event *evs, size_t n, char (*session)[LIVE_SESSION_MAX],
+		     int *status);
+
 void live_get_stats(struct live_features *l, struct live_stats *st);
 void live_close(struct live_features *l);
 

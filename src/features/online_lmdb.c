@@ -398,6 +398,7 @@ static void lm_close(struct online_store *base)
 
 static const struct online_store_ops lmdb_ops = {
 	.name = "lmdb",
+	.txn_reads_own_writes = true,
 	.get = online_store_get_one,
 	.multi_get = lm_multi_get,
 	.put = lm_put,

@@ -661,6 +661,7 @@ static void rd_close(struct online_store *base)
 
 static const struct online_store_ops redis_ops = {
 	.name = "redis",
+	.txn_reads_own_writes = false,
 	.get = online_store_get_one,
 	.multi_get = rd_multi_get,
 	.put = rd_put,

@@ -60,6 +60,10 @@ typedef int (*online_txn_fn)(struct online_txn *t, void *ctx);
 
 struct online_store_ops {
 	const char *name; /* "lmdb", "redis" */
+	/* Whether a transaction's reads see its own writes (LMDB's do; Redis's writes wait in
+	 * MULTI until EXEC): only then can one transaction apply several events that touch the
+	 * same keys (live_apply_batch). */
+	bool txn_reads_own_writes;
 	/* The row, or PP_ENOENT when there is none (or it expired by now_ms). */
 	int (*get)(struct online_store *s, const struct online_key *k, int64_t now_ms,
 		   struct online_row *out);

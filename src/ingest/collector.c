@@ -615,12 +615,10 @@ int collector_subscribe(struct collector *c, collector_subscriber_fn fn, void *c
 	return 0;
 }
 
-void collector_publish(struct collector *c, const struct event *ev)
+void collector_publish(struct collector *c, const struct event *evs, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < c->nsubs; i++)
-		c->subs[i].fn(c->subs[i].ctx, ev);
+	for (size_t i = 0; n && i < c->nsubs; i++)
+		c->subs[i].fn(c->subs[i].ctx, evs, n);
 }
 
 bool collector_ready(struct collector *c)

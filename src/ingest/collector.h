@@ -44,8 +44,9 @@ struct collector_item {
 /* Called from the committer thread when a ticket is durable (status 0) or failed. */
 typedef void (*collector_done_fn)(void *arg, int status);
 
-/* Subscribers see every accepted event once it is durable (live features, tests). */
-typedef void (*collector_subscriber_fn)(void *ctx, const struct event *ev);
+/* Subscribers see every accepted event once it is durable (live features, tests), a
+ * request's events together (n of them, in their order). */
+typedef void (*collector_subscriber_fn)(void *ctx, const struct event *evs, size_t n);
 
 struct collector_stats {
 	uint64_t accepted, duplicates, commits, sealed_journals, segments;
@@ -73,7 +74,7 @@ int collector_notify(struct collector *c, uint64_t ticket, collector_done_fn fn,
 int collector_wait(struct collector *c, uint64_t ticket);
 
 int collector_subscribe(struct collector *c, collector_subscriber_fn fn, void *ctx);
-void collector_publish(struct collector *c, const struct event *ev);
+void collector_publish(struct collector *c, const struct event *evs, size_t n);
 
 /* False once the journal has failed. */
 bool collector_ready(struct collector *c);

@@ -200,25 +200,34 @@ static int respond_stored(struct http_request *req, struct events_state *st)
 	return HTTP_DONE;
 }
 
-/* Subscribers get the stored events, parsed back from their canonical lines. */
+#define PUBLISH_BATCH 64 /* events handed to the subscribers at once (live features: a
+			   * transaction and a sync for all of them) */
+
+/* Subscribers get the stored events, parsed back from their canonical lines, in batches. */
 static void publish(struct http_request *req, struct events_state *st)
 {
 	struct event_limits lim = req->srv->limits;
-	struct buf scratch = BUF_INIT;
+	struct buf scratch[PUBLISH_BATCH]; /* each event's decoded escapes, kept with the batch */
+	struct event evs[PUBLISH_BATCH];
 	struct event_error err;
-	struct event ev;
-	size_t i;
+	size_t n = 0;
 
 	lim.max_ts = INT64_MAX;
 	lim.min_ts = INT64_MIN;
-	for (i = 0; i < st->nitems; i++) {
+	for (size_t k = 0; k < PUBLISH_BATCH; k++)
+		buf_init(&scratch[k], 0);
+	for (size_t i = 0; i < st->nitems; i++) {
 		if (st->dup[i])
 			continue;
-		if (event_parse_json(st->items[i].line.p, st->items[i].line.len, EVENT_PARSE_RAW, &lim, &ev,
-				     &scratch, &err) == 0)
-			collector_publish(req->srv->collector, &ev);
+		if (event_parse_json(st->items[i].line.p, st->items[i].line.len, EVENT_PARSE_RAW, &lim, &evs[n],
+				     &scratch[n], &err) == 0 && ++n == PUBLISH_BATCH) {
+			collector_publish(req->srv->collector, evs, n);
+			n = 0;
+		}
 	}
-	buf_release(&scratch);
+	collector_publish(req->srv->collector, evs, n);
+	for (size_t k = 0; k < PUBLISH_BATCH; k++)
+		buf_release(&scratch[k]);
 }
 
 int route_post_events(struct http_request *req)

@@ -17,6 +17,8 @@
 
 #include <math.h>
 
+#define LIVE_BATCH 64 /* events applied in one transaction */
+
 /* The session's probability now, for the live sessions' table (NaN without a model). */
 static void score_session(struct server *s, const struct event *ev, const char *session)
 {
@@ -35,35 +37,52 @@ static void score_session(struct server *s, const struct event *ev, const char *
 	champion_release(m);
 }
 
-/* Called on the request's thread once the event is durable, before the answer. A failure
- * loses nothing (the event is stored; a materialize run catches up) and is counted; the
- * log gets the first and then every 2^k-th. */
-static void on_event(void *ctx, const struct event *ev)
+/* Whether the failures counted went from `before` to a later power of two: the log gets
+ * the first failure and then about every 2^k-th. */
+static bool worth_logging(uint64_t before, uint64_t after)
+{
+	return after > before && (before == 0 || 64 - __builtin_clzll(before) != 64 - __builtin_clzll(after));
+}
+
+/* Called on the request's thread once its events are durable, before the answer, with a
+ * batch of them: applied to the live features in one go (live_apply_batch), then made
+ * searchable and scored one by one. A failure loses nothing (the event is stored; a
+ * materialize run catches up) and is counted. */
+static void on_events(void *ctx, const struct event *evs, size_t n)
 {
 	struct server *s = ctx;
-	uint64_t t0 = time_mono_ns();
-	int rc;
+	char session[LIVE_BATCH][LIVE_SESSION_MAX];
+	int status[LIVE_BATCH];
 
-	char session[128] = "";
-
-	if (item_categories_note(s->items, ev->item_id, ev->category_id))
-		pp_error_clear(); /* out of memory: the item keeps its old category */
+	for (size_t i = 0; i < n; i++)
+		if (item_categories_note(s->items, evs[i].item_id, evs[i].category_id))
+			pp_error_clear(); /* out of memory: the item keeps its old category */
 	if (!s->live) {
-		if (event_search_add(s->events, ev, NULL))
-			pp_error_clear(); /* out of memory: not searchable, stored all the same */
+		for (size_t i = 0; i < n; i++)
+			if (event_search_add(s->events, &evs[i], NULL))
+				pp_error_clear(); /* out of memory: not searchable, stored all the same */
 		return;
 	}
-	rc = live_apply_session(s->live, ev, session, sizeof(session));
-	if (event_search_add(s->events, ev, session[0] ? session : NULL))
-		pp_error_clear();
-	if (!rc)
-		score_session(s, ev, session);
-
-	metrics_live(&s->metrics, rc == 0, time_mono_ns() - t0);
-	if (rc) {
-		uint64_t n = __atomic_load_n(&s->metrics.live_failed, __ATOMIC_RELAXED);
-		if (!(n & (n - 1)))
-			log_warn("live features: %s (%" PRIu64 " events not applied so far)", pp_errmsg(), n);
+	for (size_t at = 0; at < n; at += LIVE_BATCH) {
+		size_t m = n - at < LIVE_BATCH ? n - at : LIVE_BATCH;
+		uint64_t t0 = time_mono_ns(), each, before = __atomic_load_n(&s->metrics.live_failed, __ATOMIC_RELAXED);
+		char why[256] = "";
+		if (live_apply_batch(s->live, evs + at, m, session, status)) {
+			snprintf(why, sizeof(why), "%s", pp_errmsg());
+			pp_error_clear();
+		}
+		each = (time_mono_ns() - t0) / m;
+		for (size_t i = 0; i < m; i++) {
+			const struct event *ev = &evs[at + i];
+			if (event_search_add(s->events, ev, session[i][0] ? session[i] : NULL))
+				pp_error_clear();
+			if (!status[i])
+				score_session(s, ev, session[i]);
+			metrics_live(&s->metrics, status[i] == 0, each);
+		}
+		uint64_t after = __atomic_load_n(&s->metrics.live_failed, __ATOMIC_RELAXED);
+		if (why[0] && worth_logging(before, after))
+			log_warn("live features: %s (%" PRIu64 " events not applied so far)", why, after);
 	}
 }
 
@@ -90,7 +109,7 @@ int serve_live_start(struct server *s)
 		   (rc = live_open(&s->live, s->registry, s->online, s->cfg->session_gap_ms))) {
 		return pp_error_wrap(rc, "live features (features.live: false turns them off)");
 	}
-	return collector_subscribe(s->collector, on_event, s);
+	return collector_subscribe(s->collector, on_events, s);
 }
 
 void serve_live_stop(struct server *s)

@@ -195,16 +195,17 @@ TEST(collector_recovers_a_crashed_journal_once)
 }
 
 struct seen_events {
-	int n;
+	int n, batches;
 	char last[64];
 };
 
-static void on_event(void *ctx, const struct event *ev)
+static void on_events(void *ctx, const struct event *evs, size_t n)
 {
 	struct seen_events *s = ctx;
 
-	s->n++;
-	snprintf(s->last, sizeof(s->last), "%.*s", (int)ev->visitor_id.len, ev->visitor_id.p);
+	s->n += (int)n;
+	s->batches++;
+	snprintf(s->last, sizeof(s->last), "%.*s", (int)evs[n - 1].visitor_id.len, evs[n - 1].visitor_id.p);
 }
 
 TEST(collector_subscribers_see_published_events)
@@ -214,17 +215,21 @@ TEST(collector_subscribers_see_published_events)
 	struct lake_fs *fs = lake();
 	struct collector *c;
 	struct seen_events a = { 0 }, b = { 0 };
-	struct event ev;
+	struct event ev[2];
 
 	opts(&o, &dir);
 	CHECK_INT(collector_open(&c, fs, &o), 0);
-	CHECK_INT(collector_subscribe(c, on_event, &a), 0);
-	CHECK_INT(collector_subscribe(c, on_event, &b), 0);
-	event_clear(&ev);
-	ev.visitor_id = span_of("v42");
-	collector_publish(c, &ev);
-	CHECK_INT(a.n, 1);
-	CHECK_INT(b.n, 1);
+	CHECK_INT(collector_subscribe(c, on_events, &a), 0);
+	CHECK_INT(collector_subscribe(c, on_events, &b), 0);
+	event_clear(&ev[0]);
+	event_clear(&ev[1]);
+	ev[0].visitor_id = span_of("v41");
+	ev[1].visitor_id = span_of("v42");
+	collector_publish(c, ev, 2);
+	collector_publish(c, ev, 0); /* nothing: no call */
+	CHECK_INT(a.n, 2);
+	CHECK_INT(a.batches, 1);
+	CHECK_INT(b.n, 2);
 	CHECK_STR(a.last, "v42");
 	CHECK_INT(collector_close(c), 0);
 	buf_release(&dir);

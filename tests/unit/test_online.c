@@ -154,25 +154,29 @@ struct live_ctx {
 	int64_t base;
 };
 
-/* 150 views of one session, half on each of two items, through the live path. */
+/* 150 views of one session, half on each of two items, through the live path: process 0
+ * one by one, process 1 in batches of 7. */
 static int apply_150(int p, void *vctx)
 {
 	struct live_ctx *c = vctx;
 	struct online_store *ps = c->reopen();
 	struct live_features *l;
+	struct event ev[150];
 
 	if (!ps || live_open(&l, c->r, ps, 30 * MS_PER_MIN))
 		return 1;
 	for (int i = 0; i < 150; i++) {
-		struct event ev;
-		event_clear(&ev);
-		ev.ts = c->base + i * 1000 + p;
-		ev.visitor_id = span_of("vshared");
-		ev.session_id = span_of("sshared");
-		ev.item_id = span_of(i % 2 ? "i1" : "i2");
-		ev.type = EV_VIEW;
-		ev.price = 10;
-		if (live_apply(l, &ev)) {
+		event_clear(&ev[i]);
+		ev[i].ts = c->base + i * 1000 + p;
+		ev[i].visitor_id = span_of("vshared");
+		ev[i].session_id = span_of("sshared");
+		ev[i].item_id = span_of(i % 2 ? "i1" : "i2");
+		ev[i].type = EV_VIEW;
+		ev[i].price = 10;
+	}
+	for (int i = 0, m; i < 150; i += m) {
+		m = p == 0 ? 1 : 150 - i < 7 ? 150 - i : 7;
+		if (live_apply_batch(l, &ev[i], (size_t)m, NULL, NULL)) {
 			fprintf(stderr, "process %d, event %d: %s\n", p, i, pp_errmsg());
 			return 2;
 		}
@@ -299,6 +303,100 @@ TEST(online_store_lmdb)
 	struct online_key k = key("visitor_history", "s1");
 	CHECK_INT(s->ops->get(s, &k, time_now_ms(), &r), 0);
 	online_store_close(s);
+}
+
+/* A shop's events for the live path: 12 visitors over two days, a third of them with
+ * their session ids (the rest get theirs from the gap rule), items and categories drawn;
+ * event `bad` gets a visitor id too long for any store's key. */
+static void live_stream(struct event *ev, size_t n, size_t bad, char (*text)[4][40], char *longid)
+{
+	uint64_t x = 12345;
+	int64_t ts = 1433160000000LL;
+
+	memset(longid, 'v', 700);
+	longid[700] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		unsigned v = (unsigned)(x >> 33) % 12, item = (unsigned)(x >> 40) % 30;
+		ts += (int64_t)((x >> 20) % 7 == 0 ? 40 * MS_PER_MIN : (x >> 24) % 90000); /* now and then a gap */
+		snprintf(text[i][0], 40, "v%u", v);
+		snprintf(text[i][1], 40, "v%u-s%" PRId64, v, (int64_t)(ts / (6 * MS_PER_HOUR)));
+		snprintf(text[i][2], 40, "i%u", item);
+		snprintf(text[i][3], 40, "c%u", item % 4);
+		event_clear(&ev[i]);
+		ev[i].ts = ts;
+		ev[i].visitor_id = span_of(i == bad ? longid : text[i][0]);
+		if (v % 3 == 0)
+			ev[i].session_id = span_of(text[i][1]);
+		ev[i].item_id = span_of(text[i][2]);
+		ev[i].category_id = span_of(text[i][3]);
+		ev[i].type = (x >> 50) % 5 == 0 ? EV_ADDTOCART : (x >> 50) % 17 == 0 ? EV_TRANSACTION : EV_VIEW;
+		ev[i].price = (double)((x >> 8) % 10000) / 100;
+	}
+}
+
+/* The same events through the live path one by one into one store and in batches of
+ * 1 to 17 into another: the same sessions, the same one failure (a bad event costs only
+ * itself) and, for every event's entities, the same vector bit for bit. */
+TEST(live_batches_match_one_by_one)
+{
+	enum { N = 400, BAD = 123 };
+	static struct event ev[N];
+	static char text[N][4][40], one[N][LIVE_SESSION_MAX], many[N][LIVE_SESSION_MAX], longid[701];
+	int status[N], rc_one[N], failed = 0;
+	struct online_store *a, *b;
+	struct live_features *la, *lb;
+	struct feature_registry r;
+	struct live_stats st;
+	char path[600];
+	double *va, *vb;
+
+	live_stream(ev, N, BAD, text, longid);
+	CHECK_INT(registry_default(&r), 0);
+	snprintf(path, sizeof(path), "%s/one.lmdb", test_tmpdir());
+	CHECK_INT(online_store_lmdb_open(&a, path), 0);
+	snprintf(path, sizeof(path), "%s/batches.lmdb", test_tmpdir());
+	CHECK_INT(online_store_lmdb_open(&b, path), 0);
+	CHECK_INT(live_open(&la, &r, a, 30 * MS_PER_MIN), 0);
+	CHECK_INT(live_open(&lb, &r, b, 30 * MS_PER_MIN), 0);
+	for (size_t i = 0; i < N; i++) {
+		rc_one[i] = live_apply_session(la, &ev[i], one[i], LIVE_SESSION_MAX);
+		pp_error_clear();
+	}
+	for (size_t i = 0, size = 1; i < N; i += size, size = size % 17 + 1) {
+		size_t m = N - i < size ? N - i : size;
+		if (live_apply_batch(lb, &ev[i], m, &many[i], &status[i]))
+			CHECK(i <= BAD && BAD < i + m); /* only the batch with the bad event fails */
+		pp_error_clear();
+	}
+	live_get_stats(lb, &st);
+	CHECK_INT(st.events, N);
+	CHECK_INT(st.failed, 1);
+	CHECK((va = calloc(registry_vector_size(&r), sizeof(double))) != NULL);
+	CHECK((vb = calloc(registry_vector_size(&r), sizeof(double))) != NULL);
+	for (size_t i = 0; i < N; i++) {
+		CHECK_INT(status[i] != 0, rc_one[i] != 0);
+		CHECK_STR(many[i], one[i]);
+		if (rc_one[i]) {
+			failed++;
+			continue;
+		}
+		const struct span keys[ENT__COUNT] = { span_of(one[i]), ev[i].visitor_id, ev[i].item_id,
+						       ev[i].category_id };
+		CHECK_INT(online_vector(a, &r, keys, ev[N - 1].ts, va), 0);
+		CHECK_INT(online_vector(b, &r, keys, ev[N - 1].ts, vb), 0);
+		if (memcmp(va, vb, registry_vector_size(&r) * sizeof(double)))
+			test_fail(__FILE__, __LINE__, "event %zu: the vectors differ", i);
+	}
+	CHECK_INT(failed, 1);
+	CHECK(rc_one[BAD] != 0);
+	free(va);
+	free(vb);
+	live_close(la);
+	live_close(lb);
+	online_store_close(a);
+	online_store_close(b);
+	registry_release(&r);
 }
 
 /* ---- a Redis server of our own ---- */
