@@ -5,7 +5,7 @@
 #     batched: 500 events per NDJSON request      goal >= 200,000 events/s
 #     single:  one event per request              goal >= 30,000 req/s, p99 <= 2 ms
 #   with live features (the default: every event applied to the online store before the
-#   answer, a request's events 64 to a transaction), events of 200,000 visitors in turn: no
+#   answer, a request's events 256 to a transaction), events of 200,000 visitors in turn: no
 #   goal of its own, shown because it is what a server with the defaults does.
 set -eu
 PP=${PPREDICT_BIN:-build/ppredict}
@@ -99,6 +99,6 @@ start --set online_store.path=online-single.lmdb
 PER_REQUEST=1 run live-single visitors.lua "${SINGLE_CONNECTIONS:-32}"
 awk -v r="$rps" -v p50="$p50" -v p99="$p99" 'BEGIN {
 	printf "%-46s %9.0f req/s     (p50 %s, p99 %s)\n", "ingest single events, with live features (LMDB)", r, p50, p99 }'
-echo "  (live features: a request's events applied 64 to an online-store transaction, one event"
+echo "  (live features: a request's events applied 256 to an online-store transaction, one event"
 echo "   per request one each; each LMDB commit syncs, which bounds single events)"
 stop

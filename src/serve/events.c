@@ -200,7 +200,7 @@ static int respond_stored(struct http_request *req, struct events_state *st)
 	return HTTP_DONE;
 }
 
-#define PUBLISH_BATCH 64 /* events handed to the subscribers at once (live features: a
+#define PUBLISH_BATCH 256 /* events handed to the subscribers at once (live features: a
 			   * transaction and a sync for all of them) */
 
 /* Subscribers get the stored events, parsed back from their canonical lines, in batches. */

@@ -17,7 +17,7 @@
 
 #include <math.h>
 
-#define LIVE_BATCH 64 /* events applied in one transaction */
+#define LIVE_BATCH 256 /* events applied in one transaction */
 
 /* The session's probability now, for the live sessions' table (NaN without a model). */
 static void score_session(struct server *s, const struct event *ev, const char *session)

@@ -51,8 +51,26 @@ http POST /v1/events -H 'Content-Type: application/json' \
 expect_status 200
 http GET "/v1/features/online?session_id=lv1-$((t0 + 1000))"
 equals "$(jq .features.s_events <<<"$body")" "3" "session events after a duplicate"
+# a request of 600 events (past two of the live path's batches) and a bad line: every good
+# event is applied, in its order, before the answer (noon of a fixed day: one session)
+noon=1433160000000
+{
+	for i in $(seq 600); do
+		printf '{"ts":%d,"visitor_id":"lv2","event":"%s","item_id":"b%d","price":%d}\n' \
+			$((noon + i * 1000)) "$([ $((i % 50)) = 0 ] && echo addtocart || echo view)" $((i % 7)) $((i % 5 + 1))
+	done
+	echo '{"ts":"soon","visitor_id":"lv2","event":"view","item_id":"b1"}'
+} > batch.ndjson
+http POST /v1/events -H 'Content-Type: application/x-ndjson' --data-binary @batch.ndjson
+expect_status 200
+equals "$(jq -c '[.stored, (.rejected | length)]' <<<"$body")" "[600,1]" "stored and rejected"
+http GET "/v1/features/online?session_id=lv2-$((noon + 1000))&visitor_id=lv2&item_id=b3&at=$((noon + 600000))"
+expect_status 200
+equals "$(jq -c '[.features.s_events, .features.s_items, .features.s_carts, .features.v_events]' <<<"$body")" \
+	"[600,7,12,600]" "the batch's session, items, carts and visitor events"
+equals "$(jq .features.s_last_price <<<"$body")" "1" "the last event's price (event 600: 600 % 5 + 1)"
 http GET /metrics
-contains "$body" "ppredict_live_features_applied_total 3"
+contains "$body" "ppredict_live_features_applied_total 603"
 http GET "/v1/features/online"
 expect_status 400
 http GET "/v1/features/online?visitor_id=lv1&at=yesterday"
