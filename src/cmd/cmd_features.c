@@ -232,12 +232,14 @@ const struct command cmd_features_build = {
 
 struct materialize_opts {
 	int64_t as_of;
-	bool json;
+	bool incremental, json;
 };
 
 static const struct cli_opt materialize_options[] = {
 	{ "as-of", 0, OPT_TIME, offsetof(struct materialize_opts, as_of), NULL, "TIME",
 	  "the time the values hold for (default: the newest event's)" },
+	{ "incremental", 0, OPT_FLAG, offsetof(struct materialize_opts, incremental), NULL, NULL,
+	  "write only the entities with events since the store's last materialization" },
 	{ "json", 0, OPT_FLAG, offsetof(struct materialize_opts, json), NULL, NULL, "print the counts as JSON" },
 };
 
@@ -248,19 +250,27 @@ static int run_materialize(struct cmd_ctx *ctx, void *vopts, int argc, char **ar
 	struct feature_registry r;
 	struct lake_fs *fs = NULL;
 	struct online_store *store = NULL;
-	char as_of[32];
+	char as_of[32], since[32] = "";
 	int rc;
 
 	(void)argc, (void)argv;
 	if ((rc = registry_load(&r, &ctx->cfg)) || (rc = lake_fs_open_config(&fs, &ctx->cfg)) ||
 	    (rc = online_store_open(&store, &ctx->cfg)) ||
-	    (rc = features_materialize(fs, &r, store, o->as_of, &st)))
+	    (rc = features_materialize(fs, &r, store, o->as_of, o->incremental, &st)))
 		goto out;
 	time_format_rfc3339(st.as_of, as_of);
+	if (st.since)
+		time_format_rfc3339(st.since, since);
 	if (o->json)
-		printf("{\"events\":%" PRIu64 ",\"rows\":%" PRIu64 ",\"expired\":%" PRIu64 ",\"as_of\":\"%s\","
-		       "\"store\":\"%s\",\"seconds\":%.3f}\n", st.events, st.rows, st.expired, as_of,
-		       store->ops->name, st.seconds);
+		printf("{\"events\":%" PRIu64 ",\"rows\":%" PRIu64 ",\"expired\":%" PRIu64 ",\"unchanged\":%" PRIu64
+		       ",\"as_of\":\"%s\",\"since\":%s%s%s,\"store\":\"%s\",\"seconds\":%.3f}\n", st.events, st.rows,
+		       st.expired, st.unchanged, as_of, st.since ? "\"" : "", st.since ? since : "null",
+		       st.since ? "\"" : "", store->ops->name, st.seconds);
+	else if (st.since)
+		printf("%" PRIu64 " rows into the online store (%s, %s) as of %s from %" PRIu64 " events; %"
+		       PRIu64 " entities past their TTL left out, %" PRIu64 " without events since %s kept (%.2f s)\n",
+		       st.rows, store->ops->name, store->where, as_of, st.events, st.expired, st.unchanged, since,
+		       st.seconds);
 	else
 		printf("%" PRIu64 " rows into the online store (%s, %s) as of %s from %" PRIu64 " events; %"
 		       PRIu64 " entities past their TTL left out (%.2f s)\n", st.rows, store->ops->name,
@@ -280,7 +290,8 @@ const struct command cmd_materialize = {
 	.max_args = 0,
 	.details = "processed/events is replayed up to --as-of through the feature engine; every\n"
 		   "entity of every view still within its TTL becomes one row, expiring at its last\n"
-		   "event plus the TTL.",
+		   "event plus the TTL. The store keeps the as-of of its last run; with --incremental\n"
+		   "only the entities with events after it are written (the others keep their rows).",
 };
 
 struct online_opts {

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #define PUT_BATCH 20000 /* rows per put: one LMDB transaction (its commit writes pages again) */
+#define MARK_VIEW "@materialized" /* the blob of the store's last as-of (named apart from rows) */
 
 static bool counts_time(const struct feature_def *f)
 {
@@ -29,9 +30,35 @@ void online_row_finish(const struct feature_view *fv, int64_t as_of, int64_t las
 	row->expires = fv->ttl_ms ? last + fv->ttl_ms : 0;
 }
 
-int features_materialize(struct lake_fs *fs, const struct feature_registry *r, struct online_store *store,
-			 int64_t as_of, struct materialize_stats *st)
+/* The store's last as-of, read or written in a transaction of its own. */
+struct mark {
+	int64_t as_of; /* read: 0 when the store has none */
+	bool write;
+};
+
+static int mark_txn(struct online_txn *t, void *vctx)
 {
+	struct mark *m = vctx;
+	const struct online_key k = { MARK_VIEW, { "as_of", 5 } };
+	struct span blob;
+	bool found;
+	int rc;
+
+	if (m->write)
+		return t->store->ops->txn_put_blob(t, &k, (struct span){ (const char *)&m->as_of, sizeof(m->as_of) },
+						   m->as_of, 0);
+	if ((rc = t->store->ops->txn_get(t, &k, 1, INT64_MIN, &blob, &found)))
+		return rc;
+	m->as_of = 0;
+	if (found && blob.len == sizeof(m->as_of))
+		memcpy(&m->as_of, blob.p, sizeof(m->as_of));
+	return 0;
+}
+
+int features_materialize(struct lake_fs *fs, const struct feature_registry *r, struct online_store *store,
+			 int64_t as_of, bool incremental, struct materialize_stats *st)
+{
+	struct mark mark = { 0, false };
 	struct event_table ev;
 	struct feature_engine *eng = NULL;
 	const struct radix_rec *sorted;
@@ -57,6 +84,19 @@ int features_materialize(struct lake_fs *fs, const struct feature_registry *r, s
 	if (!as_of && ev.n)
 		as_of = ev.ts[sorted[ev.n - 1].value];
 	st->as_of = as_of;
+	if (incremental) {
+		if ((rc = online_store_transact(store, mark_txn, &mark)))
+			goto out;
+		st->since = mark.as_of;
+		if (mark.as_of > as_of) {
+			char want[32], have[32];
+			time_format_rfc3339(as_of, want);
+			time_format_rfc3339(mark.as_of, have);
+			rc = pp_error(PP_EINVAL, "--incremental as of %s: the store holds values as of %s already "
+				      "(materialize without --incremental to go back)", want, have);
+			goto out;
+		}
+	}
 	if ((rc = engine_open(&eng, r)))
 		goto out;
 	for (size_t k = 0; k < ev.n && !rc; k++) {
@@ -81,6 +121,10 @@ int features_materialize(struct lake_fs *fs, const struct feature_registry *r, s
 				st->expired++;
 				continue;
 			}
+			if (last <= st->since) { /* incremental: nothing new, its row stays */
+				st->unchanged++;
+				continue;
+			}
 			online_row_finish(fv, as_of, last, row);
 			keys[nrows] = (struct online_key){ fv->name, span_of(names[id]) };
 			if (++nrows == PUT_BATCH) {
@@ -95,6 +139,9 @@ int features_materialize(struct lake_fs *fs, const struct feature_registry *r, s
 			nrows = 0;
 		}
 	}
+	mark = (struct mark){ as_of, true };
+	if (!rc)
+		rc = online_store_transact(store, mark_txn, &mark);
 out:
 	st->seconds = (double)(time_mono_ns() - t0) / 1e9;
 	engine_close(eng);

@@ -15,13 +15,20 @@
 
 struct materialize_stats {
 	uint64_t events, rows, expired; /* expired: entities past their TTL, not written */
+	uint64_t unchanged;             /* incremental: entities without events since, kept */
 	int64_t as_of;
+	int64_t since;                  /* incremental: the store's previous as-of (0: none) */
 	double seconds;
 };
 
-/* as_of 0: the newest event's time. */
+/*
+ * as_of 0: the newest event's time. Every run leaves its as-of in the store (a blob of its
+ * own); incremental writes only the entities with events after the store's previous as-of
+ * (Feast's materialize-incremental), the others keeping their rows; without one, or with
+ * a store that has none, every entity. An as-of before the store's is refused then.
+ */
 int features_materialize(struct lake_fs *fs, const struct feature_registry *r, struct online_store *store,
-			 int64_t as_of, struct materialize_stats *st);
+			 int64_t as_of, bool incremental, struct materialize_stats *st);
 
 /* A view's values read as of `as_of` (in row->v) made into its stored row: time since
  * as the time it counts from, the last event's time, the expiry from the TTL. Materialize

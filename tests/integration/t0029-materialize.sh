@@ -1,7 +1,8 @@
 #!/bin/bash
 # ppredict materialize: every entity within its TTL gets its row in the online store; the
 # vector served from it equals what DuckDB computes from the events as of the same time;
-# LMDB and a real Redis give the same vectors; entities past their TTL are absent.
+# LMDB and a real Redis give the same vectors; entities past their TTL are absent;
+# --incremental writes only the entities with events since the store's last run.
 . "$PPREDICT_ROOT/tests/integration/lib.sh"
 set -e
 
@@ -45,6 +46,36 @@ jq -e --argjson a "$ours" '(.v_since_first_s - $a.v_since_first_s - 3600 | fabs)
 # past the TTL: nothing
 expect_exit 0 "$PP" features online --visitor "$v" --at 2015-07-01
 equals "$(jq .v_events <<<"$out")" "null" "a row past its TTL"
+
+# incremental: a day later, only the entities with events since the store's last run are
+# written; they read as a full run's, the others keep their rows, none is lost or counted twice
+expect_exit 0 "$PP" materialize --incremental --as-of 2015-05-11T12:00:00Z --json
+inc=$out
+equals "$(jq -r .since <<<"$inc")" "2015-05-10T12:00:00.000Z" "since: the store's last as-of"
+[ "$(jq .rows <<<"$inc")" -gt 0 ] && [ "$(jq .unchanged <<<"$inc")" -gt 0 ] || fail "incremental: $inc"
+expect_exit 0 "$PP" materialize --as-of 2015-05-11T12:00:00Z --json --set online_store.path=full.lmdb
+full=$out
+equals "$(jq '.rows + .unchanged + .expired' <<<"$inc")" "$(jq '.rows + .expired' <<<"$full")" "entities, incremental and full"
+pick=$(duck "SELECT visitor_id, item_id FROM $ev WHERE ts <= TIMESTAMP '2015-05-11 12:00:00'
+	AND ts > TIMESTAMP '2015-05-10 12:00:00' ORDER BY ts DESC LIMIT 1")
+v2=$(jq -r .visitor_id <<<"$pick")
+i2=$(jq -r .item_id <<<"$pick")
+expect_exit 0 "$PP" features online --visitor "$v2" --item "$i2" --at 2015-05-11T12:00:00Z
+a=$out
+expect_exit 0 "$PP" features online --visitor "$v2" --item "$i2" --at 2015-05-11T12:00:00Z --set online_store.path=full.lmdb
+equals "$a" "$out" "an entity with new events: incremental = full"
+quiet=$(duck "SELECT visitor_id FROM $ev WHERE ts <= TIMESTAMP '2015-05-10 12:00:00' AND ts > TIMESTAMP '2015-05-10 00:00:00'
+	AND visitor_id NOT IN (SELECT visitor_id FROM $ev WHERE ts > TIMESTAMP '2015-05-10 12:00:00') LIMIT 1" | jq -r .visitor_id)
+expect_exit 0 "$PP" materialize --as-of 2015-05-10T12:00:00Z --set online_store.path=before.lmdb
+expect_exit 0 "$PP" features online --visitor "$quiet" --at 2015-05-10T18:00:00Z --set online_store.path=before.lmdb
+b=$out
+expect_exit 0 "$PP" features online --visitor "$quiet" --at 2015-05-10T18:00:00Z
+equals "$out" "$b" "an entity without new events keeps its row"
+# again at the same time: nothing new; an earlier time is refused
+expect_exit 0 "$PP" materialize --incremental --as-of 2015-05-11T12:00:00Z --json
+equals "$(jq .rows <<<"$out")" "0" "rows of an incremental run with nothing new"
+expect_exit 1 "$PP" materialize --incremental --as-of 2015-05-09T00:00:00Z
+contains "$err" "holds values as of 2015-05-11T12:00:00.000Z already"
 
 # the same into a real Redis: the same vectors
 start_redis
