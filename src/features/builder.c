@@ -372,17 +372,16 @@ struct replay {
 };
 
 /*
- * The events of ev in time order (`sorted`) as the replay takes them: the gaps before
- * each (the previous event of its session and of its visitor), and which are prediction
- * points (before the session's first purchase, in the window, not a bot's, drawn when
- * sampling) with their labels. st gets the counts.
+ * The events of ev in time order (`sorted`) as the replay takes them
+ * (columns_replay_events), and which are prediction points (before the session's first
+ * purchase, in the window, not a bot's, drawn when sampling) with their labels. st gets
+ * the counts.
  */
 static int mark_points(const struct event_table *ev, const struct radix_rec *sorted, const struct build_opts *o,
 		       const bool *bot, struct replay *out, struct build_stats *st)
 {
 	size_t nstrings = ev->strings.count + 1;
 	int64_t *first_tx = pp_calloc(nstrings, sizeof(*first_tx)); /* per session: 0, none */
-	int64_t *last[2] = { pp_calloc(nstrings, sizeof(int64_t)), pp_calloc(nstrings, sizeof(int64_t)) };
 	uint32_t *cand = NULL, *seen = NULL, *chosen = NULL; /* per session, when sampling */
 	struct rng rg;
 	int rc = 0;
@@ -390,10 +389,12 @@ static int mark_points(const struct event_table *ev, const struct radix_rec *sor
 	out->rep = pp_malloc((ev->n + 1) * sizeof(*out->rep));
 	out->event = pp_malloc((ev->n + 1) * sizeof(*out->event));
 	out->label = pp_malloc(ev->n + 1);
-	if (!first_tx || !last[0] || !last[1] || !out->rep || !out->event || !out->label) {
+	if (!first_tx || !out->rep || !out->event || !out->label) {
 		rc = PP_ENOMEM;
 		goto out;
 	}
+	if ((rc = columns_replay_events(ev, sorted, ev->n, out->rep)))
+		goto out;
 	/* each session's first transaction: points stop there, and it is their label */
 	for (size_t k = 0; k < ev->n; k++) {
 		size_t i = sorted[k].value;
@@ -418,14 +419,6 @@ static int mark_points(const struct event_table *ev, const struct radix_rec *sor
 		size_t i = sorted[k].value;
 		struct replay_event *x = &out->rep[k];
 		int64_t tx = first_tx[ev->ids[i][EK_SESSION]];
-		*x = (struct replay_event){ .ts = ev->ts[i], .type = ev->type[i], .price = ev->price[i], .point = -1 };
-		for (int kind = 0; kind < EK__COUNT; kind++)
-			x->id[kind] = (int32_t)ev->ids[i][kind];
-		for (int kind = EK_SESSION; kind <= EK_VISITOR; kind++)
-			if (x->id[kind] >= 0) {
-				x->prev[kind] = engine_clock_prev(last[kind][x->id[kind]], x->ts);
-				last[kind][x->id[kind]] = x->ts;
-			}
 		if (!is_point(ev, i, o, first_tx))
 			continue;
 		if (bot[ev->ids[i][EK_VISITOR]]) {
@@ -451,8 +444,6 @@ static int mark_points(const struct event_table *ev, const struct radix_rec *sor
 			      o->to[0] ? o->to : "the end");
 out:
 	pp_free(first_tx);
-	pp_free(last[0]);
-	pp_free(last[1]);
 	pp_free(cand);
 	pp_free(seen);
 	pp_free(chosen);

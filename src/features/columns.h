@@ -31,8 +31,27 @@ struct replay_event {
 int columns_compute(const struct feature_registry *r, const struct replay_event *ev, size_t n, size_t nids,
 		    double *const *block, unsigned threads);
 
+/*
+ * The same replay for the online store: each entity's values as of `as_of` (after its last
+ * event of ev, whose events must all be at or before it) handed to fn from the thread that
+ * replayed it, with its last event's time; entities past their TTL by then get no call and
+ * are counted in *expired. fn may be called from several threads at once.
+ */
+typedef int (*columns_final_fn)(void *ctx, unsigned worker, size_t view, int32_t id, int64_t last,
+				const double *vals);
+int columns_final(const struct feature_registry *r, const struct replay_event *ev, size_t n, size_t nids,
+		  int64_t as_of, columns_final_fn fn, void *ctx, unsigned threads, uint64_t *expired);
+
 /* The least number of events a thread takes at once (whole entities); 0: the default.
  * Tests make it small. */
 void columns_min_share(size_t n);
+
+struct event_table;
+struct radix_rec;
+/* The first n events of t in time order (`sorted`) as the replay takes them: times, types,
+ * prices, dense ids and the gaps before each (its session's and its visitor's previous
+ * event), none a point yet. */
+int columns_replay_events(const struct event_table *t, const struct radix_rec *sorted, size_t n,
+			  struct replay_event *out);
 
 #endif

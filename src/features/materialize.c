@@ -3,6 +3,9 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "core/parallel.h"
+#include "core/strsort.h"
+#include "features/columns.h"
 #include "features/engine.h"
 #include "features/event_table.h"
 
@@ -15,10 +18,6 @@ static bool counts_time(const struct feature_def *f)
 {
 	return f->agg == AGG_TIME_SINCE_FIRST || f->agg == AGG_TIME_SINCE_LAST;
 }
-
-static const enum engine_key view_key[ENT__COUNT] = { [ENT_SESSION] = EK_SESSION,
-						     [ENT_VISITOR] = EK_VISITOR, [ENT_ITEM] = EK_ITEM,
-						     [ENT_CATEGORY] = EK_CATEGORY };
 
 void online_row_finish(const struct feature_view *fv, int64_t as_of, int64_t last, struct online_row *row)
 {
@@ -55,18 +54,118 @@ static int mark_txn(struct online_txn *t, void *vctx)
 	return 0;
 }
 
+/* A row the replay found: which view and entity, its last event's time, where its values
+ * start in its worker's `vals`. */
+struct found_row {
+	uint32_t view;
+	int32_t id;
+	int64_t last;
+	size_t at;
+};
+
+/* One worker's rows, as the replay finishes its entities, their values one after another. */
+struct found_rows {
+	struct found_row *row;
+	size_t n, cap;
+	double *vals;
+	size_t nvals, capvals;
+};
+
+struct collect {
+	const struct feature_registry *r;
+	int64_t since;       /* incremental: entities with no event after it are kept */
+	uint64_t unchanged;
+	struct found_rows *w; /* per worker */
+};
+
+/* columns_final's calls: an entity's values kept by the worker that replayed it. */
+static int collect_row(void *ctx, unsigned worker, size_t view, int32_t id, int64_t last, const double *vals)
+{
+	struct collect *c = ctx;
+	struct found_rows *f = &c->w[worker];
+	size_t nv = c->r->views[view].n;
+
+	if (last <= c->since) { /* incremental: nothing new, its row stays */
+		__atomic_add_fetch(&c->unchanged, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	if (pp_array_grow(&f->row, f->n, &f->cap, sizeof(*f->row), 4096))
+		return PP_ENOMEM;
+	while (f->nvals + nv > f->capvals)
+		if (pp_array_grow(&f->vals, f->capvals, &f->capvals, sizeof(*f->vals), 65536))
+			return PP_ENOMEM;
+	f->row[f->n++] = (struct found_row){ (uint32_t)view, id, last, f->nvals };
+	memcpy(f->vals + f->nvals, vals, nv * sizeof(double));
+	f->nvals += nv;
+	return 0;
+}
+
+/* A row the workers found, by its entity's name. */
+struct row_ref {
+	const char *name;
+	uint32_t worker, k;
+};
+
+/*
+ * The rows the workers found, view by view in their keys' order, into the store PUT_BATCH
+ * at a time: an LMDB commit then rewrites the few pages a run of neighbouring keys fills,
+ * not a page per row.
+ */
+static int put_rows(struct online_store *store, const struct feature_registry *r, const struct found_rows *w,
+		    unsigned nw, const char **names, int64_t as_of, struct online_key *keys,
+		    struct online_row *rows, struct materialize_stats *st)
+{
+	size_t total = 0, nrows = 0;
+	struct row_ref *ref;
+	int rc = 0;
+
+	for (unsigned k = 0; k < nw; k++)
+		total += w[k].n;
+	if (!(ref = pp_malloc((total + 1) * sizeof(*ref))))
+		return PP_ENOMEM;
+	for (size_t v = 0; v < r->nviews && !rc; v++) {
+		const struct feature_view *fv = &r->views[v];
+		size_t m = 0, *order;
+		for (unsigned k = 0; k < nw; k++)
+			for (size_t j = 0; j < w[k].n; j++)
+				if (w[k].row[j].view == v)
+					ref[m++] = (struct row_ref){ names[w[k].row[j].id], k, (uint32_t)j };
+		if (!(order = str_order(ref, m, sizeof(*ref), offsetof(struct row_ref, name)))) {
+			rc = PP_ENOMEM;
+			break;
+		}
+		for (size_t i = 0; i < m && !rc; i++) {
+			const struct row_ref *x = &ref[order[i]];
+			const struct found_rows *f = &w[x->worker];
+			struct online_row *row = &rows[nrows];
+			memcpy(row->v, f->vals + f->row[x->k].at, fv->n * sizeof(double));
+			online_row_finish(fv, as_of, f->row[x->k].last, row);
+			keys[nrows] = (struct online_key){ fv->name, span_of(x->name) };
+			if (++nrows == PUT_BATCH || i + 1 == m) {
+				rc = store->ops->put(store, keys, rows, nrows);
+				st->rows += nrows;
+				nrows = 0;
+			}
+		}
+		pp_free(order);
+	}
+	pp_free(ref);
+	return rc;
+}
+
 int features_materialize(struct lake_fs *fs, const struct feature_registry *r, struct online_store *store,
 			 int64_t as_of, bool incremental, struct materialize_stats *st)
 {
 	struct mark mark = { 0, false };
 	struct event_table ev;
-	struct feature_engine *eng = NULL;
 	const struct radix_rec *sorted;
+	struct replay_event *rep = NULL;
 	const char **names = NULL;
-	uint8_t *kinds = NULL; /* per id: which keys it is (1 << enum engine_key) */
 	struct online_key *keys = NULL;
 	struct online_row *rows = NULL;
-	size_t nrows = 0;
+	unsigned threads = parallel_threads();
+	struct collect col = { .r = r };
+	size_t n = 0;
 	int64_t version;
 	uint64_t t0 = time_mono_ns();
 	int rc;
@@ -75,9 +174,13 @@ int features_materialize(struct lake_fs *fs, const struct feature_registry *r, s
 	if ((rc = event_table_read(fs, "", &ev, &version)))
 		goto out;
 	st->events = ev.n;
+	if (ev.strings.count > INT32_MAX || ev.n > INT32_MAX) {
+		rc = pp_error(PP_ELIMIT, "processed/events: materialize takes at most 2^31 events and ids");
+		goto out;
+	}
 	if (!(sorted = event_table_by_time(&ev)) || !(names = event_table_names(&ev)) ||
-	    !(kinds = pp_calloc(ev.strings.count + 1, 1)) || !(keys = pp_calloc(PUT_BATCH, sizeof(*keys))) ||
-	    !(rows = pp_calloc(PUT_BATCH, sizeof(*rows)))) {
+	    !(rep = pp_malloc((ev.n + 1) * sizeof(*rep))) || !(keys = pp_calloc(PUT_BATCH, sizeof(*keys))) ||
+	    !(rows = pp_calloc(PUT_BATCH, sizeof(*rows))) || !(col.w = pp_calloc(threads, sizeof(*col.w)))) {
 		rc = PP_ENOMEM;
 		goto out;
 	}
@@ -87,7 +190,7 @@ int features_materialize(struct lake_fs *fs, const struct feature_registry *r, s
 	if (incremental) {
 		if ((rc = online_store_transact(store, mark_txn, &mark)))
 			goto out;
-		st->since = mark.as_of;
+		st->since = col.since = mark.as_of;
 		if (mark.as_of > as_of) {
 			char want[32], have[32];
 			time_format_rfc3339(as_of, want);
@@ -97,55 +200,25 @@ int features_materialize(struct lake_fs *fs, const struct feature_registry *r, s
 			goto out;
 		}
 	}
-	if ((rc = engine_open(&eng, r)))
+	/* the events up to as_of, each view's entities replayed on their own (columns.h) */
+	while (n < ev.n && ev.ts[sorted[n].value] <= as_of)
+		n++;
+	if ((rc = columns_replay_events(&ev, sorted, n, rep)) ||
+	    (rc = columns_final(r, rep, n, ev.strings.count + 1, as_of, collect_row, &col, threads, &st->expired)))
 		goto out;
-	for (size_t k = 0; k < ev.n && !rc; k++) {
-		size_t i = sorted[k].value;
-		struct fe_event e = { .ts = ev.ts[i], .type = (enum event_type)ev.type[i], .price = ev.price[i] };
-		if (ev.ts[i] > as_of)
-			break;
-		for (int key = 0; key < EK__COUNT; key++)
-			if (ev.ids[i][key] >= 0)
-				kinds[ev.ids[i][key]] |= (uint8_t)(1 << key);
-		rc = engine_add_ids(eng, &e, ev.ids[i]);
-	}
-	for (size_t v = 0; v < r->nviews && !rc; v++) {
-		const struct feature_view *fv = &r->views[v];
-		enum engine_key key = view_key[fv->entity];
-		for (size_t id = 0; id < ev.strings.count && !rc; id++) {
-			struct online_row *row = &rows[nrows];
-			int64_t last;
-			if (!(kinds[id] & (1 << key)))
-				continue;
-			if (engine_view_values(eng, v, (int64_t)id, as_of, row->v, &last)) {
-				st->expired++;
-				continue;
-			}
-			if (last <= st->since) { /* incremental: nothing new, its row stays */
-				st->unchanged++;
-				continue;
-			}
-			online_row_finish(fv, as_of, last, row);
-			keys[nrows] = (struct online_key){ fv->name, span_of(names[id]) };
-			if (++nrows == PUT_BATCH) {
-				rc = store->ops->put(store, keys, rows, nrows);
-				st->rows += nrows;
-				nrows = 0;
-			}
-		}
-		if (!rc && nrows) {
-			rc = store->ops->put(store, keys, rows, nrows);
-			st->rows += nrows;
-			nrows = 0;
-		}
-	}
+	st->unchanged = col.unchanged;
+	rc = put_rows(store, r, col.w, threads, names, as_of, keys, rows, st);
 	mark = (struct mark){ as_of, true };
 	if (!rc)
 		rc = online_store_transact(store, mark_txn, &mark);
 out:
 	st->seconds = (double)(time_mono_ns() - t0) / 1e9;
-	engine_close(eng);
-	pp_free(kinds);
+	for (unsigned k = 0; col.w && k < threads; k++) {
+		pp_free(col.w[k].row);
+		pp_free(col.w[k].vals);
+	}
+	pp_free(col.w);
+	pp_free(rep);
 	pp_free(names);
 	pp_free(keys);
 	pp_free(rows);

@@ -394,6 +394,26 @@ static int32_t dense_id(struct strmap *m, struct span s)
 	return (int32_t)slot->value;
 }
 
+/* Event x as the columnar replay takes it (its ids dense in `ids`, the gaps from the last
+ * event times per id in last[]), and its ids for the engine in id64. */
+static struct replay_event replay_of(const struct ev *x, struct strmap *ids, int64_t *last[2], int64_t *id64)
+{
+	struct replay_event y = { .ts = x->e.ts, .type = (uint8_t)x->e.type, .price = x->e.price, .point = -1 };
+
+	y.id[EK_SESSION] = dense_id(ids, x->e.session);
+	y.id[EK_VISITOR] = dense_id(ids, x->e.visitor);
+	y.id[EK_ITEM] = dense_id(ids, x->e.item);
+	y.id[EK_CATEGORY] = dense_id(ids, x->e.category);
+	for (int k = 0; k < EK__COUNT; k++)
+		id64[k] = y.id[k];
+	for (int k = EK_SESSION; k <= EK_VISITOR; k++)
+		if (y.id[k] >= 0) {
+			y.prev[k] = engine_clock_prev(last[k][y.id[k]], y.ts);
+			last[k][y.id[k]] = y.ts;
+		}
+	return y;
+}
+
 /*
  * The training set's columnar replay (each view's entities one at a time, shared among
  * threads) against the engine's replay of every event in time order: the same values at
@@ -425,18 +445,7 @@ TEST(columns_match_engine_replay)
 		struct replay_event *y = &rep[i];
 		int64_t id64[EK__COUNT];
 		random_event(evs, i, &t, &rg);
-		*y = (struct replay_event){ .ts = x->e.ts, .type = (uint8_t)x->e.type, .price = x->e.price, .point = -1 };
-		y->id[EK_SESSION] = dense_id(&ids, x->e.session);
-		y->id[EK_VISITOR] = dense_id(&ids, x->e.visitor);
-		y->id[EK_ITEM] = dense_id(&ids, x->e.item);
-		y->id[EK_CATEGORY] = dense_id(&ids, x->e.category);
-		for (int k = 0; k < EK__COUNT; k++)
-			id64[k] = y->id[k];
-		for (int k = EK_SESSION; k <= EK_VISITOR; k++)
-			if (y->id[k] >= 0) {
-				y->prev[k] = engine_clock_prev(last[k][y->id[k]], y->ts);
-				last[k][y->id[k]] = y->ts;
-			}
+		*y = replay_of(x, &ids, last, id64);
 		CHECK_INT(engine_add_ids(e, &x->e, id64), 0);
 		if (i % 3 == 1)
 			continue; /* not every event is a point */
@@ -473,6 +482,120 @@ TEST(columns_match_engine_replay)
 	pp_free(want);
 	pp_free(vec);
 	pp_free(rep);
+	pp_free(last[0]);
+	pp_free(last[1]);
+	pp_free(evs);
+}
+
+/* What columns_final handed over, by view and dense id. */
+struct final_seen {
+	const struct feature_registry *r;
+	size_t nids;
+	double *vals[8];
+	int64_t *last[8];
+	uint8_t *got[8];
+};
+
+static int record_final(void *ctx, unsigned worker, size_t view, int32_t id, int64_t last, const double *vals)
+{
+	struct final_seen *f = ctx;
+	size_t nv = f->r->views[view].n;
+
+	(void)worker;
+	if (id < 0 || (size_t)id >= f->nids || f->got[view][id])
+		return PP_EINVAL; /* (each entity once) */
+	f->got[view][id] = 1;
+	f->last[view][id] = last;
+	memcpy(f->vals[view] + (size_t)id * nv, vals, nv * sizeof(double));
+	return 0;
+}
+
+/*
+ * Materialize's columnar replay (each view's entities on their own, their values as of a
+ * time after their last event) against the engine's replay of every event in time order:
+ * the same entities, the same values bit for bit and the same last times, the same ones
+ * past their TTL, with one thread or several; the events after that time left out.
+ */
+TEST(columns_final_match_engine)
+{
+	enum { CUT = NEV * 2 / 3 };
+	struct feature_registry r;
+	struct feature_engine *e;
+	struct ev *evs = pp_calloc(NEV, sizeof(*evs));
+	struct replay_event *rep = pp_calloc(NEV, sizeof(*rep));
+	int64_t *last[2] = { pp_calloc(4 * NEV, sizeof(int64_t)), pp_calloc(4 * NEV, sizeof(int64_t)) };
+	uint8_t *kinds = pp_calloc(4 * NEV, 1);
+	int64_t t = 1433116800000LL, as_of;
+	struct final_seen f = { .r = &r };
+	double want[64];
+	struct strmap ids;
+	struct rng rg;
+
+	CHECK_INT(registry_parse(&r, "t.yaml", repo, sizeof(repo) - 1), 0);
+	CHECK(r.nviews <= 8);
+	CHECK_INT(engine_open(&e, &r), 0);
+	strmap_init(&ids);
+	rng_seed(&rg, 31);
+	for (size_t i = 0; i < NEV; i++)
+		random_event(evs, i, &t, &rg);
+	as_of = evs[CUT - 1].e.ts + 40 * 60000; /* sessions past their TTL, items not all */
+	for (size_t i = 0; i < CUT; i++) {
+		struct ev *x = &evs[i];
+		struct replay_event *y = &rep[i];
+		int64_t id64[EK__COUNT];
+		*y = replay_of(x, &ids, last, id64);
+		for (int k = 0; k < EK__COUNT; k++)
+			if (y->id[k] >= 0)
+				kinds[y->id[k]] |= (uint8_t)(1 << k);
+		CHECK_INT(engine_add_ids(e, &x->e, id64), 0);
+	}
+	f.nids = ids.count;
+	for (size_t v = 0; v < r.nviews; v++) {
+		CHECK((f.vals[v] = pp_malloc(f.nids * r.views[v].n * sizeof(double) + 1)) != NULL);
+		CHECK((f.last[v] = pp_malloc(f.nids * sizeof(int64_t) + 1)) != NULL);
+		CHECK((f.got[v] = pp_malloc(f.nids + 1)) != NULL);
+	}
+	for (unsigned threads = 1; threads <= 3; threads += 2) {
+		uint64_t expired = 0, nexp = 0, nrows = 0;
+		for (size_t v = 0; v < r.nviews; v++)
+			memset(f.got[v], 0, f.nids);
+		columns_min_share(threads == 1 ? 0 : 50);
+		CHECK_INT(columns_final(&r, rep, CUT, ids.count, as_of, record_final, &f, threads, &expired), 0);
+		for (size_t v = 0; v < r.nviews; v++)
+			for (size_t id = 0; id < f.nids; id++) {
+				int64_t lt;
+				if (!(kinds[id] & (1 << (int)r.views[v].entity)))
+					continue;
+				if (engine_view_values(e, v, (int64_t)id, as_of, want, &lt) == PP_ENOENT) {
+					CHECK(!f.got[v][id]);
+					nexp++;
+					continue;
+				}
+				nrows++;
+				CHECK(f.got[v][id]);
+				CHECK_INT(f.last[v][id], lt);
+				for (size_t k = 0; k < r.views[v].n; k++) {
+					double got = f.vals[v][id * r.views[v].n + k];
+					if (isnan(want[k]) ? !isnan(got) : memcmp(&got, &want[k], sizeof(got)))
+						test_fail(__FILE__, __LINE__, "%s of entity %zu: %.17g from the columns, %.17g "
+							  "from the engine (threads %u)", r.views[v].f[k].name, id, got,
+							  want[k], threads);
+				}
+			}
+		CHECK_INT(expired, nexp);
+		CHECK(nexp > 0 && nrows > 25); /* the old sessions past their TTL; every visitor's rows */
+	}
+	columns_min_share(0);
+	for (size_t v = 0; v < r.nviews; v++) {
+		pp_free(f.vals[v]);
+		pp_free(f.last[v]);
+		pp_free(f.got[v]);
+	}
+	strmap_release(&ids);
+	engine_close(e);
+	registry_release(&r);
+	pp_free(rep);
+	pp_free(kinds);
 	pp_free(last[0]);
 	pp_free(last[1]);
 	pp_free(evs);

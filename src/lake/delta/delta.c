@@ -590,8 +590,10 @@ struct vacuum {
 	/* the listing: the table's files the log never mentions, old enough to go */
 	size_t skip;                /* the table's directory and its '/' */
 	int64_t unmentioned_cutoff;
-	char **orphan;
-	uint64_t *orphan_size;
+	struct orphan {
+		char *path;
+		uint64_t size;
+	} *orphan;
 	size_t norphans, caporphans;
 };
 
@@ -653,21 +655,11 @@ static int unmentioned_file(void *ctx, const char *path, uint64_t size, int64_t 
 		vc->st->pending++; /* perhaps a writer's, about to be committed */
 		return 0;
 	}
-	if (vc->norphans == vc->caporphans) {
-		size_t cap = vc->caporphans ? vc->caporphans * 2 : 16;
-		char **o = pp_realloc(vc->orphan, cap * sizeof(*o));
-		uint64_t *sz;
-		if (!o)
-			return PP_ENOMEM;
-		vc->orphan = o;
-		if (!(sz = pp_realloc(vc->orphan_size, cap * sizeof(*sz))))
-			return PP_ENOMEM;
-		vc->orphan_size = sz;
-		vc->caporphans = cap;
-	}
-	if (!(vc->orphan[vc->norphans] = pp_strdup(path)))
+	if (pp_array_grow(&vc->orphan, vc->norphans, &vc->caporphans, sizeof(*vc->orphan), 16))
 		return PP_ENOMEM;
-	vc->orphan_size[vc->norphans++] = size;
+	if (!(vc->orphan[vc->norphans].path = pp_strdup(path)))
+		return PP_ENOMEM;
+	vc->orphan[vc->norphans++].size = size;
 	return 0;
 }
 
@@ -689,11 +681,11 @@ static int vacuum_unmentioned(struct lake_fs *fs, const char *table, bool dry_ru
 	rc = fs->ops->list(fs, dir.data, unmentioned_file, vc);
 	buf_release(&dir);
 	for (size_t i = 0; i < vc->norphans && !rc; i++) {
-		if (!dry_run && (rc = fs->ops->remove(fs, vc->orphan[i])))
+		if (!dry_run && (rc = fs->ops->remove(fs, vc->orphan[i].path)))
 			break;
 		vc->st->deleted++;
 		vc->st->never_committed++;
-		vc->st->deleted_bytes += vc->orphan_size[i];
+		vc->st->deleted_bytes += vc->orphan[i].size;
 	}
 	return rc;
 }
@@ -747,9 +739,8 @@ int delta_vacuum(struct lake_fs *fs, const char *table, int64_t retain_ms, bool 
 	if (!rc)
 		rc = vacuum_unmentioned(fs, table, dry_run, &vc);
 	for (i = 0; i < vc.norphans; i++)
-		pp_free(vc.orphan[i]);
+		pp_free(vc.orphan[i].path);
 	pp_free(vc.orphan);
-	pp_free(vc.orphan_size);
 	strmap_release(&vc.live);
 	strmap_release(&vc.doomed);
 	strmap_release(&vc.mentioned);
