@@ -414,6 +414,18 @@ static struct replay_event replay_of(const struct ev *x, struct strmap *ids, int
 	return y;
 }
 
+/* What both columnar tests start from: the test repository, an engine on it, an empty id
+ * space and the random stream's generator. */
+static void replay_setup(struct feature_registry *r, struct feature_engine **e, struct strmap *ids, struct rng *rg,
+			 uint64_t seed)
+{
+	CHECK_INT(registry_parse(r, "t.yaml", repo, sizeof(repo) - 1), 0);
+	CHECK(r->nviews <= 8);
+	CHECK_INT(engine_open(e, r), 0);
+	strmap_init(ids);
+	rng_seed(rg, seed);
+}
+
 /*
  * The training set's columnar replay (each view's entities one at a time, shared among
  * threads) against the engine's replay of every event in time order: the same values at
@@ -433,13 +445,9 @@ TEST(columns_match_engine_replay)
 	struct strmap ids;
 	struct rng rg;
 
-	CHECK_INT(registry_parse(&r, "t.yaml", repo, sizeof(repo) - 1), 0);
-	CHECK(r.nviews <= 8);
-	CHECK_INT(engine_open(&e, &r), 0);
-	strmap_init(&ids);
+	replay_setup(&r, &e, &ids, &rg, 29);
 	CHECK((vec = pp_calloc(registry_vector_size(&r), sizeof(double))) != NULL);
 	CHECK((want = pp_calloc((size_t)NEV * r.nfeatures, sizeof(double))) != NULL);
-	rng_seed(&rg, 29);
 	for (size_t i = 0; i < NEV; i++) {
 		struct ev *x = &evs[i];
 		struct replay_event *y = &rep[i];
@@ -531,11 +539,7 @@ TEST(columns_final_match_engine)
 	struct strmap ids;
 	struct rng rg;
 
-	CHECK_INT(registry_parse(&r, "t.yaml", repo, sizeof(repo) - 1), 0);
-	CHECK(r.nviews <= 8);
-	CHECK_INT(engine_open(&e, &r), 0);
-	strmap_init(&ids);
-	rng_seed(&rg, 31);
+	replay_setup(&r, &e, &ids, &rg, 31);
 	for (size_t i = 0; i < NEV; i++)
 		random_event(evs, i, &t, &rg);
 	as_of = evs[CUT - 1].e.ts + 40 * 60000; /* sessions past their TTL, items not all */
