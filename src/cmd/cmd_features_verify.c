@@ -21,7 +21,8 @@ static const struct cli_opt verify_options[] = {
 	{ "json", 0, OPT_FLAG, offsetof(struct verify_opts, json), NULL, NULL, "print the counts as JSON" },
 };
 
-/* A temporary LMDB store's directory, and its removal. */
+/* A temporary LMDB store's directory (thrown away after: its commits need not sync), and
+ * its removal. */
 static int temp_store(char *dir, size_t size, struct online_store **store)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -29,7 +30,7 @@ static int temp_store(char *dir, size_t size, struct online_store **store)
 	snprintf(dir, size, "%s/ppredict-verify-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		return pp_error(PP_EIO, "%s: cannot make a temporary directory: %s", dir, strerror(errno));
-	return online_store_lmdb_open(store, dir);
+	return online_store_lmdb_open_scratch(store, dir);
 }
 
 static void remove_temp_store(const char *dir)

@@ -413,7 +413,8 @@ static const struct online_store_ops lmdb_ops = {
 	.close = lm_close,
 };
 
-int online_store_lmdb_open(struct online_store **out, const char *path)
+/* The store at path, with LMDB's flags beyond the ones every store has. */
+static int open_with(struct online_store **out, const char *path, unsigned flags)
 {
 	struct lmdb_store *s = pp_calloc(1, sizeof(*s));
 	MDB_txn *txn;
@@ -435,7 +436,7 @@ int online_store_lmdb_open(struct online_store **out, const char *path)
 	 * crash may undo the last commit, never corrupt the file) */
 	if ((rc = mdb_env_create(&s->env)) || (rc = mdb_env_set_mapsize(s->env, MAP_SIZE)) ||
 	    (rc = mdb_env_set_maxreaders(s->env, 1024)) ||
-	    (rc = mdb_env_open(s->env, path, MDB_NOTLS | MDB_NOMETASYNC, 0644))) {
+	    (rc = mdb_env_open(s->env, path, MDB_NOTLS | MDB_NOMETASYNC | flags, 0644))) {
 		rc = fail(s, "opening", rc);
 		lm_close(&s->base);
 		return rc;
@@ -456,4 +457,14 @@ int online_store_lmdb_open(struct online_store **out, const char *path)
 	}
 	*out = &s->base;
 	return 0;
+}
+
+int online_store_lmdb_open(struct online_store **out, const char *path)
+{
+	return open_with(out, path, 0);
+}
+
+int online_store_lmdb_open_scratch(struct online_store **out, const char *path)
+{
+	return open_with(out, path, MDB_NOSYNC);
 }

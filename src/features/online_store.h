@@ -114,6 +114,9 @@ int online_store_transact(struct online_store *s, online_txn_fn fn, void *ctx);
  * at online_store.redis_url. */
 int online_store_open(struct online_store **out, const struct config *cfg);
 int online_store_lmdb_open(struct online_store **out, const char *path);
+/* The same for a store thrown away after use (a check's): commits do not sync, so a crash
+ * may lose or corrupt it. */
+int online_store_lmdb_open_scratch(struct online_store **out, const char *path);
 int online_store_redis_open(struct online_store **out, const char *url);
 void online_store_close(struct online_store *s);
 
