@@ -249,6 +249,7 @@ static int transact(struct live_features *l, const struct event *evs, size_t n, 
 int live_apply_batch(struct live_features *l, const struct event *evs, size_t n, char (*session)[LIVE_SESSION_MAX],
 		     int *status)
 {
+	char why[512] = ""; /* the first failure's message */
 	int first = 0, rc;
 
 	pthread_mutex_lock(&l->mu);
@@ -270,16 +271,17 @@ int live_apply_batch(struct live_features *l, const struct event *evs, size_t n,
 			l->st.failed++;
 			if (session)
 				session[i][0] = '\0';
-			if (!first)
+			if (!first) {
 				first = rc;
-			else
-				pp_error_clear(); /* (the first failure's message is kept) */
+				snprintf(why, sizeof(why), "%s", pp_errmsg());
+			}
+			pp_error_clear();
 		}
 		if (status)
 			status[i] = rc;
 	}
 	pthread_mutex_unlock(&l->mu);
-	return first;
+	return first ? pp_error(first, "%s", why) : 0;
 }
 
 int live_apply_session(struct live_features *l, const struct event *ev, char *session, size_t n)
