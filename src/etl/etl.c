@@ -13,6 +13,7 @@
 #include "core/json_scan.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/parallel.h"
 #include "core/strmap.h"
 #include "core/strsort.h"
 #include "core/timeutil.h"
@@ -23,7 +24,6 @@
 #include "lake/raw.h"
 
 #include <math.h>
-#include <pthread.h>
 
 /* An event as the ETL holds it: strings in the arena, NULL when absent. */
 struct row {
@@ -82,7 +82,6 @@ struct etl {
 	int64_t last_day_number;
 	size_t last_day;
 	struct buf tmp;
-	size_t next_day; /* writer threads take dates by this counter */
 	const struct strmap *done; /* the segments earlier runs did */
 	/* quarantine */
 	struct pq_writer *q;
@@ -342,15 +341,17 @@ static int read_segment(struct shard *sh, const char *path)
 	return rc;
 }
 
-static void *shard_main(void *arg)
+/* Task k: shard k's segments (its failure kept with it, reported in shard order). */
+static int read_shard(void *arg, size_t k, unsigned worker)
 {
-	struct shard *sh = arg;
+	struct shard *sh = &((struct etl *)arg)->shards[k];
 
+	(void)worker;
 	for (size_t i = 0; i < sh->npaths && !sh->rc; i++)
 		sh->rc = read_segment(sh, sh->paths[i]);
 	if (sh->rc)
 		snprintf(sh->err, sizeof(sh->err), "%s", pp_errmsg());
-	return NULL;
+	return 0;
 }
 
 /* The new segments read on two threads, then their rows and bad lines taken in order. */
@@ -358,8 +359,6 @@ static int read_segments(struct etl *e, const char *const *paths, size_t n,
 			 const struct event_limits *lim)
 {
 	size_t half = (n + 1) / 2;
-	pthread_t helper;
-	bool helped;
 	int rc = 0;
 
 	for (int k = 0; k < 2; k++) {
@@ -369,12 +368,7 @@ static int read_segments(struct etl *e, const char *const *paths, size_t n,
 		sh->paths = paths + (k ? half : 0);
 		sh->npaths = k ? n - half : half;
 	}
-	helped = pthread_create(&helper, NULL, shard_main, &e->shards[1]) == 0;
-	shard_main(&e->shards[0]);
-	if (helped)
-		pthread_join(helper, NULL);
-	else
-		shard_main(&e->shards[1]);
+	parallel_run(2, 2, read_shard, e);
 	for (int k = 0; k < 2 && !rc; k++) {
 		struct shard *sh = &e->shards[k];
 		if (sh->rc)
@@ -667,40 +661,28 @@ out:
 	return rc;
 }
 
-/* A writer thread: takes the next date until there are none. */
-static void *writer_main(void *arg)
+/* Task i: date i encoded, if touched (its failure kept with it, reported in date order). */
+static int write_date(void *arg, size_t i, unsigned worker)
 {
 	struct etl *e = arg;
+	struct day *d = &e->days[i];
 
-	for (;;) {
-		size_t i = __atomic_fetch_add(&e->next_day, 1, __ATOMIC_RELAXED);
-		struct day *d;
-		if (i >= e->ndays)
-			break;
-		d = &e->days[i];
-		if (!d->touched)
-			continue;
-		d->rc = write_day(e, d);
-		if (d->rc)
-			snprintf(d->err, sizeof(d->err), "%s", pp_errmsg());
-	}
-	return NULL;
+	(void)worker;
+	if (!d->touched)
+		return 0;
+	if ((d->rc = write_day(e, d)))
+		snprintf(d->err, sizeof(d->err), "%s", pp_errmsg());
+	return 0;
 }
 
 /* Encodes the touched dates on two threads (the machine's cores), then adds them in date
  * order so that the commit does not depend on which thread finished first. */
 static int write_days(struct etl *e, struct delta_txn *t)
 {
-	pthread_t helper;
-	bool helped;
 	size_t i;
 	int rc = 0;
 
-	e->next_day = 0;
-	helped = pthread_create(&helper, NULL, writer_main, e) == 0;
-	writer_main(e);
-	if (helped)
-		pthread_join(helper, NULL);
+	parallel_run(e->ndays, 2, write_date, e);
 	for (i = 0; i < e->ndays && !rc; i++) {
 		struct day *d = &e->days[i];
 		const char *pv[1] = { d->date };
